@@ -1,0 +1,606 @@
+#!/usr/bin/env bash
+# Benchmarks the gateway against Debian's nginx, side by side in one run, on loopback.
+# What each scenario measures and how to read the numbers: Benchmarks/README.md.
+# Results go to Benchmarks/RESULTS.md; everything else (certs, configs, logs, raw tool output) to
+# Benchmarks/.work/, which is git-ignored.
+set -euo pipefail
+shopt -u patsub_replacement 2>/dev/null || true # '&' in a ${x//a/b} replacement stays literal
+
+# The body both servers answer GET /bench with: the gateway's 404 problem document for an unknown path
+# (API.md §2 "Errors"), and nginx's `return 404` copy of it. $request_id is nginx's variable; the
+# gateway puts its own request id there. If the gateway's body changes, change it here too: the
+# "response parity" check compares both servers' answers with requestId blanked out.
+PROBLEM_BODY='{"type":"https://switchyard.dev/problems/not-found","title":"Not Found","status":404,"detail":"No resource at this path.","code":"not_found","requestId":"$request_id"}'
+PROBLEM_CONTENT_TYPE='application/problem+json'
+BENCH_PATH=/bench
+
+usage() {
+    cat <<'EOF'
+Usage: Benchmarks/run.sh [options]
+
+Loads the gateway and nginx one after the other, with the same certificate and the same 404 answer,
+server pinned to one core and load generator to the other; writes Benchmarks/RESULTS.md.
+
+  --duration S             seconds per measured load run (default 10)
+  --connections N          keep-alive connections for wrk (default 64)
+  --newconn-connections N  concurrent connections for the new-connection scenario (default 16)
+  --idle-count N           idle TLS connections for the memory scenario (default 5000)
+  --only LIST              keepalive, newconn, idle, comma-separated (default: all three)
+  --servers LIST           gateway, nginx, comma-separated (default: both)
+  --workers N              gateway `workers` and nginx `worker_processes` (default 1)
+  --server-cpus LIST       taskset CPU list for the servers (default 0)
+  --client-cpus LIST       taskset CPU list for the load generators (default 1)
+  --warmup S               unmeasured load before each measured run (default 2)
+  --no-build               use the existing release build instead of `swift build -c release`
+  --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
+  --results FILE           where to write the report (default Benchmarks/RESULTS.md)
+  --check-handshakes       only count TLS handshakes and resumptions per client tool against nginx
+                           (how the new-connection tool was chosen), then exit
+  -h, --help               this text
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { printf '\n== %s\n' "$*" >&2; }
+note() { printf '   %s\n' "$*" >&2; }
+
+bench_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd -- "$bench_dir/.." && pwd)
+work="$bench_dir/.work"
+command_line="Benchmarks/run.sh"
+for a in "$@"; do command_line+=" $(printf '%q' "$a")"; done
+
+duration=10
+connections=64
+newconn_connections=16
+idle_count=5000
+only="keepalive,newconn,idle"
+servers="gateway,nginx"
+workers=1
+server_cpus=0
+client_cpus=1
+warmup=2
+build=1
+results="$bench_dir/RESULTS.md"
+check_handshakes=0
+gateway_yaml=()
+
+need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --duration)            need_arg "$@"; duration=$2; shift 2 ;;
+        --connections)         need_arg "$@"; connections=$2; shift 2 ;;
+        --newconn-connections) need_arg "$@"; newconn_connections=$2; shift 2 ;;
+        --idle-count)          need_arg "$@"; idle_count=$2; shift 2 ;;
+        --only)                need_arg "$@"; only=$2; shift 2 ;;
+        --servers)             need_arg "$@"; servers=$2; shift 2 ;;
+        --workers)             need_arg "$@"; workers=$2; shift 2 ;;
+        --server-cpus)         need_arg "$@"; server_cpus=$2; shift 2 ;;
+        --client-cpus)         need_arg "$@"; client_cpus=$2; shift 2 ;;
+        --warmup)              need_arg "$@"; warmup=$2; shift 2 ;;
+        --gateway-yaml)        need_arg "$@"; gateway_yaml+=("$2"); shift 2 ;;
+        --results)             need_arg "$@"; results=$2; shift 2 ;;
+        --no-build)            build=0; shift ;;
+        --check-handshakes)    check_handshakes=1; shift ;;
+        -h|--help)             usage; exit 0 ;;
+        *)                     die "unknown argument $1 (see --help)" ;;
+    esac
+done
+
+for n in duration connections newconn_connections idle_count workers warmup; do
+    [[ "${!n}" =~ ^[0-9]+$ ]] || die "--${n//_/-} must be a whole number"
+done
+(( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 )) \
+    || die "--duration, --connections, --newconn-connections, --idle-count and --workers must be at least 1"
+has() { [[ ",$1," == *",$2,"* ]]; }
+for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle)$ ]] || die "--only: unknown scenario '$s'"; done
+for s in ${servers//,/ }; do [[ $s =~ ^(gateway|nginx)$ ]] || die "--servers: unknown server '$s'"; done
+
+# --- prerequisites -----------------------------------------------------------------------------------
+missing=()
+for tool in openssl curl wrk python3 cc taskset; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+has "$servers" nginx && ! command -v nginx >/dev/null && missing+=(nginx)
+(( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (Debian: apt-get install nginx-light wrk curl python3 gcc libssl-dev util-linux)"
+[[ -f /usr/include/openssl/ssl.h ]] || die "OpenSSL headers missing (apt-get install libssl-dev)"
+
+pin_server=(taskset -c "$server_cpus")
+pin_client=(taskset -c "$client_cpus")
+if (( $(nproc) < 2 )); then
+    note "only $(nproc) CPU: servers and load generators share it, numbers are not comparable to a 2-core run"
+    pin_server=()
+    pin_client=()
+fi
+clk_tck=$(getconf CLK_TCK)
+
+mkdir -p "$work"/{logs,bin,responses}
+children=()
+
+# Stops what this script started, and nothing else: the pids it recorded and their descendants.
+descendants() {
+    local p=$1 c
+    echo "$p"
+    for c in $(pgrep -P "$p" 2>/dev/null || true); do descendants "$c"; done
+}
+stop_pid() {
+    local pid=$1 tree i
+    kill -0 "$pid" 2>/dev/null || return 0
+    tree=$(descendants "$pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # shellcheck disable=SC2086
+    kill -KILL $tree 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local pid
+    for pid in "${children[@]+"${children[@]}"}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Ports: bound together then released, so the three differ; a race with another program is possible
+# but would show as a failed start, not as wrong numbers.
+read -r gateway_port admin_port nginx_port < <(python3 - <<'EOF'
+import socket
+socks = []
+for _ in range(3):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(*(s.getsockname()[1] for s in socks))
+EOF
+)
+
+# --- per-process accounting --------------------------------------------------------------------------
+# utime + stime (fields 14 and 15 of /proc/PID/stat, in clock ticks) over the server's process tree;
+# the fields are counted after the ')' that ends the command name, which may contain spaces.
+cpu_ticks() {
+    local total=0 p s
+    for p in $(descendants "$1"); do
+        s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        s=${s##*) }
+        read -r -a f <<<"$s"
+        total=$(( total + f[11] + f[12] ))
+    done
+    echo "$total"
+}
+rss_kib() {
+    local total=0 p v
+    for p in $(descendants "$1"); do
+        v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        total=$(( total + ${v:-0} ))
+    done
+    echo "$total"
+}
+now_s() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
+
+# --- build and inputs ------------------------------------------------------------------------------------
+if [[ ! -x "$work/bin/tls_newconn" || "$bench_dir/tls_newconn.c" -nt "$work/bin/tls_newconn" ]]; then
+    cc -O2 -Wall -o "$work/bin/tls_newconn" "$bench_dir/tls_newconn.c" -lssl -lcrypto
+fi
+"$repo_root/certs/make-dev-certs.sh" --out "$work/certs" >"$work/logs/certs.log"
+cert="$work/certs/server.crt"
+key="$work/certs/server.key"
+cafile="$work/certs/ca.crt"
+
+gateway_bin=""
+if has "$servers" gateway && (( ! check_handshakes )); then
+    if (( build )); then
+        log "swift build -c release --product switchyard"
+        (cd "$repo_root" && swift build -c release --product switchyard) >&2
+    fi
+    gateway_bin="$(cd "$repo_root" && swift build -c release --show-bin-path)/switchyard"
+    [[ -x "$gateway_bin" ]] || die "no gateway binary at $gateway_bin (drop --no-build, or use --servers nginx)"
+fi
+
+render_template() { # TEMPLATE NAME=VALUE...
+    local text kv
+    text=$(<"$1"); shift
+    for kv in "$@"; do text=${text//"@${kv%%=*}@"/"${kv#*=}"}; done
+    if grep -v '^[[:space:]]*#' <<<"$text" | grep -qE '@[A-Z_]+@'; then
+        die "$1: placeholders left: $(grep -v '^[[:space:]]*#' <<<"$text" | grep -oE '@[A-Z_]+@' | sort -u | tr '\n' ' ')"
+    fi
+    printf '%s\n' "$text"
+}
+
+write_nginx_conf() { # ACCESS_LOG
+    mkdir -p "$work/nginx/tmp"
+    render_template "$bench_dir/nginx/nginx.conf.template" \
+        "PREFIX=$work/nginx" "WORKERS=$workers" "PORT=$nginx_port" "CERTIFICATE=$cert" \
+        "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" >"$work/nginx/nginx.conf"
+}
+
+write_gateway_conf() {
+    {
+        echo "# Written by Benchmarks/run.sh; see Benchmarks/README.md. No tenants: GET $BENCH_PATH is an unknown path."
+        echo "listen: \"127.0.0.1:$gateway_port\""
+        echo "tls: {certificate: \"$cert\", privateKey: \"$key\"}"
+        echo "admin: \"127.0.0.1:$admin_port\""
+        echo "workers: $workers"
+        echo "# Idle connections are held for the memory scenario; nothing may time them out meanwhile."
+        echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
+        echo "tenants: {}"
+        local line
+        for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do echo "$line"; done
+    } >"$work/gateway.yaml"
+}
+
+# --- servers --------------------------------------------------------------------------------------------
+server_pid=""
+server_port=""
+
+start_server() { # gateway|nginx
+    local name=$1 i code
+    case "$name" in
+        nginx)
+            write_nginx_conf off
+            rm -f "$work/nginx/nginx.pid"
+            (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+             exec "${pin_server[@]}" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log") \
+                >>"$work/logs/nginx.out" 2>&1 &
+            server_pid=$!
+            server_port=$nginx_port
+            ;;
+        gateway)
+            write_gateway_conf
+            (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+             cd "$repo_root" && exec "${pin_server[@]}" "$gateway_bin" serve --config "$work/gateway.yaml") \
+                >>"$work/logs/gateway.log" 2>&1 &
+            server_pid=$!
+            server_port=$gateway_port
+            ;;
+    esac
+    children+=("$server_pid")
+    for i in $(seq 1 300); do # up to 30 s
+        kill -0 "$server_pid" 2>/dev/null || die "$name exited at start; see $work/logs/"
+        code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "https://127.0.0.1:$server_port$BENCH_PATH" || true)
+        [[ "$code" != 000 ]] && return 0
+        sleep 0.1
+    done
+    die "$name did not answer on 127.0.0.1:$server_port within 30 s; see $work/logs/"
+}
+
+stop_server() {
+    stop_pid "$server_pid"
+    local keep=() p
+    for p in "${children[@]}"; do [[ "$p" == "$server_pid" ]] || keep+=("$p"); done
+    children=("${keep[@]+"${keep[@]}"}")
+    server_pid=""
+}
+
+# --- response parity ---------------------------------------------------------------------------------------
+declare -A R # results: R[scenario.server.key]=value
+parity_warnings=()
+
+check_response() { # server
+    local name=$1 out="$work/responses/$1"
+    curl -s --http1.1 --cacert "$cafile" --resolve "localhost:$server_port:127.0.0.1" \
+        -H 'Accept: application/json' -D "$out.headers" -o "$out.body" \
+        "https://localhost:$server_port$BENCH_PATH" || die "$name: GET $BENCH_PATH failed"
+    R[resp.$name.status]=$(awk 'NR==1 { print $2 }' "$out.headers")
+    R[resp.$name.type]=$(awk -F': *' 'tolower($1)=="content-type" { sub(/\r$/, "", $2); print $2 }' "$out.headers")
+    R[resp.$name.header_bytes]=$(wc -c <"$out.headers")
+    R[resp.$name.body_bytes]=$(wc -c <"$out.body")
+    sed 's/"requestId":"[^"]*"/"requestId":"*"/' "$out.body" >"$out.normalized"
+    R[resp.$name.request_id_header]=$(grep -ci '^x-request-id:' "$out.headers" || true)
+    local session
+    session=$(timeout 10 openssl s_client -connect "127.0.0.1:$server_port" -servername localhost \
+        -CAfile "$cafile" -verify_return_error </dev/null 2>&1 || true)
+    R[resp.$name.tls]="$(sed -n 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' <<<"$session" | head -1)$(sed -n 's/^\(Server \)\{0,1\}Temp Key: \([^,]*\).*/, \2/p' <<<"$session" | head -1)"
+    grep -q 'Verify return code: 0 (ok)' <<<"$session" \
+        || parity_warnings+=("$name: openssl s_client could not verify the certificate against the dev CA")
+    local expected
+    expected=$(sed 's/"requestId":"[^"]*"/"requestId":"*"/' <<<"$PROBLEM_BODY")
+    if [[ "${R[resp.$name.status]}" != 404 ]]; then
+        parity_warnings+=("$name answers GET $BENCH_PATH with ${R[resp.$name.status]}, not 404: the comparison is not like for like")
+    fi
+    if [[ "${R[resp.$name.type]}" != "$PROBLEM_CONTENT_TYPE" ]]; then
+        parity_warnings+=("$name's Content-Type is '${R[resp.$name.type]}', not $PROBLEM_CONTENT_TYPE")
+    fi
+    if [[ "$(<"$out.normalized")" != "$expected" ]]; then
+        parity_warnings+=("$name's body differs from PROBLEM_BODY in run.sh (requestId aside): $(head -c 300 "$out.body")")
+    fi
+    if [[ "${R[resp.$name.request_id_header]}" == 0 ]]; then
+        parity_warnings+=("$name sends no X-Request-Id header")
+    fi
+}
+
+# --- scenarios ---------------------------------------------------------------------------------------------
+to_ms() { # wrk's "1.23ms" / "456.00us" / "1.02s" / "1.5m"
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "?" }'
+}
+
+record_cpu() { # key ticks_before ticks_after t_before t_after requests
+    local k=$1 dt=$(( $3 - $2 )) wall
+    wall=$(calc "$5 - $4" 3)
+    R[$k.cpu_us]=$(calc "$dt * 1000000 / $clk_tck / ($6 > 0 ? $6 : 1)" 1)
+    R[$k.cpu_use]=$(calc "$dt * 100 / $clk_tck / $wall" 0)
+}
+
+run_keepalive() { # server
+    local name=$1 out="$work/logs/keepalive-$1.txt" c0 c1 t0 t1
+    start_server "$name"
+    check_response "$name"
+    local wrk_cmd=(wrk -t1 "-c$connections" --latency -H 'Accept: application/json' "https://127.0.0.1:$server_port$BENCH_PATH")
+    if (( warmup > 0 )); then
+        timeout $(( warmup + 30 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${warmup}s" >/dev/null
+    fi
+    c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    timeout $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s)
+    stop_server
+    local k="keepalive.$name" requests
+    requests=$(awk '/ requests in / { print $1 }' "$out")
+    R[$k.requests]=${requests:-0}
+    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+    R[$k.errors]=${R[$k.errors]:-0}
+    local non2xx
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    R[$k.non404]=$(( ${R[$k.requests]} - ${non2xx:-0} ))
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}"
+    note "$name keep-alive: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, server CPU ${R[$k.cpu_use]}%"
+}
+
+run_newconn() { # server variant(full|resumed)
+    local name=$1 variant=$2 out="$work/logs/newconn-$2-$1.txt" c0 c1 t0 t1 extra=()
+    [[ "$variant" == resumed ]] && extra=(--resume)
+    start_server "$name"
+    local tool=("$work/bin/tls_newconn" --port "$server_port" --path "$BENCH_PATH" --sni localhost
+                --connections "$newconn_connections" "${extra[@]+"${extra[@]}"}")
+    if (( warmup > 0 )); then
+        timeout $(( warmup + 30 )) "${pin_client[@]}" "${tool[@]}" --duration "$warmup" >/dev/null || true
+    fi
+    c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    timeout $(( duration + 60 )) "${pin_client[@]}" "${tool[@]}" --duration "$duration" >"$out" || true
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s)
+    stop_server
+    local k="newconn-$variant.$name" field
+    for field in requests rps p50_ms p99_ms resumed errors non_404; do
+        R[$k.$field]=$(awk -F= -v f="$field" '$1 == f { print $2 }' "$out")
+        R[$k.$field]=${R[$k.$field]:-0}
+    done
+    R[$k.rps]=$(calc "${R[$k.rps]}" 0)
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}"
+    note "$name new connection ($variant): ${R[$k.rps]} conn/s, p50 ${R[$k.p50_ms]} ms, p99 ${R[$k.p99_ms]} ms, ${R[$k.cpu_us]} CPU µs/conn, server CPU ${R[$k.cpu_use]}%, resumed ${R[$k.resumed]}, errors ${R[$k.errors]}"
+    [[ -n "$(awk -F= '$1 == "last_error" { print $2 }' "$out")" ]] && note "last error: $(awk -F= '$1 == "last_error" { print $2 }' "$out")"
+    return 0
+}
+
+run_idle() { # server variant(handshake|request)
+    local name=$1 variant=$2 out="$work/logs/idle-$2-$1.txt" before after i idle_pid extra=()
+    [[ "$variant" == request ]] && extra=(--request "$BENCH_PATH")
+    start_server "$name"
+    sleep 1
+    before=$(rss_kib "$server_pid")
+    "${pin_client[@]}" python3 "$bench_dir/idle_connections.py" --port "$server_port" --count "$idle_count" \
+        --cafile "$cafile" --sni localhost --timeout 180 --max-hold 600 "${extra[@]+"${extra[@]}"}" \
+        </dev/null >"$out" 2>&1 &
+    idle_pid=$!
+    children+=("$idle_pid")
+    for i in $(seq 1 2000); do # up to 200 s; the client gives up after 180
+        grep -q '^ready' "$out" && break
+        kill -0 "$idle_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q '^ready' "$out" || { cat "$out" >&2; die "idle connections to $name never became ready"; }
+    sleep 2 # let the server finish whatever each new connection set off
+    after=$(rss_kib "$server_pid")
+    local k="idle-$variant.$name"
+    R[$k.established]=$(sed -n 's/^ready established=\([0-9]*\).*/\1/p' "$out")
+    R[$k.before]=$before
+    R[$k.after]=$after
+    R[$k.kib_per_conn]=$(calc "($after - $before) / (${R[$k.established]} > 0 ? ${R[$k.established]} : 1)" 1)
+    stop_pid "$idle_pid"
+    R[$k.closed]=$(sed -n 's/^done .*closed_by_server=\([0-9]*\).*/\1/p' "$out")
+    R[$k.closed]=${R[$k.closed]:-?}
+    stop_server
+    note "$name idle ($variant): ${R[$k.established]} connections, RSS $before → $after KiB, ${R[$k.kib_per_conn]} KiB/conn, closed by server ${R[$k.closed]}"
+}
+
+# --- how many handshakes does each client tool make? --------------------------------------------------
+if (( check_handshakes )); then
+    log "counting TLS handshakes and resumptions with nginx's access log (\$ssl_session_reused)"
+    write_nginx_conf "$work/nginx/access.log handshakes"
+    (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log") \
+        >>"$work/logs/nginx.out" 2>&1 &
+    server_pid=$!; children+=("$server_pid"); server_port=$nginx_port
+    sleep 0.5
+    count() { # label command...
+        local label=$1; shift
+        : >"$work/nginx/access.log"
+        timeout 60 "$@" >"$work/logs/check.txt" 2>&1 || true
+        sleep 0.5
+        awk -v label="$label" '{ n++; conns[$1] = 1; if ($3 == "r") r++ }
+            END { c = 0; for (x in conns) c++
+                  printf "   %-58s %6d requests, %6d TLS connections, %6d resumed\n", label, n, c, r }' \
+            "$work/nginx/access.log" >&2
+    }
+    url="https://127.0.0.1:$nginx_port$BENCH_PATH"
+    count "tls_newconn (16 slots, 2 s)" "$work/bin/tls_newconn" --port "$nginx_port" --path "$BENCH_PATH" --connections 16 --duration 2
+    count "tls_newconn --resume" "$work/bin/tls_newconn" --port "$nginx_port" --path "$BENCH_PATH" --connections 16 --duration 2 --resume
+    count "wrk -c16 -H 'Connection: close'" wrk -t1 -c16 -d2s -H 'Connection: close' "$url"
+    if command -v h2load >/dev/null; then
+        count "h2load --h1 -c16 -n2000 -H 'Connection: close'" h2load --h1 -c16 -n2000 -H 'Connection: close' "$url"
+    fi
+    count "wrk -c16 (keep-alive)" wrk -t1 -c16 -d2s "$url"
+    exit 0
+fi
+
+# --- the run -------------------------------------------------------------------------------------------------
+started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+server_list=()
+has "$servers" gateway && server_list+=(gateway)
+has "$servers" nginx && server_list+=(nginx)
+
+# Each measurement starts a fresh server, so no run inherits another's heap or connections; the
+# servers alternate within each scenario, so a change in machine load hits both alike.
+if has "$only" keepalive; then
+    log "keep-alive: wrk -t1 -c$connections -d${duration}s, ${warmup}s warm-up"
+    for s in "${server_list[@]}"; do run_keepalive "$s"; done
+fi
+if has "$only" newconn; then
+    for v in full resumed; do
+        log "new TLS connection per request ($v handshakes): tls_newconn, $newconn_connections at once, ${duration}s"
+        for s in "${server_list[@]}"; do run_newconn "$s" "$v"; done
+    done
+fi
+if has "$only" idle; then
+    for v in handshake request; do
+        log "$idle_count idle TLS connections (after the $v)"
+        for s in "${server_list[@]}"; do run_idle "$s" "$v"; done
+    done
+fi
+# A server that was never asked anything still gets its answer checked.
+for s in "${server_list[@]}"; do
+    if [[ -z "${R[resp.$s.status]:-}" ]]; then start_server "$s"; check_response "$s"; stop_server; fi
+done
+
+# --- report -----------------------------------------------------------------------------------------------
+g() { printf '%s' "${R[$1]:-–}"; }  # a result, or a dash when it was not measured
+ge() { printf '%s' "${R[$1]:-}"; }
+positive() { [[ "${R[$1]:-0}" =~ ^[0-9]+$ ]] && (( ${R[$1]:-0} > 0 )); }
+ratio() { # value nginx_value -> "1.05×" or "–"
+    local v=${1:-} n=${2:-}
+    if [[ ! "$v" =~ ^[0-9.]+$ || ! "$n" =~ ^[0-9.]+$ || "$n" =~ ^[0.]+$ ]]; then echo "–"; else calc "$v / $n" 2 | sed 's/$/×/'; fi
+}
+verdict() { # ratio_text op limit
+    local r=${1%×}
+    [[ "$r" == "–" ]] && { echo "not measured"; return; }
+    if awk "BEGIN { exit !($r $2 $3) }"; then echo "met"; else echo "**missed**"; fi
+}
+
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+swift_version=$( (swift --version 2>&1 || true) | head -1)
+gateway_version=""
+[[ -n "$gateway_bin" ]] && gateway_version=$( ("$gateway_bin" --version 2>/dev/null || true) | head -1)
+commit=$(cd "$repo_root" && git rev-parse --short HEAD 2>/dev/null || echo "no commit")
+dirty=$(cd "$repo_root" && git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
+
+report() {
+    local s k
+    echo "# Benchmark results"
+    echo
+    echo "Produced by \`Benchmarks/run.sh\`; how to read it: [README.md](README.md)."
+    echo
+    echo "- Command: \`$command_line\`"
+    echo "- Date: $started_at; load average at start: $loadavg_start"
+    echo "- Machine: $(nproc) CPUs, $cpu_model; Linux $(uname -r)"
+    echo "- Versions: $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(openssl version), $swift_version, $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(python3 --version)"
+    if [[ -n "$gateway_bin" ]]; then
+        echo "- Gateway: ${gateway_bin#"$repo_root/"}${gateway_version:+ ($gateway_version)}, commit $commit$dirty"
+    else
+        echo "- Gateway: not run"
+    fi
+    echo "- Servers pinned to CPU $server_cpus, load generators to CPU $client_cpus; $workers worker(s) each; no access log on either"
+    echo "- Certificate: ECDSA P-256 leaf from certs/make-dev-certs.sh, the same files for both servers"
+    echo
+    if has "$only" keepalive; then
+        echo "## Keep-alive: wrk, $connections connections, ${duration} s"
+        echo
+        echo "| server | req/s | p50 ms | p99 ms | server CPU µs/req | server CPU use | req/s vs nginx | CPU/req vs nginx |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        for s in "${server_list[@]}"; do
+            k="keepalive.$s"
+            echo "| $s | $(g "$k.rps") | $(g "$k.p50") | $(g "$k.p99") | $(g "$k.cpu_us") | $(g "$k.cpu_use")% | $(ratio "$(g "$k.rps")" "$(ge "keepalive.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "keepalive.nginx.cpu_us")") |"
+        done
+        for s in "${server_list[@]}"; do
+            k="keepalive.$s"
+            positive "$k.errors" && echo "- $s: $(g "$k.errors") socket errors reported by wrk"
+            positive "$k.non404" && echo "- $s: $(g "$k.non404") responses were not 404"
+        done
+        echo
+    fi
+    if has "$only" newconn; then
+        echo "## New TLS connection per request: tls_newconn, $newconn_connections at once, ${duration} s"
+        echo
+        echo "Full: every connection a full handshake (no session offered). Resumed: each client slot offers"
+        echo "the session ticket of its previous connection; the resumed column says how many the server took."
+        echo
+        echo "| server | handshakes | conn/s | p50 ms | p99 ms | server CPU µs/conn | server CPU use | resumed | conn/s vs nginx | CPU/conn vs nginx |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        local v
+        for v in full resumed; do
+            for s in "${server_list[@]}"; do
+                k="newconn-$v.$s"
+                echo "| $s | $v | $(g "$k.rps") | $(g "$k.p50_ms") | $(g "$k.p99_ms") | $(g "$k.cpu_us") | $(g "$k.cpu_use")% | $(g "$k.resumed") of $(g "$k.requests") | $(ratio "$(g "$k.rps")" "$(ge "newconn-$v.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "newconn-$v.nginx.cpu_us")") |"
+            done
+        done
+        for v in full resumed; do
+            for s in "${server_list[@]}"; do
+                k="newconn-$v.$s"
+                positive "$k.errors" && echo "- $s ($v): $(g "$k.errors") failed connections (see .work/logs/newconn-$v-$s.txt)"
+                positive "$k.non_404" && echo "- $s ($v): $(g "$k.non_404") responses were not 404"
+            done
+        done
+        echo
+        echo "Latency here runs from connect() to the response's last byte, so it includes the handshake."
+        echo "When the load generator's CPU is the limit (server CPU use well under 100%), conn/s is the"
+        echo "client's ceiling and CPU µs/conn is the figure that compares the servers."
+        echo
+    fi
+    if has "$only" idle; then
+        echo "## $idle_count idle TLS connections: resident memory"
+        echo
+        echo "| server | idle after | connections | RSS before KiB | RSS after KiB | KiB per connection | closed by server | vs nginx |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|"
+        local v
+        for v in handshake request; do
+            for s in "${server_list[@]}"; do
+                k="idle-$v.$s"
+                echo "| $s | $v | $(g "$k.established") | $(g "$k.before") | $(g "$k.after") | $(g "$k.kib_per_conn") | $(g "$k.closed") | $(ratio "$(g "$k.kib_per_conn")" "$(ge "idle-$v.nginx.kib_per_conn")") |"
+            done
+        done
+        echo
+        echo "RSS is VmRSS summed over the server's processes (nginx: master and workers)."
+        echo
+    fi
+    echo "## Targets (gateway vs nginx)"
+    echo
+    echo "| target | measured | |"
+    echo "|---|---:|---|"
+    local r
+    r=$(ratio "$(ge "keepalive.gateway.cpu_us")" "$(ge "keepalive.nginx.cpu_us")")
+    echo "| CPU µs per keep-alive request ≤ 1.2× nginx | $r | $(verdict "$r" '<=' 1.2) |"
+    r=$(ratio "$(ge "newconn-full.gateway.rps")" "$(ge "newconn-full.nginx.rps")")
+    echo "| new TLS connections/s ≥ 0.9× nginx (full handshakes) | $r | $(verdict "$r" '>=' 0.9) |"
+    r=$(ratio "$(ge "newconn-full.gateway.cpu_us")" "$(ge "newconn-full.nginx.cpu_us")")
+    echo "| the same on CPU: µs per new connection ≤ 1/0.9 = 1.11× nginx | $r | $(verdict "$r" '<=' 1.11) |"
+    r=$(ratio "$(ge "idle-handshake.gateway.kib_per_conn")" "$(ge "idle-handshake.nginx.kib_per_conn")")
+    echo "| RSS per idle TLS connection ≤ 1.5× nginx | $r | $(verdict "$r" '<=' 1.5) |"
+    echo
+    echo "## Response parity (GET $BENCH_PATH)"
+    echo
+    echo "| server | status | Content-Type | header bytes | body bytes | X-Request-Id | TLS (openssl s_client) |"
+    echo "|---|---:|---|---:|---:|---|---|"
+    for s in "${server_list[@]}"; do
+        echo "| $s | $(g "resp.$s.status") | $(g "resp.$s.type") | $(g "resp.$s.header_bytes") | $(g "resp.$s.body_bytes") | $([[ $(g "resp.$s.request_id_header") != 0 ]] && echo yes || echo no) | $(g "resp.$s.tls") |"
+    done
+    echo
+    if (( ${#parity_warnings[@]} )); then
+        local w
+        for w in "${parity_warnings[@]}"; do echo "- **warning**: $w"; done
+    else
+        echo "Both answer 404 with the same problem document (requestId aside)."
+    fi
+    if [[ -s "$work/logs/gateway.log" ]]; then
+        echo
+        echo "The gateway wrote $(wc -c <"$work/logs/gateway.log") bytes of log during the run (.work/logs/gateway.log)."
+    fi
+}
+
+report >"$work/RESULTS.md"
+cp "$work/RESULTS.md" "$results"
+cp "$work/RESULTS.md" "$work/logs/RESULTS-$(date -u +%Y%m%dT%H%M%SZ).md"
+log "results (also in ${results#"$repo_root/"})"
+cat "$results"

@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers point one way: SwitchyardIO ← SwitchyardHTTP ← Switchyard ← switchyard (docs/ARCHITECTURE.md).
+// Nothing here may depend on SwiftNIO: the I/O core is our own.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Switchyard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(name: "CLinux"),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "SwitchyardIO",
+            dependencies: ["CLinux", "COpenSSL"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SwitchyardHTTP",
+            dependencies: ["SwitchyardIO", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Switchyard",
+            dependencies: [
+                "SwitchyardIO", "SwitchyardHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: [
+                "Switchyard", "SwitchyardIO", "SwitchyardHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
+        .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
+        .testTarget(name: "SwitchyardTests", dependencies: ["Switchyard"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Switchyard", "SwitchyardIO", "SwitchyardHTTP", "COpenSSL"],
+            swiftSettings: strict
+        ),
+    ]
+)

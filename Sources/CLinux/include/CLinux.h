@@ -1,0 +1,38 @@
+#ifndef SWITCHYARD_CLINUX_H
+#define SWITCHYARD_CLINUX_H
+/* Linux calls that Glibc's Swift module does not export. _GNU_SOURCE lives in the .c file only:
+   defined in a module header it breaks SwiftGlibc's fd_set. */
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+
+int switchyard_epoll_create(void);
+int switchyard_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int switchyard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+uint64_t switchyard_epoll_event_data(const struct epoll_event *event);
+uint32_t switchyard_epoll_event_events(const struct epoll_event *event);
+
+int switchyard_eventfd(void);
+int switchyard_accept4(int fd, struct sockaddr *addr, socklen_t *len);
+
+/* Constants that are enums or macros in glibc's headers, exported with fixed types. */
+extern const uint32_t switchyard_EPOLLIN;
+extern const uint32_t switchyard_EPOLLOUT;
+extern const uint32_t switchyard_EPOLLERR;
+extern const uint32_t switchyard_EPOLLHUP;
+extern const uint32_t switchyard_EPOLLRDHUP;
+extern const uint32_t switchyard_EPOLLET;
+extern const int switchyard_EPOLL_CTL_ADD;
+extern const int switchyard_EPOLL_CTL_MOD;
+extern const int switchyard_EPOLL_CTL_DEL;
+extern const int switchyard_SO_REUSEPORT;
+extern const int switchyard_TCP_NODELAY;
+extern const int switchyard_SOCK_NONBLOCK_CLOEXEC_STREAM;
+
+/* Names the calling thread (at most 15 bytes), so `top -H` shows which loop is busy. */
+int switchyard_set_thread_name(const char *name);
+
+/* CPU time of this process in microseconds (utime + stime), for the admin listener's metrics. */
+long switchyard_process_cpu_microseconds(void);
+#endif

@@ -1,0 +1,54 @@
+#ifndef SWITCHYARD_COPENSSL_SHIM_H
+#define SWITCHYARD_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+/* OpenSSL spells many setters as macros over SSL_CTX_ctrl; Swift imports none of them.
+   Each wrapper below is the macro, nothing more. */
+
+static inline int switchyard_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+
+static inline int switchyard_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+
+static inline long switchyard_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+static inline long switchyard_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+
+static inline long switchyard_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) {
+    return SSL_CTX_sess_set_cache_size(ctx, size);
+}
+
+static inline int switchyard_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
+static inline long switchyard_SSL_session_reused(SSL *ssl) {
+    return SSL_session_reused(ssl);
+}
+
+static const int switchyard_TLS1_2_VERSION = TLS1_2_VERSION;
+static const int switchyard_TLS1_3_VERSION = TLS1_3_VERSION;
+
+static const uint64_t switchyard_SSL_OP_NO_COMPRESSION = SSL_OP_NO_COMPRESSION;
+static const uint64_t switchyard_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
+static const uint64_t switchyard_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_PREFERENCE;
+static const uint64_t switchyard_SSL_OP_IGNORE_UNEXPECTED_EOF = SSL_OP_IGNORE_UNEXPECTED_EOF;
+
+static const long switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
+static const long switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+static const long switchyard_SSL_MODE_RELEASE_BUFFERS = SSL_MODE_RELEASE_BUFFERS;
+static const long switchyard_SSL_SESS_CACHE_SERVER = SSL_SESS_CACHE_SERVER;
+static const long switchyard_SSL_SESS_CACHE_CLIENT = SSL_SESS_CACHE_CLIENT;
+
+#endif

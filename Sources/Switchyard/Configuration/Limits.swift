@@ -1,0 +1,56 @@
+import Yams
+
+/// Bounds on what one client or one upstream call may cost the gateway.
+///
+/// Every buffer and wait has a ceiling so that a slow or hostile client cannot hold memory, a worker or
+/// a connection slot indefinitely. Seconds are `Double` so tests can use fractions of a second.
+public struct Limits: Sendable, Equatable {
+    /// Request line plus headers; 431 beyond it. Range 1 KiB to 1 MiB.
+    public var maxHeaderBytes = 16_384
+    /// Request body after decompression; 413 beyond it. Range 1 byte to 1 GiB.
+    public var maxBodyBytes = 1_048_576
+    /// Items in one `PATCH /devices`; 413 beyond it. Range 1 to 100000.
+    public var maxBulkDevices = 1_000
+    /// From accepting a connection (or the end of the previous request) to a complete header.
+    public var headerTimeoutSeconds = 10.0
+    /// A keep-alive connection with no request in progress is closed after this.
+    public var idleTimeoutSeconds = 60.0
+    /// TCP and TLS handshake to an upstream; 503 `upstream_unavailable` beyond it.
+    public var upstreamConnectTimeoutSeconds = 2.0
+    /// From sending an upstream request to its complete answer; 504 `upstream_timeout` beyond it.
+    public var upstreamTimeoutSeconds = 10.0
+    /// How long SIGTERM waits for requests in flight before closing what is left; 0 closes at once.
+    public var shutdownGraceSeconds = 10.0
+    /// Open client connections per process; further ones wait in the kernel's accept queue.
+    public var maxConnections = 10_000
+
+    /// The documented defaults, which apply to every key the file leaves out.
+    public init() {}
+
+    static let keys = [
+        "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "idleTimeoutSeconds",
+        "upstreamConnectTimeoutSeconds", "upstreamTimeoutSeconds", "shutdownGraceSeconds", "maxConnections",
+    ]
+}
+
+extension ConfigurationDecoder {
+    func limits(_ node: Node, at path: ConfigurationKeyPath) -> Limits {
+        var limits = Limits()
+        guard let map = mapping(node, at: path) else { return limits }
+        map.rejectUnknownKeys(known: Limits.keys)
+        func seconds(_ key: String, allowsZero: Bool = false) -> Double? {
+            map.decode(key) { self.seconds($0, at: $1, allowsZero: allowsZero) }
+        }
+        limits.maxHeaderBytes = map.integer("maxHeaderBytes", in: 1_024...1_048_576) ?? limits.maxHeaderBytes
+        limits.maxBodyBytes = map.integer("maxBodyBytes", in: 1...1_073_741_824) ?? limits.maxBodyBytes
+        limits.maxBulkDevices = map.integer("maxBulkDevices", in: 1...100_000) ?? limits.maxBulkDevices
+        limits.headerTimeoutSeconds = seconds("headerTimeoutSeconds") ?? limits.headerTimeoutSeconds
+        limits.idleTimeoutSeconds = seconds("idleTimeoutSeconds") ?? limits.idleTimeoutSeconds
+        limits.upstreamConnectTimeoutSeconds =
+            seconds("upstreamConnectTimeoutSeconds") ?? limits.upstreamConnectTimeoutSeconds
+        limits.upstreamTimeoutSeconds = seconds("upstreamTimeoutSeconds") ?? limits.upstreamTimeoutSeconds
+        limits.shutdownGraceSeconds = seconds("shutdownGraceSeconds", allowsZero: true) ?? limits.shutdownGraceSeconds
+        limits.maxConnections = map.integer("maxConnections", in: 1...1_000_000) ?? limits.maxConnections
+        return limits
+    }
+}

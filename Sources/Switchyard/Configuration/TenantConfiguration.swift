@@ -1,0 +1,87 @@
+import Yams
+
+/// One tenant: the vendor account its requests are translated for, and the budgets that protect both.
+///
+/// The tenant is chosen by the client's credential, never by the request, so everything needed to
+/// serve it, including where its traffic goes, lives here and nowhere in the request.
+public struct TenantConfiguration: Sendable, Equatable {
+    /// The key under `tenants`: `[a-z0-9][a-z0-9_-]{0,62}`, as it appears in tokens, metrics and logs.
+    public var name: String
+    /// Where this tenant's requests go; the adapter appends the vendor's path to its prefix.
+    public var upstream: UpstreamEndpoint
+    /// Absolute path of a PEM bundle trusted for this upstream instead of the system store.
+    public var caFilePath: String?
+    /// The vendor, with its credentials and account identifiers.
+    public var account: VendorAccount
+    /// Inbound limit; without one the tenant is not limited by the gateway.
+    public var rateLimit: RatePolicy?
+    /// Outbound budget for the vendor account; without one the gateway sends as fast as it is asked.
+    public var vendorQuota: RatePolicy?
+
+    /// Derived from `account`, so the two cannot disagree.
+    public var vendor: Vendor { account.vendor }
+
+    static let commonKeys = ["vendor", "upstream", "caFile", "credentials", "rateLimit", "vendorQuota"]
+}
+
+extension ConfigurationDecoder {
+    /// The tenants, and every name given under `tenants` (valid or not) for checking references.
+    func tenants(_ node: Node, at path: ConfigurationKeyPath) -> (tenants: [String: TenantConfiguration], names: Set<String>)? {
+        guard let map = mapping(node, at: path) else { return nil }
+        guard !map.entries.isEmpty else {
+            report("configure at least one tenant", at: path, node: node)
+            return nil
+        }
+        var tenants: [String: TenantConfiguration] = [:]
+        for entry in map.entries {
+            let tenantPath = path.appending(entry.key)
+            // A bad name is reported, and the tenant still decoded so its other problems show too.
+            if !isTenantName(entry.key) {
+                report("tenant names are 1 to 63 lowercase letters, digits, \"_\" and \"-\", "
+                    + "starting with a letter or digit", at: tenantPath, node: entry.keyNode)
+            }
+            tenants[entry.key] = tenant(named: entry.key, entry.value, at: tenantPath)
+        }
+        return (tenants, Set(map.keys))
+    }
+
+    private func tenant(named name: String, _ node: Node, at path: ConfigurationKeyPath) -> TenantConfiguration? {
+        guard let map = mapping(node, at: path) else { return nil }
+        let vendor: Vendor? = map.decode("vendor", required: true) { choice($0, at: $1, noun: "vendor") }
+        rejectUnknownTenantKeys(map, vendor: vendor)
+        let upstream = map.decode("upstream", required: true) { upstreamEndpoint($0, at: $1) }
+        let caFile = map.filePath("caFile")
+        let credentials = map.mapping("credentials", required: true)
+        let rateLimit = map.decode("rateLimit") { ratePolicy($0, at: $1) }
+        let vendorQuota = map.decode("vendorQuota") { ratePolicy($0, at: $1) }
+        // An unknown vendor leaves nothing to check the credentials against; its error is enough.
+        let account = vendor.flatMap { vendorAccount($0, tenant: map, credentials: credentials) }
+        guard let upstream, let account else { return nil }
+        return TenantConfiguration(
+            name: name, upstream: upstream, caFilePath: caFile, account: account,
+            rateLimit: rateLimit, vendorQuota: vendorQuota)
+    }
+
+    /// A key of another vendor (`applicationId` on a gate tenant) gets its own message: it is
+    /// usually a tenant moved to a new vendor with the old vendor's keys left behind.
+    private func rejectUnknownTenantKeys(_ map: MappingReader, vendor: Vendor?) {
+        let vendorKeys = Vendor.allCases.flatMap(\.tenantKeys)
+        if let vendor {
+            for entry in map.entries where vendorKeys.contains(entry.key) && !vendor.tenantKeys.contains(entry.key) {
+                let owners = Vendor.allCases.filter { $0.tenantKeys.contains(entry.key) }.map(\.rawValue)
+                report("only \(owners.joined(separator: ", ")) tenants take this key, not \(vendor.rawValue)",
+                       at: map.path.appending(entry.key), node: entry.keyNode)
+            }
+        }
+        map.rejectUnknownKeys(known: TenantConfiguration.commonKeys + vendorKeys)
+    }
+
+    private func isTenantName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        func isLowerOrDigit(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard let first = bytes.first, bytes.count <= 63, isLowerOrDigit(first) else { return false }
+        return bytes.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,35 @@
+import SwitchyardHTTP
+
+/// Where a request goes, decided from its method and path alone (API.md §2).
+public enum Route: Equatable, Sendable {
+    /// `POST /devices`: register or update one device.
+    case upsertDevice
+    /// `PATCH /devices/{id}`: update one device; `id` as it appeared in the path (still
+    /// percent-encoded; decoding and typing it is the device layer's job).
+    case updateDevice(id: String)
+    /// `PATCH /devices`: bulk update.
+    case bulkUpdate
+    /// A known path with a method it doesn't take; `allow` lists the ones it does.
+    case methodNotAllowed(allow: String)
+    case notFound
+
+    public init(method: HTTPMethod, path: String) {
+        if path == "/devices" {
+            switch method {
+            case .post: self = .upsertDevice
+            case .patch: self = .bulkUpdate
+            default: self = .methodNotAllowed(allow: "POST, PATCH")
+            }
+            return
+        }
+        let prefix = "/devices/"
+        if path.hasPrefix(prefix) {
+            let id = path.dropFirst(prefix.count)
+            if !id.isEmpty && !id.contains("/") {
+                self = method == .patch ? .updateDevice(id: String(id)) : .methodNotAllowed(allow: "PATCH")
+                return
+            }
+        }
+        self = .notFound
+    }
+}

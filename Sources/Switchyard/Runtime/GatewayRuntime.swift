@@ -1,0 +1,90 @@
+import Logging
+import SwitchyardHTTP
+import SwitchyardIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running gateway: one event loop per worker, the TLS listener on every loop, the admin
+/// listener on the first, and the graceful shutdown that ties them together.
+public final class GatewayRuntime: @unchecked Sendable {
+    public let settings: RuntimeSettings
+    public let gateway: Gateway
+    public let admin: AdminResponder
+    public let server: HTTPServer
+    public let adminServer: HTTPServer?
+    private let loops: [EventLoop]
+    private var threads: [EventLoopThread] = []
+    private let logger: Logger
+
+    /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
+    /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
+    public init(settings: RuntimeSettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        Signals.ignoreBrokenPipe()
+        let tls = try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
+        let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
+        self.loops = loops
+        self.gateway = Gateway()
+        self.admin = AdminResponder()
+        self.server = try HTTPServer(
+            address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
+            connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
+        )
+        if let adminAddress = settings.admin {
+            // The admin listener answers probes and operators: a few connections on one loop.
+            self.adminServer = try HTTPServer(
+                address: adminAddress, loops: [loops[0]], tls: nil,
+                limits: ServerLimits(http: HTTPLimits(maxHeaderBytes: 8192, maxBodyBytes: 65536),
+                                     headerTimeoutSeconds: 5, idleTimeoutSeconds: 30),
+                connectionLimit: ConnectionLimit(maximum: 64), responder: admin
+            )
+        } else {
+            self.adminServer = nil
+        }
+    }
+
+    public func start() {
+        threads = loops.map { $0.start(name: "switchyard-\($0.index)") }
+        var message: Logger.Message = "listening on https://\(server.address) with \(loops.count) workers"
+        if let adminServer { message = "\(message); admin on http://\(adminServer.address)" }
+        logger.info(message)
+    }
+
+    /// Stops accepting, lets requests in flight finish for up to the grace period, closes what
+    /// is left, stops the loops. Returns the number of connections cut off at the deadline.
+    @discardableResult
+    public func shutdown() -> Int {
+        admin.markDraining()
+        server.beginShutdown()
+        adminServer?.beginShutdown()
+        let deadline = MonotonicClock.now() + MonotonicClock.nanoseconds(seconds: settings.shutdownGraceSeconds)
+        while server.openConnections + (adminServer?.openConnections ?? 0) > 0 && MonotonicClock.now() < deadline {
+            usleep(20_000)
+        }
+        let remaining = server.openConnections + (adminServer?.openConnections ?? 0)
+        for loop in loops { loop.stop() }
+        for thread in threads { thread.join() }
+        return remaining
+    }
+
+    /// `switchyard serve`: runs until SIGTERM or SIGINT, then drains and returns.
+    public func runUntilSignalled() {
+        while true {
+            switch Signals.wait() {
+            case .terminate, .interrupt:
+                logger.info("shutting down: draining connections for up to \(settings.shutdownGraceSeconds) s")
+                let cut = shutdown()
+                if cut > 0 {
+                    logger.warning("grace period over: closed \(cut) connections with requests unfinished")
+                } else {
+                    logger.info("drained; bye")
+                }
+                return
+            case .hangup:
+                logger.notice("SIGHUP: configuration reload arrives with tenants (issue 3 of the plan); nothing reloaded")
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/// The protocol version of a request. Only HTTP/1.0 and HTTP/1.1 are accepted on the wire; the
+/// parser rejects anything else with `.unsupportedVersion`.
+public enum HTTPVersion: Sendable, Equatable {
+    case http1_0, http1_1
+}
+
+/// How the body of a request is delimited (RFC 9112 §6.3), decided once by the parser so that no
+/// later layer re-reads `Content-Length` or `Transfer-Encoding` and disagrees with it.
+///
+/// `.none` means the request has no body at all; `Content-Length: 0` is `.contentLength(0)`, so a
+/// proxy can forward the framing it received.
+public enum BodyFraming: Sendable, Equatable {
+    case none, contentLength(Int), chunked
+}
+
+/// One field line of the head, as offsets into `HTTPRequestHead.bytes`.
+///
+/// Offsets rather than `String`s keep parsing allocation-free; `Int32` halves the size of the
+/// field array (heads are bounded far below 2 GiB). `value` has its optional whitespace trimmed
+/// and may be empty.
+public struct HTTPField: Sendable, Equatable {
+    public var name: Range<Int32>
+    public var value: Range<Int32>
+
+    public init(name: Range<Int32>, value: Range<Int32>) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A parsed request head: a private copy of its bytes plus offsets and the framing decisions.
+///
+/// A connection owns one head and reuses it for every request (`RequestParser.parseHead` resets it
+/// when a new request starts), so in steady state parsing allocates nothing: `bytes` and `fields`
+/// keep their capacity. Strings are made only on demand by the accessors, for routing and logs.
+/// Field names are matched ASCII-case-insensitively (RFC 9110 §5.1).
+public struct HTTPRequestHead: Sendable {
+    /// The head section from the first byte of the request line through the final CRLF CRLF.
+    /// Empty lines the client sent before the request line are not included, so `bytes.count` can
+    /// be smaller than the `headLength` the parser reported.
+    public internal(set) var bytes: [UInt8]
+    public internal(set) var method: HTTPMethod
+    /// The request-target's bytes (origin-form, absolute-form, authority-form or `*`).
+    public internal(set) var target: Range<Int32>
+    public internal(set) var version: HTTPVersion
+    public internal(set) var fields: [HTTPField]
+    public internal(set) var framing: BodyFraming
+    /// Whether the connection may carry another request after this one: for HTTP/1.1 unless
+    /// `Connection` lists `close`, for HTTP/1.0 only if it lists `keep-alive` (and not `close`).
+    public internal(set) var keepAlive: Bool
+    /// `Expect: 100-continue` on an HTTP/1.1 request; ignored on HTTP/1.0 as RFC 9110 §10.1.1 requires.
+    public internal(set) var expectsContinue: Bool
+
+    public init() {
+        bytes = []
+        method = .other
+        target = 0..<0
+        version = .http1_1
+        fields = []
+        framing = .none
+        keepAlive = false
+        expectsContinue = false
+    }
+
+    /// Forgets the request but keeps the storage, so the next request on the connection reuses it.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+        method = .other
+        target = 0..<0
+        version = .http1_1
+        framing = .none
+        keepAlive = false
+        expectsContinue = false
+    }
+
+    /// The method exactly as sent, for logs. The request line starts at `bytes[0]`, and the method
+    /// ends at the single space before the target.
+    public var methodName: String {
+        guard target.lowerBound > 0 else { return "" }
+        return string(0..<(target.lowerBound - 1))
+    }
+
+    public var targetString: String { string(target) }
+
+    /// The path the gateway routes on: the target up to its first `?`. For an absolute-form target
+    /// (`http://host/p?q`, which RFC 9112 §3.2.2 obliges a server to accept) the scheme and
+    /// authority are dropped and an empty path becomes `/`; authority-form and `*` come back whole.
+    /// A `String` rather than a `Substring`, because routing keys and logs outlive the head.
+    public var path: String {
+        bytes.withUnsafeBytes { raw in
+            let (start, end) = pathBounds(raw)
+            if start == end, absoluteFormAuthorityEnd(raw) != nil { return "/" }
+            return Self.decode(raw, start..<end)
+        }
+    }
+
+    /// The query after the first `?` (without it), or `nil` when the target has none.
+    public var query: String? {
+        bytes.withUnsafeBytes { raw in
+            let (_, end) = pathBounds(raw)
+            guard end < Int(target.upperBound) else { return nil }
+            return Self.decode(raw, (end + 1)..<Int(target.upperBound))
+        }
+    }
+
+    /// The value of the first field named `lowercaseName` (matched case-insensitively either way),
+    /// or `nil`. Allocates only the returned string.
+    public func firstValue(_ lowercaseName: String) -> String? {
+        bytes.withUnsafeBytes { raw in
+            for field in fields where Self.nameEquals(raw, field.name, lowercaseName) {
+                return Self.decode(raw, Int(field.value.lowerBound)..<Int(field.value.upperBound))
+            }
+            return nil
+        }
+    }
+
+    /// The values of every field named `lowercaseName`, one element per field line, in order.
+    /// Comma-separated lists inside one line are not split: that depends on the field's grammar.
+    public func values(_ lowercaseName: String) -> [String] {
+        bytes.withUnsafeBytes { raw in
+            var result: [String] = []
+            for field in fields where Self.nameEquals(raw, field.name, lowercaseName) {
+                result.append(Self.decode(raw, Int(field.value.lowerBound)..<Int(field.value.upperBound)))
+            }
+            return result
+        }
+    }
+
+    public func contains(_ lowercaseName: String) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            fields.contains { Self.nameEquals(raw, $0.name, lowercaseName) }
+        }
+    }
+
+    /// The name of `field` as sent, e.g. for forwarding or logs.
+    public func name(of field: HTTPField) -> String { string(field.name) }
+
+    /// The value of `field`, whitespace trimmed.
+    public func value(of field: HTTPField) -> String { string(field.value) }
+
+    // MARK: - Helpers
+
+    /// Bytes that are not UTF-8 (field values may carry obs-text) become U+FFFD; the raw bytes stay
+    /// available in `bytes` for anyone who needs them exactly.
+    private func string(_ range: Range<Int32>) -> String {
+        bytes.withUnsafeBytes { raw in Self.decode(raw, Int(range.lowerBound)..<Int(range.upperBound)) }
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self)
+    }
+
+    private static func nameEquals(_ raw: UnsafeRawBufferPointer, _ range: Range<Int32>, _ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count == range.count else { return false }
+        var index = Int(range.lowerBound)
+        for byte in utf8 {
+            guard HTTPSyntax.lowercased(raw[index]) == HTTPSyntax.lowercased(byte) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Where the routing path lies in `raw`: after the authority for absolute-form, else from the
+    /// target's start; up to the first `?` or the end of the target.
+    private func pathBounds(_ raw: UnsafeRawBufferPointer) -> (start: Int, end: Int) {
+        let start = absoluteFormAuthorityEnd(raw) ?? Int(target.lowerBound)
+        var end = start
+        while end < Int(target.upperBound), raw[end] != UInt8(ascii: "?") { end += 1 }
+        return (start, end)
+    }
+
+    /// For an absolute-form target (`scheme "://" authority ...`), the index just past the
+    /// authority; `nil` for every other form. `host:port` (authority-form) has no `//` and is not
+    /// mistaken for a scheme.
+    private func absoluteFormAuthorityEnd(_ raw: UnsafeRawBufferPointer) -> Int? {
+        let start = Int(target.lowerBound), end = Int(target.upperBound)
+        guard start < end, HTTPSyntax.isAlpha(raw[start]) else { return nil }
+        var index = start + 1
+        while index < end, HTTPSyntax.isSchemeCharacter(raw[index]) { index += 1 }
+        guard index + 2 < end,
+              raw[index] == UInt8(ascii: ":"),
+              raw[index + 1] == UInt8(ascii: "/"),
+              raw[index + 2] == UInt8(ascii: "/")
+        else { return nil }
+        index += 3
+        while index < end, raw[index] != UInt8(ascii: "/"), raw[index] != UInt8(ascii: "?") { index += 1 }
+        return index
+    }
+}

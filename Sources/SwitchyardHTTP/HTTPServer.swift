@@ -1,0 +1,101 @@
+import SwitchyardIO
+
+/// An HTTP/1.1 server on a set of loops: a `SO_REUSEPORT` listener per loop, TLS or plain, one
+/// `HTTPServerConnection` per accepted socket, and a graceful shutdown.
+///
+/// Build it before the loops' threads start (listeners register with their loop, and a loop's
+/// tables are touched by its own thread only once it runs); after that, reach it only through
+/// `beginShutdown()` and the read-only properties.
+public final class HTTPServer: @unchecked Sendable {
+    public let limits: ServerLimits
+    public let responder: any HTTPResponder
+    public let statistics = HTTPServerStatistics()
+    public let connectionLimit: ConnectionLimit
+    /// The address the listeners are bound to (with the kernel's port when the configuration said 0).
+    public let address: SocketAddress
+    private let tls: TLSContext?
+    private let loops: [EventLoop]
+    private var states: [LoopState] = []
+
+    /// Loop-confined state: the connections living on one loop and its per-loop helpers.
+    /// `@unchecked Sendable` only so `beginShutdown` can send it to its own loop in `execute`;
+    /// it is touched on that loop's thread alone.
+    final class LoopState: @unchecked Sendable {
+        let requestIDs = RequestIDGenerator()
+        let dates = DateCache()
+        var listener: Listener?
+        var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+
+        func remove(_ connection: HTTPServerConnection) {
+            connections[ObjectIdentifier(connection)] = nil
+        }
+    }
+
+    /// Binds one listener per loop to `address`. With port 0 the first bind picks the port and
+    /// the others join it.
+    public init(
+        address: SocketAddress,
+        loops: [EventLoop],
+        tls: TLSContext?,
+        limits: ServerLimits,
+        connectionLimit: ConnectionLimit,
+        responder: any HTTPResponder
+    ) throws {
+        precondition(!loops.isEmpty)
+        self.limits = limits
+        self.responder = responder
+        self.connectionLimit = connectionLimit
+        self.tls = tls
+        self.loops = loops
+        var bound = address
+        var fds: [Int32] = []
+        do {
+            for _ in loops {
+                let fd = try Socket.listen(on: bound)
+                fds.append(fd)
+                if bound.port == 0 { bound = try SocketAddress.local(of: fd) }
+            }
+        } catch {
+            fds.forEach(Socket.close)
+            throw error
+        }
+        self.address = bound
+        for (loop, fd) in zip(loops, fds) {
+            let state = LoopState()
+            states.append(state)
+            state.listener = try Listener(fd: fd, loop: loop, limit: connectionLimit) { [unowned self] connection in
+                self.accept(connection, on: loop, state: state)
+            }
+        }
+    }
+
+    private func accept(_ fd: Int32, on loop: EventLoop, state: LoopState) {
+        statistics.recordAccept()
+        let channel: Channel
+        do {
+            channel = try Channel(fd: fd, loop: loop, tls: tls)
+        } catch {
+            connectionLimit.release()
+            return
+        }
+        let connection = HTTPServerConnection(channel: channel, server: self, shared: state)
+        state.connections[ObjectIdentifier(connection)] = connection
+        channel.delegate = connection
+    }
+
+    /// Stops accepting on every loop and lets each connection finish what it started: idle ones
+    /// close now, busy ones after their current response. Returns at once; watch
+    /// `openConnections` to see the drain finish.
+    public func beginShutdown() {
+        for (loop, state) in zip(loops, states) {
+            loop.execute { _ in
+                state.listener?.close()
+                state.listener = nil
+                for connection in Array(state.connections.values) { connection.drain() }
+            }
+        }
+    }
+
+    /// Connections open on this server (accepted and not yet closed), across its loops.
+    public var openConnections: Int { connectionLimit.current }
+}

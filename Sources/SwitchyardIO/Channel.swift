@@ -1,0 +1,353 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a protocol (HTTP) does with a channel's bytes. Called on the channel's loop only.
+public protocol ChannelDelegate: AnyObject {
+    /// The TLS handshake finished (at once for plain sockets); bytes may follow.
+    func channelActive(_ channel: Channel)
+    /// New bytes are in `channel.inbound`; consume what you can. Bytes you leave stay for next time.
+    func channelRead(_ channel: Channel)
+    /// The peer will send nothing more (FIN or close_notify). Outbound still works.
+    func channelReadEOF(_ channel: Channel)
+    /// Output that was held up by a full socket has all been written.
+    func channelWritable(_ channel: Channel)
+    /// The deadline set with `setDeadline` passed.
+    func channelDeadline(_ channel: Channel)
+    /// The fd is closed; drop every reference to the channel.
+    func channelClosed(_ channel: Channel)
+}
+
+/// One accepted stream socket, TLS or plain, on one loop: reads into a pooled buffer, writes from
+/// another, closes gracefully (flush, close_notify, FIN, linger) or abortively.
+///
+/// Registered with epoll once, edge-triggered, for both directions. Every read loops until
+/// `EAGAIN` (or `WANT_READ`), because bytes already inside OpenSSL raise no new event; when the
+/// inbound buffer is full it stops and remembers (`readPending`) until the delegate consumed
+/// some and calls `readMore()`.
+public final class Channel: EventHandler {
+    public unowned let loop: EventLoop
+    public let fd: Int32
+    public var delegate: (any ChannelDelegate)?
+
+    private var tls: TLSConnection?
+    private var registration: Registration?
+    /// Bytes received and not yet consumed; `nil` while there are none (the buffer goes back to
+    /// the loop's pool, so idle connections hold no buffer).
+    public private(set) var inbound: ByteBuffer?
+    private var outbound: ByteBuffer?
+
+    private enum State { case handshaking, open, lingering, closed }
+    private var state: State
+    private var readPending = false
+    private var readBlockedOnWrite = false
+    private var writeBlockedOnRead = false
+    private var writeBlocked = false
+    private var closeAfterFlush = false
+    public private(set) var peerClosed = false
+
+    /// How long a closing connection keeps draining what the peer still sends, so that our last
+    /// response is not destroyed by a reset (RFC 9112 §9.6); bounded so it can't pin a slot.
+    public static let lingerSeconds = 2.0
+    private static let lingerDiscardLimit = 1 << 20
+    private var lingerDiscarded = 0
+
+    /// Takes ownership of an accepted `fd` and registers it with `loop`.
+    public init(fd: Int32, loop: EventLoop, tls context: TLSContext?) throws {
+        self.fd = fd
+        self.loop = loop
+        if let context {
+            self.tls = try context.makeServerConnection(fd: fd)
+            self.state = .handshaking
+        } else {
+            self.state = .open
+        }
+        Socket.setNoDelay(fd)
+        do {
+            self.registration = try loop.register(fd: fd, events: .stream, handler: self)
+        } catch {
+            tls?.free()
+            Socket.close(fd)
+            throw error
+        }
+    }
+
+    public var isOpen: Bool { state == .open || state == .handshaking }
+    public var isTLS: Bool { tls != nil }
+    public var tlsVersion: String? { tls?.negotiatedProtocolVersion }
+    public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
+    public var pendingOutboundBytes: Int { outbound?.readableCount ?? 0 }
+
+    // MARK: Events
+
+    public func handleEvents(_ events: EpollEvents) {
+        switch state {
+        case .handshaking:
+            continueHandshake()
+        case .open:
+            if events.contains(.writable) || (writeBlockedOnRead && events.contains(.readable)) {
+                if outbound != nil { flush() }
+            }
+            guard state == .open else { return }
+            if !events.isDisjoint(with: [.readable, .readHangup, .hangup, .error])
+                || (readBlockedOnWrite && events.contains(.writable)) {
+                readBlockedOnWrite = false
+                readAvailable()
+            }
+        case .lingering:
+            drainLinger()
+        case .closed:
+            break
+        }
+    }
+
+    public func handleDeadline() {
+        switch state {
+        case .lingering: closeNow()
+        case .closed: break
+        case .handshaking, .open: delegate?.channelDeadline(self)
+        }
+    }
+
+    private func continueHandshake() {
+        guard let tls else { return }
+        if let status = tls.handshake() {
+            switch status {
+            case .wantRead, .wantWrite:
+                return
+            case .closed, .failed:
+                // Plain HTTP, garbage, TLS 1.1 or a failed negotiation: nothing can be said to
+                // this peer in a protocol it understands, so it is dropped.
+                abort()
+                return
+            }
+        }
+        state = .open
+        delegate?.channelActive(self)
+        if state == .open { readAvailable() }
+    }
+
+    // MARK: Reading
+
+    /// Reads what the socket (and OpenSSL) holds, then hands it to the delegate.
+    private func readAvailable() {
+        guard state == .open, !peerClosed else { return }
+        readPending = false
+        var eof = false
+        while state == .open {
+            let buffer = inboundBuffer()
+            let before = buffer.readableCount
+            var full = false
+            readLoop: while true {
+                if buffer.writableCount == 0 { buffer.compact() }
+                if buffer.writableCount == 0 {
+                    full = true
+                    break
+                }
+                switch readOnce(into: buffer.writableBytes) {
+                case .bytes(let count):
+                    buffer.didWrite(count)
+                case .wouldBlock:
+                    break readLoop
+                case .endOfFile:
+                    eof = true
+                    break readLoop
+                case .failed:
+                    closeNow()
+                    return
+                }
+            }
+            let received = buffer.readableCount > before
+            if received { delegate?.channelRead(self) }
+            guard state == .open else { return }
+            // A full buffer the delegate drained may hide more bytes in the socket; with edge
+            // triggering nobody would tell us, so go round again.
+            if full {
+                if let inbound, inbound.writableCount == 0 && inbound.readerIndex == 0 {
+                    readPending = true
+                    break
+                }
+                continue
+            }
+            break
+        }
+        if eof {
+            peerClosed = true
+            delegate?.channelReadEOF(self)
+        }
+        releaseInboundIfEmpty()
+    }
+
+    private func readOnce(into buffer: UnsafeMutableRawBufferPointer) -> Socket.IOResult {
+        guard let tls else { return Socket.read(fd, into: buffer) }
+        switch tls.read(into: buffer) {
+        case .bytes(let count): return .bytes(count)
+        case .status(.wantRead): return .wouldBlock
+        case .status(.wantWrite):
+            readBlockedOnWrite = true
+            return .wouldBlock
+        case .status(.closed): return .endOfFile
+        case .status(.failed): return .failed(ECONNRESET)
+        }
+    }
+
+    /// Resumes reading after the delegate consumed bytes from a full buffer.
+    public func readMore() {
+        if readPending { readAvailable() }
+    }
+
+    private func inboundBuffer() -> ByteBuffer {
+        if let inbound { return inbound }
+        let buffer = loop.readBuffers.take()
+        inbound = buffer
+        return buffer
+    }
+
+    private func releaseInboundIfEmpty() {
+        if let buffer = inbound, buffer.isEmpty {
+            loop.readBuffers.give(buffer)
+            inbound = nil
+        }
+    }
+
+    /// Drops `count` consumed bytes from `inbound`.
+    public func consumeInbound(_ count: Int) {
+        guard let inbound else { return }
+        inbound.consume(count)
+    }
+
+    // MARK: Writing
+
+    /// The buffer to append output to; `flush()` sends it.
+    public var outboundBuffer: ByteBuffer {
+        if let outbound { return outbound }
+        let buffer = loop.writeBuffers.take()
+        outbound = buffer
+        return buffer
+    }
+
+    /// Writes as much of the output as the socket takes now; the rest goes when epoll says
+    /// writable.
+    public func flush() {
+        guard state == .open, let buffer = outbound else { return }
+        while buffer.readableCount > 0 {
+            switch writeOnce(from: buffer.readableBytes) {
+            case .bytes(let count):
+                buffer.consume(count)
+            case .wouldBlock:
+                writeBlocked = true
+                return
+            case .endOfFile, .failed:
+                closeNow()
+                return
+            }
+        }
+        loop.writeBuffers.give(buffer)
+        outbound = nil
+        writeBlockedOnRead = false
+        let wasBlocked = writeBlocked
+        writeBlocked = false
+        if closeAfterFlush {
+            beginLinger()
+        } else if wasBlocked {
+            delegate?.channelWritable(self)
+        }
+    }
+
+    private func writeOnce(from buffer: UnsafeRawBufferPointer) -> Socket.IOResult {
+        guard let tls else { return Socket.write(fd, from: buffer) }
+        switch tls.write(from: buffer) {
+        case .bytes(let count): return .bytes(count)
+        case .status(.wantWrite): return .wouldBlock
+        case .status(.wantRead):
+            writeBlockedOnRead = true
+            return .wouldBlock
+        case .status(.closed): return .endOfFile
+        case .status(.failed): return .failed(EPIPE)
+        }
+    }
+
+    // MARK: Deadlines
+
+    public func setDeadline(afterSeconds seconds: Double) {
+        guard let registration else { return }
+        loop.setDeadline(registration, afterSeconds: seconds)
+    }
+
+    public func clearDeadline() {
+        guard let registration else { return }
+        loop.setDeadline(registration, at: 0)
+    }
+
+    // MARK: Closing
+
+    /// Sends what is queued, then close_notify and FIN, then drains the peer for a moment
+    /// before closing, so the last response arrives even if the peer was still sending.
+    public func close() {
+        switch state {
+        case .handshaking:
+            abort()
+        case .open:
+            closeAfterFlush = true
+            if outbound == nil { beginLinger() } else { flush() }
+        case .lingering, .closed:
+            break
+        }
+    }
+
+    /// Closes at once with a reset: for peers that broke the protocol or timed out.
+    public func abort() {
+        guard state != .closed else { return }
+        closeNow(reset: true)
+    }
+
+    private func beginLinger() {
+        guard state == .open else { return }
+        tls?.shutdown()
+        Socket.shutdownWrite(fd)
+        state = .lingering
+        if let inbound {
+            loop.readBuffers.give(inbound)
+            self.inbound = nil
+        }
+        if peerClosed {
+            closeNow()
+            return
+        }
+        setDeadline(afterSeconds: Channel.lingerSeconds)
+        drainLinger()
+    }
+
+    private func drainLinger() {
+        let scratch = loop.readBuffers.take()
+        defer { loop.readBuffers.give(scratch) }
+        while state == .lingering {
+            switch Socket.read(fd, into: scratch.writableBytes) {
+            case .bytes(let count):
+                lingerDiscarded += count
+                if lingerDiscarded > Channel.lingerDiscardLimit { closeNow() }
+            case .wouldBlock:
+                return
+            case .endOfFile, .failed:
+                closeNow()
+            }
+        }
+    }
+
+    private func closeNow(reset: Bool = false) {
+        guard state != .closed else { return }
+        state = .closed
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        tls?.free()
+        tls = nil
+        if reset { Socket.abort(fd) } else { Socket.close(fd) }
+        if let inbound { loop.readBuffers.give(inbound) }
+        if let outbound { loop.writeBuffers.give(outbound) }
+        inbound = nil
+        outbound = nil
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.channelClosed(self)
+    }
+}

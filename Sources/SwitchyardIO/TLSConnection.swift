@@ -1,0 +1,55 @@
+import COpenSSL
+
+/// One TLS session over one socket: the `SSL *` and its calls, each answering with a Swift enum.
+///
+/// Owned by exactly one `Channel` on one loop (so never shared between threads); `free()` is
+/// called once, when the channel closes.
+struct TLSConnection {
+    let ssl: OpaquePointer
+
+    enum Result {
+        case bytes(Int)
+        case status(TLSStatus)
+    }
+
+    /// Drives the handshake. `nil` means it finished.
+    func handshake() -> TLSStatus? {
+        OpenSSLError.clearQueue()
+        let rc = SSL_do_handshake(ssl)
+        if rc == 1 { return nil }
+        return TLSStatus.after(ssl, returnCode: rc, operation: "TLS handshake")
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Result {
+        OpenSSLError.clearQueue()
+        let rc = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+        if rc > 0 { return .bytes(Int(rc)) }
+        return .status(TLSStatus.after(ssl, returnCode: rc, operation: "SSL_read"))
+    }
+
+    func write(from buffer: UnsafeRawBufferPointer) -> Result {
+        OpenSSLError.clearQueue()
+        let rc = SSL_write(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+        if rc > 0 { return .bytes(Int(rc)) }
+        return .status(TLSStatus.after(ssl, returnCode: rc, operation: "SSL_write"))
+    }
+
+    /// Sends close_notify once; we never wait for the peer's (RFC 8446 §6.1 allows it).
+    func shutdown() {
+        OpenSSLError.clearQueue()
+        _ = SSL_shutdown(ssl)
+        OpenSSLError.clearQueue()
+    }
+
+    var negotiatedProtocolVersion: String {
+        String(cString: SSL_get_version(ssl))
+    }
+
+    var sessionReused: Bool {
+        switchyard_SSL_session_reused(ssl) == 1
+    }
+
+    func free() {
+        SSL_free(ssl)
+    }
+}

@@ -1,0 +1,123 @@
+import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An OpenSSL `SSL_CTX` configured once and shared by every loop.
+///
+/// `@unchecked Sendable` because OpenSSL documents an `SSL_CTX` as safe to use from many threads
+/// once configured: we never change it after `init`, and each `SSL` made from it belongs to one
+/// loop. A reload builds a new context; connections keep the one they were accepted with (each
+/// `SSL` holds a reference count on its context).
+public final class TLSContext: @unchecked Sendable {
+    let context: OpaquePointer
+
+    /// The TLS 1.2 suites we allow: forward-secret AEAD only (Mozilla's "intermediate" list).
+    /// TLS 1.3 suites are OpenSSL's defaults, all of which are AEAD.
+    static let tls12Ciphers = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
+    /// A server context: TLS 1.2 minimum (1.0 and 1.1 are refused at the handshake), TLS 1.3
+    /// preferred, ALPN `http/1.1`, stateless session tickets for resumption, an RSA or ECDSA
+    /// certificate chain and its key from PEM files.
+    public static func server(certificateChain: String, privateKey: String) throws -> TLSContext {
+        OpenSSLError.clearQueue()
+        guard let context = SSL_CTX_new(TLS_server_method()) else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_new")
+        }
+        let tls = TLSContext(context: context)
+        try tls.applyCommonSettings()
+        // Tickets are on by default in OpenSSL 3; a small server-side cache also serves TLS 1.2
+        // clients that resume by session id.
+        _ = switchyard_SSL_CTX_set_session_cache_mode(context, switchyard_SSL_SESS_CACHE_SERVER)
+        _ = switchyard_SSL_CTX_sess_set_cache_size(context, 20_000)
+        _ = SSL_CTX_set_options(context, switchyard_SSL_OP_CIPHER_SERVER_PREFERENCE)
+        SSL_CTX_set_alpn_select_cb(context, selectHTTP11, nil)
+
+        OpenSSLError.clearQueue()
+        guard SSL_CTX_use_certificate_chain_file(context, certificateChain) == 1 else {
+            throw OpenSSLError.drain(operation: "loading the certificate chain \(certificateChain)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, privateKey, SSL_FILETYPE_PEM) == 1 else {
+            throw OpenSSLError.drain(operation: "loading the private key \(privateKey)")
+        }
+        guard SSL_CTX_check_private_key(context) == 1 else {
+            throw OpenSSLError.drain(operation: "matching the private key to the certificate")
+        }
+        return tls
+    }
+
+    private init(context: OpaquePointer) {
+        self.context = context
+    }
+
+    deinit {
+        SSL_CTX_free(context)
+    }
+
+    private func applyCommonSettings() throws {
+        guard switchyard_SSL_CTX_set_min_proto_version(context, switchyard_TLS1_2_VERSION) == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_min_proto_version")
+        }
+        _ = SSL_CTX_set_options(
+            context,
+            switchyard_SSL_OP_NO_COMPRESSION | switchyard_SSL_OP_NO_RENEGOTIATION
+        )
+        // Partial writes and a moving buffer let a connection hand SSL_write whatever its output
+        // buffer holds after a compaction; released buffers keep an idle connection small.
+        _ = switchyard_SSL_CTX_set_mode(
+            context,
+            switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE | switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                | switchyard_SSL_MODE_RELEASE_BUFFERS
+        )
+        guard SSL_CTX_set_cipher_list(context, TLSContext.tls12Ciphers) == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_cipher_list")
+        }
+    }
+
+    /// A new `SSL` for an accepted socket, in server mode, reading and writing `fd` directly.
+    func makeServerConnection(fd: Int32) throws -> TLSConnection {
+        OpenSSLError.clearQueue()
+        guard let ssl = SSL_new(context) else { throw OpenSSLError.drain(operation: "SSL_new") }
+        guard SSL_set_fd(ssl, fd) == 1 else {
+            SSL_free(ssl)
+            throw OpenSSLError.drain(operation: "SSL_set_fd")
+        }
+        SSL_set_accept_state(ssl)
+        return TLSConnection(ssl: ssl)
+    }
+}
+
+/// The ALPN wire form of the one protocol we speak.
+private let http11Protocol: [UInt8] = [8] + Array("http/1.1".utf8)
+
+/// ALPN selection: `http/1.1` when the client offers it. A client that offers ALPN without
+/// `http/1.1` (only `h2`, say) cannot talk to us, and RFC 7301 §3.2 says to end the handshake
+/// with `no_application_protocol` rather than let it fail later on the first request.
+private func selectHTTP11(
+    _ ssl: OpaquePointer?,
+    _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ outLength: UnsafeMutablePointer<UInt8>?,
+    _ offered: UnsafePointer<UInt8>?,
+    _ offeredLength: UInt32,
+    _ argument: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let offered, let out, let outLength else { return SSL_TLSEXT_ERR_NOACK }
+    var index = 0
+    let total = Int(offeredLength)
+    while index < total {
+        let length = Int(offered[index])
+        let start = index + 1
+        guard start + length <= total else { return SSL_TLSEXT_ERR_ALERT_FATAL }
+        if length == 8 && memcmp(offered + start, http11Protocol.withUnsafeBufferPointer { $0.baseAddress! + 1 }, 8) == 0 {
+            out.pointee = offered + start
+            outLength.pointee = 8
+            return SSL_TLSEXT_ERR_OK
+        }
+        index = start + length
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Logging
+import Switchyard
+import SwitchyardIO
+
+/// `switchyard serve --config FILE`: runs the gateway until SIGTERM or SIGINT.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway with a configuration file.",
+        discussion: "Stops on SIGTERM or SIGINT: stops accepting, finishes requests in flight within limits.shutdownGraceSeconds, exits 0."
+    )
+
+    @OptionGroup var options: ConfigurationOption
+
+    func run() throws {
+        let logger = Logger(label: "switchyard")
+        let runtime = try Startup.runtime(configPath: options.config, logger: logger)
+        runtime.start()
+        runtime.runUntilSignalled()
+    }
+}
+
+/// Building a runtime from a file, shared by `serve` and `demo`: any failure is printed as the
+/// operator should read it and ends the process with status 1.
+enum Startup {
+    static func runtime(configPath: String, logger: Logger) throws -> GatewayRuntime {
+        // Signals are blocked before any loop thread exists, so every thread inherits the mask
+        // and only the main thread's sigwait receives them.
+        Signals.blockTermination()
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(path: configPath)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        do {
+            return try GatewayRuntime(settings: RuntimeSettings(configuration: configuration), logger: logger)
+        } catch {
+            printError("\(configPath): cannot start: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

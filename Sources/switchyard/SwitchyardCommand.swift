@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `switchyard`: the gateway and its operator tools.
+@main
+struct SwitchyardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "A TLS API gateway: one /devices API in front of five device vendors.",
+        subcommands: [Serve.self, Check.self, Demo.self]
+    )
+}
+
+/// The one option every command that reads a configuration takes.
+struct ConfigurationOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file (YAML, see docs/CONFIGURATION.md).", valueName: "file"))
+    var config: String
+}

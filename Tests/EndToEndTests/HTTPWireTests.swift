@@ -1,0 +1,239 @@
+import Foundation
+import XCTest
+
+/// The HTTP/1.1 server over real TLS: framing rejections as problem documents followed by a
+/// close, limits, pipelining, `Expect: 100-continue`, request ids, and the timeouts.
+final class HTTPWireTests: XCTestCase {
+    static let gateway = Shared<GatewayProcess>()
+    var gateway: GatewayProcess { get throws { try HTTPWireTests.gateway.get { try GatewayProcess() } } }
+
+    override class func tearDown() {
+        gateway.reset()
+    }
+
+    // MARK: Routing and problem documents
+
+    func testRoutesAndProblemDocuments() throws {
+        let client = try gateway.client()
+        let cases: [(request: String, status: Int, code: String, allow: String?)] = [
+            ("GET /nowhere HTTP/1.1", 404, "not_found", nil),
+            ("GET /devices HTTP/1.1", 405, "method_not_allowed", "POST, PATCH"),
+            ("DELETE /devices/iccid:8988216716970004975 HTTP/1.1", 405, "method_not_allowed", "PATCH"),
+            ("POST /devices HTTP/1.1", 501, "unsupported_operation", nil),
+            ("PATCH /devices HTTP/1.1", 501, "unsupported_operation", nil),
+            ("PATCH /devices/iccid:8988216716970004975 HTTP/1.1", 501, "unsupported_operation", nil),
+            ("GET /devices/a/b HTTP/1.1", 404, "not_found", nil),
+        ]
+        for item in cases {
+            client.send("\(item.request)\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
+            let response = try XCTUnwrap(client.readResponse(), item.request)
+            XCTAssertEqual(response.status, item.status, item.request)
+            XCTAssertEqual(response.header("content-type"), "application/problem+json")
+            XCTAssertEqual(response.header("allow"), item.allow, item.request)
+            let json = try XCTUnwrap(response.json, response.bodyText)
+            XCTAssertEqual(json["code"] as? String, item.code)
+            XCTAssertEqual(json["status"] as? Int, item.status)
+            XCTAssertEqual(Set(json.keys), ["type", "title", "status", "detail", "code", "requestId"])
+            XCTAssertEqual(json["requestId"] as? String, response.header("x-request-id"))
+        }
+    }
+
+    func testHeadRequestHasNoBody() throws {
+        let client = try gateway.client()
+        client.send("HEAD /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\nGET /again HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let head = try XCTUnwrap(client.readResponse(isHeadRequest: true))
+        XCTAssertEqual(head.status, 404)
+        XCTAssertNotEqual(head.header("content-length"), "0")
+        XCTAssertEqual(head.body, [])
+        XCTAssertEqual(client.readResponse()?.status, 404, "the next response starts right after the head")
+    }
+
+    // MARK: Request ids
+
+    func testRequestIDEchoedWhenSaneAndGeneratedOtherwise() throws {
+        let client = try gateway.client()
+        client.send("GET /x HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: abc-123_XYZ\r\n\r\n")
+        let echoed = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(echoed.header("x-request-id"), "abc-123_XYZ")
+        XCTAssertEqual(echoed.json?["requestId"] as? String, "abc-123_XYZ")
+        for insane in [String(repeating: "a", count: 129), "has space", "\u{00e9}t\u{00e9}"] {
+            client.send("GET /x HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: \(insane)\r\n\r\n")
+            let generated = try XCTUnwrap(client.readResponse())
+            let id = try XCTUnwrap(generated.header("x-request-id"))
+            XCTAssertNotEqual(id, insane)
+            XCTAssertNotNil(id.range(of: "^[0-9a-f]{32}$", options: .regularExpression), id)
+        }
+    }
+
+    // MARK: Pipelining and keep-alive
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let client = try gateway.client()
+        var batch = ""
+        for i in 0..<20 {
+            let method = i % 3 == 0 ? "GET /devices" : (i % 3 == 1 ? "POST /devices" : "GET /n\(i)")
+            batch += "\(method) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: req-\(i)\r\nContent-Length: 0\r\n\r\n"
+        }
+        client.send(batch)
+        for i in 0..<20 {
+            let response = try XCTUnwrap(client.readResponse(), "response \(i)")
+            XCTAssertEqual(response.header("x-request-id"), "req-\(i)")
+            XCTAssertEqual(response.status, [405, 501, 404][i % 3])
+        }
+    }
+
+    func testHTTP10ClosesAndKeepAliveRespected() throws {
+        let client = try gateway.client()
+        client.send("GET /x HTTP/1.0\r\n\r\n")
+        let response = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertTrue(client.waitForClose(timeout: 3))
+
+        let second = try gateway.client()
+        second.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(second.readResponse()?.header("connection"), "close")
+        XCTAssertTrue(second.waitForClose(timeout: 3))
+        XCTAssertEqual(second.unreadBytes, [], "nothing after Connection: close is answered")
+    }
+
+    func testChunkedBodyWithTrailersKeepsConnectionUsable() throws {
+        let client = try gateway.client()
+        client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    "5;ext=1\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\nX-Trailer: yes\r\n\r\n" +
+                    "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(client.readResponse()?.status, 501)
+        XCTAssertEqual(client.readResponse()?.status, 404)
+    }
+
+    func testExpectContinue() throws {
+        let client = try gateway.client()
+        client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(interim.status, 100)
+        client.send("{}")
+        XCTAssertEqual(client.readResponse()?.status, 501)
+
+        // Over the limit: refused before the body is sent, no 100.
+        client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n")
+        let refused = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(refused.status, 413)
+        XCTAssertEqual(refused.json?["code"] as? String, "payload_too_large")
+
+        // curl's own Expect handling, end to end.
+        let body = String(repeating: "x", count: 2000)
+        let result = try gateway.curl("/devices", ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue",
+                                                   "-H", "content-type: application/json", "--data-binary", body])
+        XCTAssertEqual(result.output, "501", result.error)
+    }
+
+    // MARK: Limits
+
+    func testHeaderSectionOverLimitIs431() throws {
+        let client = try gateway.client()
+        client.send("GET /x HTTP/1.1\r\nHost: localhost\r\nX-Big: \(String(repeating: "b", count: 5000))\r\n\r\n")
+        let response = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(response.status, 431)
+        XCTAssertEqual(response.json?["code"] as? String, "request_header_too_large")
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertTrue(client.waitForClose(timeout: 3))
+    }
+
+    func testBodyOverLimitIs413ForBothFramings() throws {
+        let client = try gateway.client()
+        client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 65537\r\n\r\n")
+        let byLength = try XCTUnwrap(client.readResponse())
+        XCTAssertEqual(byLength.status, 413)
+        XCTAssertEqual(byLength.json?["code"] as? String, "payload_too_large")
+        XCTAssertTrue(client.waitForClose(timeout: 3))
+
+        let chunked = try gateway.client()
+        chunked.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunked.send("8000\r\n" + String(repeating: "a", count: 0x8000) + "\r\n")
+        chunked.send("8001\r\n")
+        let byChunks = try XCTUnwrap(chunked.readResponse())
+        XCTAssertEqual(byChunks.status, 413)
+        XCTAssertTrue(chunked.waitForClose(timeout: 3))
+
+        // curl sending a too-large body still receives the 413 (no reset while it uploads).
+        let path = TestEnvironment.temporaryDirectory("big").appendingPathComponent("body.json").path
+        try String(repeating: "z", count: 300_000).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try gateway.curl("/devices", ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:",
+                                                   "-H", "content-type: application/json", "--data-binary", "@\(path)"])
+        XCTAssertEqual(result.output, "413", result.error)
+    }
+
+    // MARK: Smuggling: every framing ambiguity is 400 and the connection ends there
+
+    func testAmbiguousFramingIsRejectedAndNothingAfterItIsProcessed() throws {
+        let smuggled = "GET /smuggled HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: smuggled\r\n\r\n"
+        let vectors: [(String, String)] = [
+            ("CL.TE", "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n"),
+            ("TE.CL", "Transfer-Encoding: chunked\r\nContent-Length: 6\r\n"),
+            ("TE xchunked", "Transfer-Encoding: xchunked\r\n"),
+            ("TE folded", "Transfer-Encoding:\r\n chunked\r\n"),
+            ("TE space before colon", "Transfer-Encoding : chunked\r\n"),
+            ("TE chunked, identity", "Transfer-Encoding: chunked, identity\r\n"),
+            ("TE duplicate", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+            ("CL sign", "Content-Length: +5\r\n"),
+            ("CL two values", "Content-Length: 5, 5\r\n"),
+            ("CL differing", "Content-Length: 5\r\nContent-Length: 6\r\n"),
+            ("bare LF", "X-A: b\nContent-Length: 0\r\n"),
+            ("NUL", "X-A: b\u{0}c\r\n"),
+        ]
+        for (name, headers) in vectors {
+            let client = try gateway.client()
+            client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\n\(headers)\r\n0\r\n\r\n\(smuggled)")
+            let response = try XCTUnwrap(client.readResponse(), name)
+            XCTAssertEqual(response.status, 400, name)
+            XCTAssertEqual(response.json?["code"] as? String, "invalid_request", name)
+            XCTAssertEqual(response.header("connection"), "close", name)
+            XCTAssertTrue(client.waitForClose(timeout: 3), name)
+            XCTAssertFalse(String(decoding: client.unreadBytes, as: UTF8.self).contains("smuggled"), name)
+        }
+        // Chunk size overflow mid-body.
+        let client = try gateway.client()
+        client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\n")
+        XCTAssertEqual(client.readResponse()?.status, 400)
+        XCTAssertTrue(client.waitForClose(timeout: 3))
+    }
+
+    func testMalformedRequestLinesAre400() throws {
+        for line in ["GET  /x HTTP/1.1", "GET /x HTTP/1.1 extra", "GET /x HTTP/9", "G\u{1}T /x HTTP/1.1", "GET /x\u{7f} HTTP/1.1"] {
+            let client = try gateway.client()
+            client.send("\(line)\r\nHost: localhost\r\n\r\n")
+            let response = try XCTUnwrap(client.readResponse(), line)
+            XCTAssertEqual(response.status, 400, line)
+            XCTAssertEqual(response.json?["code"] as? String, "invalid_request", line)
+            XCTAssertTrue(client.waitForClose(timeout: 3), line)
+        }
+    }
+
+    // MARK: Timeouts
+
+    func testSlowlorisIsClosedAfterHeaderTimeoutWhileOthersAreServed() throws {
+        let gateway = try self.gateway
+        let slow = try gateway.client()
+        slow.send("GET /x HTTP/1.1\r\n")
+        let start = Date()
+        var closed = false
+        // Dribble a header byte every 200 ms; the 2 s header timeout must cut it off regardless.
+        for _ in 0..<30 where !closed {
+            if !slow.send("X") { closed = true; break }
+            closed = slow.waitForClose(timeout: 0.2)
+            XCTAssertEqual(try gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertTrue(closed, "the dribbling client was closed")
+        XCTAssertGreaterThan(elapsed, 1.5)
+        XCTAssertLessThan(elapsed, 5)
+    }
+
+    func testIdleKeepAliveConnectionIsClosed() throws {
+        let client = try gateway.client()
+        client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(client.readResponse()?.status, 404)
+        XCTAssertFalse(client.waitForClose(timeout: 1), "kept alive for a while")
+        XCTAssertTrue(client.waitForClose(timeout: 5), "closed after the 3 s idle timeout")
+    }
+}

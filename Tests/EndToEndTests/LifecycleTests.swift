@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process as an operator sees it: the admin listener, SIGTERM draining, an idle gateway
+/// that costs nothing, and `switchyard check`.
+final class LifecycleTests: XCTestCase {
+    func testAdminEndpoints() throws {
+        let gateway = try GatewayProcess()
+        func get(_ path: String) -> (code: String, body: String) {
+            let result = TestEnvironment.run("curl", ["-sS", "-w", "\n%{http_code}", "http://127.0.0.1:\(gateway.adminPort)\(path)"])
+            let lines = result.output.components(separatedBy: "\n")
+            return (lines.last ?? "", lines.dropLast().joined(separator: "\n"))
+        }
+        XCTAssertEqual(get("/healthz").code, "200")
+        XCTAssertEqual(get("/healthz").body, #"{"status":"ok"}"#)
+        XCTAssertEqual(get("/readyz").code, "200")
+        XCTAssertEqual(get("/nope").code, "404")
+        // The TLS port does not serve admin paths.
+        XCTAssertEqual(gateway.curl("/healthz", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
+    }
+
+    func testSIGTERMDrainsARequestInFlightThenExitsZero() throws {
+        let gateway = try GatewayProcess()
+        let busy = try gateway.client()
+        let idle = try gateway.client()
+        idle.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(idle.readResponse()?.status, 404)
+        // Half a request body is on the wire when the signal arrives.
+        busy.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n{\"a\":")
+        usleep(200_000)
+        gateway.signal(SIGTERM)
+        XCTAssertTrue(idle.waitForClose(timeout: 3), "idle keep-alive connections close at once")
+        // New connections are refused once the listeners are closed.
+        var refused = false
+        for _ in 0..<20 where !refused {
+            if (try? gateway.client()) == nil { refused = true } else { usleep(100_000) }
+        }
+        XCTAssertTrue(refused, "no new connections while draining")
+        XCTAssertNil(gateway.waitForExit(timeout: 0.5), "still running: a request is in flight")
+        busy.send(" 1}     ")
+        let response = try XCTUnwrap(busy.readResponse())
+        XCTAssertEqual(response.status, 501)
+        XCTAssertEqual(response.header("connection"), "close")
+        XCTAssertEqual(gateway.waitForExit(timeout: 5), 0)
+        XCTAssertTrue(gateway.output.contains("drained"), gateway.output)
+    }
+
+    func testGracePeriodBoundsTheDrain() throws {
+        let gateway = try GatewayProcess(configuration: GatewayProcess.configuration(limits: "headerTimeoutSeconds: 30")
+            .replacingOccurrences(of: "shutdownGraceSeconds: 5", with: "shutdownGraceSeconds: 1"))
+        let stuck = try gateway.client()
+        stuck.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n{")
+        usleep(100_000)
+        let start = Date()
+        gateway.signal(SIGTERM)
+        XCTAssertEqual(gateway.waitForExit(timeout: 5), 0)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3)
+        XCTAssertTrue(gateway.output.contains("closed 1 connections"), gateway.output)
+    }
+
+    func testIdleGatewayUsesNoCPU() throws {
+        let gateway = try GatewayProcess()
+        // A few idle keep-alive connections must not wake the loops either (beyond timer ticks).
+        let clients = try (0..<5).map { _ in try gateway.client() }
+        for client in clients {
+            client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            XCTAssertEqual(client.readResponse()?.status, 404)
+        }
+        usleep(300_000)
+        let before = gateway.cpuTicks
+        sleep(2)
+        let after = gateway.cpuTicks
+        // Clock ticks are 10 ms: a spinning loop would burn ~200 here.
+        XCTAssertLessThanOrEqual(after - before, 2, "CPU ticks used while idle")
+    }
+
+    func testCheckCommand() throws {
+        let directory = TestEnvironment.temporaryDirectory("check")
+        let good = directory.appendingPathComponent("good.yaml").path
+        try GatewayProcess.configuration().write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = TestEnvironment.run(TestEnvironment.binary.path, ["check", "--config", good])
+        XCTAssertEqual(ok.status, 0, ok.output + ok.error)
+        XCTAssertTrue(ok.output.contains("OK"), ok.output)
+
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try (GatewayProcess.configuration() + "\nlisten_typo: 1\n")
+            .replacingOccurrences(of: "maxBodyBytes: 65536", with: "maxBodyBytes: lots")
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = TestEnvironment.run(TestEnvironment.binary.path, ["check", "--config", bad])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.error.contains("limits.maxBodyBytes"), refused.error)
+        XCTAssertTrue(refused.error.contains("listen_typo"), refused.error)
+
+        // A key that doesn't match its certificate is caught by check, not at the first handshake.
+        let other = TestEnvironment.temporaryDirectory("otherkey")
+        _ = TestEnvironment.run(TestEnvironment.repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path, ["--out", other.path])
+        let mismatched = directory.appendingPathComponent("mismatch.yaml").path
+        try GatewayProcess.configuration()
+            .replacingOccurrences(of: TestEnvironment.serverKey, with: other.appendingPathComponent("server.key").path)
+            .write(toFile: mismatched, atomically: true, encoding: .utf8)
+        let mismatch = TestEnvironment.run(TestEnvironment.binary.path, ["check", "--config", mismatched])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertTrue(mismatch.error.contains("private key"), mismatch.error)
+    }
+
+    func testServeRefusesABadConfigurationWithExitCode1() throws {
+        let directory = TestEnvironment.temporaryDirectory("serve-bad")
+        let path = directory.appendingPathComponent("bad.yaml").path
+        try "listen: \"127.0.0.1:0\"\ntls: {certificate: /nonexistent.crt, privateKey: /nonexistent.key}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = TestEnvironment.run(TestEnvironment.binary.path, ["serve", "--config", path], timeout: 10)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.error.contains("tls.certificate"), result.error)
+    }
+}

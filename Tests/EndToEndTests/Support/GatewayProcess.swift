@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `switchyard serve` binary, started on ephemeral loopback ports with a configuration
+/// the test writes, and stopped (SIGTERM, then SIGKILL) when the test ends.
+final class GatewayProcess: @unchecked Sendable {
+    let process = Process()
+    let configPath: String
+    private(set) var port: UInt16 = 0
+    private(set) var adminPort: UInt16 = 0
+    private let lock = NSLock()
+    private var log = ""
+    private let stderrPipe = Pipe()
+
+    /// Default limits are small so the limit tests stay quick; a test may override any key.
+    static func configuration(limits: String = "", workers: Int = 2, admin: Bool = true) -> String {
+        """
+        listen: "127.0.0.1:0"
+        tls: {certificate: "\(TestEnvironment.serverCertificate)", privateKey: "\(TestEnvironment.serverKey)"}
+        \(admin ? "admin: \"127.0.0.1:0\"" : "admin: off")
+        workers: \(workers)
+        limits: {maxHeaderBytes: 4096, maxBodyBytes: 65536, headerTimeoutSeconds: 2, idleTimeoutSeconds: 3, shutdownGraceSeconds: 5\(limits.isEmpty ? "" : ", " + limits)}
+        tenants: {}
+        """
+    }
+
+    init(configuration: String = GatewayProcess.configuration()) throws {
+        let directory = TestEnvironment.temporaryDirectory("gateway")
+        configPath = directory.appendingPathComponent("switchyard.yaml").path
+        try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
+        process.executableURL = TestEnvironment.binary
+        process.arguments = ["serve", "--config", configPath]
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        let handle = stderrPipe.fileHandleForReading
+        handle.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.log += String(decoding: data, as: UTF8.self)
+            self.lock.unlock()
+        }
+        try process.run()
+        try waitForListening()
+    }
+
+    deinit {
+        stop()
+    }
+
+    var output: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return log
+    }
+
+    private func waitForListening() throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = output
+            if let match = text.range(of: #"listening on https://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let digits = text[match].split(separator: ":").last.map(String.init) ?? ""
+                port = UInt16(digits) ?? 0
+                if let admin = text.range(of: #"admin on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    adminPort = UInt16(text[admin].split(separator: ":").last.map(String.init) ?? "") ?? 0
+                }
+                return
+            }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        throw NSError(domain: "GatewayProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "gateway did not start: \(output)"])
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for the process to exit (bounded); its exit status, or nil if it is still running.
+    func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        signal(SIGTERM)
+        if waitForExit(timeout: 10) == nil {
+            signal(SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The server process's resident memory and CPU time, from /proc.
+    var cpuTicks: Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
+    /// `curl` against this gateway over TLS, trusting the test CA; returns status, headers, body.
+    func curl(_ path: String, _ arguments: [String] = []) -> (status: Int32, output: String, error: String) {
+        TestEnvironment.run("curl", ["-sS", "--cacert", TestEnvironment.caFile, "--max-time", "10",
+                                     "--resolve", "localhost:\(port):127.0.0.1"] + arguments
+            + ["https://localhost:\(port)\(path)"])
+    }
+
+    func client(maxVersion: Int32? = nil) throws -> TLSTestClient {
+        try TLSTestClient(port: port, caFile: TestEnvironment.caFile, maxVersion: maxVersion)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+
+/// Paths and one-time fixtures shared by the end-to-end tests: the repository, the built
+/// `switchyard` binary, and dev certificates made by the project's own script.
+enum TestEnvironment {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `swift build --build-tests` puts the executable next to the test bundle.
+    static let binary: URL = {
+        let bundle = Bundle(for: Marker.self).bundleURL
+        return bundle.deletingLastPathComponent().appendingPathComponent("switchyard")
+    }()
+
+    private final class Marker {}
+
+    /// A CA and a server certificate for localhost, generated once per test run.
+    static let certificates: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-tests-\(getpid())/certs")
+        let result = run(repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path, ["--out", directory.path])
+        precondition(result.status == 0, "make-dev-certs.sh failed: \(result.output)")
+        return directory
+    }()
+
+    static var caFile: String { certificates.appendingPathComponent("ca.crt").path }
+    static var serverCertificate: String { certificates.appendingPathComponent("server.crt").path }
+    static var serverKey: String { certificates.appendingPathComponent("server.key").path }
+
+    static func temporaryDirectory(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("switchyard-tests-\(getpid())/\(name)-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a program to completion (bounded by `timeout`), returning its exit status and output.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 30,
+                    environment: [String: String]? = nil) -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        if let environment { process.environment = environment }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        do { try process.run() } catch { return (-1, "", "\(error)") }
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+        // Read both pipes concurrently so a chatty child can't block on a full pipe.
+        let collected = OutputCollector(stdout: stdout, stderr: stderr)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        let (out, err) = collected.finish()
+        return (process.terminationStatus, out, err)
+    }
+}
+
+/// Drains a child's stdout and stderr on background threads.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    private let group = DispatchGroup()
+
+    init(stdout: Pipe, stderr: Pipe) {
+        for (pipe, isOut) in [(stdout, true), (stderr, false)] {
+            group.enter()
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread { [self] in
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    lock.lock()
+                    if isOut { out.append(data) } else { err.append(data) }
+                    lock.unlock()
+                }
+                group.leave()
+            }
+        }
+    }
+
+    func finish() -> (String, String) {
+        _ = group.wait(timeout: .now() + 5)
+        lock.lock()
+        defer { lock.unlock() }
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}

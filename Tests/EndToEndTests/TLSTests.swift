@@ -1,0 +1,162 @@
+import COpenSSL
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The TLS listener as real clients see it: curl over TLS 1.2 and 1.3, `openssl s_client`
+/// refused at TLS 1.1, ALPN, resumption, and peers that don't speak TLS at all.
+final class TLSTests: XCTestCase {
+    static let gateway = Shared<GatewayProcess>()
+
+    var gateway: GatewayProcess { get throws { try TLSTests.gateway.get { try GatewayProcess() } } }
+
+    override class func tearDown() {
+        gateway.reset()
+    }
+
+    func testCurlOverTLS13GetsAProblemDocument() throws {
+        let result = try gateway.curl("/nowhere", ["-i", "-v", "--tlsv1.3"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("SSL connection using TLSv1.3"), result.error)
+        XCTAssertTrue(result.error.contains("ALPN: server accepted http/1.1"), result.error)
+        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 404 Not Found\r\n"), result.output)
+        XCTAssertTrue(result.output.contains("content-type: application/problem+json\r\n"), result.output)
+        let body = try XCTUnwrap(result.output.components(separatedBy: "\r\n\r\n").last)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        XCTAssertEqual(json["status"] as? Int, 404)
+        XCTAssertEqual(json["code"] as? String, "not_found")
+        XCTAssertEqual(json["type"] as? String, "https://switchyard.dev/problems/not-found")
+        XCTAssertEqual(json["title"] as? String, "Not found")
+        XCTAssertNotNil(json["detail"] as? String)
+        let requestID = try XCTUnwrap(json["requestId"] as? String)
+        XCTAssertTrue(result.output.contains("x-request-id: \(requestID)\r\n"), result.output)
+    }
+
+    func testCurlOverTLS12() throws {
+        let result = try gateway.curl("/devices", ["-i", "-v", "--tlsv1.2", "--tls-max", "1.2", "-X", "POST",
+                                                   "-H", "content-type: application/json", "-d", "{}"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("SSL connection using TLSv1.2"), result.error)
+        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), result.output)
+        XCTAssertTrue(result.output.contains("\"code\":\"unsupported_operation\""), result.output)
+    }
+
+    func testTLS11IsRefused() throws {
+        let gateway = try self.gateway
+        // SECLEVEL=0 lets the client offer TLS 1.1 at all; the refusal must come from the server.
+        let result = TestEnvironment.run("openssl", ["s_client", "-connect", "127.0.0.1:\(gateway.port)", "-tls1_1",
+                                                     "-cipher", "DEFAULT@SECLEVEL=0", "-servername", "localhost"],
+                                         input: "", timeout: 10)
+        XCTAssertNotEqual(result.status, 0)
+        let transcript = result.output + result.error
+        XCTAssertTrue(transcript.contains("alert protocol version") || transcript.contains("unsupported protocol"), transcript)
+        XCTAssertFalse(transcript.contains("Protocol  : TLSv1.1"), transcript)
+        // And the gateway still serves everyone else.
+        XCTAssertEqual(try gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
+    }
+
+    func testPlainHTTPAndGarbageAreDroppedAndServiceContinues() throws {
+        let gateway = try self.gateway
+        for payload in ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "\u{16}\u{03}\u{01}\u{00}\u{05}garbage-garbage-garbage\r\n\r\n"] {
+            let reply = try RawTCP.exchange(port: gateway.port, send: Array(payload.utf8), timeout: 5)
+            XCTAssertFalse(String(decoding: reply.bytes, as: UTF8.self).contains("HTTP/1.1"), "no HTTP answer on the TLS port")
+            XCTAssertTrue(reply.closed, "the connection is dropped")
+        }
+        let result = try gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"])
+        XCTAssertEqual(result.output, "404", result.error)
+    }
+
+    func testOnlyH2OfferedIsRefusedByALPN() throws {
+        let gateway = try self.gateway
+        let result = TestEnvironment.run("openssl", ["s_client", "-connect", "127.0.0.1:\(gateway.port)", "-alpn", "h2",
+                                                     "-servername", "localhost", "-CAfile", TestEnvironment.caFile],
+                                         input: "", timeout: 10)
+        XCTAssertTrue((result.output + result.error).contains("no application protocol"), result.output + result.error)
+    }
+
+    func testSessionResumption() throws {
+        let gateway = try self.gateway
+        for version in [TLS1_2_VERSION, TLS1_3_VERSION] {
+            let first = try gateway.client(maxVersion: version)
+            first.send("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            XCTAssertEqual(first.readResponse()?.status, 404) // TLS 1.3 tickets arrive after the handshake
+            let session = try XCTUnwrap(first.session())
+            defer { SSL_SESSION_free(session) }
+            let second = try TLSTestClient(port: gateway.port, caFile: TestEnvironment.caFile, maxVersion: version, session: session)
+            XCTAssertTrue(second.sessionReused, "resumed at version \(version)")
+            second.send("GET /b HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            XCTAssertEqual(second.readResponse()?.status, 404)
+        }
+    }
+
+    func testRSACertificate() throws {
+        let directory = TestEnvironment.temporaryDirectory("rsa")
+        let made = TestEnvironment.run(TestEnvironment.repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path,
+                                       ["--out", directory.path, "--rsa"])
+        XCTAssertEqual(made.status, 0, made.error)
+        let config = GatewayProcess.configuration()
+            .replacingOccurrences(of: TestEnvironment.serverCertificate, with: directory.appendingPathComponent("server.crt").path)
+            .replacingOccurrences(of: TestEnvironment.serverKey, with: directory.appendingPathComponent("server.key").path)
+        let gateway = try GatewayProcess(configuration: config)
+        let result = TestEnvironment.run("curl", ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}",
+                                                  "--cacert", directory.appendingPathComponent("ca.crt").path,
+                                                  "--resolve", "localhost:\(gateway.port):127.0.0.1",
+                                                  "https://localhost:\(gateway.port)/x"])
+        XCTAssertEqual(result.output, "404", result.error)
+        XCTAssertTrue(result.error.contains("RSA") || result.error.contains("rsaEncryption"), result.error)
+    }
+}
+
+/// A plain TCP exchange, for peers that don't speak TLS.
+enum RawTCP {
+    struct Reply {
+        var bytes: [UInt8]
+        var closed: Bool
+    }
+
+    static func exchange(port: UInt16, send bytes: [UInt8], timeout: Double) throws -> Reply {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw NSError(domain: "RawTCP", code: Int(errno)) }
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { received += chunk[0..<n]; continue }
+            return Reply(bytes: received, closed: n == 0 || errno == ECONNRESET)
+        }
+    }
+}
+
+/// A lazily created value shared by the tests of one class (one gateway per class, not per test).
+final class Shared<Value: AnyObject>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+
+    func get(_ make: () throws -> Value) throws -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value { return value }
+        let made = try make()
+        value = made
+        return made
+    }
+
+    func reset() {
+        lock.lock()
+        value = nil
+        lock.unlock()
+    }
+}

@@ -1,0 +1,499 @@
+import XCTest
+@testable import SwitchyardHTTP
+
+/// Tests `RequestParser` against RFC 9112's grammar and the request-smuggling vectors a gateway
+/// must refuse. Inputs are written with explicit `\r\n` so every line ending is visible.
+final class RequestParserTests: XCTestCase {
+    private let limits = HTTPLimits()
+
+    // MARK: Helpers
+
+    /// Parses `text` in one call with a fresh parser and head.
+    private func parse(_ text: String, limits: HTTPLimits? = nil) -> (HeadParseResult, HTTPRequestHead) {
+        parse(Array(text.utf8), limits: limits)
+    }
+
+    private func parse(_ bytes: [UInt8], limits: HTTPLimits? = nil) -> (HeadParseResult, HTTPRequestHead) {
+        var parser = RequestParser(limits: limits ?? self.limits)
+        var head = HTTPRequestHead()
+        let result = bytes.withUnsafeBytes { parser.parseHead($0, into: &head) }
+        return (result, head)
+    }
+
+    private func assertFailure(_ text: String, _ expected: HTTPParseError, limits: HTTPLimits? = nil,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        let (result, _) = parse(text, limits: limits)
+        XCTAssertEqual(result, .failure(expected), "input: \(text.debugDescription)", file: file, line: line)
+    }
+
+    private func assertComplete(_ text: String, limits: HTTPLimits? = nil,
+                                file: StaticString = #filePath, line: UInt = #line) -> HTTPRequestHead {
+        let (result, head) = parse(text, limits: limits)
+        XCTAssertEqual(result, .complete(headLength: text.utf8.count), "input: \(text.debugDescription)", file: file, line: line)
+        return head
+    }
+
+    private func head(with fields: String, version: String = "HTTP/1.1") -> String {
+        "POST /v1/devices HTTP/1.1\r\nHost: gw.example\r\n".replacingOccurrences(of: "HTTP/1.1", with: version) + fields + "\r\n"
+    }
+
+    // MARK: Request line
+
+    func testSimpleGet() {
+        let text = "GET /v1/devices?limit=10 HTTP/1.1\r\nHost: gw.example\r\nAccept: */*\r\n\r\n"
+        let head = assertComplete(text)
+        XCTAssertEqual(head.method, .get)
+        XCTAssertEqual(head.methodName, "GET")
+        XCTAssertEqual(head.version, .http1_1)
+        XCTAssertEqual(head.targetString, "/v1/devices?limit=10")
+        XCTAssertEqual(head.path, "/v1/devices")
+        XCTAssertEqual(head.query, "limit=10")
+        XCTAssertEqual(head.bytes, Array(text.utf8))
+        XCTAssertEqual(head.fields.count, 2)
+        XCTAssertEqual(head.name(of: head.fields[1]), "Accept")
+        XCTAssertEqual(head.value(of: head.fields[1]), "*/*")
+        XCTAssertEqual(head.framing, .none)
+        XCTAssertTrue(head.keepAlive)
+        XCTAssertFalse(head.expectsContinue)
+    }
+
+    func testMethodsAreRecognisedCaseSensitively() {
+        let cases: [(String, HTTPMethod)] = [
+            ("GET", .get), ("HEAD", .head), ("POST", .post), ("PUT", .put), ("PATCH", .patch),
+            ("DELETE", .delete), ("OPTIONS", .options), ("TRACE", .trace), ("CONNECT", .connect),
+            ("get", .other), ("PROPFIND", .other), ("GETS", .other), ("PUSH", .other), ("X", .other),
+        ]
+        for (name, method) in cases {
+            let head = assertComplete("\(name) / HTTP/1.1\r\nHost: a\r\n\r\n")
+            XCTAssertEqual(head.method, method, name)
+            XCTAssertEqual(head.methodName, name)
+        }
+        XCTAssertTrue(HTTPMethod.put.isIdempotent)
+        XCTAssertFalse(HTTPMethod.post.isIdempotent)
+        XCTAssertFalse(HTTPMethod.other.isIdempotent)
+    }
+
+    func testHTTP10WithoutHost() {
+        let head = assertComplete("GET / HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(head.version, .http1_0)
+        XCTAssertTrue(head.fields.isEmpty)
+        XCTAssertFalse(head.keepAlive)
+    }
+
+    func testLeadingEmptyLinesAreSkippedButBounded() {
+        let request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        let text = "\r\n\r\n" + request
+        let (result, head) = parse(text)
+        XCTAssertEqual(result, .complete(headLength: text.utf8.count))
+        XCTAssertEqual(head.bytes, Array(request.utf8), "the copy starts at the request line")
+        XCTAssertEqual(head.targetString, "/")
+        XCTAssertEqual(head.firstValue("host"), "a")
+
+        let allowed = String(repeating: "\r\n", count: RequestParser.maxLeadingEmptyLines)
+        _ = assertComplete(allowed + request)
+        assertFailure(allowed + "\r\n" + request, .malformedRequestLine)
+        assertFailure("\n" + request, .bareLineFeed)
+    }
+
+    func testMalformedRequestLines() {
+        for line in [
+            "GET  / HTTP/1.1",      // two spaces
+            "GET /  HTTP/1.1",
+            " GET / HTTP/1.1",      // leading space
+            "GET\t/ HTTP/1.1",      // tab separator
+            "GET / HTTP/1.1 ",      // trailing space
+            "GET /",                // no version
+            "GET / ",
+            "GET",
+            "/ HTTP/1.1",
+            "G(T / HTTP/1.1",       // method not a token
+            "GET / http/1.1",       // version is case-sensitive
+            "GET / HTTP/1.1x",
+            "GET / HTTP/11",
+            "GET / HTTP/1.",
+            "GET / HTTPS/1.1",
+            "GET / HTTP/1.1/",
+        ] {
+            assertFailure(line + "\r\nHost: a\r\n\r\n", .malformedRequestLine)
+        }
+    }
+
+    func testRequestTargetMustBeVisibleASCII() {
+        assertFailure("GET /a\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestTarget)
+        assertFailure("GET /caf\u{E9} HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestTarget)
+        assertFailure("GET /a\u{1}b HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestTarget)
+        assertFailure("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestTarget)
+    }
+
+    func testUnsupportedVersions() {
+        for version in ["HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "HTTP/3.0", "HTTP/9.9"] {
+            assertFailure("GET / \(version)\r\nHost: a\r\n\r\n", .unsupportedVersion)
+        }
+        XCTAssertEqual(HTTPParseError.unsupportedVersion.status, 505)
+    }
+
+    func testTargetForms() {
+        let absolute = assertComplete("GET http://gw.example/v1/devices?x=1 HTTP/1.1\r\nHost: gw.example\r\n\r\n")
+        XCTAssertEqual(absolute.path, "/v1/devices")
+        XCTAssertEqual(absolute.query, "x=1")
+        XCTAssertEqual(assertComplete("GET https://gw.example HTTP/1.1\r\nHost: a\r\n\r\n").path, "/")
+        XCTAssertEqual(assertComplete("GET https://gw.example?q HTTP/1.1\r\nHost: a\r\n\r\n").path, "/")
+        XCTAssertEqual(assertComplete("CONNECT gw.example:443 HTTP/1.1\r\nHost: gw.example:443\r\n\r\n").path, "gw.example:443")
+        XCTAssertEqual(assertComplete("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").path, "*")
+        let plain = assertComplete("GET /a/b HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(plain.path, "/a/b")
+        XCTAssertNil(plain.query)
+        XCTAssertEqual(assertComplete("GET /a? HTTP/1.1\r\nHost: a\r\n\r\n").query, "")
+    }
+
+    // MARK: Line endings
+
+    func testBareLineFeedInRequestLineFailsImmediately() {
+        // No more bytes will make this valid, so the parser must not wait for them.
+        assertFailure("GET / HTTP/1.1\n", .bareLineFeed)
+        assertFailure("GET /\n", .bareLineFeed)
+    }
+
+    func testBareLineFeedInField() {
+        assertFailure("GET / HTTP/1.1\r\nHost: a\nX-Smuggle: 1\r\n\r\n", .bareLineFeed)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\n\n", .bareLineFeed)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nX: 1\n", .bareLineFeed)
+    }
+
+    func testBareCarriageReturn() {
+        assertFailure("GET / HTTP/1.1\rHost: a\r\n\r\n", .bareCarriageReturn)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", .bareCarriageReturn)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\n\r\r\n", .bareCarriageReturn)
+        // A CR as the last byte so far may still be followed by LF.
+        XCTAssertEqual(parse("GET / HTTP/1.1\r").0, .incomplete)
+        XCTAssertEqual(parse("GET / HTTP/1.1\r\nHost: a\r\n\r").0, .incomplete)
+    }
+
+    // MARK: Field lines
+
+    func testObsoleteLineFolding() {
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nX-Long: part one\r\n part two\r\n\r\n", .obsoleteLineFolding)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nX-Long: part one\r\n\tpart two\r\n\r\n", .obsoleteLineFolding)
+        // Whitespace between the request line and the first field (RFC 9112 §2.2).
+        assertFailure("GET / HTTP/1.1\r\n Host: a\r\n\r\n", .obsoleteLineFolding)
+    }
+
+    func testWhitespaceBeforeColon() {
+        assertFailure(head(with: "Content-Length : 5\r\n"), .whitespaceBeforeColon)
+        assertFailure(head(with: "X-A\t: 5\r\n"), .whitespaceBeforeColon)
+        assertFailure("GET / HTTP/1.1\r\nHost : a\r\n\r\n", .whitespaceBeforeColon)
+    }
+
+    func testFieldNameAndShape() {
+        assertFailure(head(with: ": no-name\r\n"), .invalidFieldName)
+        assertFailure(head(with: "Bad[Name]: x\r\n"), .invalidFieldName)
+        assertFailure(head(with: "Bad\u{7F}: x\r\n"), .invalidFieldName)
+        assertFailure(head(with: "Caf\u{E9}: x\r\n"), .invalidFieldName)
+        assertFailure(head(with: "NoColonHere\r\n"), .malformedHeaderField)
+        assertFailure(head(with: "Two words: x\r\n"), .malformedHeaderField)
+    }
+
+    func testFieldValueBytes() {
+        assertFailure(head(with: "X-Nul: a\0b\r\n"), .invalidFieldValue)
+        assertFailure(head(with: "X-Nul: \0\r\n"), .invalidFieldValue)
+        assertFailure(head(with: "X-Ctl: a\u{1}b\r\n"), .invalidFieldValue)
+        assertFailure(head(with: "X-Del: a\u{7F}b\r\n"), .invalidFieldValue)
+        assertFailure(head(with: "X-Esc: \u{1B}[31m\r\n"), .invalidFieldValue)
+
+        // obs-text (0x80–0xFF), HTAB and SP inside a value are allowed; OWS around it is trimmed.
+        var bytes = Array(head(with: "X-Obs: \tcaf").utf8)
+        bytes.removeLast(2) // the final CRLF of head(with:)
+        bytes += [0xE9, 0xFF, 0x20, 0x09, 0x78, 0x20, 0x09] + Array("\r\nX-Empty:\r\nX-Blank: \t \r\n\r\n".utf8)
+        let (result, parsed) = parse(bytes)
+        XCTAssertEqual(result, .complete(headLength: bytes.count))
+        let obs = parsed.fields[1]
+        XCTAssertEqual(Array(parsed.bytes[Int(obs.value.lowerBound)..<Int(obs.value.upperBound)]),
+                       Array("caf".utf8) + [0xE9, 0xFF, 0x20, 0x09, 0x78])
+        XCTAssertEqual(parsed.firstValue("x-empty"), "")
+        XCTAssertEqual(parsed.firstValue("x-blank"), "")
+        XCTAssertTrue(parsed.fields[2].value.isEmpty)
+    }
+
+    func testFieldAccessors() {
+        let parsed = assertComplete(head(with: "Accept: a\r\nX-Multi: one\r\nx-multi: two, three\r\nContent-Type:application/json \r\n"))
+        XCTAssertEqual(parsed.firstValue("x-multi"), "one")
+        XCTAssertEqual(parsed.firstValue("X-MULTI"), "one")
+        XCTAssertEqual(parsed.values("x-multi"), ["one", "two, three"])
+        XCTAssertEqual(parsed.firstValue("content-type"), "application/json")
+        XCTAssertTrue(parsed.contains("accept"))
+        XCTAssertFalse(parsed.contains("accep"))
+        XCTAssertFalse(parsed.contains("authorization"))
+        XCTAssertNil(parsed.firstValue("authorization"))
+        XCTAssertEqual(parsed.values("authorization"), [])
+    }
+
+    func testTokenCharacterSetMatchesRFC9110() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for byte in UInt8.min...UInt8.max {
+            XCTAssertEqual(HTTPSyntax.isTokenCharacter(byte), tchar.contains(byte), "byte \(byte)")
+        }
+    }
+
+    // MARK: Host and counts
+
+    func testHost() {
+        assertFailure("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", .missingHost)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", .duplicateHost)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n", .duplicateHost)
+        assertFailure("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", .duplicateHost)
+        XCTAssertEqual(assertComplete("GET / HTTP/1.1\r\nhOsT: gw\r\n\r\n").firstValue("host"), "gw")
+    }
+
+    func testTooManyHeaders() {
+        let small = HTTPLimits(maxHeaderCount: 3)
+        _ = assertComplete("GET / HTTP/1.1\r\nHost: a\r\nB: 1\r\nC: 2\r\n\r\n", limits: small)
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\nB: 1\r\nC: 2\r\nD: 3\r\n\r\n", .tooManyHeaders, limits: small)
+        XCTAssertEqual(HTTPParseError.tooManyHeaders.status, 431)
+
+        let many = (0..<100).map { "X-\($0): v\r\n" }.joined()
+        _ = assertComplete("GET / HTTP/1.1\r\nHost: a\r\n" + (0..<99).map { "X-\($0): v\r\n" }.joined() + "\r\n")
+        assertFailure("GET / HTTP/1.1\r\nHost: a\r\n" + many + "\r\n", .tooManyHeaders)
+    }
+
+    func testHeaderTooLarge() {
+        let limits = HTTPLimits(maxHeaderBytes: 64)
+        let exact = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 64 - 31) + "\r\n\r\n"
+        XCTAssertEqual(exact.utf8.count, 64)
+        _ = assertComplete(exact, limits: limits)
+
+        // A complete head one byte longer than the limit.
+        let over = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 65 - 31) + "\r\n\r\n"
+        assertFailure(over, .headerTooLarge, limits: limits)
+
+        // An endless head fails as soon as the buffer passes the limit, not when it ends.
+        let endless = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 100)
+        XCTAssertEqual(parse(String(endless.prefix(64)), limits: limits).0, .incomplete)
+        assertFailure(String(endless.prefix(65)), .headerTooLarge, limits: limits)
+        XCTAssertEqual(HTTPParseError.headerTooLarge.status, 431)
+
+        // Bytes after a complete head (a body) do not count against the limit.
+        _ = parse(exact + String(repeating: "b", count: 500), limits: limits)
+        XCTAssertEqual(parse(exact + String(repeating: "b", count: 500), limits: limits).0, .complete(headLength: 64))
+    }
+
+    // MARK: Framing and smuggling vectors
+
+    func testContentLength() {
+        let parsed = assertComplete(head(with: "Content-Length: 5\r\n"))
+        XCTAssertEqual(parsed.framing, .contentLength(5))
+        XCTAssertEqual(assertComplete(head(with: "Content-Length: 05\r\n")).framing, .contentLength(5))
+        XCTAssertEqual(assertComplete(head(with: "Content-Length: 0\r\n")).framing, .contentLength(0))
+        XCTAssertEqual(assertComplete(head(with: "content-length:\t7 \r\n")).framing, .contentLength(7))
+        XCTAssertEqual(assertComplete(head(with: "Content-Length: 5\r\nContent-Length: 5\r\n")).framing, .contentLength(5))
+        XCTAssertEqual(assertComplete(head(with: "Content-Length: 5\r\nContent-Length: 005\r\n")).framing, .contentLength(5))
+    }
+
+    func testInvalidContentLength() {
+        for value in ["+5", "-5", "5 5", "5, 5", "5,5", "0x5", "", "5a", "1e3", "5.0",
+                      String(repeating: "9", count: 19), "0000000000000000005"] {
+            assertFailure(head(with: "Content-Length: \(value)\r\n"), .invalidContentLength)
+        }
+    }
+
+    func testConflictingContentLength() {
+        assertFailure(head(with: "Content-Length: 5\r\nContent-Length: 6\r\n"), .conflictingContentLength)
+        assertFailure(head(with: "Content-Length: 0\r\ncontent-length: 10\r\n"), .conflictingContentLength)
+    }
+
+    func testContentLengthOverBodyLimitIsReportedFromTheHead() {
+        let limits = HTTPLimits(maxBodyBytes: 100)
+        XCTAssertEqual(assertComplete(head(with: "Content-Length: 100\r\n"), limits: limits).framing, .contentLength(100))
+        assertFailure(head(with: "Content-Length: 101\r\n"), .bodyTooLarge, limits: limits)
+        assertFailure(head(with: "Content-Length: 999999999999999999\r\n"), .bodyTooLarge)
+        XCTAssertEqual(HTTPParseError.bodyTooLarge.status, 413)
+    }
+
+    func testChunkedFraming() {
+        XCTAssertEqual(assertComplete(head(with: "Transfer-Encoding: chunked\r\n")).framing, .chunked)
+        XCTAssertEqual(assertComplete(head(with: "transfer-encoding: Chunked \r\n")).framing, .chunked)
+        XCTAssertEqual(assertComplete(head(with: "Transfer-Encoding: CHUNKED\r\n")).framing, .chunked)
+    }
+
+    func testCLTE() {
+        assertFailure(head(with: "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n"), .contentLengthWithTransferEncoding)
+    }
+
+    func testTECL() {
+        assertFailure(head(with: "Transfer-Encoding: chunked\r\nContent-Length: 6\r\n"), .contentLengthWithTransferEncoding)
+    }
+
+    func testTETEObfuscations() {
+        for value in ["xchunked", "chunked, identity", "identity", "gzip, chunked", "chunked,", "chunked;q=1",
+                      "\"chunked\"", "chunk", "chunked chunked", ""] {
+            assertFailure(head(with: "Transfer-Encoding: \(value)\r\n"), .unsupportedTransferEncoding)
+        }
+        XCTAssertEqual(HTTPParseError.unsupportedTransferEncoding.status, 501)
+        // A folded value and a space before the colon never reach the framing decision.
+        assertFailure(head(with: "Transfer-Encoding:\r\n chunked\r\n"), .obsoleteLineFolding)
+        assertFailure(head(with: "X-Padding: x\r\n chunked\r\n"), .obsoleteLineFolding)
+        assertFailure(head(with: "Transfer-Encoding : chunked\r\n"), .whitespaceBeforeColon)
+    }
+
+    func testDuplicateTransferEncoding() {
+        assertFailure(head(with: "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), .duplicateTransferEncoding)
+        assertFailure(head(with: "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"), .duplicateTransferEncoding)
+    }
+
+    func testTransferEncodingInHTTP10() {
+        assertFailure("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", .transferEncodingInHTTP10)
+    }
+
+    // MARK: Connection and Expect
+
+    func testKeepAliveDefaultsAndConnectionTokens() {
+        let cases: [(String, String?, Bool)] = [
+            ("HTTP/1.1", nil, true),
+            ("HTTP/1.1", "close", false),
+            ("HTTP/1.1", "Close", false),
+            ("HTTP/1.1", "keep-alive", true),
+            ("HTTP/1.1", "keep-alive, Upgrade", true),
+            ("HTTP/1.1", "Upgrade, CLOSE", false),
+            ("HTTP/1.1", "closed", true),
+            ("HTTP/1.1", ", , close ,", false),
+            ("HTTP/1.0", nil, false),
+            ("HTTP/1.0", "keep-alive", true),
+            ("HTTP/1.0", "Keep-Alive", true),
+            ("HTTP/1.0", "keep-alive, Upgrade", true),
+            ("HTTP/1.0", "keep-alive, close", false),
+            ("HTTP/1.0", "close", false),
+            ("HTTP/1.0", "keep-alives", false),
+        ]
+        for (version, connection, keepAlive) in cases {
+            let field = connection.map { "Connection: \($0)\r\n" } ?? ""
+            let parsed = assertComplete("GET / \(version)\r\nHost: a\r\n\(field)\r\n")
+            XCTAssertEqual(parsed.keepAlive, keepAlive, "\(version) \(connection ?? "-")")
+        }
+        // Tokens from several Connection fields combine.
+        XCTAssertFalse(assertComplete("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nConnection: close\r\n\r\n").keepAlive)
+    }
+
+    func testExpectContinue() {
+        XCTAssertTrue(assertComplete(head(with: "Expect: 100-continue\r\nContent-Length: 3\r\n")).expectsContinue)
+        XCTAssertTrue(assertComplete(head(with: "expect: 100-Continue\r\n")).expectsContinue)
+        XCTAssertFalse(assertComplete(head(with: "Expect: 200-ok\r\n")).expectsContinue)
+        XCTAssertFalse(assertComplete(head(with: "")).expectsContinue)
+        // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
+        XCTAssertFalse(assertComplete("POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n").expectsContinue)
+    }
+
+    // MARK: Incremental parsing and reuse
+
+    func testDribbledHeadMatchesOneCall() {
+        let text = "\r\nPOST /v1/devices?x=1 HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 12\r\nConnection: keep-alive\r\nX-Obs: \u{E9}\r\n\r\nbody follows"
+        let bytes = Array(text.utf8)
+        let headLength = bytes.count - "body follows".utf8.count
+
+        let (oneCall, reference) = parse(bytes)
+        XCTAssertEqual(oneCall, .complete(headLength: headLength))
+
+        var parser = RequestParser(limits: limits)
+        var head = HTTPRequestHead()
+        var result = HeadParseResult.incomplete
+        var previousOffset = 0
+        for end in 1...bytes.count {
+            // A fresh array each time: the storage moves, as a real read buffer's may.
+            let prefix = Array(bytes[0..<end])
+            result = prefix.withUnsafeBytes { parser.parseHead($0, into: &head) }
+            XCTAssertGreaterThanOrEqual(parser.scanOffset, previousOffset, "the parser never goes back")
+            XCTAssertLessThanOrEqual(parser.scanOffset, end)
+            previousOffset = parser.scanOffset
+            if end < headLength {
+                XCTAssertEqual(result, .incomplete, "after \(end) bytes")
+            } else {
+                break
+            }
+        }
+        XCTAssertEqual(result, .complete(headLength: headLength))
+        XCTAssertEqual(head.bytes, reference.bytes)
+        XCTAssertEqual(head.fields, reference.fields)
+        XCTAssertEqual(head.target, reference.target)
+        XCTAssertEqual(head.method, reference.method)
+        XCTAssertEqual(head.framing, reference.framing)
+        XCTAssertEqual(head.keepAlive, reference.keepAlive)
+        XCTAssertEqual(head.path, "/v1/devices")
+    }
+
+    func testDribbledHeadStillFailsOnBareLineFeedAtOnce() {
+        var parser = RequestParser(limits: limits)
+        var head = HTTPRequestHead()
+        let bytes = Array("GET / HTTP/1.1\r\nHost: a\n".utf8)
+        var results: [HeadParseResult] = []
+        for end in 1...bytes.count {
+            results.append(Array(bytes[0..<end]).withUnsafeBytes { parser.parseHead($0, into: &head) })
+        }
+        XCTAssertEqual(results.last, .failure(.bareLineFeed))
+        XCTAssertEqual(results.dropLast().filter { $0 != .incomplete }, [])
+    }
+
+    func testPipelinedRequests() {
+        let first = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+        let second = "POST /two HTTP/1.1\r\nHost: b\r\nContent-Length: 2\r\n\r\nhi"
+        let bytes = Array((first + second).utf8)
+        var parser = RequestParser(limits: limits)
+        var head = HTTPRequestHead()
+
+        let firstResult = bytes.withUnsafeBytes { parser.parseHead($0, into: &head) }
+        XCTAssertEqual(firstResult, .complete(headLength: first.utf8.count))
+        XCTAssertEqual(head.path, "/one")
+        XCTAssertEqual(head.bytes.count, first.utf8.count)
+        // Until reset, the parser keeps its answer.
+        XCTAssertEqual(bytes.withUnsafeBytes { parser.parseHead($0, into: &head) }, firstResult)
+
+        parser.reset()
+        let capacity = head.bytes.capacity
+        let rest = Array(bytes[first.utf8.count...])
+        let secondResult = rest.withUnsafeBytes { parser.parseHead($0, into: &head) }
+        XCTAssertEqual(secondResult, .complete(headLength: second.utf8.count - 2))
+        XCTAssertEqual(head.method, .post)
+        XCTAssertEqual(head.path, "/two")
+        XCTAssertEqual(head.firstValue("host"), "b")
+        XCTAssertEqual(head.framing, .contentLength(2))
+        XCTAssertEqual(head.fields.count, 2, "fields of the first request are gone")
+        XCTAssertGreaterThanOrEqual(head.bytes.capacity, capacity, "storage is reused")
+    }
+
+    func testFailureIsSticky() {
+        var parser = RequestParser(limits: limits)
+        var head = HTTPRequestHead()
+        let bad = Array("GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n".utf8)
+        XCTAssertEqual(bad.withUnsafeBytes { parser.parseHead($0, into: &head) }, .failure(.whitespaceBeforeColon))
+        let more = bad + Array("\r\n".utf8)
+        XCTAssertEqual(more.withUnsafeBytes { parser.parseHead($0, into: &head) }, .failure(.whitespaceBeforeColon))
+    }
+
+    func testHeadResetKeepsCapacity() {
+        var (_, head) = parse("GET / HTTP/1.1\r\nHost: a\r\nB: c\r\n\r\n")
+        let bytesCapacity = head.bytes.capacity, fieldsCapacity = head.fields.capacity
+        head.reset()
+        XCTAssertTrue(head.bytes.isEmpty)
+        XCTAssertTrue(head.fields.isEmpty)
+        XCTAssertEqual(head.bytes.capacity, bytesCapacity)
+        XCTAssertEqual(head.fields.capacity, fieldsCapacity)
+        XCTAssertEqual(head.framing, .none)
+        XCTAssertEqual(head.methodName, "")
+    }
+
+    // MARK: Errors
+
+    func testEveryErrorHasAStatusAndAFixedDetail() {
+        let all: [HTTPParseError] = [
+            .malformedRequestLine, .invalidRequestTarget, .unsupportedVersion, .bareLineFeed, .bareCarriageReturn,
+            .obsoleteLineFolding, .malformedHeaderField, .invalidFieldName, .whitespaceBeforeColon, .invalidFieldValue,
+            .headerTooLarge, .tooManyHeaders, .missingHost, .duplicateHost, .contentLengthWithTransferEncoding,
+            .unsupportedTransferEncoding, .duplicateTransferEncoding, .transferEncodingInHTTP10, .invalidContentLength,
+            .conflictingContentLength, .bodyTooLarge, .invalidChunkSize, .chunkSizeOverflow, .chunkExtensionTooLong,
+            .malformedChunk, .trailerTooLarge,
+        ]
+        XCTAssertEqual(Set(all.map(\.detail)).count, all.count, "each detail tells its case apart")
+        for error in all {
+            XCTAssertTrue([400, 413, 431, 501, 505].contains(error.status), "\(error)")
+            XCTAssertTrue(error.detail.hasSuffix("."), "\(error)")
+        }
+        XCTAssertEqual(HTTPParseError.contentLengthWithTransferEncoding.status, 400)
+    }
+}

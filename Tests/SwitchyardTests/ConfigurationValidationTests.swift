@@ -1,0 +1,416 @@
+import Foundation
+import Switchyard
+import XCTest
+
+/// What a bad file is told: every problem at once, each with its place, key path and a message an
+/// operator can act on, and never a secret.
+final class ConfigurationValidationTests: XCTestCase {
+    private var fixture: ConfigurationFixture!
+
+    override func setUpWithError() throws {
+        fixture = try ConfigurationFixture()
+    }
+
+    override func tearDown() {
+        fixture.remove()
+    }
+
+    private let tls = "tls: {certificate: certs/dev/server.crt, privateKey: certs/dev/server.key}"
+    private let auth = """
+        auth:
+          apiKeys: [{sha256: "\(ConfigurationFixture.validHash)", tenant: acme, scopes: [devices:write]}]
+        """
+
+    /// The minimal file with the `acme` tenant's flow mapping replaced by `tenant` (on line 5).
+    private func withTenant(_ tenant: String) -> String {
+        "\(tls)\n\(auth)\ntenants:\n  acme: \(tenant)\n"
+    }
+
+    func testUnknownKeysAreNamedWithTheClosestKnownKey() {
+        let yaml = """
+            tsl: {certificate: certs/dev/server.crt, privateKey: certs/dev/server.key}
+            \(auth)
+            tenants:
+              acme: {vendr: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}
+            limits: {maxheaderbyte: 2048, colour: 1}
+            """
+        XCTAssertEqual(fixture.problems(yaml), [
+            #"gateway.yaml:1:1: tsl: unknown key (did you mean "tls"?)"#,
+            "gateway.yaml:1:1: tls: missing required key",
+            "gateway.yaml:5:9: tenants.acme.vendor: missing required key",
+            #"gateway.yaml:5:10: tenants.acme.vendr: unknown key (did you mean "vendor"?)"#,
+            #"gateway.yaml:6:10: limits.maxheaderbyte: unknown key (did you mean "maxHeaderBytes"?)"#,
+            "gateway.yaml:6:31: limits.colour: unknown key (expected one of: maxHeaderBytes, maxBodyBytes, "
+                + "maxBulkDevices, headerTimeoutSeconds, idleTimeoutSeconds, upstreamConnectTimeoutSeconds, "
+                + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections)",
+        ])
+    }
+
+    func testWrongTypesNameTheKeyAndTheExpectedType() {
+        let yaml = """
+            \(tls)
+            \(auth)
+            tenants:
+              acme: {vendor: gate, upstream: [https://gate.example.com], credentials: {token: {a: b}}}
+            limits: {maxBodyBytes: lots, headerTimeoutSeconds: soon, maxBulkDevices: 1.5}
+            rateLimit: memory
+            listen:
+            """
+        XCTAssertEqual(fixture.problems(yaml), [
+            "gateway.yaml:5:34: tenants.acme.upstream: expected a string, found a list",
+            "gateway.yaml:5:83: tenants.acme.credentials.token: expected a string, found a mapping",
+            #"gateway.yaml:6:24: limits.maxBodyBytes: expected an integer, found "lots""#,
+            #"gateway.yaml:6:52: limits.headerTimeoutSeconds: expected a number of seconds, found "soon""#,
+            #"gateway.yaml:6:74: limits.maxBulkDevices: expected an integer, found "1.5""#,
+            "gateway.yaml:7:12: rateLimit: expected a mapping, found a string",
+            "gateway.yaml:8:8: listen: expected a string, found null",
+        ])
+    }
+
+    func testMissingRequiredKeys() {
+        XCTAssertEqual(fixture.problems("workers: auto\n"), [
+            "gateway.yaml:1:1: tls: missing required key",
+            "gateway.yaml:1:1: tenants: missing required key",
+            "gateway.yaml:1:1: auth: missing required key",
+        ])
+        XCTAssertEqual(fixture.problems("\(tls)\nauth: {}\ntenants: {}\n"), [
+            "gateway.yaml:2:7: auth: configure jwt, apiKeys or both: otherwise every request is refused with 401",
+            "gateway.yaml:3:10: tenants: configure at least one tenant",
+        ])
+        XCTAssertEqual(fixture.problems(withTenant("{vendor: iot-security}")), [
+            "gateway.yaml:5:9: tenants.acme.upstream: missing required key",
+            "gateway.yaml:5:9: tenants.acme.credentials: missing required key",
+            "gateway.yaml:5:9: tenants.acme.customerId: missing required key",
+            "gateway.yaml:5:9: tenants.acme.updateSource: missing required key",
+        ])
+        XCTAssertEqual(fixture.problems("tls: {certificate: certs/dev/server.crt}\n\(auth)\ntenants:\n  acme: {}\n"), [
+            "gateway.yaml:1:6: tls.privateKey: missing required key",
+            "gateway.yaml:5:9: tenants.acme.vendor: missing required key",
+            "gateway.yaml:5:9: tenants.acme.upstream: missing required key",
+            "gateway.yaml:5:9: tenants.acme.credentials: missing required key",
+        ])
+    }
+
+    func testUnknownVendor() {
+        XCTAssertEqual(fixture.problems(withTenant(#"{vendor: gatee, upstream: "https://g.example.com", credentials: {token: t}}"#)), [
+            #"gateway.yaml:5:18: tenants.acme.vendor: unknown vendor "gatee" "#
+                + "(expected one of: gate, mobilefirst-push, control-center, vodlix, iot-security)",
+        ])
+    }
+
+    func testVendorSpecificKeysAndCredentials() {
+        XCTAssertEqual(fixture.problems(withTenant(
+            #"{vendor: gate, upstream: "https://g.example.com", applicationId: app, credentials: {username: u}}"#)), [
+            "gateway.yaml:5:59: tenants.acme.applicationId: only mobilefirst-push tenants take this key, not gate",
+            "gateway.yaml:5:92: tenants.acme.credentials.token: missing required key",
+            "gateway.yaml:5:93: tenants.acme.credentials.username: unknown key (expected one of: token)",
+        ])
+        XCTAssertEqual(fixture.problems(withTenant(
+            #"{vendor: mobilefirst-push, upstream: "https://p.example.com", applicationId: "my app", credentials: {clientId: "a:b", clientSecret: s}}"#)), [
+            #"gateway.yaml:5:86: tenants.acme.applicationId: "my app" may contain only letters, digits, ".", "_", "~" and "-" (it goes into the vendor's URL as is)"#,
+            #"gateway.yaml:5:120: tenants.acme.credentials.clientId: must not contain ":", which ends the user id in HTTP Basic authentication"#,
+        ])
+    }
+
+    func testUpstreamMustBeHTTPSOrLoopbackHTTP() {
+        func problems(_ upstream: String) -> [String] {
+            fixture.problems(withTenant(#"{vendor: gate, upstream: "\#(upstream)", credentials: {token: t}}"#))
+        }
+        let prefix = "gateway.yaml:5:34: tenants.acme.upstream: "
+        XCTAssertEqual(problems("ftp://files.example.com"),
+                       [prefix + #"scheme "ftp" is not supported (expected https, or http to a loopback host)"#])
+        let loopbackOnly = "plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost): "
+            + "anywhere else credentials and device data would cross the network unencrypted; use https"
+        XCTAssertEqual(problems("http://gate.example.com"), [prefix + loopbackOnly])
+        XCTAssertEqual(problems("http://10.0.0.1:8080"), [prefix + loopbackOnly])
+        XCTAssertEqual(problems("http://[::2]"), [prefix + loopbackOnly])
+        XCTAssertEqual(problems("http://128.0.0.1"), [prefix + loopbackOnly])
+        XCTAssertEqual(problems("gate.example.com"), [prefix + "expected an absolute URL like https://host[:port][/prefix]"])
+        XCTAssertEqual(problems("https://user:pw@gate.example.com"),
+                       [prefix + "must not contain user information; put credentials under credentials"])
+        XCTAssertEqual(problems("https://gate.example.com/api?x=1"),
+                       [prefix + "must not have a query or fragment; the adapter builds those"])
+        XCTAssertEqual(problems("https://gate.example.com:0"), [prefix + "the port must be a number from 1 to 65535"])
+        XCTAssertEqual(problems("https://gate.example.com:99999"), [prefix + "the port must be a number from 0 to 65535"])
+        XCTAssertEqual(problems("https://gate..example.com"), [prefix + "not a valid IP address or host name"])
+        XCTAssertEqual(problems("https://10.0.0.256"), [prefix + "not a valid IP address or host name"])
+    }
+
+    func testBadListenAddresses() {
+        let cases = [
+            ("8443", #""8443": expected host:port, like 0.0.0.0:8443 or [::1]:8443"#),
+            ("0.0.0.0", #""0.0.0.0": expected host:port, like 0.0.0.0:8443 or [::1]:8443"#),
+            ("::1:443", #""::1:443": IPv6 addresses must be in brackets, like [::1]:8443"#),
+            ("[::1:443", #""[::1:443": unclosed "[" in an IPv6 address"#),
+            ("[::g]:443", #""[::g]:443": not a valid IPv6 address inside the brackets"#),
+            ("[127.0.0.1]:443", #""[127.0.0.1]:443": not a valid IPv6 address inside the brackets"#),
+            ("1.2.3.4:65536", #""1.2.3.4:65536": the port must be a number from 0 to 65535"#),
+            ("1.2.3.4:", #""1.2.3.4:": the port must be a number from 0 to 65535"#),
+            ("1.2.3:443", #""1.2.3:443": not a valid IP address or host name"#),
+            ("01.2.3.4:443", #""01.2.3.4:443": not a valid IP address or host name"#),
+            ("example.com:443", #""example.com:443": listen on an IP address or localhost, not a host name"#),
+        ]
+        for (address, message) in cases {
+            XCTAssertEqual(fixture.problems(ConfigurationFixture.minimal + "\nlisten: \"\(address)\"\n"),
+                           ["gateway.yaml:6:9: listen: " + message], address)
+        }
+        XCTAssertEqual(fixture.problems(ConfigurationFixture.minimal + "\nadmin: on\n"),
+                       [#"gateway.yaml:6:8: admin: "on": expected host:port, like 0.0.0.0:8443 or [::1]:8443"#])
+    }
+
+    func testJWTKeys() {
+        func problems(_ jwt: String, environment: [String: String] = [:]) -> [String] {
+            fixture.problems(ConfigurationFixture.minimal.replacingOccurrences(of: "auth:\n", with: "auth:\n  jwt: \(jwt)\n"),
+                             environment: environment)
+        }
+        XCTAssertEqual(problems(#"{hs256Secret: "${SECRET}"}"#, environment: ["SECRET": String(repeating: "x", count: 31)]), [
+            "gateway.yaml:3:22: auth.jwt.hs256Secret: must be at least 32 bytes long (generate one with: openssl rand -base64 48)",
+        ])
+        XCTAssertEqual(problems("{issuer: me, leewaySeconds: 301}"), [
+            "gateway.yaml:3:8: auth.jwt: set hs256Secret, jwksFile or both: without a key no token can be verified",
+            "gateway.yaml:3:36: auth.jwt.leewaySeconds: must be from 0 to 300, found 301",
+        ])
+        XCTAssertEqual(problems("{jwksFile: certs/missing.json, audiences: [a]}"), [
+            "gateway.yaml:3:19: auth.jwt.jwksFile: no such file: \(fixture.directory)/certs/missing.json",
+            #"gateway.yaml:3:39: auth.jwt.audiences: unknown key (did you mean "audience"?)"#,
+        ])
+    }
+
+    func testAPIKeyEntries() {
+        let yaml = """
+            \(tls)
+            auth:
+              apiKeys:
+                - {sha256: "\(ConfigurationFixture.validHash)", tenant: acmee, scopes: [devices:write]}
+                - {sha256: "\(ConfigurationFixture.validHash.uppercased())", tenant: acme, scopes: [devices:write]}
+                - {sha256: "abc123", tenant: acme, scopes: []}
+                - {sha256: "\(String(repeating: "g", count: 64))", tenant: acme, scopes: [devices:read, devices:bulk]}
+                - {tenant: acme, scopes: devices:write, name: ci}
+            tenants:
+              acme: {vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}
+            """
+        let hashRule = "expected the key's SHA-256 as 64 hexadecimal characters (printf %s KEY | sha256sum)"
+        XCTAssertEqual(fixture.problems(yaml), [
+            #"gateway.yaml:4:92: auth.apiKeys[0].tenant: no tenant named "acmee" is configured (did you mean "acme"?)"#,
+            "gateway.yaml:5:16: auth.apiKeys[1].sha256: the same key is already listed as auth.apiKeys[0]; a key belongs to one tenant",
+            "gateway.yaml:6:16: auth.apiKeys[2].sha256: " + hashRule,
+            "gateway.yaml:6:48: auth.apiKeys[2].scopes: must list at least one scope (devices:write, devices:bulk)",
+            "gateway.yaml:7:16: auth.apiKeys[3].sha256: " + hashRule,
+            #"gateway.yaml:7:107: auth.apiKeys[3].scopes[0]: unknown scope "devices:read" (expected one of: devices:write, devices:bulk)"#,
+            "gateway.yaml:8:7: auth.apiKeys[4].sha256: missing required key",
+            "gateway.yaml:8:30: auth.apiKeys[4].scopes: expected a list, found a string",
+            #"gateway.yaml:8:45: auth.apiKeys[4].name: unknown key (expected one of: sha256, tenant, scopes)"#,
+        ])
+    }
+
+    func testMissingEnvironmentVariablesAreNamed() {
+        let yaml = ConfigurationFixture.minimal.replacingOccurrences(
+            of: "{token: t0ken}", with: #"{token: "${GATE_TOKEN}"}, rateLimit: {requests: "${RPS}", perSeconds: "${WINDOW}${UNIT}"}"#)
+        XCTAssertEqual(fixture.problems(yaml, environment: ["WINDOW": "1"]), [
+            "gateway.yaml:5:83: tenants.acme.credentials.token: environment variable GATE_TOKEN is not set",
+            "gateway.yaml:5:123: tenants.acme.rateLimit.requests: environment variable RPS is not set",
+            "gateway.yaml:5:145: tenants.acme.rateLimit.perSeconds: environment variable UNIT is not set",
+        ])
+    }
+
+    func testMalformedReferencesAreRefusedWithoutEchoingTheValue() {
+        let message = #"tenants.acme.credentials.token: "${" must start a reference like ${NAME} (letters, digits, "_"); write "$${" for a literal "${""#
+        for token in ["${GATE TOKEN}", "s3cr3t${", "${}", "${1X}"] {
+            let yaml = ConfigurationFixture.minimal.replacingOccurrences(of: "{token: t0ken}", with: "{token: \"\(token)\"}")
+            XCTAssertEqual(fixture.problems(yaml), ["gateway.yaml:5:83: " + message], token)
+        }
+    }
+
+    func testRangesAreChecked() {
+        let yaml = ConfigurationFixture.minimal.replacingOccurrences(
+            of: "credentials: {token: t0ken}",
+            with: "credentials: {token: t0ken}, rateLimit: {requests: 0, perSeconds: 86401, burst: -1}") + """
+
+            workers: 257
+            limits: {maxHeaderBytes: 512, maxBodyBytes: 0, maxBulkDevices: 100001, headerTimeoutSeconds: 0,
+                     idleTimeoutSeconds: 3601, upstreamConnectTimeoutSeconds: -1, upstreamTimeoutSeconds: .inf,
+                     shutdownGraceSeconds: -0.5, maxConnections: 0}
+            """
+        XCTAssertEqual(fixture.problems(yaml), [
+            "gateway.yaml:5:113: tenants.acme.rateLimit.requests: must be from 1 to 1000000, found 0",
+            "gateway.yaml:5:128: tenants.acme.rateLimit.perSeconds: must be from 1 to 86400, found 86401",
+            "gateway.yaml:5:142: tenants.acme.rateLimit.burst: must be from 1 to 1000000, found -1",
+            #"gateway.yaml:6:10: workers: expected "auto" or an integer from 1 to 256, found "257""#,
+            "gateway.yaml:7:26: limits.maxHeaderBytes: must be from 1024 to 1048576, found 512",
+            "gateway.yaml:7:45: limits.maxBodyBytes: must be from 1 to 1073741824, found 0",
+            "gateway.yaml:7:64: limits.maxBulkDevices: must be from 1 to 100000, found 100001",
+            "gateway.yaml:7:94: limits.headerTimeoutSeconds: must be more than 0 and at most 3600 seconds, found 0",
+            "gateway.yaml:8:30: limits.idleTimeoutSeconds: must be more than 0 and at most 3600 seconds, found 3601",
+            "gateway.yaml:8:67: limits.upstreamConnectTimeoutSeconds: must be more than 0 and at most 3600 seconds, found -1",
+            #"gateway.yaml:8:95: limits.upstreamTimeoutSeconds: expected a number of seconds, found ".inf""#,
+            "gateway.yaml:9:32: limits.shutdownGraceSeconds: must be from 0 to 3600 seconds, found -0.5",
+            "gateway.yaml:9:54: limits.maxConnections: must be from 1 to 1000000, found 0",
+        ])
+    }
+
+    func testRateLimitStore() {
+        func problems(_ rateLimit: String) -> [String] {
+            fixture.problems(ConfigurationFixture.minimal + "\nrateLimit: \(rateLimit)\n")
+        }
+        XCTAssertEqual(problems(#"{store: "redis://:hunter2@cache:6379"}"#),
+                       ["gateway.yaml:6:20: rateLimit.store: expected redis://host:port with no user, password or database"])
+        XCTAssertEqual(problems(#"{store: "rediss://cache:6379"}"#),
+                       ["gateway.yaml:6:20: rateLimit.store: expected memory or redis://host:port"])
+        XCTAssertEqual(problems(#"{store: "redis://cache:0"}"#),
+                       ["gateway.yaml:6:20: rateLimit.store: the port must be a number from 1 to 65535"])
+        XCTAssertEqual(problems("{onStoreFailure: fail}"),
+                       [#"gateway.yaml:6:29: rateLimit.onStoreFailure: unknown policy "fail" (expected one of: local, open, closed)"#])
+    }
+
+    func testFilesAreCheckedAndNamedByTheirKey() throws {
+        try FileManager.default.createDirectory(atPath: fixture.directory + "/certs/dir", withIntermediateDirectories: true)
+        let yaml = """
+            tls: {certificate: certs/dev/missing.crt, privateKey: /nonexistent/server.key}
+            \(auth)
+            tenants:
+              acme: {vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}, caFile: certs/dir}
+            """
+        XCTAssertEqual(fixture.problems(yaml), [
+            "gateway.yaml:1:20: tls.certificate: no such file: \(fixture.directory)/certs/dev/missing.crt",
+            "gateway.yaml:1:55: tls.privateKey: no such file: /nonexistent/server.key",
+            "gateway.yaml:5:99: tenants.acme.caFile: \(fixture.directory)/certs/dir is a directory, not a file",
+        ])
+    }
+
+    func testTenantNames() {
+        let yaml = """
+            \(tls)
+            \(auth)
+            tenants:
+              acme: {vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}
+              Acme_Corp: {vendor: vodlix, upstream: "https://v.example.com", credentials: {cookie: c}}
+              -dash: {vendor: vodlix, upstream: "https://v.example.com", credentials: {cookie: c}}
+              \(String(repeating: "a", count: 64)): {vendor: vodlix, upstream: "http://v.example.com", credentials: {cookie: c}}
+            """
+        let rule = #"tenant names are 1 to 63 lowercase letters, digits, "_" and "-", starting with a letter or digit"#
+        XCTAssertEqual(fixture.problems(yaml), [
+            "gateway.yaml:6:3: tenants.Acme_Corp: " + rule,
+            "gateway.yaml:7:3: tenants.-dash: " + rule,
+            "gateway.yaml:8:3: tenants.\(String(repeating: "a", count: 64)): " + rule,
+            "gateway.yaml:8:96: tenants.\(String(repeating: "a", count: 64)).upstream: plain http is allowed only to a "
+                + "loopback host (127.0.0.0/8, ::1, localhost): anywhere else credentials and device data would "
+                + "cross the network unencrypted; use https",
+        ])
+    }
+
+    func testManyProblemsAreReportedTogetherInDocumentOrder() {
+        let yaml = """
+            listen: "0.0.0.0:99999"
+            tls:
+              certificate: certs/dev/server.crt
+              privateKey: certs/dev/server.key
+              ciphers: all
+            auth:
+              apiKeys:
+                - sha256: "\(ConfigurationFixture.validHash)"
+                  tenant: nobody
+                  scopes: [devices:write]
+            tenants:
+              acme:
+                vendor: control-center
+                upstream: "http://restapi1.jasper.com"
+                credentials:
+                  username: "${CC_USER}"
+                rateLimit:
+                  requests: 600
+                  perSeconds: 60
+                  burst: many
+            """
+        let problems = fixture.problems(yaml)
+        XCTAssertEqual(problems, [
+            #"gateway.yaml:1:9: listen: "0.0.0.0:99999": the port must be a number from 0 to 65535"#,
+            "gateway.yaml:5:3: tls.ciphers: unknown key (expected one of: certificate, privateKey)",
+            #"gateway.yaml:9:15: auth.apiKeys[0].tenant: no tenant named "nobody" is configured"#,
+            "gateway.yaml:14:15: tenants.acme.upstream: plain http is allowed only to a loopback host (127.0.0.0/8, "
+                + "::1, localhost): anywhere else credentials and device data would cross the network unencrypted; use https",
+            "gateway.yaml:16:7: tenants.acme.credentials.apiKey: missing required key",
+            "gateway.yaml:16:17: tenants.acme.credentials.username: environment variable CC_USER is not set",
+            #"gateway.yaml:20:14: tenants.acme.rateLimit.burst: expected an integer, found "many""#,
+        ])
+    }
+
+    func testProblemsCarryTheirPartsSeparately() {
+        do {
+            _ = try fixture.parse(withTenant(#"{vendor: gatee, upstream: "https://g.example.com", credentials: {token: t}}"#))
+            XCTFail("accepted")
+        } catch {
+            XCTAssertEqual(error.problems.count, 1)
+            XCTAssertEqual(error.problems.first?.source, "gateway.yaml")
+            XCTAssertEqual(error.problems.first?.keyPath, "tenants.acme.vendor")
+            XCTAssertEqual(error.problems.first?.line, 5)
+            XCTAssertEqual(error.problems.first?.column, 18)
+        }
+    }
+
+    // MARK: YAML itself
+
+    func testSyntaxErrorsAreOneProblemWithTheirLine() {
+        XCTAssertEqual(fixture.problems("tls: {certificate: a\nauth:\n  x: 1\n"), [
+            "gateway.yaml:2:5: invalid YAML: while parsing a flow mapping at line 1, did not find expected ',' or '}'",
+        ])
+        XCTAssertEqual(fixture.problems("auth:\n  jwt: 1\n    x: 2\n"), [
+            "gateway.yaml:3:6: invalid YAML: mapping values are not allowed in this context",
+        ])
+        XCTAssertEqual(fixture.problems("tls: 1\nlisten: a\ntls: 2\n"), [
+            #"gateway.yaml:1:1: duplicate key "tls" in one mapping; each key may appear once"#,
+        ])
+        XCTAssertEqual(fixture.problems("tls: 1\n---\ntls: 2\n"), [
+            "gateway.yaml:2:1: invalid YAML: expected a single document in the stream at line 1, but found another document",
+        ])
+        XCTAssertEqual(fixture.problems("tls: a\nlisten: x\u{7}y\n"), [
+            "gateway.yaml:2:10: invalid YAML: control characters are not allowed",
+        ])
+        XCTAssertEqual(fixture.problems("# nothing yet\n"), ["gateway.yaml: the file is empty"])
+        XCTAssertEqual(fixture.problems("- tls\n"), ["gateway.yaml:1:1: expected a mapping, found a list"])
+    }
+
+    func testLoadRefusesAFileThatIsNotUTF8() throws {
+        let path = fixture.directory + "/latin1.yaml"
+        try Data([0x74, 0x6C, 0x73, 0x3A, 0x20, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try GatewayConfiguration.load(path: path, environment: [:])) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.description, "\(path): not UTF-8 text")
+        }
+    }
+
+    func testAliasesAreExpanded() throws {
+        let yaml = ConfigurationFixture.minimal + """
+
+            limits: {headerTimeoutSeconds: &t 3, idleTimeoutSeconds: *t}
+            """
+        XCTAssertEqual(try fixture.parse(yaml).limits.idleTimeoutSeconds, 3)
+    }
+
+    // MARK: Secrets
+
+    func testSecretsNeverAppearInErrors() {
+        let secrets = [
+            "jwt-secret-that-is-too-short", "gate-token\n", "cc:user", "cc-api-key-value", "mfp-client-secret",
+            "vodlix-cookie-value", "iot-key-id-value", "iot-access-key-value",
+        ]
+        let environment = Dictionary(uniqueKeysWithValues: secrets.enumerated().map { ("S\($0.offset)", $0.element) })
+        let yaml = """
+            \(tls)
+            auth:
+              jwt: {hs256Secret: "${S0}", jwksFile: certs/none.json}
+              apiKeys: [{sha256: "${S1}", tenant: gate, scopes: [devices:write]}]
+            tenants:
+              gate: {vendor: gate, upstream: "https://${S3}@g.example.com", credentials: {token: "${S1}", extra: "${S7}"}}
+              cc: {vendor: control-center, upstream: "https://c.example.com", credentials: {username: "${S2}", apiKey: ["${S3}"]}}
+              mfp: {vendor: mobilefirst-push, upstream: "https://m.example.com", credentials: {clientId: "${S4}", clientSecret: "${S4}${MISSING}"}}
+              vod: {vendor: vodlix, upstream: "https://v.example.com", credentials: {cookie: "${S5}${"}}
+              iot: {vendor: iot-security, upstream: "https://i.example.com", customerId: "${S6}", updateSource: x, credentials: {keyId: "${S6}", accessKey: {v: "${S7}"}}}
+              bad: {vendor: nobody, upstream: "https://b.example.com", credentials: {token: "${S7}"}}
+            rateLimit: {store: "redis://${S5}@cache:6379"}
+            """
+        let text = fixture.problems(yaml, environment: environment).joined(separator: "\n")
+        XCTAssertEqual(text.split(separator: "\n").count, 14, text)
+        for secret in secrets {
+            XCTAssertFalse(text.contains(secret.trimmingCharacters(in: .newlines)), "\(secret) leaked:\n\(text)")
+        }
+    }
+}
