@@ -31,6 +31,8 @@ server pinned to one core and load generator to the other; writes Benchmarks/RES
   --server-cpus LIST       taskset CPU list for the servers (default 0)
   --client-cpus LIST       taskset CPU list for the load generators (default 1)
   --warmup S               unmeasured load before each measured run (default 2)
+  --repeat N               measured runs per server in the load scenarios, alternating servers;
+                           the report gives medians (default 3)
   --no-build               use the existing release build instead of `swift build -c release`
   --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
   --results FILE           where to write the report (default Benchmarks/RESULTS.md)
@@ -60,6 +62,7 @@ workers=1
 server_cpus=0
 client_cpus=1
 warmup=2
+repeat=3
 build=1
 results="$bench_dir/RESULTS.md"
 check_handshakes=0
@@ -78,6 +81,7 @@ while [[ $# -gt 0 ]]; do
         --server-cpus)         need_arg "$@"; server_cpus=$2; shift 2 ;;
         --client-cpus)         need_arg "$@"; client_cpus=$2; shift 2 ;;
         --warmup)              need_arg "$@"; warmup=$2; shift 2 ;;
+        --repeat)              need_arg "$@"; repeat=$2; shift 2 ;;
         --gateway-yaml)        need_arg "$@"; gateway_yaml+=("$2"); shift 2 ;;
         --results)             need_arg "$@"; results=$2; shift 2 ;;
         --no-build)            build=0; shift ;;
@@ -87,11 +91,11 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-for n in duration connections newconn_connections idle_count workers warmup; do
+for n in duration connections newconn_connections idle_count workers warmup repeat; do
     [[ "${!n}" =~ ^[0-9]+$ ]] || die "--${n//_/-} must be a whole number"
 done
-(( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 )) \
-    || die "--duration, --connections, --newconn-connections, --idle-count and --workers must be at least 1"
+(( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 && repeat >= 1 )) \
+    || die "--duration, --connections, --newconn-connections, --idle-count, --workers and --repeat must be at least 1"
 has() { [[ ",$1," == *",$2,"* ]]; }
 for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle)$ ]] || die "--only: unknown scenario '$s'"; done
 for s in ${servers//,/ }; do [[ $s =~ ^(gateway|nginx)$ ]] || die "--servers: unknown server '$s'"; done
@@ -174,6 +178,19 @@ rss_kib() {
     echo "$total"
 }
 now_s() { date +%s.%N; }
+# Steal and total ticks of the server's CPUs from /proc/stat: how much of the time the hypervisor
+# gave those CPUs to someone else. Process CPU time excludes steal; wall-clock rates do not.
+server_cpu_ids=$(python3 -c 'import sys
+ids = set()
+for part in sys.argv[1].split(","):
+    a, _, b = part.partition("-")
+    ids.update(range(int(a), int(b or a) + 1))
+print(" ".join(f"cpu{i}" for i in sorted(ids)))' "$server_cpus")
+steal_ticks() { # -> "steal total"
+    awk -v ids=" $server_cpu_ids " 'index(ids, " " $1 " ") {
+        for (i = 2; i <= NF; i++) total += $i; steal += $9 }
+        END { print steal + 0, total + 0 }' /proc/stat
+}
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
 
 # --- build and inputs ------------------------------------------------------------------------------------
@@ -317,26 +334,30 @@ to_ms() { # wrk's "1.23ms" / "456.00us" / "1.02s" / "1.5m"
         else print "?" }'
 }
 
-record_cpu() { # key ticks_before ticks_after t_before t_after requests
+record_cpu() { # key ticks_before ticks_after t_before t_after requests steal_before steal_after
     local k=$1 dt=$(( $3 - $2 )) wall
     wall=$(calc "$5 - $4" 3)
+    local s0 s1 a0 a1
+    read -r s0 a0 <<<"$7"
+    read -r s1 a1 <<<"$8"
+    R[$k.steal]=$(calc "($s1 - $s0) * 100 / (($a1 - $a0) > 0 ? ($a1 - $a0) : 1)" 0)
     R[$k.cpu_us]=$(calc "$dt * 1000000 / $clk_tck / ($6 > 0 ? $6 : 1)" 1)
     R[$k.cpu_use]=$(calc "$dt * 100 / $clk_tck / $wall" 0)
 }
 
-run_keepalive() { # server
-    local name=$1 out="$work/logs/keepalive-$1.txt" c0 c1 t0 t1
+run_keepalive() { # server repetition
+    local name=$1 out="$work/logs/keepalive-$1-$2.txt" c0 c1 t0 t1 st0 st1
     start_server "$name"
     check_response "$name"
     local wrk_cmd=(wrk -t1 "-c$connections" --latency -H 'Accept: application/json' "https://127.0.0.1:$server_port$BENCH_PATH")
     if (( warmup > 0 )); then
         timeout $(( warmup + 30 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${warmup}s" >/dev/null
     fi
-    c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
     timeout $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
-    c1=$(cpu_ticks "$server_pid"); t1=$(now_s)
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
-    local k="keepalive.$name" requests
+    local k="keepalive.$name.$2" requests
     requests=$(awk '/ requests in / { print $1 }' "$out")
     R[$k.requests]=${requests:-0}
     R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
@@ -347,12 +368,12 @@ run_keepalive() { # server
     local non2xx
     non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
     R[$k.non404]=$(( ${R[$k.requests]} - ${non2xx:-0} ))
-    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}"
-    note "$name keep-alive: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, server CPU ${R[$k.cpu_use]}%"
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
+    note "$name keep-alive #$2: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, server CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%"
 }
 
-run_newconn() { # server variant(full|resumed)
-    local name=$1 variant=$2 out="$work/logs/newconn-$2-$1.txt" c0 c1 t0 t1 extra=()
+run_newconn() { # server variant(full|resumed) repetition
+    local name=$1 variant=$2 out="$work/logs/newconn-$2-$1-$3.txt" c0 c1 t0 t1 st0 st1 extra=()
     [[ "$variant" == resumed ]] && extra=(--resume)
     start_server "$name"
     local tool=("$work/bin/tls_newconn" --port "$server_port" --path "$BENCH_PATH" --sni localhost
@@ -360,18 +381,18 @@ run_newconn() { # server variant(full|resumed)
     if (( warmup > 0 )); then
         timeout $(( warmup + 30 )) "${pin_client[@]}" "${tool[@]}" --duration "$warmup" >/dev/null || true
     fi
-    c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
     timeout $(( duration + 60 )) "${pin_client[@]}" "${tool[@]}" --duration "$duration" >"$out" || true
-    c1=$(cpu_ticks "$server_pid"); t1=$(now_s)
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
-    local k="newconn-$variant.$name" field
+    local k="newconn-$variant.$name.$3" field
     for field in requests rps p50_ms p99_ms resumed errors non_404; do
         R[$k.$field]=$(awk -F= -v f="$field" '$1 == f { print $2 }' "$out")
         R[$k.$field]=${R[$k.$field]:-0}
     done
     R[$k.rps]=$(calc "${R[$k.rps]}" 0)
-    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}"
-    note "$name new connection ($variant): ${R[$k.rps]} conn/s, p50 ${R[$k.p50_ms]} ms, p99 ${R[$k.p99_ms]} ms, ${R[$k.cpu_us]} CPU µs/conn, server CPU ${R[$k.cpu_use]}%, resumed ${R[$k.resumed]}, errors ${R[$k.errors]}"
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
+    note "$name new connection ($variant) #$3: ${R[$k.rps]} conn/s, p50 ${R[$k.p50_ms]} ms, p99 ${R[$k.p99_ms]} ms, ${R[$k.cpu_us]} CPU µs/conn, server CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%, resumed ${R[$k.resumed]}, errors ${R[$k.errors]}"
     [[ -n "$(awk -F= '$1 == "last_error" { print $2 }' "$out")" ]] && note "last error: $(awk -F= '$1 == "last_error" { print $2 }' "$out")"
     return 0
 }
@@ -405,6 +426,25 @@ run_idle() { # server variant(handshake|request)
     R[$k.closed]=${R[$k.closed]:-?}
     stop_server
     note "$name idle ($variant): ${R[$k.established]} connections, RSS $before → $after KiB, ${R[$k.kib_per_conn]} KiB/conn, closed by server ${R[$k.closed]}"
+}
+
+# The median of each figure over the repetitions (per figure, so one row may mix runs), plus the
+# range of the CPU figure; counts (requests, errors...) are summed instead.
+merge_repetitions() { # key-prefix fields...
+    local k=$1 f values; shift
+    for f in "$@"; do
+        values=$(for r in $(seq 1 "$repeat"); do echo "${R[$k.$r.$f]:-}"; done | grep -E '^[0-9.]+$' | sort -g || true)
+        [[ -n "$values" ]] || continue
+        case "$f" in
+            requests|errors|non404|non_404|resumed)
+                R[$k.$f]=$(awk '{ s += $1 } END { print s }' <<<"$values") ;;
+            *)
+                R[$k.$f]=$(awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }' <<<"$values")
+                if [[ "$f" == cpu_us ]]; then
+                    R[$k.cpu_us_range]="$(head -1 <<<"$values")–$(tail -1 <<<"$values")"
+                fi ;;
+        esac
+    done
 }
 
 # --- how many handshakes does each client tool make? --------------------------------------------------
@@ -447,12 +487,20 @@ has "$servers" nginx && server_list+=(nginx)
 # servers alternate within each scenario, so a change in machine load hits both alike.
 if has "$only" keepalive; then
     log "keep-alive: wrk -t1 -c$connections -d${duration}s, ${warmup}s warm-up"
-    for s in "${server_list[@]}"; do run_keepalive "$s"; done
+    for rep in $(seq 1 "$repeat"); do
+        for s in "${server_list[@]}"; do run_keepalive "$s" "$rep"; done
+    done
+    for s in "${server_list[@]}"; do merge_repetitions "keepalive.$s" rps p50 p99 cpu_us cpu_use steal requests errors non404; done
 fi
 if has "$only" newconn; then
     for v in full resumed; do
         log "new TLS connection per request ($v handshakes): tls_newconn, $newconn_connections at once, ${duration}s"
-        for s in "${server_list[@]}"; do run_newconn "$s" "$v"; done
+        for rep in $(seq 1 "$repeat"); do
+            for s in "${server_list[@]}"; do run_newconn "$s" "$v" "$rep"; done
+        done
+        for s in "${server_list[@]}"; do
+            merge_repetitions "newconn-$v.$s" rps p50_ms p99_ms cpu_us cpu_use steal requests resumed errors non_404
+        done
     done
 fi
 if has "$only" idle; then
@@ -506,13 +554,13 @@ report() {
     echo "- Certificate: ECDSA P-256 leaf from certs/make-dev-certs.sh, the same files for both servers"
     echo
     if has "$only" keepalive; then
-        echo "## Keep-alive: wrk, $connections connections, ${duration} s"
+        echo "## Keep-alive: wrk, $connections connections, ${duration} s, median of $repeat"
         echo
-        echo "| server | req/s | p50 ms | p99 ms | server CPU µs/req | server CPU use | req/s vs nginx | CPU/req vs nginx |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| server | req/s | p50 ms | p99 ms | server CPU µs/req (range) | server CPU use | steal | req/s vs nginx | CPU/req vs nginx |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         for s in "${server_list[@]}"; do
             k="keepalive.$s"
-            echo "| $s | $(g "$k.rps") | $(g "$k.p50") | $(g "$k.p99") | $(g "$k.cpu_us") | $(g "$k.cpu_use")% | $(ratio "$(g "$k.rps")" "$(ge "keepalive.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "keepalive.nginx.cpu_us")") |"
+            echo "| $s | $(g "$k.rps") | $(g "$k.p50") | $(g "$k.p99") | $(g "$k.cpu_us") ($(g "$k.cpu_us_range")) | $(g "$k.cpu_use")% | $(g "$k.steal")% | $(ratio "$(g "$k.rps")" "$(ge "keepalive.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "keepalive.nginx.cpu_us")") |"
         done
         for s in "${server_list[@]}"; do
             k="keepalive.$s"
@@ -522,24 +570,24 @@ report() {
         echo
     fi
     if has "$only" newconn; then
-        echo "## New TLS connection per request: tls_newconn, $newconn_connections at once, ${duration} s"
+        echo "## New TLS connection per request: tls_newconn, $newconn_connections at once, ${duration} s, median of $repeat"
         echo
         echo "Full: every connection a full handshake (no session offered). Resumed: each client slot offers"
         echo "the session ticket of its previous connection; the resumed column says how many the server took."
         echo
-        echo "| server | handshakes | conn/s | p50 ms | p99 ms | server CPU µs/conn | server CPU use | resumed | conn/s vs nginx | CPU/conn vs nginx |"
-        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| server | handshakes | conn/s | p50 ms | p99 ms | server CPU µs/conn (range) | server CPU use | steal | resumed | conn/s vs nginx | CPU/conn vs nginx |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         local v
         for v in full resumed; do
             for s in "${server_list[@]}"; do
                 k="newconn-$v.$s"
-                echo "| $s | $v | $(g "$k.rps") | $(g "$k.p50_ms") | $(g "$k.p99_ms") | $(g "$k.cpu_us") | $(g "$k.cpu_use")% | $(g "$k.resumed") of $(g "$k.requests") | $(ratio "$(g "$k.rps")" "$(ge "newconn-$v.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "newconn-$v.nginx.cpu_us")") |"
+                echo "| $s | $v | $(g "$k.rps") | $(g "$k.p50_ms") | $(g "$k.p99_ms") | $(g "$k.cpu_us") ($(g "$k.cpu_us_range")) | $(g "$k.cpu_use")% | $(g "$k.steal")% | $(g "$k.resumed") of $(g "$k.requests") | $(ratio "$(g "$k.rps")" "$(ge "newconn-$v.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "newconn-$v.nginx.cpu_us")") |"
             done
         done
         for v in full resumed; do
             for s in "${server_list[@]}"; do
                 k="newconn-$v.$s"
-                positive "$k.errors" && echo "- $s ($v): $(g "$k.errors") failed connections (see .work/logs/newconn-$v-$s.txt)"
+                positive "$k.errors" && echo "- $s ($v): $(g "$k.errors") failed connections (see .work/logs/newconn-$v-$s-*.txt)"
                 positive "$k.non_404" && echo "- $s ($v): $(g "$k.non_404") responses were not 404"
             done
         done

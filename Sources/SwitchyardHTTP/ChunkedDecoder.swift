@@ -118,11 +118,12 @@ public struct ChunkedDecoder: Sendable {
                 digits += 1
                 guard digits <= Self.maxChunkSizeDigits else { throw .chunkSizeOverflow }
                 chunkSize = chunkSize << 4 | Int(value)
-                // Known too large as soon as the size says so, before any of its data arrives.
-                guard announced + chunkSize <= limits.maxBodyBytes else { throw .bodyTooLarge }
                 return false
             }
             guard digits > 0 else { throw .invalidChunkSize }
+            // The size is known once its digits end: refuse it before any of its data arrives.
+            // (Checked here rather than per digit so an absurd size reads as the syntax error it is.)
+            guard announced + chunkSize <= limits.maxBodyBytes else { throw .bodyTooLarge }
             switch byte {
             case HTTPSyntax.cr: state = .sizeLineFeed
             case UInt8(ascii: ";"): state = .chunkExtension; try countExtensionByte()

@@ -27,6 +27,7 @@ struct Check: ParsableCommand {
             printError("\(options.config): tls: \(error)")
             throw ExitCode(1)
         }
+        for warning in configuration.warnings { printError("\(options.config): warning: \(warning)") }
         print("\(options.config): OK (\(configuration.tenants.count) tenants)")
     }
 }

@@ -34,6 +34,7 @@ enum Startup {
             printError("\(error)")
             throw ExitCode(1)
         }
+        for warning in configuration.warnings { logger.warning("\(configPath): \(warning)") }
         do {
             return try GatewayRuntime(settings: RuntimeSettings(configuration: configuration), logger: logger)
         } catch {

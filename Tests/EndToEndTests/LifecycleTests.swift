@@ -49,7 +49,8 @@ final class LifecycleTests: XCTestCase {
     }
 
     func testGracePeriodBoundsTheDrain() throws {
-        let gateway = try GatewayProcess(configuration: GatewayProcess.configuration(limits: "headerTimeoutSeconds: 30")
+        let gateway = try GatewayProcess(configuration: GatewayProcess.configuration()
+            .replacingOccurrences(of: "headerTimeoutSeconds: 2", with: "headerTimeoutSeconds: 30")
             .replacingOccurrences(of: "shutdownGraceSeconds: 5", with: "shutdownGraceSeconds: 1"))
         let stuck = try gateway.client()
         stuck.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n{")

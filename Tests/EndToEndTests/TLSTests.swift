@@ -52,9 +52,9 @@ final class TLSTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         let transcript = result.output + result.error
         XCTAssertTrue(transcript.contains("alert protocol version") || transcript.contains("unsupported protocol"), transcript)
-        XCTAssertFalse(transcript.contains("Protocol  : TLSv1.1"), transcript)
+        XCTAssertTrue(transcript.contains("Cipher is (NONE)"), "no session was established: \(transcript)")
         // And the gateway still serves everyone else.
-        XCTAssertEqual(try gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
+        XCTAssertEqual(gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
     }
 
     func testPlainHTTPAndGarbageAreDroppedAndServiceContinues() throws {
@@ -64,7 +64,7 @@ final class TLSTests: XCTestCase {
             XCTAssertFalse(String(decoding: reply.bytes, as: UTF8.self).contains("HTTP/1.1"), "no HTTP answer on the TLS port")
             XCTAssertTrue(reply.closed, "the connection is dropped")
         }
-        let result = try gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"])
+        let result = gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"])
         XCTAssertEqual(result.output, "404", result.error)
     }
 
@@ -100,12 +100,15 @@ final class TLSTests: XCTestCase {
             .replacingOccurrences(of: TestEnvironment.serverCertificate, with: directory.appendingPathComponent("server.crt").path)
             .replacingOccurrences(of: TestEnvironment.serverKey, with: directory.appendingPathComponent("server.key").path)
         let gateway = try GatewayProcess(configuration: config)
-        let result = TestEnvironment.run("curl", ["-sS", "-v", "-o", "/dev/null", "-w", "%{http_code}",
+        let result = TestEnvironment.run("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}",
                                                   "--cacert", directory.appendingPathComponent("ca.crt").path,
                                                   "--resolve", "localhost:\(gateway.port):127.0.0.1",
                                                   "https://localhost:\(gateway.port)/x"])
         XCTAssertEqual(result.output, "404", result.error)
-        XCTAssertTrue(result.error.contains("RSA") || result.error.contains("rsaEncryption"), result.error)
+        let handshake = TestEnvironment.run("openssl", ["s_client", "-connect", "127.0.0.1:\(gateway.port)", "-servername", "localhost",
+                                                        "-CAfile", directory.appendingPathComponent("ca.crt").path], input: "", timeout: 10)
+        XCTAssertTrue(handshake.output.contains("Server public key is 2048 bit"), handshake.output)
+        XCTAssertTrue(handshake.output.contains("Verify return code: 0 (ok)"), handshake.output)
     }
 }
 

@@ -130,6 +130,17 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertNil(acme.rateLimit)
     }
 
+    func testTLSAloneIsValidButWarnedAbout() throws {
+        let config = try fixture.parse("tls: {certificate: certs/dev/server.crt, privateKey: certs/dev/server.key}\n")
+        XCTAssertEqual(config.tenants, [:])
+        XCTAssertEqual(config.auth, AuthSettings.none)
+        XCTAssertEqual(config.warnings, [
+            "tenants: none configured; every /devices request is refused",
+            "auth: neither jwt nor apiKeys configured; every /devices request is refused with 401",
+        ])
+        XCTAssertEqual(try fixture.parse(ConfigurationFixture.minimal).warnings, [])
+    }
+
     func testJWTDefaultsLeewayAndAcceptsEitherKeySource() throws {
         let yaml = ConfigurationFixture.minimal.replacingOccurrences(
             of: "auth:\n", with: "auth:\n  jwt: {jwksFile: certs/jwks.json}\n")

@@ -2,11 +2,15 @@ import Yams
 
 /// How clients prove which tenant they act for: JWTs, static API keys, or both.
 ///
-/// At least one is required: a gateway that can authenticate nobody answers every request with 401,
-/// which is never what an operator meant.
+/// Both may be absent: such a gateway authenticates nobody and answers every `/devices` request
+/// with 401. That is allowed (a gateway brought up before its tenants) but never silent:
+/// `GatewayConfiguration.warnings` says so, and `check` and `serve` print it.
 public struct AuthSettings: Sendable, Equatable {
     public var jwt: JWTSettings?
     public var apiKeys: [APIKey]
+
+    /// No way to authenticate anyone.
+    public static let none = AuthSettings(jwt: nil, apiKeys: [])
 }
 
 extension ConfigurationDecoder {
@@ -15,10 +19,6 @@ extension ConfigurationDecoder {
         map.rejectUnknownKeys(known: ["jwt", "apiKeys"])
         let jwt = map.decode("jwt") { jwtSettings($0, at: $1) }
         let apiKeys = map.decode("apiKeys") { self.apiKeys($0, at: $1, tenantNames: tenantNames) } ?? []
-        if map.value("jwt") == nil, map.value("apiKeys") == nil {
-            report("configure jwt, apiKeys or both: otherwise every request is refused with 401", at: path, node: node)
-            return nil
-        }
         return AuthSettings(jwt: jwt, apiKeys: apiKeys)
     }
 }

@@ -24,6 +24,16 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
     static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants"]
 
+    /// Valid but probably not what the operator meant; `check` and `serve` print these.
+    public var warnings: [String] {
+        var warnings: [String] = []
+        if tenants.isEmpty { warnings.append("tenants: none configured; every /devices request is refused") }
+        if auth.jwt == nil && auth.apiKeys.isEmpty {
+            warnings.append("auth: neither jwt nor apiKeys configured; every /devices request is refused with 401")
+        }
+        return warnings
+    }
+
     /// Reads and validates the file at `path`; relative paths inside it are resolved against its directory.
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
@@ -82,10 +92,10 @@ extension ConfigurationDecoder {
         let admin = map.decode("admin") { adminAddress($0, at: $1) }
         let tls = map.decode("tls", required: true) { tlsSettings($0, at: $1) }
         let limits = map.decode("limits") { self.limits($0, at: $1) } ?? Limits()
-        let tenants = map.decode("tenants", required: true) { self.tenants($0, at: $1) }
-        let auth = map.decode("auth", required: true) { authSettings($0, at: $1, tenantNames: tenants?.names) }
+        let tenants = map.decode("tenants") { self.tenants($0, at: $1) } ?? ([:], [])
+        let auth = map.decode("auth") { authSettings($0, at: $1, tenantNames: tenants.names) } ?? AuthSettings.none
         let rateLimit = map.decode("rateLimit") { rateLimitSettings($0, at: $1) } ?? RateLimitSettings()
-        guard let tls, let auth, let tenants else { return nil }
+        guard let tls else { return nil }
         return GatewayConfiguration(
             workers: workers,
             listen: listen ?? ListenAddress(host: "0.0.0.0", port: 8443),

@@ -21,7 +21,7 @@ public struct Limits: Sendable, Equatable {
     public var upstreamTimeoutSeconds = 10.0
     /// How long SIGTERM waits for requests in flight before closing what is left; 0 closes at once.
     public var shutdownGraceSeconds = 10.0
-    /// Open client connections per process; further ones wait in the kernel's accept queue.
+    /// Open client connections of the process (all workers); further ones wait in the kernel's accept queue.
     public var maxConnections = 10_000
 
     /// The documented defaults, which apply to every key the file leaves out.

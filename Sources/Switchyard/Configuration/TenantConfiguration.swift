@@ -28,10 +28,6 @@ extension ConfigurationDecoder {
     /// The tenants, and every name given under `tenants` (valid or not) for checking references.
     func tenants(_ node: Node, at path: ConfigurationKeyPath) -> (tenants: [String: TenantConfiguration], names: Set<String>)? {
         guard let map = mapping(node, at: path) else { return nil }
-        guard !map.entries.isEmpty else {
-            report("configure at least one tenant", at: path, node: node)
-            return nil
-        }
         var tenants: [String: TenantConfiguration] = [:]
         for entry in map.entries {
             let tenantPath = path.appending(entry.key)

@@ -1,6 +1,6 @@
 import Yams
 
-/// How many event-loop processes serve the listener.
+/// How many event-loop threads serve the listener.
 ///
 /// `auto` stays symbolic here because the right number (online CPUs) belongs to the machine the
 /// server starts on, not to the file: the same file is checked on a laptop and served on a larger host.

@@ -23,7 +23,6 @@ final class GatewayProcess: @unchecked Sendable {
         \(admin ? "admin: \"127.0.0.1:0\"" : "admin: off")
         workers: \(workers)
         limits: {maxHeaderBytes: 4096, maxBodyBytes: 65536, headerTimeoutSeconds: 2, idleTimeoutSeconds: 3, shutdownGraceSeconds: 5\(limits.isEmpty ? "" : ", " + limits)}
-        tenants: {}
         """
     }
 

@@ -26,7 +26,8 @@ final class TLSTestClient {
     private(set) var peerClosed = false
 
     init(port: UInt16, caFile: String, maxVersion: Int32? = nil, session: OpaquePointer? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

@@ -7,13 +7,12 @@ enum TestEnvironment {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `swift build --build-tests` puts the executable next to the test bundle.
+    /// `swift build --build-tests` puts the executable next to the test binary (on Linux the
+    /// `.xctest` bundle is itself the running executable).
     static let binary: URL = {
-        let bundle = Bundle(for: Marker.self).bundleURL
-        return bundle.deletingLastPathComponent().appendingPathComponent("switchyard")
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testBinary.deletingLastPathComponent().appendingPathComponent("switchyard")
     }()
-
-    private final class Marker {}
 
     /// A CA and a server certificate for localhost, generated once per test run.
     static let certificates: URL = {
