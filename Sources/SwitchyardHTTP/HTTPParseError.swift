@@ -36,15 +36,14 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case malformedChunk
     case trailerTooLarge
 
-    /// The response status: 431 when the field section is too large, 413 when the body is, 505 for
-    /// a version we do not speak, 501 for a transfer coding we do not implement (RFC 9112 §6.1),
-    /// 400 for everything else.
+    /// The response status: 431 when the field section is too large, 413 when the body is, 400 for
+    /// everything else. A transfer coding other than `chunked` could be 501 (RFC 9112 §6.1) and an
+    /// unknown version 505, but both are smuggling vectors as much as unsupported features, and
+    /// API.md promises one answer for every malformed request: 400 `invalid_request`, then close.
     public var status: Int {
         switch self {
         case .headerTooLarge, .tooManyHeaders, .trailerTooLarge: 431
         case .bodyTooLarge: 413
-        case .unsupportedVersion: 505
-        case .unsupportedTransferEncoding: 501
         default: 400
         }
     }

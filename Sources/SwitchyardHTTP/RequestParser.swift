@@ -45,6 +45,9 @@ public struct RequestParser: Sendable {
     /// Index of the request line's first byte (after skipped empty lines); field offsets count from here.
     private var requestStart = 0
     private var emptyLines = 0
+    /// Whether the line being scanned holds a control character other than HTAB (CR and LF end
+    /// lines, so they never count). Lets the field-line parser skip re-checking clean values.
+    private var lineHasControl = false
 
     /// How many bytes of the buffer have been examined; exposed so tests can check that no call
     /// rescans what an earlier call already saw.
@@ -64,6 +67,7 @@ public struct RequestParser: Sendable {
         lineStart = 0
         requestStart = 0
         emptyLines = 0
+        lineHasControl = false
     }
 
     /// Parses as much of the head as `buffer` holds.
@@ -90,24 +94,42 @@ public struct RequestParser: Sendable {
         var index = scanned
         do throws(HTTPParseError) {
             while index < limit {
+                // Eight bytes at a time while none is a control character: CR, LF and anything a
+                // field value may not contain are all controls, and a head has few of them.
+                if index &+ 8 <= limit {
+                    // In bounds by the check above; an unaligned load is sound for any UInt64.
+                    let word = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    let controls = HTTPSyntax.controlBytes(word)
+                    if controls == 0 {
+                        index &+= 8
+                        continue
+                    }
+                    index &+= controls.trailingZeroBitCount &>> 3
+                }
                 let byte = buffer[index]
-                // Nearly every byte of a head is above CR, so one comparison decides most of them.
-                if byte > HTTPSyntax.cr || (byte != HTTPSyntax.cr && byte != HTTPSyntax.lf) {
+                if byte >= HTTPSyntax.sp && byte != HTTPSyntax.del {
                     index &+= 1
                     continue
                 }
                 if byte == HTTPSyntax.lf { throw HTTPParseError.bareLineFeed }
+                if byte != HTTPSyntax.cr {
+                    // HTAB is fine in a value; other controls are not, but which error that is
+                    // depends on where in the line they are, so the line's parser decides.
+                    if byte != HTTPSyntax.htab { lineHasControl = true }
+                    index &+= 1
+                    continue
+                }
                 // A CR as the last byte available: wait for the next one to know if it is a line end.
                 guard index + 1 < limit else { break }
                 guard buffer[index + 1] == HTTPSyntax.lf else { throw HTTPParseError.bareCarriageReturn }
                 let line = lineStart..<index
                 index += 2
-                lineStart = index
-                scanned = index
                 if try completeLine(line, in: buffer, into: &head) {
                     try completeHead(in: buffer, end: index, into: &head)
                     return finish(.complete(headLength: index))
                 }
+                lineStart = index
+                lineHasControl = false
             }
         } catch {
             return finish(.failure(error))
@@ -207,8 +229,12 @@ public struct RequestParser: Sendable {
         while valueStart < end, HTTPSyntax.isWhitespace(buffer[valueStart]) { valueStart += 1 }
         var valueEnd = end
         while valueEnd > valueStart, HTTPSyntax.isWhitespace(buffer[valueEnd - 1]) { valueEnd -= 1 }
-        for position in valueStart..<valueEnd where !HTTPSyntax.isFieldValueByte(buffer[position]) {
-            throw .invalidFieldValue
+        // The scan has already seen every byte of the line: only a line with a control character
+        // needs its value checked byte by byte (the name's token check has caught any in the name).
+        if lineHasControl {
+            for position in valueStart..<valueEnd where !HTTPSyntax.isFieldValueByte(buffer[position]) {
+                throw .invalidFieldValue
+            }
         }
         return HTTPField(name: offsets(name), value: offsets(valueStart..<valueEnd))
     }
@@ -310,97 +336,6 @@ public struct RequestParser: Sendable {
             case 17: self = HTTPSyntax.equalsIgnoringCase(buffer, name, "transfer-encoding") ? .transferEncoding : .other
             default: self = .other
             }
-        }
-    }
-}
-
-/// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
-/// request parser, the chunked decoder's trailer section and the head's accessors. Plain byte
-/// arithmetic: no tables to initialise, no `String`, nothing allocated.
-enum HTTPSyntax {
-    static let cr: UInt8 = 0x0D
-    static let lf: UInt8 = 0x0A
-    static let sp: UInt8 = 0x20
-    static let htab: UInt8 = 0x09
-    static let colon = UInt8(ascii: ":")
-
-    /// `tchar` as a 128-bit set: ``!#$%&'*+-.^_`|~``, digits and letters. The test
-    /// `testTokenCharacterSetMatchesRFC9110` rebuilds these words from the RFC's list.
-    private static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
-    private static let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
-
-    @inline(__always)
-    static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (tokenLow >> byte) & 1 == 1 }
-        if byte < 128 { return (tokenHigh >> (byte - 64)) & 1 == 1 }
-        return false
-    }
-
-    /// VCHAR: what a request-target may contain.
-    @inline(__always)
-    static func isVisible(_ byte: UInt8) -> Bool { byte >= 0x21 && byte <= 0x7E }
-
-    /// field-vchar, SP or HTAB: VCHAR and obs-text (0x80–0xFF) but no NUL, other controls or DEL.
-    @inline(__always)
-    static func isFieldValueByte(_ byte: UInt8) -> Bool { (byte >= 0x20 && byte != 0x7F) || byte == htab }
-
-    @inline(__always)
-    static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
-
-    @inline(__always)
-    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    static func isAlpha(_ byte: UInt8) -> Bool { lowercased(byte) &- UInt8(ascii: "a") < 26 }
-
-    /// `ALPHA / DIGIT / "+" / "-" / "."` (RFC 3986 §3.1).
-    static func isSchemeCharacter(_ byte: UInt8) -> Bool {
-        isAlpha(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-    }
-
-    /// The value of a HEXDIG, or nil.
-    @inline(__always)
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        if isDigit(byte) { return byte &- UInt8(ascii: "0") }
-        let letter = lowercased(byte) &- UInt8(ascii: "a")
-        return letter < 6 ? letter + 10 : nil
-    }
-
-    /// ASCII lower case; every other byte unchanged (so `^` never equals `~`, as `| 0x20` would make it).
-    @inline(__always)
-    static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
-    }
-
-    /// Whether `buffer[range]` equals the lower-case ASCII `literal`, ignoring ASCII case.
-    static func equalsIgnoringCase(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
-        guard range.count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for offset in 0..<range.count where lowercased(buffer[range.lowerBound + offset]) != expected[offset] {
-            return false
-        }
-        return true
-    }
-
-    static func hasPrefix(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
-        guard range.count >= literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for offset in 0..<literal.utf8CodeUnitCount where buffer[range.lowerBound + offset] != expected[offset] {
-            return false
-        }
-        return true
-    }
-
-    /// Calls `body` with each element of the comma-separated list in `buffer[range]`, OWS trimmed,
-    /// empty elements skipped (RFC 9110 §5.6.1 lets senders write `a, , b`).
-    @inline(__always)
-    static func forEachListElement(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>) -> Void) {
-        var start = range.lowerBound
-        for index in range.lowerBound...range.upperBound where index == range.upperBound || buffer[index] == UInt8(ascii: ",") {
-            var lower = start, upper = index
-            while lower < upper, isWhitespace(buffer[lower]) { lower += 1 }
-            while upper > lower, isWhitespace(buffer[upper - 1]) { upper -= 1 }
-            if lower < upper { body(lower..<upper) }
-            start = index + 1
         }
     }
 }

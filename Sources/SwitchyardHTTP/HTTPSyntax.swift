@@ -1,0 +1,105 @@
+/// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
+/// request parser, the chunked decoder's trailer section and the head's accessors. Plain byte
+/// arithmetic: no tables to initialise, no `String`, nothing allocated.
+enum HTTPSyntax {
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let sp: UInt8 = 0x20
+    static let htab: UInt8 = 0x09
+    static let colon = UInt8(ascii: ":")
+    static let del: UInt8 = 0x7F
+
+    /// A mask with the high bit set in the lowest-addressed byte of `word` (read little-endian)
+    /// that is a control character (below 0x20) or DEL, zero when there is none. Bytes above the
+    /// first flagged one may be flagged falsely (a borrow propagates), so only the first is used.
+    /// From "Bit Twiddling Hacks": `hasless(x, 0x20) | haszero(x ^ 0x7F…)`.
+    @inline(__always)
+    static func controlBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let xorDel = word ^ (ones &* 0x7F)
+        let isDel = (xorDel &- ones) & ~xorDel & highs
+        return below20 | isDel
+    }
+
+    /// `tchar` as a 128-bit set: ``!#$%&'*+-.^_`|~``, digits and letters. The test
+    /// `testTokenCharacterSetMatchesRFC9110` rebuilds these words from the RFC's list.
+    private static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
+    private static let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+
+    @inline(__always)
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        if byte < 64 { return (tokenLow >> byte) & 1 == 1 }
+        if byte < 128 { return (tokenHigh >> (byte - 64)) & 1 == 1 }
+        return false
+    }
+
+    /// VCHAR: what a request-target may contain.
+    @inline(__always)
+    static func isVisible(_ byte: UInt8) -> Bool { byte >= 0x21 && byte <= 0x7E }
+
+    /// field-vchar, SP or HTAB: VCHAR and obs-text (0x80–0xFF) but no NUL, other controls or DEL.
+    @inline(__always)
+    static func isFieldValueByte(_ byte: UInt8) -> Bool { (byte >= 0x20 && byte != 0x7F) || byte == htab }
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    static func isAlpha(_ byte: UInt8) -> Bool { lowercased(byte) &- UInt8(ascii: "a") < 26 }
+
+    /// `ALPHA / DIGIT / "+" / "-" / "."` (RFC 3986 §3.1).
+    static func isSchemeCharacter(_ byte: UInt8) -> Bool {
+        isAlpha(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+    }
+
+    /// The value of a HEXDIG, or nil.
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        if isDigit(byte) { return byte &- UInt8(ascii: "0") }
+        let letter = lowercased(byte) &- UInt8(ascii: "a")
+        return letter < 6 ? letter + 10 : nil
+    }
+
+    /// ASCII lower case; every other byte unchanged (so `^` never equals `~`, as `| 0x20` would make it).
+    @inline(__always)
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+
+    /// Whether `buffer[range]` equals the lower-case ASCII `literal`, ignoring ASCII case.
+    static func equalsIgnoringCase(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        guard range.count == literal.utf8CodeUnitCount else { return false }
+        let expected = literal.utf8Start
+        for offset in 0..<range.count where lowercased(buffer[range.lowerBound + offset]) != expected[offset] {
+            return false
+        }
+        return true
+    }
+
+    static func hasPrefix(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        guard range.count >= literal.utf8CodeUnitCount else { return false }
+        let expected = literal.utf8Start
+        for offset in 0..<literal.utf8CodeUnitCount where buffer[range.lowerBound + offset] != expected[offset] {
+            return false
+        }
+        return true
+    }
+
+    /// Calls `body` with each element of the comma-separated list in `buffer[range]`, OWS trimmed,
+    /// empty elements skipped (RFC 9110 §5.6.1 lets senders write `a, , b`).
+    @inline(__always)
+    static func forEachListElement(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        var start = range.lowerBound
+        for index in range.lowerBound...range.upperBound where index == range.upperBound || buffer[index] == UInt8(ascii: ",") {
+            var lower = start, upper = index
+            while lower < upper, isWhitespace(buffer[lower]) { lower += 1 }
+            while upper > lower, isWhitespace(buffer[upper - 1]) { upper -= 1 }
+            if lower < upper { body(lower..<upper) }
+            start = index + 1
+        }
+    }
+}
