@@ -39,10 +39,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SwitchyardSimulators",
+            dependencies: ["SwitchyardIO", "SwitchyardHTTP"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Switchyard", "SwitchyardIO", "SwitchyardHTTP",
+                "Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -51,6 +56,11 @@ let package = Package(
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
         .testTarget(name: "SwitchyardTests", dependencies: ["Switchyard"], swiftSettings: strict),
+        .testTarget(
+            name: "SwitchyardSimulatorsTests",
+            dependencies: ["SwitchyardSimulators", "SwitchyardHTTP", "SwitchyardIO"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Switchyard", "SwitchyardIO", "SwitchyardHTTP", "COpenSSL"],

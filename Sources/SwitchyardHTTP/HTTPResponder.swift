@@ -1,4 +1,7 @@
-/// The application behind an `HTTPServer`: the gateway's pipeline, or the admin endpoints.
+import SwitchyardIO
+
+/// The application behind an `HTTPServer`: the gateway's pipeline, the admin endpoints, a vendor
+/// simulator.
 ///
 /// Called on the connection's loop. `respond` may answer at once or later (after an upstream
 /// call), always on the same loop, through the `HTTPExchange`.
@@ -19,13 +22,18 @@ public struct HTTPExchange {
         connection.complete(sequence: sequence, with: response)
     }
 
-    /// The loop this exchange lives on; a responder that goes off-loop must come back here.
-    public var loop: EventLoopReference { EventLoopReference(loop: connection.channel.loop) }
-}
+    /// The loop this exchange lives on: where a responder schedules a delayed answer, and where
+    /// work finished elsewhere must come back to (`loop.execute`).
+    public var loop: EventLoop { connection.channel.loop }
 
-import SwitchyardIO
+    /// Misbehaviour on purpose, for the vendor simulators' fault injection: writes `bytes` as
+    /// they are (no status line, no framing), then closes if asked. Never used by the gateway.
+    public func respondRaw(_ bytes: [UInt8], thenClose close: Bool) {
+        connection.completeRaw(sequence: sequence, bytes: bytes, close: close)
+    }
 
-/// A sendable way back to a connection's loop for work that finished elsewhere.
-public struct EventLoopReference: Sendable {
-    public let loop: EventLoop
+    /// Resets the connection (RST) instead of answering: the simulators' "connection reset".
+    public func resetConnection() {
+        connection.reset(sequence: sequence)
+    }
 }

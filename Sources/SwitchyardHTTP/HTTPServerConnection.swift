@@ -192,6 +192,27 @@ final class HTTPServerConnection: ChannelDelegate {
         channel.readMore()     // and the socket may hold more
     }
 
+    func completeRaw(sequence: UInt64, bytes: [UInt8], close: Bool) {
+        guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
+        channel.outboundBuffer.append(bytes)
+        channel.flush()
+        if close {
+            state = .closing
+            channel.close()
+        } else {
+            // The stream is no longer in step with any request: only closing makes sense later,
+            // when the client gives up or the idle timeout passes.
+            state = .closing
+            channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        }
+    }
+
+    func reset(sequence: UInt64) {
+        guard sequence == self.sequence, case .inFlight = state else { return }
+        state = .closing
+        channel.abort()
+    }
+
     private func write(_ response: HTTPResponse, isHead: Bool) {
         let out = channel.outboundBuffer
         if let line = HTTPStatus.statusLines[response.status] {

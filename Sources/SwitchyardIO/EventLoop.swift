@@ -173,6 +173,33 @@ public final class EventLoop: @unchecked Sendable {
         dueTimers.removeAll(keepingCapacity: true)
     }
 
+    // MARK: One-off timers
+
+    /// Runs `body` on this loop after `seconds` (to the wheel's 100 ms tick), unless cancelled
+    /// first. For work off the request path (a delayed answer, a retry, a refresh): a request's
+    /// own deadlines are its connection's single deadline, which costs no allocation.
+    @discardableResult
+    public func schedule(afterSeconds seconds: Double, _ body: @escaping () -> Void) -> Registration {
+        let timer = OneOffTimer(body: body)
+        let slotIndex: UInt32
+        if let free = freeSlots.popLast() {
+            slotIndex = free
+        } else {
+            slotIndex = UInt32(slots.count)
+            slots.append(Slot())
+        }
+        slots[Int(slotIndex)].handler = timer
+        let registration = Registration(id: RegistrationID(slot: slotIndex, generation: slots[Int(slotIndex)].generation))
+        timer.release = { [unowned self] in self.deregister(registration) }
+        setDeadline(registration, afterSeconds: seconds)
+        return registration
+    }
+
+    /// Cancels a timer from `schedule`; a no-op once it ran.
+    public func cancel(_ timer: Registration) {
+        deregister(timer)
+    }
+
     // MARK: Cross-thread
 
     /// Runs `task` on this loop's thread soon. The only way other threads touch a loop.
@@ -239,6 +266,24 @@ public final class EventLoop: @unchecked Sendable {
     /// Spawns a thread that runs this loop; returns after the thread started.
     public func start(name: String) -> EventLoopThread {
         EventLoopThread(loop: self, name: name)
+    }
+}
+
+/// A slot with no fd: fires its closure once, then frees its slot.
+private final class OneOffTimer: EventHandler {
+    let body: () -> Void
+    var release: (() -> Void)?
+
+    init(body: @escaping () -> Void) {
+        self.body = body
+    }
+
+    func handleEvents(_ events: EpollEvents) {}
+
+    func handleDeadline() {
+        release?()
+        release = nil
+        body()
     }
 }
 

@@ -1,0 +1,34 @@
+import SwitchyardHTTP
+import XCTest
+
+final class GzipTests: XCTestCase {
+    func testRoundTripAndReuse() throws {
+        let encoder = GzipEncoder()
+        let decoder = GzipDecoder()
+        for size in [0, 1, 1000, 200_000] {
+            let input = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7 % 251) }
+            let compressed = encoder.compress(input)
+            XCTAssertEqual(Array(compressed.prefix(2)), [0x1F, 0x8B], "a gzip member")
+            XCTAssertEqual(try decoder.decompress(compressed, limit: size), input)
+        }
+    }
+
+    func testLimitStopsABomb() {
+        let bomb = GzipEncoder().compress([UInt8](repeating: 0, count: 10_000_000))
+        XCTAssertLessThan(bomb.count, 20_000)
+        XCTAssertThrowsError(try GzipDecoder().decompress(bomb, limit: 1_000_000)) { error in
+            XCTAssertEqual(error as? GzipError, .tooLarge)
+        }
+    }
+
+    func testMalformedAndTruncated() {
+        let decoder = GzipDecoder()
+        XCTAssertThrowsError(try decoder.decompress(Array("not gzip at all".utf8), limit: 100)) {
+            XCTAssertEqual($0 as? GzipError, .malformed)
+        }
+        let whole = GzipEncoder().compress(Array(repeating: 65, count: 5000))
+        XCTAssertThrowsError(try decoder.decompress(Array(whole.dropLast(6)), limit: 10_000)) {
+            XCTAssertEqual($0 as? GzipError, .truncated)
+        }
+    }
+}
