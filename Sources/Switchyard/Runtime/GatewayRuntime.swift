@@ -83,7 +83,7 @@ public final class GatewayRuntime: @unchecked Sendable {
                 }
                 return
             case .hangup:
-                logger.notice("SIGHUP: configuration reload arrives with tenants (issue 3 of the plan); nothing reloaded")
+                logger.notice("SIGHUP received: configuration reload is not implemented yet (it arrives with tenant routing); nothing changed")
             }
         }
     }
