@@ -32,12 +32,29 @@ public final class Channel: EventHandler {
 
     private var tls: TLSConnection?
     private var registration: Registration?
+    /// Why the channel closed; set before `channelClosed` is called, for the layer above to
+    /// classify (an upstream call maps these to `upstream_unavailable`).
+    public private(set) var closeReason: CloseReason?
+
+    public enum CloseReason: Sendable, Equatable {
+        /// `close()` or `abort()` on our side.
+        case local
+        /// The peer closed (FIN or close_notify) and we finished with it.
+        case peerClosed
+        /// The TCP connect failed (`ECONNREFUSED`, `ENETUNREACH`, …).
+        case connectFailed(errno: Int32)
+        /// The TLS handshake failed: a bad chain, an expired certificate, a name mismatch, a
+        /// protocol error. The text is OpenSSL's own.
+        case handshakeFailed(String)
+        /// Reading or writing failed (reset by peer, broken pipe).
+        case ioFailed(errno: Int32)
+    }
     /// Bytes received and not yet consumed; `nil` while there are none (the buffer goes back to
     /// the loop's pool, so idle connections hold no buffer).
     public private(set) var inbound: ByteBuffer?
     private var outbound: ByteBuffer?
 
-    private enum State { case handshaking, open, lingering, closed }
+    private enum State { case connecting, handshaking, open, lingering, closed }
     private var state: State
     private var readPending = false
     private var readBlockedOnWrite = false
@@ -53,15 +70,41 @@ public final class Channel: EventHandler {
     private var lingerDiscarded = 0
 
     /// Takes ownership of an accepted `fd` and registers it with `loop`.
-    public init(fd: Int32, loop: EventLoop, tls context: TLSContext?) throws {
+    /// On failure the fd is closed.
+    public convenience init(fd: Int32, loop: EventLoop, tls context: TLSContext?) throws {
+        let connection: TLSConnection?
+        do {
+            connection = try context.map { try $0.makeServerConnection(fd: fd) }
+        } catch {
+            Socket.close(fd)
+            throw error
+        }
+        try self.init(fd: fd, loop: loop, tls: connection, connecting: false)
+    }
+
+    /// Starts a non-blocking connect to `address`; with `tls`, a TLS client handshake follows
+    /// that verifies the peer's chain and `serverName` (never optional). `channelActive` says
+    /// when both are done; a failure closes the channel with its `closeReason`. Throws only when
+    /// the connect fails at once (no socket, or refused synchronously on loopback).
+    public static func connect(
+        to address: SocketAddress, loop: EventLoop, tls: (context: TLSContext, serverName: String)?
+    ) throws -> Channel {
+        let fd = try Socket.connect(to: address)
+        let connection: TLSConnection?
+        do {
+            connection = try tls.map { try $0.context.makeClientConnection(fd: fd.descriptor, serverName: $0.serverName) }
+        } catch {
+            Socket.close(fd.descriptor)
+            throw error
+        }
+        return try Channel(fd: fd.descriptor, loop: loop, tls: connection, connecting: fd.inProgress)
+    }
+
+    private init(fd: Int32, loop: EventLoop, tls: TLSConnection?, connecting: Bool) throws {
         self.fd = fd
         self.loop = loop
-        if let context {
-            self.tls = try context.makeServerConnection(fd: fd)
-            self.state = .handshaking
-        } else {
-            self.state = .open
-        }
+        self.tls = tls
+        self.state = connecting ? .connecting : (tls == nil ? .open : .handshaking)
         Socket.setNoDelay(fd)
         do {
             self.registration = try loop.register(fd: fd, events: .stream, handler: self)
@@ -72,7 +115,7 @@ public final class Channel: EventHandler {
         }
     }
 
-    public var isOpen: Bool { state == .open || state == .handshaking }
+    public var isOpen: Bool { state == .open || state == .handshaking || state == .connecting }
     public var isTLS: Bool { tls != nil }
     public var tlsVersion: String? { tls?.negotiatedProtocolVersion }
     public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
@@ -82,6 +125,8 @@ public final class Channel: EventHandler {
 
     public func handleEvents(_ events: EpollEvents) {
         switch state {
+        case .connecting:
+            finishConnect()
         case .handshaking:
             continueHandshake()
         case .open:
@@ -105,7 +150,24 @@ public final class Channel: EventHandler {
         switch state {
         case .lingering: closeNow()
         case .closed: break
-        case .handshaking, .open: delegate?.channelDeadline(self)
+        case .connecting, .handshaking, .open: delegate?.channelDeadline(self)
+        }
+    }
+
+    /// The connect finished one way or the other: epoll reports writable (or an error).
+    private func finishConnect() {
+        if let error = Socket.pendingError(fd) {
+            closeReason = .connectFailed(errno: error)
+            closeNow()
+            return
+        }
+        if tls != nil {
+            state = .handshaking
+            continueHandshake()
+        } else {
+            state = .open
+            delegate?.channelActive(self)
+            if state == .open { readAvailable() }
         }
     }
 
@@ -115,10 +177,16 @@ public final class Channel: EventHandler {
             switch status {
             case .wantRead, .wantWrite:
                 return
-            case .closed, .failed:
+            case .closed:
+                closeReason = .handshakeFailed("the peer closed the connection during the handshake")
+                abort(keepingReason: true)
+                return
+            case .failed(let error):
                 // Plain HTTP, garbage, TLS 1.1 or a failed negotiation: nothing can be said to
-                // this peer in a protocol it understands, so it is dropped.
-                abort()
+                // this peer in a protocol it understands, so it is dropped. On the client side
+                // this is a bad chain, an expired certificate or a name mismatch.
+                closeReason = .handshakeFailed(tls.verificationFailure ?? error.description)
+                abort(keepingReason: true)
                 return
             }
         }
@@ -152,7 +220,8 @@ public final class Channel: EventHandler {
                 case .endOfFile:
                     eof = true
                     break readLoop
-                case .failed:
+                case .failed(let error):
+                    closeReason = .ioFailed(errno: error)
                     closeNow()
                     return
                 }
@@ -237,7 +306,12 @@ public final class Channel: EventHandler {
             case .wouldBlock:
                 writeBlocked = true
                 return
-            case .endOfFile, .failed:
+            case .endOfFile:
+                closeReason = .peerClosed
+                closeNow()
+                return
+            case .failed(let error):
+                closeReason = .ioFailed(errno: error)
                 closeNow()
                 return
             }
@@ -285,7 +359,7 @@ public final class Channel: EventHandler {
     /// before closing, so the last response arrives even if the peer was still sending.
     public func close() {
         switch state {
-        case .handshaking:
+        case .connecting, .handshaking:
             abort()
         case .open:
             closeAfterFlush = true
@@ -297,7 +371,12 @@ public final class Channel: EventHandler {
 
     /// Closes at once with a reset: for peers that broke the protocol or timed out.
     public func abort() {
+        abort(keepingReason: false)
+    }
+
+    private func abort(keepingReason: Bool) {
         guard state != .closed else { return }
+        if !keepingReason { closeReason = .local }
         closeNow(reset: true)
     }
 
@@ -336,6 +415,7 @@ public final class Channel: EventHandler {
 
     private func closeNow(reset: Bool = false) {
         guard state != .closed else { return }
+        if closeReason == nil { closeReason = peerClosed ? .peerClosed : .local }
         state = .closed
         if let registration { loop.deregister(registration) }
         registration = nil

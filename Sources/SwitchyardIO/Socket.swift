@@ -47,6 +47,28 @@ public enum Socket {
         }
     }
 
+    /// A non-blocking connect. `inProgress` is the usual outcome (`EINPROGRESS`): the caller
+    /// waits for writability, then reads the result with `pendingError`.
+    public static func connect(to address: SocketAddress) throws -> (descriptor: Int32, inProgress: Bool) {
+        let domain = address.family == .ipv4 ? AF_INET : AF_INET6
+        let fd = Glibc.socket(domain, switchyard_SOCK_NONBLOCK_CLOEXEC_STREAM, 0)
+        guard fd >= 0 else { throw IOError("socket") }
+        let rc = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc == 0 { return (fd, false) }
+        let error = errno
+        if error == EINPROGRESS || error == EINTR { return (fd, true) }
+        Glibc.close(fd)
+        throw IOError("connect(\(address))", errno: error)
+    }
+
+    /// `SO_ERROR`: the outcome of a non-blocking connect, nil when it succeeded.
+    public static func pendingError(_ fd: Int32) -> Int32? {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return errno }
+        return error == 0 ? nil : error
+    }
+
     public static func setNoDelay(_ fd: Int32) {
         _ = try? setOption(fd, Int32(IPPROTO_TCP), switchyard_TCP_NODELAY, 1, name: "TCP_NODELAY")
     }

@@ -41,6 +41,14 @@ struct TLSConnection {
         OpenSSLError.clearQueue()
     }
 
+    /// Why certificate verification failed (`certificate has expired`, `hostname mismatch`…), nil
+    /// when it did not fail: OpenSSL's error queue only says "certificate verify failed".
+    var verificationFailure: String? {
+        let result = SSL_get_verify_result(ssl)
+        guard result != X509_V_OK else { return nil }
+        return "certificate verification failed: " + String(cString: X509_verify_cert_error_string(result))
+    }
+
     var negotiatedProtocolVersion: String {
         String(cString: SSL_get_version(ssl))
     }

@@ -50,6 +50,32 @@ public final class TLSContext: @unchecked Sendable {
         return tls
     }
 
+    /// A client context for upstream calls: TLS 1.2 minimum, the peer's chain verified against
+    /// `caFile` (a PEM bundle) or, without one, the system trust store. There is deliberately no
+    /// way to turn verification off.
+    public static func client(caFile: String?) throws -> TLSContext {
+        OpenSSLError.clearQueue()
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_new")
+        }
+        let tls = TLSContext(context: context)
+        try tls.applyCommonSettings()
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        if let caFile {
+            guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
+                throw OpenSSLError.drain(operation: "loading the CA bundle \(caFile)")
+            }
+        } else {
+            guard SSL_CTX_set_default_verify_paths(context) == 1 else {
+                throw OpenSSLError.drain(operation: "loading the system trust store")
+            }
+        }
+        guard SSL_CTX_set_alpn_protos(context, http11Protocol, UInt32(http11Protocol.count)) == 0 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_alpn_protos")
+        }
+        return tls
+    }
+
     private init(context: OpaquePointer) {
         self.context = context
     }
@@ -87,6 +113,29 @@ public final class TLSContext: @unchecked Sendable {
             throw OpenSSLError.drain(operation: "SSL_set_fd")
         }
         SSL_set_accept_state(ssl)
+        return TLSConnection(ssl: ssl)
+    }
+}
+
+extension TLSContext {
+    /// A new `SSL` for a connecting socket, in client mode. `serverName` is sent as SNI (for a
+    /// DNS name) and is what the certificate must match: a DNS SAN, or an IP SAN when it is an
+    /// address literal.
+    func makeClientConnection(fd: Int32, serverName: String) throws -> TLSConnection {
+        OpenSSLError.clearQueue()
+        guard let ssl = SSL_new(context) else { throw OpenSSLError.drain(operation: "SSL_new") }
+        var ok = SSL_set_fd(ssl, fd) == 1
+        let bare = serverName.hasPrefix("[") ? String(serverName.dropFirst().dropLast()) : serverName
+        if SocketAddress(numericHost: bare, port: 0) != nil {
+            ok = ok && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), bare) == 1
+        } else {
+            ok = ok && switchyard_SSL_set_tlsext_host_name(ssl, bare) == 1 && SSL_set1_host(ssl, bare) == 1
+        }
+        guard ok else {
+            SSL_free(ssl)
+            throw OpenSSLError.drain(operation: "preparing TLS for \(serverName)")
+        }
+        SSL_set_connect_state(ssl)
         return TLSConnection(ssl: ssl)
     }
 }
