@@ -15,7 +15,10 @@ public protocol HTTPResponder: AnyObject, Sendable {
 /// The handle a responder answers through, once. Answering a connection that closed meanwhile
 /// is a no-op, so a late upstream answer can never land on another client's connection.
 public struct HTTPExchange {
-    unowned let connection: HTTPServerConnection
+    /// Strong: an answer may come after the client went away and the server forgot the
+    /// connection (a slow upstream); the exchange keeps it alive until then, and `complete`
+    /// turns the late answer away.
+    let connection: HTTPServerConnection
     let sequence: UInt64
 
     public func respond(_ response: HTTPResponse) {

@@ -8,7 +8,8 @@ import SwitchyardIO
 /// and bounds the memory a client can make us hold.
 final class HTTPServerConnection: ChannelDelegate {
     let channel: Channel
-    private unowned let server: HTTPServer
+    /// The server outlives its connections (it is torn down only after its loops stop).
+    private unowned(unsafe) let server: HTTPServer
     private let shared: HTTPServer.LoopState
     private var parser: RequestParser
     private var chunked: ChunkedDecoder

@@ -26,7 +26,10 @@ public protocol ChannelDelegate: AnyObject {
 /// inbound buffer is full it stops and remembers (`readPending`) until the delegate consumed
 /// some and calls `readMore()`.
 public final class Channel: EventHandler {
-    public unowned let loop: EventLoop
+    /// `unowned(unsafe)`: a channel lives and dies on its loop, which outlives every channel it
+    /// holds (loops stop only after their connections are gone), and the checked variant's
+    /// reference counting showed up on every request.
+    public unowned(unsafe) let loop: EventLoop
     public let fd: Int32
     public var delegate: (any ChannelDelegate)?
 

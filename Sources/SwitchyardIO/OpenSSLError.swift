@@ -4,9 +4,9 @@ import COpenSSL
 ///
 /// OpenSSL reports failures through `SSL_get_error` plus a queue of packed error codes; this type
 /// turns both into one value whose description names what went wrong (`certificate verify failed`,
-/// `wrong version number`). Always call `OpenSSLError.clearQueue()` before an `SSL_*` call and read
-/// the queue right after, because the queue is per thread and a stale entry would blame the wrong
-/// connection.
+/// `wrong version number`). The queue is per thread and a stale entry would blame the wrong
+/// connection, so every failure drains it and setup calls clear it first; the hot `SSL_read` and
+/// `SSL_write` rely on the queue being empty (see `TLSConnection.read`).
 public struct OpenSSLError: Error, CustomStringConvertible, Sendable, Equatable {
     public var operation: String
     public var reasons: [String]
@@ -50,6 +50,7 @@ enum TLSStatus {
 
     static func after(_ ssl: OpaquePointer, returnCode: Int32, operation: String) -> TLSStatus {
         switch SSL_get_error(ssl, returnCode) {
+        // These three push nothing on the error queue, which therefore stays empty.
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
         case SSL_ERROR_ZERO_RETURN: return .closed

@@ -75,14 +75,11 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         }
     }
 
-    /// The stable absolute URI of the code (RFC 9457 `type`).
-    public var type: String {
-        "https://switchyard.dev/problems/" + rawValue.replacingUnderscores()
-    }
-}
+    /// The stable absolute URI of the code (RFC 9457 `type`): the code with hyphens, under
+    /// `https://switchyard.dev/problems/`. Built once per code, not per response.
+    public var type: String { ProblemCode.types[self]! }
 
-extension String {
-    fileprivate func replacingUnderscores() -> String {
-        String(unicodeScalars.map { $0 == "_" ? "-" : Character($0) })
-    }
+    private static let types: [ProblemCode: String] = Dictionary(uniqueKeysWithValues: allCases.map {
+        ($0, "https://switchyard.dev/problems/" + String($0.rawValue.map { $0 == "_" ? "-" : $0 }))
+    })
 }
