@@ -96,10 +96,12 @@ def main():
                    f"Accept: application/json\r\n\r\n").encode()
 
     stop = False
+    stopped_by = ""
 
     def on_signal(signum, frame):
-        nonlocal stop
+        nonlocal stop, stopped_by
         stop = True
+        stopped_by = signal.Signals(signum).name
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -206,7 +208,8 @@ def main():
 
     timed_out = pending
     say(f"ready established={established} failed={failed} timed_out={timed_out} "
-        f"seconds={time.monotonic() - started:.1f}" + (f" errors={errors}" if errors else ""))
+        f"seconds={time.monotonic() - started:.1f}" + (f" errors={errors}" if errors else "")
+        + (f" interrupted_by={stopped_by}" if stopped_by else ""))
 
     # Hold. Watch stdin only when it can deliver an EOF that means "stop" (a pipe or a terminal);
     # /dev/null would end the hold at once.
@@ -226,7 +229,8 @@ def main():
                 continue  # an unfinished handshake after --timeout: leave it
             if drain(conn, sel):
                 closed_by_server += 1
-    say(f"done held={established - closed_by_server} closed_by_server={closed_by_server}")
+    say(f"done held={established - closed_by_server} closed_by_server={closed_by_server}"
+        + (f" stopped_by={stopped_by}" if stopped_by else ""))
 
 
 def drain(conn, sel):

@@ -10,7 +10,7 @@ shopt -u patsub_replacement 2>/dev/null || true # '&' in a ${x//a/b} replacement
 # (API.md §2 "Errors"), and nginx's `return 404` copy of it. $request_id is nginx's variable; the
 # gateway puts its own request id there. If the gateway's body changes, change it here too: the
 # "response parity" check compares both servers' answers with requestId blanked out.
-PROBLEM_BODY='{"type":"https://switchyard.dev/problems/not-found","title":"Not Found","status":404,"detail":"No resource at this path.","code":"not_found","requestId":"$request_id"}'
+PROBLEM_BODY='{"type":"https://switchyard.dev/problems/not-found","title":"Not found","status":404,"detail":"No resource at this path.","code":"not_found","requestId":"$request_id"}'
 PROBLEM_CONTENT_TYPE='application/problem+json'
 BENCH_PATH=/bench
 
@@ -34,6 +34,7 @@ server pinned to one core and load generator to the other; writes Benchmarks/RES
   --repeat N               measured runs per server in the load scenarios, alternating servers;
                            the report gives medians (default 3)
   --no-build               use the existing release build instead of `swift build -c release`
+  --gateway-bin PATH       benchmark this gateway binary (implies --no-build)
   --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
   --results FILE           where to write the report (default Benchmarks/RESULTS.md)
   --check-handshakes       only count TLS handshakes and resumptions per client tool against nginx
@@ -67,6 +68,7 @@ build=1
 results="$bench_dir/RESULTS.md"
 check_handshakes=0
 gateway_yaml=()
+gateway_bin=""
 
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
 while [[ $# -gt 0 ]]; do
@@ -85,6 +87,7 @@ while [[ $# -gt 0 ]]; do
         --gateway-yaml)        need_arg "$@"; gateway_yaml+=("$2"); shift 2 ;;
         --results)             need_arg "$@"; results=$2; shift 2 ;;
         --no-build)            build=0; shift ;;
+        --gateway-bin)         need_arg "$@"; gateway_bin=$2; build=0; shift 2 ;;
         --check-handshakes)    check_handshakes=1; shift ;;
         -h|--help)             usage; exit 0 ;;
         *)                     die "unknown argument $1 (see --help)" ;;
@@ -104,7 +107,7 @@ for s in ${servers//,/ }; do [[ $s =~ ^(gateway|nginx)$ ]] || die "--servers: un
 missing=()
 for tool in openssl curl wrk python3 cc taskset; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 has "$servers" nginx && ! command -v nginx >/dev/null && missing+=(nginx)
-(( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (Debian: apt-get install nginx-light wrk curl python3 gcc libssl-dev util-linux)"
+(( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (Debian: apt-get install nginx wrk curl python3 gcc libssl-dev util-linux)"
 [[ -f /usr/include/openssl/ssl.h ]] || die "OpenSSL headers missing (apt-get install libssl-dev)"
 
 pin_server=(taskset -c "$server_cpus")
@@ -115,8 +118,15 @@ if (( $(nproc) < 2 )); then
     pin_client=()
 fi
 clk_tck=$(getconf CLK_TCK)
+# Open files for the servers: 65536, or the hard limit where this user may not raise it (a root
+# without CAP_SYS_RESOURCE, as in some containers, cannot either).
+nofile=$( (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; ulimit -n) )
+[[ "$nofile" == unlimited ]] && nofile=65536
+(( nofile >= idle_count + 100 )) || die "open-file limit $nofile is too low for --idle-count $idle_count; raise ulimit -Hn"
 
 mkdir -p "$work"/{logs,bin,responses}
+: >"$work/logs/gateway.log" # appended to by every server start in this run, so it measures this run
+: >"$work/logs/nginx.out"
 children=()
 
 # Stops what this script started, and nothing else: the pids it recorded and their descendants.
@@ -160,7 +170,7 @@ EOF
 # utime + stime (fields 14 and 15 of /proc/PID/stat, in clock ticks) over the server's process tree;
 # the fields are counted after the ')' that ends the command name, which may contain spaces.
 cpu_ticks() {
-    local total=0 p s
+    local total=0 p s f
     for p in $(descendants "$1"); do
         s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
         s=${s##*) }
@@ -202,14 +212,16 @@ cert="$work/certs/server.crt"
 key="$work/certs/server.key"
 cafile="$work/certs/ca.crt"
 
-gateway_bin=""
 if has "$servers" gateway && (( ! check_handshakes )); then
     if (( build )); then
         log "swift build -c release --product switchyard"
         (cd "$repo_root" && swift build -c release --product switchyard) >&2
     fi
-    gateway_bin="$(cd "$repo_root" && swift build -c release --show-bin-path)/switchyard"
+    [[ -n "$gateway_bin" ]] || gateway_bin="$(cd "$repo_root" && swift build -c release --show-bin-path)/switchyard"
     [[ -x "$gateway_bin" ]] || die "no gateway binary at $gateway_bin (drop --no-build, or use --servers nginx)"
+    gateway_bin=$(cd -- "$(dirname -- "$gateway_bin")" && pwd)/$(basename -- "$gateway_bin")
+else
+    gateway_bin=""
 fi
 
 render_template() { # TEMPLATE NAME=VALUE...
@@ -226,7 +238,7 @@ write_nginx_conf() { # ACCESS_LOG
     mkdir -p "$work/nginx/tmp"
     render_template "$bench_dir/nginx/nginx.conf.template" \
         "PREFIX=$work/nginx" "WORKERS=$workers" "PORT=$nginx_port" "CERTIFICATE=$cert" \
-        "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" >"$work/nginx/nginx.conf"
+        "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" "NOFILE=$nofile" >"$work/nginx/nginx.conf"
 }
 
 write_gateway_conf() {
@@ -254,7 +266,7 @@ start_server() { # gateway|nginx
         nginx)
             write_nginx_conf off
             rm -f "$work/nginx/nginx.pid"
-            (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+            (ulimit -n "$nofile"
              exec "${pin_server[@]}" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log") \
                 >>"$work/logs/nginx.out" 2>&1 &
             server_pid=$!
@@ -262,7 +274,7 @@ start_server() { # gateway|nginx
             ;;
         gateway)
             write_gateway_conf
-            (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+            (ulimit -n "$nofile"
              cd "$repo_root" && exec "${pin_server[@]}" "$gateway_bin" serve --config "$work/gateway.yaml") \
                 >>"$work/logs/gateway.log" 2>&1 &
             server_pid=$!
@@ -293,7 +305,7 @@ parity_warnings=()
 
 check_response() { # server
     local name=$1 out="$work/responses/$1"
-    curl -s --http1.1 --cacert "$cafile" --resolve "localhost:$server_port:127.0.0.1" \
+    curl -s --max-time 10 --http1.1 --cacert "$cafile" --resolve "localhost:$server_port:127.0.0.1" \
         -H 'Accept: application/json' -D "$out.headers" -o "$out.body" \
         "https://localhost:$server_port$BENCH_PATH" || die "$name: GET $BENCH_PATH failed"
     R[resp.$name.status]=$(awk 'NR==1 { print $2 }' "$out.headers")
@@ -303,7 +315,7 @@ check_response() { # server
     sed 's/"requestId":"[^"]*"/"requestId":"*"/' "$out.body" >"$out.normalized"
     R[resp.$name.request_id_header]=$(grep -ci '^x-request-id:' "$out.headers" || true)
     local session
-    session=$(timeout 10 openssl s_client -connect "127.0.0.1:$server_port" -servername localhost \
+    session=$(timeout --foreground 10 openssl s_client -connect "127.0.0.1:$server_port" -servername localhost \
         -CAfile "$cafile" -verify_return_error </dev/null 2>&1 || true)
     R[resp.$name.tls]="$(sed -n 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' <<<"$session" | head -1)$(sed -n 's/^\(Server \)\{0,1\}Temp Key: \([^,]*\).*/, \2/p' <<<"$session" | head -1)"
     grep -q 'Verify return code: 0 (ok)' <<<"$session" \
@@ -351,10 +363,10 @@ run_keepalive() { # server repetition
     check_response "$name"
     local wrk_cmd=(wrk -t1 "-c$connections" --latency -H 'Accept: application/json' "https://127.0.0.1:$server_port$BENCH_PATH")
     if (( warmup > 0 )); then
-        timeout $(( warmup + 30 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${warmup}s" >/dev/null
+        timeout --foreground $(( warmup + 30 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${warmup}s" >/dev/null
     fi
     st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
-    timeout $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
+    timeout --foreground $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
     c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
     local k="keepalive.$name.$2" requests
@@ -379,10 +391,10 @@ run_newconn() { # server variant(full|resumed) repetition
     local tool=("$work/bin/tls_newconn" --port "$server_port" --path "$BENCH_PATH" --sni localhost
                 --connections "$newconn_connections" "${extra[@]+"${extra[@]}"}")
     if (( warmup > 0 )); then
-        timeout $(( warmup + 30 )) "${pin_client[@]}" "${tool[@]}" --duration "$warmup" >/dev/null || true
+        timeout --foreground $(( warmup + 30 )) "${pin_client[@]}" "${tool[@]}" --duration "$warmup" >/dev/null || true
     fi
     st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
-    timeout $(( duration + 60 )) "${pin_client[@]}" "${tool[@]}" --duration "$duration" >"$out" || true
+    timeout --foreground $(( duration + 60 )) "${pin_client[@]}" "${tool[@]}" --duration "$duration" >"$out" || true
     c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
     local k="newconn-$variant.$name.$3" field
@@ -418,6 +430,7 @@ run_idle() { # server variant(handshake|request)
     after=$(rss_kib "$server_pid")
     local k="idle-$variant.$name"
     R[$k.established]=$(sed -n 's/^ready established=\([0-9]*\).*/\1/p' "$out")
+    R[$k.ready_line]=$(grep '^ready' "$out" | head -1)
     R[$k.before]=$before
     R[$k.after]=$after
     R[$k.kib_per_conn]=$(calc "($after - $before) / (${R[$k.established]} > 0 ? ${R[$k.established]} : 1)" 1)
@@ -439,7 +452,10 @@ merge_repetitions() { # key-prefix fields...
             requests|errors|non404|non_404|resumed)
                 R[$k.$f]=$(awk '{ s += $1 } END { print s }' <<<"$values") ;;
             *)
-                R[$k.$f]=$(awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }' <<<"$values")
+                local digits=0
+                case "$f" in p50*|p99*) digits=2 ;; cpu_us) digits=1 ;; esac
+                R[$k.$f]=$(awk -v d="$digits" '{ v[NR] = $1 }
+                    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f", d, m }' <<<"$values")
                 if [[ "$f" == cpu_us ]]; then
                     R[$k.cpu_us_range]="$(head -1 <<<"$values")–$(tail -1 <<<"$values")"
                 fi ;;
@@ -451,14 +467,14 @@ merge_repetitions() { # key-prefix fields...
 if (( check_handshakes )); then
     log "counting TLS handshakes and resumptions with nginx's access log (\$ssl_session_reused)"
     write_nginx_conf "$work/nginx/access.log handshakes"
-    (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log") \
+    (ulimit -n "$nofile"; exec nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log") \
         >>"$work/logs/nginx.out" 2>&1 &
     server_pid=$!; children+=("$server_pid"); server_port=$nginx_port
     sleep 0.5
     count() { # label command...
         local label=$1; shift
         : >"$work/nginx/access.log"
-        timeout 60 "$@" >"$work/logs/check.txt" 2>&1 || true
+        timeout --foreground 60 "$@" >"$work/logs/check.txt" 2>&1 || true
         sleep 0.5
         awk -v label="$label" '{ n++; conns[$1] = 1; if ($3 == "r") r++ }
             END { c = 0; for (x in conns) c++
@@ -550,7 +566,7 @@ report() {
     else
         echo "- Gateway: not run"
     fi
-    echo "- Servers pinned to CPU $server_cpus, load generators to CPU $client_cpus; $workers worker(s) each; no access log on either"
+    echo "- Servers pinned to CPU $server_cpus, load generators to CPU $client_cpus; $workers worker(s) each; no access log on either; open-file limit $nofile"
     echo "- Certificate: ECDSA P-256 leaf from certs/make-dev-certs.sh, the same files for both servers"
     echo
     if has "$only" keepalive; then
@@ -607,6 +623,17 @@ report() {
             for s in "${server_list[@]}"; do
                 k="idle-$v.$s"
                 echo "| $s | $v | $(g "$k.established") | $(g "$k.before") | $(g "$k.after") | $(g "$k.kib_per_conn") | $(g "$k.closed") | $(ratio "$(g "$k.kib_per_conn")" "$(ge "idle-$v.nginx.kib_per_conn")") |"
+            done
+        done
+        for v in handshake request; do
+            for s in "${server_list[@]}"; do
+                k="idle-$v.$s"
+                if [[ "$(g "$k.established")" != "$idle_count" ]]; then
+                    echo "- $s ($v): only $(g "$k.established") of $idle_count connections were up: $(g "$k.ready_line")"
+                fi
+                if positive "$k.closed"; then
+                    echo "- $s ($v): the server closed $(g "$k.closed") of the idle connections while they were held"
+                fi
             done
         done
         echo
