@@ -25,10 +25,6 @@ static inline long switchyard_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long 
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
 
-static inline long switchyard_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) {
-    return SSL_CTX_sess_set_cache_size(ctx, size);
-}
-
 static inline int switchyard_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
@@ -48,7 +44,7 @@ static const uint64_t switchyard_SSL_OP_IGNORE_UNEXPECTED_EOF = SSL_OP_IGNORE_UN
 static const long switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
 static const long switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
 static const long switchyard_SSL_MODE_RELEASE_BUFFERS = SSL_MODE_RELEASE_BUFFERS;
-static const long switchyard_SSL_SESS_CACHE_SERVER = SSL_SESS_CACHE_SERVER;
+static const long switchyard_SSL_SESS_CACHE_OFF = SSL_SESS_CACHE_OFF;
 static const long switchyard_SSL_SESS_CACHE_CLIENT = SSL_SESS_CACHE_CLIENT;
 
 #endif

@@ -58,7 +58,7 @@ final class HTTPServerConnection: ChannelDelegate {
         case .inFlight, .closing:
             break // answer, then close (the client may have half-closed after sending)
         case .idle, .head, .body, .chunkedBody:
-            channel.close()
+            channel.close(lingering: false)
         }
     }
 
@@ -68,7 +68,7 @@ final class HTTPServerConnection: ChannelDelegate {
         // Idle keep-alive, or a head or body that did not arrive in time (slowloris): there is
         // no request to answer, so the connection just closes.
         server.statistics.recordTimeout()
-        channel.close()
+        channel.close(lingering: false)
     }
 
     func channelClosed(_ channel: Channel) {
@@ -179,7 +179,9 @@ final class HTTPServerConnection: ChannelDelegate {
         server.statistics.recordResponse()
         if close {
             state = .closing
-            channel.close()
+            // The request was read whole; only bytes already behind it (a pipeline the client
+            // sent anyway) are worth a lingering close.
+            channel.close(lingering: !(channel.inbound?.isEmpty ?? true))
             return
         }
         state = .idle
@@ -248,7 +250,7 @@ final class HTTPServerConnection: ChannelDelegate {
         switch state {
         case .idle where channel.inbound?.isEmpty ?? true:
             state = .closing
-            channel.close()
+            channel.close(lingering: false)
         default:
             break
         }

@@ -30,10 +30,11 @@ public final class TLSContext: @unchecked Sendable {
         }
         let tls = TLSContext(context: context)
         try tls.applyCommonSettings()
-        // Tickets are on by default in OpenSSL 3; a small server-side cache also serves TLS 1.2
-        // clients that resume by session id.
-        _ = switchyard_SSL_CTX_set_session_cache_mode(context, switchyard_SSL_SESS_CACHE_SERVER)
-        _ = switchyard_SSL_CTX_sess_set_cache_size(context, 20_000)
+        // Resumption is by stateless session tickets (TLS 1.2 and 1.3; on by default in OpenSSL 3,
+        // keys shared by every loop through this one context). The stateful session-id cache is
+        // off: every full handshake paid for a locked insert into it, and OpenSSL walked all of it
+        // every 255 handshakes, for the few TLS 1.2 clients that resume without tickets.
+        _ = switchyard_SSL_CTX_set_session_cache_mode(context, switchyard_SSL_SESS_CACHE_OFF)
         _ = SSL_CTX_set_options(context, switchyard_SSL_OP_CIPHER_SERVER_PREFERENCE)
         SSL_CTX_set_alpn_select_cb(context, selectHTTP11, nil)
 
