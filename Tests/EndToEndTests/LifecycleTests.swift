@@ -78,6 +78,41 @@ final class LifecycleTests: XCTestCase {
         XCTAssertLessThanOrEqual(after - before, 2, "CPU ticks used while idle")
     }
 
+    func testOutOfFileDescriptorsBacksOffWithoutSpinningAndRecovers() throws {
+        // 48 descriptors: a dozen for the gateway itself, the rest for clients.
+        let gateway = try GatewayProcess(fileLimit: 48)
+        // Far more raw TCP connections than it can accept: the kernel completes them all, the
+        // gateway hits EMFILE and must back off rather than spin on a readable listener.
+        var flood: [Int32] = []
+        defer { flood.forEach { close($0) } }
+        for _ in 0..<120 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = gateway.port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            flood.append(fd)
+        }
+        usleep(300_000)
+        let before = gateway.cpuTicks
+        sleep(1)
+        XCTAssertLessThanOrEqual(gateway.cpuTicks - before, 20, "a loop spinning on EMFILE would burn a whole second")
+        // The flood says nothing, so the header timeout (2 s) frees the descriptors; then the
+        // backlog drains and a real client is served again.
+        flood.forEach { close($0) }
+        flood.removeAll()
+        var status = ""
+        for _ in 0..<20 where status != "404" {
+            status = gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2"]).output
+            if status != "404" { usleep(250_000) }
+        }
+        XCTAssertEqual(status, "404")
+        XCTAssertNil(gateway.waitForExit(timeout: 0.1), "still running")
+    }
+
     func testCheckCommand() throws {
         let directory = TestEnvironment.temporaryDirectory("check")
         let good = directory.appendingPathComponent("good.yaml").path

@@ -26,12 +26,20 @@ final class GatewayProcess: @unchecked Sendable {
         """
     }
 
-    init(configuration: String = GatewayProcess.configuration()) throws {
+    /// `fileLimit` starts the gateway under `ulimit -n` (through `/bin/sh`), to run it out of
+    /// file descriptors on purpose.
+    init(configuration: String = GatewayProcess.configuration(), fileLimit: Int? = nil) throws {
         let directory = TestEnvironment.temporaryDirectory("gateway")
         configPath = directory.appendingPathComponent("switchyard.yaml").path
         try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process.executableURL = TestEnvironment.binary
-        process.arguments = ["serve", "--config", configPath]
+        if let fileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" serve --config \"$1\"",
+                                 TestEnvironment.binary.path, configPath]
+        } else {
+            process.executableURL = TestEnvironment.binary
+            process.arguments = ["serve", "--config", configPath]
+        }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         let handle = stderrPipe.fileHandleForReading
