@@ -30,7 +30,9 @@ public struct HTTPExchange {
     public var loop: EventLoop { connection.channel.loop }
 
     /// Misbehaviour on purpose, for the vendor simulators' fault injection: writes `bytes` as
-    /// they are (no status line, no framing), then closes if asked. Never used by the gateway.
+    /// they are (the caller's own status line and framing, or garbage), then closes if asked, or
+    /// else takes the next request as if `bytes` had been a complete response (a hand-framed
+    /// chunked answer on a keep-alive connection). Never used by the gateway.
     public func respondRaw(_ bytes: [UInt8], thenClose close: Bool) {
         connection.completeRaw(sequence: sequence, bytes: bytes, close: close)
     }

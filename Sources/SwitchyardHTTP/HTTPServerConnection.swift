@@ -175,6 +175,18 @@ final class HTTPServerConnection: ChannelDelegate {
         var response = response
         response.closeConnection = close
         write(response, isHead: head.method == .head)
+        finishExchange(close: close)
+    }
+
+    func completeRaw(sequence: UInt64, bytes: [UInt8], close: Bool) {
+        guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
+        channel.outboundBuffer.append(bytes)
+        channel.flush()
+        finishExchange(close: close)
+    }
+
+    /// After an answer is written: close, or get ready for the next request on the connection.
+    private func finishExchange(close: Bool) {
         servedRequests += 1
         server.statistics.recordResponse()
         if close {
@@ -193,21 +205,6 @@ final class HTTPServerConnection: ChannelDelegate {
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
         process()              // a pipelined request may already be waiting
         channel.readMore()     // and the socket may hold more
-    }
-
-    func completeRaw(sequence: UInt64, bytes: [UInt8], close: Bool) {
-        guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
-        channel.outboundBuffer.append(bytes)
-        channel.flush()
-        if close {
-            state = .closing
-            channel.close()
-        } else {
-            // The stream is no longer in step with any request: only closing makes sense later,
-            // when the client gives up or the idle timeout passes.
-            state = .closing
-            channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
-        }
     }
 
     func reset(sequence: UInt64) {

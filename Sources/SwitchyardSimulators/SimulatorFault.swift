@@ -1,0 +1,172 @@
+/// Misbehaviour a simulator shows on purpose, to the next `count` vendor requests (those whose
+/// path starts with `pathPrefix`, when given). Control API requests are never affected.
+///
+/// Whether the vendor acts on the request differs by kind, as it would in life: after
+/// `vendorError`, `reset` and `garbage` nothing changed; after `delay`, `gzip`, `chunked` and
+/// `closeMidBody` the vendor did the work (state changed, rate limits counted) and only the
+/// answer is late or odd — the case a client must not mistake for "nothing happened".
+public struct SimulatorFault: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Answer with `status` and the vendor's own error body for it (control-center: the
+        /// catalogue entry `errorCode`, whose status is the default), or with `body` as given.
+        case vendorError(status: Int?, errorCode: String?, body: String?, headers: [SimulatorHeader])
+        /// Act on the request now, answer after `seconds`.
+        case delay(seconds: Double)
+        /// Reset the connection (RST) instead of answering.
+        case reset
+        /// `byteCount` random bytes that are not HTTP, then close.
+        case garbage(byteCount: Int)
+        /// The normal answer, gzip-encoded with `Content-Encoding: gzip`.
+        case gzip
+        /// The normal answer with `Transfer-Encoding: chunked` framing in chunks of `chunkSize`.
+        case chunked(chunkSize: Int)
+        /// The normal answer's status line and headers with its full `Content-Length`, half of
+        /// its body, then close.
+        case closeMidBody
+
+        /// The name used in the control API's JSON.
+        public var name: String {
+            switch self {
+            case .vendorError: "vendorError"
+            case .delay: "delay"
+            case .reset: "reset"
+            case .garbage: "garbage"
+            case .gzip: "gzip"
+            case .chunked: "chunked"
+            case .closeMidBody: "closeMidBody"
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// How many requests it applies to (at least 1).
+    public var count: Int
+    /// Only requests whose path (the simulator's path prefix included) starts with this.
+    public var pathPrefix: String?
+
+    public init(_ kind: Kind, count: Int = 1, pathPrefix: String? = nil) {
+        precondition(count > 0, "a fault applies to at least one request")
+        self.kind = kind
+        self.count = count
+        self.pathPrefix = pathPrefix
+    }
+
+    /// Whether the fault applies to a request for `path`.
+    func matches(path: String) -> Bool {
+        pathPrefix.map { path.hasPrefix($0) } ?? true
+    }
+}
+
+// MARK: - JSON
+
+extension SimulatorFault {
+    static let maximumCount = 1_000_000
+    static let maximumDelaySeconds = 600.0
+
+    /// Reads the control API's form: `{"kind": "delay", "seconds": 2, "count": 1, "path": "/x"}`.
+    /// Unknown members are refused, so a typo is an error and not a fault that never fires.
+    init(json object: [String: Any]) throws(SimulatorError) {
+        guard let kindName = object["kind"] as? String else {
+            throw SimulatorError("a fault needs \"kind\": one of \(Self.kindNames.joined(separator: ", "))")
+        }
+        var allowed: Set<String> = ["kind", "count", "path"]
+        let kind: Kind
+        switch kindName {
+        case "vendorError":
+            allowed.formUnion(["status", "errorCode", "body", "headers"])
+            let status = try Self.integer(object, "status", in: 100...599)
+            let errorCode = try Self.string(object, "errorCode")
+            let body = try Self.string(object, "body")
+            var headers: [SimulatorHeader] = []
+            if let value = object["headers"] {
+                guard let fields = value as? [String: Any] else {
+                    throw SimulatorError("\"headers\" must be an object of header names to string values")
+                }
+                for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+                    guard let value = value as? String, Self.isToken(name), !value.contains(where: \.isNewline) else {
+                        throw SimulatorError("header \"\(name)\" must be a token with a one-line string value")
+                    }
+                    headers.append(SimulatorHeader(name: name, value: value))
+                }
+            }
+            kind = .vendorError(status: status, errorCode: errorCode, body: body, headers: headers)
+        case "delay":
+            allowed.insert("seconds")
+            guard let seconds = object["seconds"], SimulatorJSON.isNumber(seconds),
+                  let value = (seconds as? Double), value > 0, value <= Self.maximumDelaySeconds
+            else {
+                throw SimulatorError("a delay needs \"seconds\": a number above 0 and at most \(Int(Self.maximumDelaySeconds))")
+            }
+            kind = .delay(seconds: value)
+        case "reset":
+            kind = .reset
+        case "garbage":
+            allowed.insert("bytes")
+            kind = .garbage(byteCount: try Self.integer(object, "bytes", in: 1...65536) ?? 64)
+        case "gzip":
+            kind = .gzip
+        case "chunked":
+            allowed.insert("chunkSize")
+            kind = .chunked(chunkSize: try Self.integer(object, "chunkSize", in: 1...65536) ?? 16)
+        case "closeMidBody":
+            kind = .closeMidBody
+        default:
+            throw SimulatorError("unknown fault kind \"\(kindName)\" (expected one of \(Self.kindNames.joined(separator: ", ")))")
+        }
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw SimulatorError("a \(kindName) fault takes no \"\(unknown)\" (it takes \(allowed.sorted().joined(separator: ", ")))")
+        }
+        self.kind = kind
+        self.count = try Self.integer(object, "count", in: 1...Self.maximumCount) ?? 1
+        self.pathPrefix = try Self.string(object, "path")
+    }
+
+    static let kindNames = ["vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody"]
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["kind": kind.name, "count": count]
+        if let pathPrefix { object["path"] = pathPrefix }
+        switch kind {
+        case .vendorError(let status, let errorCode, let body, let headers):
+            if let status { object["status"] = status }
+            if let errorCode { object["errorCode"] = errorCode }
+            if let body { object["body"] = body }
+            if !headers.isEmpty {
+                object["headers"] = Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            }
+        case .delay(let seconds): object["seconds"] = seconds
+        case .garbage(let byteCount): object["bytes"] = byteCount
+        case .chunked(let chunkSize): object["chunkSize"] = chunkSize
+        case .reset, .gzip, .closeMidBody: break
+        }
+        return object
+    }
+
+    private static func integer(_ object: [String: Any], _ key: String, in range: ClosedRange<Int>) throws(SimulatorError) -> Int? {
+        guard let value = object[key] else { return nil }
+        guard SimulatorJSON.isNumber(value), let number = value as? Double, number == number.rounded(),
+              let integer = Int(exactly: number), range.contains(integer)
+        else {
+            throw SimulatorError("\"\(key)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return integer
+    }
+
+    private static func string(_ object: [String: Any], _ key: String) throws(SimulatorError) -> String? {
+        guard let value = object[key] else { return nil }
+        guard let string = value as? String else { throw SimulatorError("\"\(key)\" must be a string") }
+        return string
+    }
+
+    private static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default:
+                "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+}
