@@ -91,6 +91,17 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Adds `fd` to epoll once, for its whole life, with `events` (usually `.stream`).
     public func register(fd: Int32, events: EpollEvents, handler: any EventHandler) throws -> Registration {
+        let id = allocateSlot(for: handler)
+        guard switchyard_epoll_ctl(epollFD, switchyard_EPOLL_CTL_ADD, fd, events.rawValue, id.packed) == 0 else {
+            let error = IOError("epoll_ctl(ADD)")
+            release(slot: id.slot)
+            throw error
+        }
+        return Registration(id: id)
+    }
+
+    /// A free slot (reused ones first, so the table stays as small as the peak load) holding `handler`.
+    private func allocateSlot(for handler: any EventHandler) -> RegistrationID {
         let slotIndex: UInt32
         if let free = freeSlots.popLast() {
             slotIndex = free
@@ -99,13 +110,7 @@ public final class EventLoop: @unchecked Sendable {
             slots.append(Slot())
         }
         slots[Int(slotIndex)].handler = handler
-        let id = RegistrationID(slot: slotIndex, generation: slots[Int(slotIndex)].generation)
-        guard switchyard_epoll_ctl(epollFD, switchyard_EPOLL_CTL_ADD, fd, events.rawValue, id.packed) == 0 else {
-            let error = IOError("epoll_ctl(ADD)")
-            release(slot: slotIndex)
-            throw error
-        }
-        return Registration(id: id)
+        return RegistrationID(slot: slotIndex, generation: slots[Int(slotIndex)].generation)
     }
 
     /// Forgets a handler. Call before closing its fd; closing removes the fd from epoll, and the
@@ -181,15 +186,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func schedule(afterSeconds seconds: Double, _ body: @escaping () -> Void) -> Registration {
         let timer = OneOffTimer(body: body)
-        let slotIndex: UInt32
-        if let free = freeSlots.popLast() {
-            slotIndex = free
-        } else {
-            slotIndex = UInt32(slots.count)
-            slots.append(Slot())
-        }
-        slots[Int(slotIndex)].handler = timer
-        let registration = Registration(id: RegistrationID(slot: slotIndex, generation: slots[Int(slotIndex)].generation))
+        let registration = Registration(id: allocateSlot(for: timer))
         timer.release = { [unowned self] in self.deregister(registration) }
         setDeadline(registration, afterSeconds: seconds)
         return registration
