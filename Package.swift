@@ -59,17 +59,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The I/O core as a plain reverse proxy, for Benchmarks/run.sh's pass-through scenario.
+        .executableTarget(
+            name: "switchyard-passthrough",
+            dependencies: ["SwitchyardIO", "SwitchyardHTTP"],
+            path: "Benchmarks/PassThrough",
+            swiftSettings: strict
+        ),
+        // What the test targets share: the repository, the built binary, dev certificates.
+        .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport", swiftSettings: strict),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
         .testTarget(name: "SwitchyardTests", dependencies: ["Switchyard"], swiftSettings: strict),
         .testTarget(
             name: "SwitchyardSimulatorsTests",
-            dependencies: ["SwitchyardSimulators", "SwitchyardHTTP", "SwitchyardIO"],
+            dependencies: ["SwitchyardSimulators", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Switchyard", "SwitchyardIO", "SwitchyardHTTP", "COpenSSL"],
+            dependencies: ["Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators", "COpenSSL", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
     ]

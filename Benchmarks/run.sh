@@ -13,20 +13,26 @@ shopt -u patsub_replacement 2>/dev/null || true # '&' in a ${x//a/b} replacement
 PROBLEM_BODY='{"type":"https://switchyard.dev/problems/not-found","title":"Not found","status":404,"detail":"No resource at this path.","code":"not_found","requestId":"$request_id"}'
 PROBLEM_CONTENT_TYPE='application/problem+json'
 BENCH_PATH=/bench
+# The pass-through scenario's upstream (a second nginx, plain HTTP) answers every path with this.
+UPSTREAM_BODY='{"ok":true}'
+UPSTREAM_CONTENT_TYPE='application/json'
 
 usage() {
     cat <<'EOF'
 Usage: Benchmarks/run.sh [options]
 
 Loads the gateway and nginx one after the other, with the same certificate and the same 404 answer,
-server pinned to one core and load generator to the other; writes Benchmarks/RESULTS.md.
+server pinned to one core and load generator to the other; writes Benchmarks/RESULTS.md. The
+pass-through scenario does the same with switchyard-passthrough and nginx as reverse proxies in front
+of a third, unmeasured nginx.
 
   --duration S             seconds per measured load run (default 10)
   --connections N          keep-alive connections for wrk (default 64)
   --newconn-connections N  concurrent connections for the new-connection scenario (default 16)
   --idle-count N           idle TLS connections for the memory scenario (default 5000)
-  --only LIST              keepalive, newconn, idle, comma-separated (default: all three)
-  --servers LIST           gateway, nginx, comma-separated (default: both)
+  --only LIST              keepalive, newconn, idle, passthrough, comma-separated (default: all four)
+  --servers LIST           gateway, nginx, comma-separated (default: both); in the pass-through
+                           scenario "gateway" is switchyard-passthrough
   --workers N              gateway `workers` and nginx `worker_processes` (default 1)
   --server-cpus LIST       taskset CPU list for the servers (default 0)
   --client-cpus LIST       taskset CPU list for the load generators (default 1)
@@ -35,6 +41,8 @@ server pinned to one core and load generator to the other; writes Benchmarks/RES
                            the report gives medians (default 3)
   --no-build               use the existing release build instead of `swift build -c release`
   --gateway-bin PATH       benchmark this gateway binary (implies --no-build)
+  --passthrough-bin PATH   use this switchyard-passthrough binary (implies --no-build; default
+                           .build/release/switchyard-passthrough)
   --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
   --results FILE           where to write the report (default Benchmarks/RESULTS.md)
   --check-handshakes       only count TLS handshakes and resumptions per client tool against nginx
@@ -57,7 +65,7 @@ duration=10
 connections=64
 newconn_connections=16
 idle_count=5000
-only="keepalive,newconn,idle"
+only="keepalive,newconn,idle,passthrough"
 servers="gateway,nginx"
 workers=1
 server_cpus=0
@@ -69,6 +77,7 @@ results="$bench_dir/RESULTS.md"
 check_handshakes=0
 gateway_yaml=()
 gateway_bin=""
+passthrough_bin=""
 
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
 while [[ $# -gt 0 ]]; do
@@ -88,6 +97,7 @@ while [[ $# -gt 0 ]]; do
         --results)             need_arg "$@"; results=$2; shift 2 ;;
         --no-build)            build=0; shift ;;
         --gateway-bin)         need_arg "$@"; gateway_bin=$2; build=0; shift 2 ;;
+        --passthrough-bin)     need_arg "$@"; passthrough_bin=$2; build=0; shift 2 ;;
         --check-handshakes)    check_handshakes=1; shift ;;
         -h|--help)             usage; exit 0 ;;
         *)                     die "unknown argument $1 (see --help)" ;;
@@ -100,13 +110,16 @@ done
 (( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 && repeat >= 1 )) \
     || die "--duration, --connections, --newconn-connections, --idle-count, --workers and --repeat must be at least 1"
 has() { [[ ",$1," == *",$2,"* ]]; }
-for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle)$ ]] || die "--only: unknown scenario '$s'"; done
+for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle|passthrough)$ ]] || die "--only: unknown scenario '$s'"; done
+# The gateway itself is only needed by the first three; the pass-through scenario runs its own binary.
+gateway_scenarios=0
+for s in keepalive newconn idle; do has "$only" "$s" && gateway_scenarios=1; done
 for s in ${servers//,/ }; do [[ $s =~ ^(gateway|nginx)$ ]] || die "--servers: unknown server '$s'"; done
 
 # --- prerequisites -----------------------------------------------------------------------------------
 missing=()
 for tool in openssl curl wrk python3 cc taskset; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-has "$servers" nginx && ! command -v nginx >/dev/null && missing+=(nginx)
+{ has "$servers" nginx || has "$only" passthrough; } && ! command -v nginx >/dev/null && missing+=(nginx)
 (( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (Debian: apt-get install nginx wrk curl python3 gcc libssl-dev util-linux)"
 [[ -f /usr/include/openssl/ssl.h ]] || die "OpenSSL headers missing (apt-get install libssl-dev)"
 
@@ -153,12 +166,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Ports: bound together then released, so the three differ; a race with another program is possible
+# Ports: bound together then released, so they all differ; a race with another program is possible
 # but would show as a failed start, not as wrong numbers.
-read -r gateway_port admin_port nginx_port < <(python3 - <<'EOF'
+read -r gateway_port admin_port nginx_port passthrough_port proxy_port upstream_port upstream_status_port < <(python3 - <<'EOF'
 import socket
 socks = []
-for _ in range(3):
+for _ in range(7):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -212,7 +225,7 @@ cert="$work/certs/server.crt"
 key="$work/certs/server.key"
 cafile="$work/certs/ca.crt"
 
-if has "$servers" gateway && (( ! check_handshakes )); then
+if has "$servers" gateway && (( gateway_scenarios && ! check_handshakes )); then
     if (( build )); then
         log "swift build -c release --product switchyard"
         (cd "$repo_root" && swift build -c release --product switchyard) >&2
@@ -222,6 +235,17 @@ if has "$servers" gateway && (( ! check_handshakes )); then
     gateway_bin=$(cd -- "$(dirname -- "$gateway_bin")" && pwd)/$(basename -- "$gateway_bin")
 else
     gateway_bin=""
+fi
+if has "$servers" gateway && has "$only" passthrough && (( ! check_handshakes )); then
+    if (( build )); then
+        log "swift build -c release --product switchyard-passthrough"
+        (cd "$repo_root" && swift build -c release --product switchyard-passthrough) >&2
+    fi
+    [[ -n "$passthrough_bin" ]] || passthrough_bin="$repo_root/.build/release/switchyard-passthrough"
+    [[ -x "$passthrough_bin" ]] || die "no switchyard-passthrough binary at $passthrough_bin (check --passthrough-bin, drop --no-build, or leave passthrough out of --only)"
+    passthrough_bin=$(cd -- "$(dirname -- "$passthrough_bin")" && pwd)/$(basename -- "$passthrough_bin")
+else
+    passthrough_bin=""
 fi
 
 render_template() { # TEMPLATE NAME=VALUE...
@@ -239,6 +263,21 @@ write_nginx_conf() { # ACCESS_LOG
     render_template "$bench_dir/nginx/nginx.conf.template" \
         "PREFIX=$work/nginx" "WORKERS=$workers" "PORT=$nginx_port" "CERTIFICATE=$cert" \
         "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" "NOFILE=$nofile" >"$work/nginx/nginx.conf"
+}
+
+write_upstream_conf() {
+    mkdir -p "$work/upstream/tmp"
+    render_template "$bench_dir/nginx/upstream.conf.template" \
+        "PREFIX=$work/upstream" "PORT=$upstream_port" "STATUS_PORT=$upstream_status_port" \
+        "BODY=$UPSTREAM_BODY" "NOFILE=$nofile" >"$work/upstream/nginx.conf"
+}
+
+write_proxy_conf() {
+    mkdir -p "$work/nginx-proxy/tmp"
+    render_template "$bench_dir/nginx/proxy.conf.template" \
+        "PREFIX=$work/nginx-proxy" "WORKERS=$workers" "PORT=$proxy_port" "CERTIFICATE=$cert" \
+        "PRIVATE_KEY=$key" "UPSTREAM_PORT=$upstream_port" "NOFILE=$nofile" "POOL=$connections" \
+        >"$work/nginx-proxy/nginx.conf"
 }
 
 write_gateway_conf() {
@@ -299,9 +338,81 @@ stop_server() {
     server_pid=""
 }
 
+# --- the pass-through scenario's upstream and proxies ------------------------------------------------------
+# The upstream nginx is shared infrastructure: started once for the scenario, pinned with the load
+# generators, never measured. The proxies reuse server_pid/server_port, so stop_server stops them.
+upstream_pid=""
+
+start_upstream() {
+    local i
+    write_upstream_conf
+    rm -f "$work/upstream/nginx.pid"
+    (ulimit -n "$nofile"
+     exec "${pin_client[@]}" nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log") \
+        >>"$work/logs/upstream.out" 2>&1 &
+    upstream_pid=$!
+    children+=("$upstream_pid")
+    for i in $(seq 1 300); do # up to 30 s
+        kill -0 "$upstream_pid" 2>/dev/null || die "the upstream nginx exited at start; see $work/upstream/error.log"
+        upstream_status >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "the upstream nginx did not answer on 127.0.0.1:$upstream_status_port within 30 s; see $work/upstream/error.log"
+}
+
+stop_upstream() {
+    stop_pid "$upstream_pid"
+    local keep=() p
+    for p in "${children[@]}"; do [[ "$p" == "$upstream_pid" ]] || keep+=("$p"); done
+    children=("${keep[@]+"${keep[@]}"}")
+    upstream_pid=""
+}
+
+# The upstream's stub_status counters: "accepts requests". Each call is itself one connection and one
+# request, counted in the figures it returns.
+upstream_status() {
+    curl -sf --max-time 5 "http://127.0.0.1:$upstream_status_port/status" \
+        | awk 'NR == 3 && NF == 3 { print $1, $3; ok = 1 } END { exit !ok }'
+}
+
+start_proxy() { # gateway|nginx repetition
+    local name=$1 i code
+    case "$name" in
+        nginx)
+            write_proxy_conf
+            rm -f "$work/nginx-proxy/nginx.pid"
+            (ulimit -n "$nofile"
+             exec "${pin_server[@]}" nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" -e "$work/nginx-proxy/error.log") \
+                >>"$work/logs/nginx-proxy.out" 2>&1 &
+            server_pid=$!
+            server_port=$proxy_port
+            ;;
+        gateway)
+            # Its own output file per run: the line it prints on SIGTERM has the upstream counts.
+            (ulimit -n "$nofile"
+             cd "$repo_root" && exec "${pin_server[@]}" "$passthrough_bin" "$passthrough_port" "$cert" "$key" \
+                127.0.0.1 "$upstream_port" "$workers" "$connections") \
+                >"$work/logs/passthrough-gateway-$2.out" 2>&1 &
+            server_pid=$!
+            server_port=$passthrough_port
+            ;;
+    esac
+    children+=("$server_pid")
+    for i in $(seq 1 300); do # up to 30 s
+        kill -0 "$server_pid" 2>/dev/null || die "$(proxy_label "$name") exited at start; see $work/logs/"
+        code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "https://127.0.0.1:$server_port$BENCH_PATH" || true)
+        [[ "$code" != 000 ]] && return 0
+        sleep 0.1
+    done
+    die "$(proxy_label "$name") did not answer on 127.0.0.1:$server_port within 30 s; see $work/logs/"
+}
+
+proxy_label() { [[ "$1" == gateway ]] && echo switchyard-passthrough || echo "$1"; }
+
 # --- response parity ---------------------------------------------------------------------------------------
 declare -A R # results: R[scenario.server.key]=value
 parity_warnings=()
+passthrough_warnings=()
 
 check_response() { # server
     local name=$1 out="$work/responses/$1"
@@ -333,6 +444,27 @@ check_response() { # server
     fi
     if [[ "${R[resp.$name.request_id_header]}" == 0 ]]; then
         parity_warnings+=("$name sends no X-Request-Id header")
+    fi
+}
+
+check_proxy_response() { # proxy
+    local name=$1 label out="$work/responses/passthrough-$1"
+    label=$(proxy_label "$name")
+    curl -s --max-time 10 --http1.1 --cacert "$cafile" --resolve "localhost:$server_port:127.0.0.1" \
+        -H 'Accept: application/json' -D "$out.headers" -o "$out.body" \
+        "https://localhost:$server_port$BENCH_PATH" || die "$label: GET $BENCH_PATH failed"
+    R[presp.$name.status]=$(awk 'NR==1 { print $2 }' "$out.headers")
+    R[presp.$name.type]=$(awk -F': *' 'tolower($1)=="content-type" { sub(/\r$/, "", $2); print $2 }' "$out.headers")
+    R[presp.$name.header_bytes]=$(wc -c <"$out.headers")
+    R[presp.$name.body_bytes]=$(wc -c <"$out.body")
+    if [[ "${R[presp.$name.status]}" != 200 ]]; then
+        passthrough_warnings+=("$label answers GET $BENCH_PATH with ${R[presp.$name.status]}, not the upstream's 200: $(head -c 300 "$out.body")")
+    fi
+    if [[ "${R[presp.$name.type]}" != "$UPSTREAM_CONTENT_TYPE" ]]; then
+        passthrough_warnings+=("$label's Content-Type is '${R[presp.$name.type]}', not the upstream's $UPSTREAM_CONTENT_TYPE")
+    fi
+    if [[ "$(<"$out.body")" != "$UPSTREAM_BODY" ]]; then
+        passthrough_warnings+=("$label's body is not the upstream's $UPSTREAM_BODY: $(head -c 300 "$out.body")")
     fi
 }
 
@@ -382,6 +514,57 @@ run_keepalive() { # server repetition
     R[$k.non404]=$(( ${R[$k.requests]} - ${non2xx:-0} ))
     record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
     note "$name keep-alive #$2: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, server CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%"
+}
+
+# Through a proxy to the upstream: the keep-alive load, with CPU counted on the proxy only, and the
+# upstream connections it opened for the requests it passed on.
+run_passthrough() { # proxy repetition
+    local name=$1 label out="$work/logs/passthrough-$1-$2.txt" c0 c1 t0 t1 st0 st1 u0 u1
+    label=$(proxy_label "$name")
+    u0=$(upstream_status) || die "could not read the upstream nginx's stub_status"
+    start_proxy "$name" "$2"
+    check_proxy_response "$name"
+    local wrk_cmd=(wrk -t1 "-c$connections" --latency -H 'Accept: application/json' "https://127.0.0.1:$server_port$BENCH_PATH")
+    if (( warmup > 0 )); then
+        timeout --foreground $(( warmup + 30 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${warmup}s" >/dev/null
+    fi
+    st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    timeout --foreground $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
+    stop_server
+    u1=$(upstream_status) || die "could not read the upstream nginx's stub_status"
+    local k="passthrough.$name.$2" requests non2xx a0 q0 a1 q1
+    requests=$(awk '/ requests in / { print $1 }' "$out")
+    R[$k.requests]=${requests:-0}
+    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+    R[$k.errors]=${R[$k.errors]:-0}
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    R[$k.non200]=${non2xx:-0}
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
+    # The upstream's view, for either proxy: its counters moved by this run, less the status request.
+    read -r a0 q0 <<<"$u0"
+    read -r a1 q1 <<<"$u1"
+    R[$k.seen_conns]=$(( a1 - a0 - 1 ))
+    R[$k.seen_requests]=$(( q1 - q0 - 1 ))
+    if [[ "$name" == gateway ]]; then
+        local line
+        line=$(grep '^upstream requests=' "$work/logs/passthrough-gateway-$2.out" | tail -1 || true)
+        if [[ -n "$line" ]]; then
+            R[$k.up_requests]=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
+            R[$k.up_opened]=$(sed -n 's/.*connectionsOpened=\([0-9]*\).*/\1/p' <<<"$line")
+            R[$k.up_reused]=$(sed -n 's/.*connectionsReused=\([0-9]*\).*/\1/p' <<<"$line")
+        else
+            passthrough_warnings+=("switchyard-passthrough run $2 printed no upstream counts on SIGTERM (see .work/logs/passthrough-gateway-$2.out)")
+        fi
+    else
+        R[$k.up_requests]=${R[$k.seen_requests]}
+        R[$k.up_opened]=${R[$k.seen_conns]}
+        R[$k.up_reused]=$(( R[$k.seen_requests] - R[$k.seen_conns] ))
+    fi
+    note "$label pass-through #$2: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, proxy CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%, upstream: ${R[$k.up_requests]:-?} requests on ${R[$k.up_opened]:-?} connections (${R[$k.up_reused]:-?} reused; upstream saw ${R[$k.seen_requests]} on ${R[$k.seen_conns]}), wrk errors ${R[$k.errors]}, non-2xx ${R[$k.non200]}"
 }
 
 run_newconn() { # server variant(full|resumed) repetition
@@ -449,7 +632,7 @@ merge_repetitions() { # key-prefix fields...
         values=$(for r in $(seq 1 "$repeat"); do echo "${R[$k.$r.$f]:-}"; done | grep -E '^[0-9.]+$' | sort -g || true)
         [[ -n "$values" ]] || continue
         case "$f" in
-            requests|errors|non404|non_404|resumed)
+            requests|errors|non404|non_404|resumed|non200|up_requests|up_opened|up_reused|seen_conns|seen_requests)
                 R[$k.$f]=$(awk '{ s += $1 } END { print s }' <<<"$values") ;;
             *)
                 local digits=0
@@ -525,10 +708,24 @@ if has "$only" idle; then
         for s in "${server_list[@]}"; do run_idle "$s" "$v"; done
     done
 fi
-# A server that was never asked anything still gets its answer checked.
-for s in "${server_list[@]}"; do
-    if [[ -z "${R[resp.$s.status]:-}" ]]; then start_server "$s"; check_response "$s"; stop_server; fi
-done
+if has "$only" passthrough && (( ${#server_list[@]} )); then
+    log "pass-through: wrk -t1 -c$connections -d${duration}s through each proxy to an upstream nginx on CPU $client_cpus, ${warmup}s warm-up"
+    start_upstream
+    for rep in $(seq 1 "$repeat"); do
+        for s in "${server_list[@]}"; do run_passthrough "$s" "$rep"; done
+    done
+    stop_upstream
+    for s in "${server_list[@]}"; do
+        merge_repetitions "passthrough.$s" rps p50 p99 cpu_us cpu_use steal requests errors non200 \
+            up_requests up_opened up_reused seen_conns seen_requests
+    done
+fi
+# A server that was never asked anything still gets its answer checked (the gateway's scenarios only).
+if (( gateway_scenarios )); then
+    for s in "${server_list[@]}"; do
+        if [[ -z "${R[resp.$s.status]:-}" ]]; then start_server "$s"; check_response "$s"; stop_server; fi
+    done
+fi
 
 # --- report -----------------------------------------------------------------------------------------------
 g() { printf '%s' "${R[$1]:-–}"; }  # a result, or a dash when it was not measured
@@ -565,6 +762,9 @@ report() {
         echo "- Gateway: ${gateway_bin#"$repo_root/"}${gateway_version:+ ($gateway_version)}, commit $commit$dirty"
     else
         echo "- Gateway: not run"
+    fi
+    if [[ -n "$passthrough_bin" ]]; then
+        echo "- Pass-through proxy: ${passthrough_bin#"$repo_root/"}, commit $commit$dirty"
     fi
     echo "- Servers pinned to CPU $server_cpus, load generators to CPU $client_cpus; $workers worker(s) each; no access log on either; open-file limit $nofile"
     echo "- Certificate: ECDSA P-256 leaf from certs/make-dev-certs.sh, the same files for both servers"
@@ -640,6 +840,53 @@ report() {
         echo "RSS is VmRSS summed over the server's processes (nginx: master and workers)."
         echo
     fi
+    if has "$only" passthrough; then
+        echo "## Pass-through: wrk, $connections connections, ${duration} s, through a proxy to an upstream nginx, median of $repeat"
+        echo
+        echo "Each proxy (TLS in, plain HTTP/1.1 keep-alive out, at most 32 idle upstream connections kept) passes"
+        echo "\`GET $BENCH_PATH\` unchanged to the same upstream nginx (\`return 200 '$UPSTREAM_BODY'\`, one worker, on CPU"
+        echo "$client_cpus beside wrk). CPU is counted on the proxy's processes only, never the upstream's."
+        echo
+        echo "| proxy | req/s | p50 ms | p99 ms | proxy CPU µs/req (range) | proxy CPU use | steal | upstream requests | upstream connections opened | sent on a reused connection | req/s vs nginx | CPU/req vs nginx |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        for s in "${server_list[@]}"; do
+            k="passthrough.$s"
+            echo "| $(proxy_label "$s") | $(g "$k.rps") | $(g "$k.p50") | $(g "$k.p99") | $(g "$k.cpu_us") ($(g "$k.cpu_us_range")) | $(g "$k.cpu_use")% | $(g "$k.steal")% | $(g "$k.up_requests") | $(g "$k.up_opened") | $(g "$k.up_reused") | $(ratio "$(g "$k.rps")" "$(ge "passthrough.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "passthrough.nginx.cpu_us")") |"
+        done
+        echo
+        echo "Upstream figures are totals over the $repeat run(s) per proxy, warm-up, readiness poll and response check"
+        echo "included. switchyard-passthrough's come from the line it prints on SIGTERM (\`connectionsReused\`: requests"
+        echo "sent on a pooled connection); nginx's from the upstream's stub_status, accepts and requests before and"
+        echo "after each run (less the status request itself), reused = requests − connections."
+        echo
+        for s in "${server_list[@]}"; do
+            k="passthrough.$s"
+            positive "$k.errors" && echo "- $(proxy_label "$s"): $(g "$k.errors") socket errors reported by wrk"
+            positive "$k.non200" && echo "- $(proxy_label "$s"): $(g "$k.non200") responses were not 2xx (see .work/logs/passthrough-$s-*.txt)"
+            if [[ -n "$(ge "$k.up_opened")" ]] && positive "$k.up_requests" \
+                && (( R[$k.up_opened] * 2 > R[$k.up_requests] )); then
+                echo "- **warning**: $(proxy_label "$s") hardly reused its upstream connections: $(g "$k.up_opened") opened for $(g "$k.up_requests") requests"
+            fi
+            if [[ -n "$(ge "$k.up_opened")" ]] && positive "$k.up_opened" && (( R[$k.up_opened] > 2 * connections * repeat )); then
+                echo "- $(proxy_label "$s") opened $(g "$k.up_opened") upstream connections, one per $(calc "${R[$k.up_requests]:-0} / ${R[$k.up_opened]}" 1) requests, though its pool holds $connections: its CPU figure includes reconnects"
+            fi
+            if [[ "$s" == gateway && -n "$(ge "$k.up_opened")" && "$(ge "$k.up_opened")" != "$(ge "$k.seen_conns")" ]]; then
+                echo "- **warning**: switchyard-passthrough says it opened $(g "$k.up_opened") upstream connections; the upstream accepted $(g "$k.seen_conns")"
+            fi
+            if [[ "$s" == gateway && -n "$(ge "$k.up_requests")" && "$(ge "$k.up_requests")" != "$(ge "$k.seen_requests")" ]]; then
+                echo "- switchyard-passthrough sent $(g "$k.up_requests") upstream requests; the upstream counted $(g "$k.seen_requests")"
+            fi
+        done
+        local w
+        for w in "${passthrough_warnings[@]+"${passthrough_warnings[@]}"}"; do echo "- **warning**: $w"; done
+        echo
+        echo "| proxy | status | Content-Type | header bytes | body bytes |"
+        echo "|---|---:|---|---:|---:|"
+        for s in "${server_list[@]}"; do
+            echo "| $(proxy_label "$s") | $(g "presp.$s.status") | $(g "presp.$s.type") | $(g "presp.$s.header_bytes") | $(g "presp.$s.body_bytes") |"
+        done
+        echo
+    fi
     echo "## Targets (gateway vs nginx)"
     echo
     echo "| target | measured | |"
@@ -653,7 +900,10 @@ report() {
     echo "| the same on CPU: µs per new connection ≤ 1/0.9 = 1.11× nginx | $r | $(verdict "$r" '<=' 1.11) |"
     r=$(ratio "$(ge "idle-handshake.gateway.kib_per_conn")" "$(ge "idle-handshake.nginx.kib_per_conn")")
     echo "| RSS per idle TLS connection ≤ 1.5× nginx | $r | $(verdict "$r" '<=' 1.5) |"
+    r=$(ratio "$(ge "passthrough.gateway.cpu_us")" "$(ge "passthrough.nginx.cpu_us")")
+    echo "| CPU µs per proxied request ≤ 1.2× nginx (switchyard-passthrough) | $r | $(verdict "$r" '<=' 1.2) |"
     echo
+    (( gateway_scenarios )) || return 0
     echo "## Response parity (GET $BENCH_PATH)"
     echo
     echo "| server | status | Content-Type | header bytes | body bytes | X-Request-Id | TLS (openssl s_client) |"

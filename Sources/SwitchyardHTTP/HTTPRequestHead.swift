@@ -34,7 +34,7 @@ public struct HTTPField: Sendable, Equatable {
 /// when a new request starts), so in steady state parsing allocates nothing: `bytes` and `fields`
 /// keep their capacity. Strings are made only on demand by the accessors, for routing and logs.
 /// Field names are matched ASCII-case-insensitively (RFC 9110 §5.1).
-public struct HTTPRequestHead: Sendable {
+public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     /// The head section from the first byte of the request line through the final CRLF CRLF.
     /// Empty lines the client sent before the request line are not included, so `bytes.count` can
     /// be smaller than the `headLength` the parser reported.
@@ -104,41 +104,6 @@ public struct HTTPRequestHead: Sendable {
         }
     }
 
-    /// The value of the first field named `lowercaseName` (matched case-insensitively either way),
-    /// or `nil`. Allocates only the returned string.
-    public func firstValue(_ lowercaseName: String) -> String? {
-        bytes.withUnsafeBytes { raw in
-            for field in fields where Self.nameEquals(raw, field.name, lowercaseName) {
-                return Self.decode(raw, Int(field.value.lowerBound)..<Int(field.value.upperBound))
-            }
-            return nil
-        }
-    }
-
-    /// The values of every field named `lowercaseName`, one element per field line, in order.
-    /// Comma-separated lists inside one line are not split: that depends on the field's grammar.
-    public func values(_ lowercaseName: String) -> [String] {
-        bytes.withUnsafeBytes { raw in
-            var result: [String] = []
-            for field in fields where Self.nameEquals(raw, field.name, lowercaseName) {
-                result.append(Self.decode(raw, Int(field.value.lowerBound)..<Int(field.value.upperBound)))
-            }
-            return result
-        }
-    }
-
-    public func contains(_ lowercaseName: String) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            fields.contains { Self.nameEquals(raw, $0.name, lowercaseName) }
-        }
-    }
-
-    /// The name of `field` as sent, e.g. for forwarding or logs.
-    public func name(of field: HTTPField) -> String { string(field.name) }
-
-    /// The value of `field`, whitespace trimmed.
-    public func value(of field: HTTPField) -> String { string(field.value) }
-
     // MARK: - Helpers
 
     /// Bytes that are not UTF-8 (field values may carry obs-text) become U+FFFD; the raw bytes stay
@@ -149,17 +114,6 @@ public struct HTTPRequestHead: Sendable {
 
     private static func decode(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self)
-    }
-
-    private static func nameEquals(_ raw: UnsafeRawBufferPointer, _ range: Range<Int32>, _ name: String) -> Bool {
-        let utf8 = name.utf8
-        guard utf8.count == range.count else { return false }
-        var index = Int(range.lowerBound)
-        for byte in utf8 {
-            guard HTTPSyntax.lowercased(raw[index]) == HTTPSyntax.lowercased(byte) else { return false }
-            index += 1
-        }
-        return true
     }
 
     /// Where the routing path lies in `raw`: after the authority for absolute-form, else from the

@@ -1,5 +1,5 @@
 /// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
-/// request parser, the chunked decoder's trailer section and the head's accessors. Plain byte
+/// request and response parsers, the chunked decoder's trailer section and the heads' accessors. Plain byte
 /// arithmetic: no tables to initialise, no `String`, nothing allocated.
 enum HTTPSyntax {
     static let cr: UInt8 = 0x0D
@@ -87,6 +87,27 @@ enum HTTPSyntax {
             return false
         }
         return true
+    }
+
+    enum VersionParse: Equatable {
+        case supported(HTTPVersion)
+        /// `HTTP/d.d`, but not a version we speak.
+        case unsupported
+        case malformed
+    }
+
+    /// `HTTP-version` (RFC 9112 §2.3), shared by request and status lines: exactly `HTTP/1.1` or
+    /// `HTTP/1.0` is supported; any other `HTTP/d.d` is recognised but unsupported; anything else
+    /// (lower case, extra bytes, missing digits) is malformed.
+    static func parseVersion(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> VersionParse {
+        guard range.count == 8, hasPrefix(buffer, range, "HTTP/") else { return .malformed }
+        let major = buffer[range.lowerBound + 5], dot = buffer[range.lowerBound + 6], minor = buffer[range.lowerBound + 7]
+        guard isDigit(major), dot == UInt8(ascii: "."), isDigit(minor) else { return .malformed }
+        switch (major, minor) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .supported(.http1_1)
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .supported(.http1_0)
+        default: return .unsupported
+        }
     }
 
     /// Calls `body` with each element of the comma-separated list in `buffer[range]`, OWS trimmed,

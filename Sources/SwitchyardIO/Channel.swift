@@ -347,6 +347,12 @@ public final class Channel: EventHandler {
 
     // MARK: Deadlines
 
+    /// An absolute deadline on the monotonic clock (`MonotonicClock.now()` nanoseconds).
+    public func setDeadline(at deadline: UInt64) {
+        guard let registration else { return }
+        loop.setDeadline(registration, at: deadline)
+    }
+
     public func setDeadline(afterSeconds seconds: Double) {
         guard let registration else { return }
         loop.setDeadline(registration, afterSeconds: seconds)

@@ -69,6 +69,15 @@ public enum Socket {
         return error == 0 ? nil : error
     }
 
+    /// True when the peer has sent nothing and not closed: a non-blocking one-byte peek answers
+    /// `EAGAIN`. The liveness check before a pooled connection is reused, catching a close that
+    /// arrived but whose event the loop has not processed yet.
+    public static func isQuiet(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
+
     public static func setNoDelay(_ fd: Int32) {
         _ = try? setOption(fd, Int32(IPPROTO_TCP), switchyard_TCP_NODELAY, 1, name: "TCP_NODELAY")
     }

@@ -1,3 +1,4 @@
+import SwitchyardTestSupport
 import COpenSSL
 import Foundation
 import XCTest

@@ -1,3 +1,4 @@
+import SwitchyardTestSupport
 import Foundation
 import SwitchyardSimulators
 import XCTest

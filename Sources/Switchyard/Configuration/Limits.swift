@@ -15,7 +15,8 @@ public struct Limits: Sendable, Equatable {
     public var headerTimeoutSeconds = 10.0
     /// A keep-alive connection with no request in progress is closed after this.
     public var idleTimeoutSeconds = 60.0
-    /// TCP and TLS handshake to an upstream; 503 `upstream_unavailable` beyond it.
+    /// TCP and TLS handshake to an upstream; 504 `upstream_timeout` beyond it (a deadline, like the
+    /// total one; a refused or reset connection is 503 `upstream_unavailable`).
     public var upstreamConnectTimeoutSeconds = 2.0
     /// From sending an upstream request to its complete answer; 504 `upstream_timeout` beyond it.
     public var upstreamTimeoutSeconds = 10.0

@@ -1,41 +1,55 @@
 import Foundation
-import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Paths and one-time fixtures shared by the end-to-end tests: the repository, the built
-/// `switchyard` binary, and dev certificates made by the project's own script.
-enum TestEnvironment {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// Paths and one-time fixtures shared by the test targets: the repository, the built `switchyard`
+/// binary, dev certificates made by the project's own script once per run, temporary places, and
+/// a bounded way to run a program (curl, openssl, the binary).
+public enum TestEnvironment {
+    /// This file is Tests/SwitchyardTestSupport/TestEnvironment.swift.
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `swift build --build-tests` puts the executable next to the test binary (on Linux the
     /// `.xctest` bundle is itself the running executable).
-    static let binary: URL = {
+    public static let binary: URL = {
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return testBinary.deletingLastPathComponent().appendingPathComponent("switchyard")
     }()
 
+    /// Everything a test run writes lives under here.
+    public static let temporaryRoot: URL = FileManager.default.temporaryDirectory
+        .appendingPathComponent("switchyard-tests-\(getpid())")
+
     /// A CA and a server certificate for localhost, generated once per test run.
-    static let certificates: URL = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-tests-\(getpid())/certs")
+    public static let certificates: URL = {
+        let directory = temporaryRoot.appendingPathComponent("certs")
         let result = run(repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path, ["--out", directory.path])
-        precondition(result.status == 0, "make-dev-certs.sh failed: \(result.output)")
+        precondition(result.status == 0, "make-dev-certs.sh failed: \(result.output) \(result.error)")
         return directory
     }()
 
-    static var caFile: String { certificates.appendingPathComponent("ca.crt").path }
-    static var serverCertificate: String { certificates.appendingPathComponent("server.crt").path }
-    static var serverKey: String { certificates.appendingPathComponent("server.key").path }
+    public static var caFile: String { certificates.appendingPathComponent("ca.crt").path }
+    public static var serverCertificate: String { certificates.appendingPathComponent("server.crt").path }
+    public static var serverKey: String { certificates.appendingPathComponent("server.key").path }
 
-    static func temporaryDirectory(_ name: String) -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("switchyard-tests-\(getpid())/\(name)-\(UUID().uuidString.prefix(8))")
+    /// A new empty directory.
+    public static func temporaryDirectory(_ name: String) -> URL {
+        let url = temporaryRoot.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
+    /// A path for a new file (not created).
+    public static func temporaryFile(_ name: String) -> String {
+        try? FileManager.default.createDirectory(at: temporaryRoot, withIntermediateDirectories: true)
+        return temporaryRoot.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(12))").path
+    }
+
     /// Runs a program to completion (bounded by `timeout`), returning its exit status and output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 30,
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 30,
                     environment: [String: String]? = nil) -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
@@ -61,13 +75,13 @@ enum TestEnvironment {
 }
 
 /// Drains a child's stdout and stderr on background threads.
-final class OutputCollector: @unchecked Sendable {
+public final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
     private let group = DispatchGroup()
 
-    init(stdout: Pipe, stderr: Pipe) {
+    public init(stdout: Pipe, stderr: Pipe) {
         for (pipe, isOut) in [(stdout, true), (stderr, false)] {
             group.enter()
             let handle = pipe.fileHandleForReading
@@ -84,7 +98,14 @@ final class OutputCollector: @unchecked Sendable {
         }
     }
 
-    func finish() -> (String, String) {
+    /// Everything on stdout so far, without waiting for the end.
+    public var currentOutput: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public func finish() -> (String, String) {
         _ = group.wait(timeout: .now() + 5)
         lock.lock()
         defer { lock.unlock() }

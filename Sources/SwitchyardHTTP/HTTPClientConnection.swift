@@ -1,0 +1,322 @@
+import SwitchyardIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One connection to an upstream speaking HTTP/1.1 as a client: writes a call's request into the
+/// channel's outbound buffer, parses the answer with `ResponseParser` and `ChunkedDecoder`, and
+/// tells its `UpstreamClient` how the call ended.
+///
+/// One call at a time and no pipelining: a connection is either busy with exactly one call, idle
+/// in its client's pool, or finished. It never outlives its loop.
+final class HTTPClientConnection: ChannelDelegate {
+    let channel: Channel
+    let key: UpstreamPoolKey
+    /// The client owns the pool this connection returns to, and lives as long as its loop.
+    private unowned let client: UpstreamClient
+    private let maxBodyBytes: Int
+    private var parser: ResponseParser
+    private var chunked: ChunkedDecoder
+    private var head = HTTPResponseHead()
+    private var body: [UInt8] = []
+    private var call: UpstreamCall?
+
+    enum State: Equatable {
+        /// TCP connect or TLS handshake under way.
+        case connecting
+        /// Request written (or queued behind the handshake); no complete head yet.
+        case head
+        case body(remaining: Int)
+        case chunkedBody
+        case untilClose
+        /// In the pool, between calls.
+        case idle
+        case finished
+    }
+
+    private(set) var state: State
+    /// Calls answered on this connection: a connection with one or more is a reused one.
+    private(set) var completedCalls = 0
+    /// Whether any byte of the current call's answer arrived; decides whether a retry is allowed.
+    private var answerStarted = false
+    /// When a connect in progress counts as timed out (monotonic nanoseconds).
+    private var connectDeadline: UInt64 = 0
+    /// When an idle connection is closed (monotonic nanoseconds); set by the pool.
+    private(set) var idleUntil: UInt64 = 0
+    /// Whether the connection sits in its client's idle pool.
+    var isPooled = false
+
+    init(channel: Channel, key: UpstreamPoolKey, client: UpstreamClient, limits: UpstreamLimits) {
+        self.channel = channel
+        self.key = key
+        self.client = client
+        self.maxBodyBytes = limits.maxResponseBodyBytes
+        self.parser = ResponseParser(limits: limits.http)
+        self.chunked = ChunkedDecoder(limits: limits.http)
+        self.state = .connecting
+        channel.delegate = self
+    }
+
+    // MARK: Calls
+
+    /// Starts `call` on a new connection: the request waits in the outbound buffer until the
+    /// handshake is done; the deadline is the connect deadline or the call's, whichever is first.
+    func begin(connecting call: UpstreamCall, connectDeadline: UInt64) {
+        assert(state == .connecting && self.call == nil, "a connection carries one call at a time")
+        self.connectDeadline = connectDeadline
+        self.call = call
+        write(call.request, to: call.target)
+        channel.setDeadline(at: min(connectDeadline, call.deadline))
+    }
+
+    /// Starts `call` on this connection, just taken from the pool.
+    func begin(reusing call: UpstreamCall) {
+        assert(state == .idle && self.call == nil, "a connection carries one call at a time")
+        self.call = call
+        state = .head
+        answerStarted = false
+        write(call.request, to: call.target)
+        channel.setDeadline(at: call.deadline)
+        channel.flush() // a failure here closes the channel, and channelClosed reports it
+    }
+
+    /// The request head and body, straight into the channel's pooled outbound buffer.
+    private func write(_ request: UpstreamRequest, to target: UpstreamTarget) {
+        let out = channel.outboundBuffer
+        // validationProblem() has vouched for the method, the path and every header.
+        out.append(request.method.token!)
+        out.append(byte: HTTPSyntax.sp)
+        out.append(request.path)
+        out.append(" HTTP/1.1\r\nhost: " as StaticString)
+        out.append(target.hostField)
+        for (name, value) in request.headers {
+            out.append("\r\n" as StaticString)
+            out.append(name)
+            out.append(": " as StaticString)
+            out.append(value)
+        }
+        out.append("\r\naccept-encoding: gzip" as StaticString)
+        if request.sendsContentLength {
+            out.append("\r\ncontent-length: " as StaticString)
+            out.append(decimal: request.body.count)
+        }
+        out.append("\r\n\r\n" as StaticString)
+        if !request.body.isEmpty { request.body.withUnsafeBytes { out.append($0) } }
+    }
+
+    // MARK: The pool's side
+
+    /// Puts the connection in the idle state until `until` (monotonic nanoseconds).
+    func park(until: UInt64) {
+        state = .idle
+        idleUntil = until
+        channel.setDeadline(at: until)
+    }
+
+    /// The liveness check before reuse: still open, not expired, nothing unread, and the socket
+    /// holds no byte either (a FIN or a close_notify that arrived after this round's events were
+    /// fetched shows up here, before a request is wasted on it).
+    func isReusable(now: UInt64) -> Bool {
+        state == .idle && channel.isOpen && !channel.peerClosed && now < idleUntil && channel.inbound == nil
+            && Socket.isQuiet(channel.fd)
+    }
+
+    /// Closes an idle connection (expired, surplus, or the client shutting down).
+    func close() {
+        state = .finished
+        channel.close()
+    }
+
+    // MARK: ChannelDelegate
+
+    func channelActive(_ channel: Channel) {
+        guard state == .connecting, let call else { return }
+        state = .head
+        answerStarted = false
+        channel.setDeadline(at: call.deadline)
+        channel.flush()
+    }
+
+    func channelRead(_ channel: Channel) {
+        process()
+    }
+
+    func channelReadEOF(_ channel: Channel) {
+        switch state {
+        case .untilClose:
+            finishAnswer()
+        case .connecting, .head, .body, .chunkedBody:
+            fail(answerStarted ? .truncatedResponse : .closedBeforeResponse)
+        case .idle, .finished:
+            // The server closed an idle connection (its keep-alive timeout): the pool forgets it
+            // when channelClosed arrives.
+            state = .finished
+            channel.close()
+        }
+    }
+
+    func channelWritable(_ channel: Channel) {}
+
+    func channelDeadline(_ channel: Channel) {
+        switch state {
+        case .connecting:
+            fail(channel.loop.now >= connectDeadline ? .connectTimedOut : .timedOut)
+        case .head, .body, .chunkedBody, .untilClose:
+            fail(.timedOut)
+        case .idle, .finished:
+            state = .finished
+            channel.close()
+        }
+    }
+
+    func channelClosed(_ channel: Channel) {
+        if call != nil {
+            let cause: UpstreamError.Cause
+            switch channel.closeReason {
+            case .connectFailed(let errno): cause = .connectFailed(errno: errno)
+            case .handshakeFailed(let reason): cause = .tlsFailed(reason)
+            case .ioFailed(let errno): cause = answerStarted ? .truncatedResponse : .connectionReset(errno: errno)
+            case .peerClosed, .local, nil: cause = answerStarted ? .truncatedResponse : .closedBeforeResponse
+            }
+            fail(cause)
+        }
+        state = .finished
+        client.connectionClosed(self)
+    }
+
+    // MARK: Reading the answer
+
+    private func process() {
+        while let inbound = channel.inbound, !inbound.isEmpty {
+            switch state {
+            case .head:
+                answerStarted = true
+                let method = call?.request.method ?? .get
+                switch parser.parseHead(inbound.readableBytes, requestMethod: method, into: &head) {
+                case .incomplete:
+                    return
+                case .failure(let error):
+                    fail(.malformedResponse(error))
+                    return
+                case .complete(let headLength):
+                    channel.consumeInbound(headLength)
+                    if head.isInterim {
+                        parser.reset() // 100 Continue, 103 Early Hints: the real head follows
+                        continue
+                    }
+                    if beginBody() { return }
+                }
+            case .body(let remaining):
+                let count = min(remaining, inbound.readableCount)
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: inbound.readableBytes[..<count]))
+                channel.consumeInbound(count)
+                if count == remaining {
+                    finishAnswer()
+                    return
+                }
+                state = .body(remaining: remaining - count)
+            case .chunkedBody:
+                switch chunked.decode(inbound.readableBytes, appendingTo: &body) {
+                case .incomplete(let consumed):
+                    channel.consumeInbound(consumed)
+                case .complete(let consumed):
+                    channel.consumeInbound(consumed)
+                    finishAnswer()
+                    return
+                case .failure(let error):
+                    fail(.malformedResponse(.message(error)))
+                    return
+                }
+            case .untilClose:
+                let count = inbound.readableCount
+                guard body.count + count <= maxBodyBytes else {
+                    fail(.bodyTooLarge)
+                    return
+                }
+                body.append(contentsOf: inbound.readableBytes)
+                channel.consumeInbound(count)
+            case .idle:
+                // Bytes nobody asked for: the stream is out of step, so it cannot carry a call.
+                state = .finished
+                channel.abort()
+                return
+            case .connecting, .finished:
+                return
+            }
+        }
+    }
+
+    /// Sets up reading the body the head announced; true when the answer is already complete.
+    private func beginBody() -> Bool {
+        switch head.framing {
+        case .noBody, .contentLength(0):
+            finishAnswer()
+            return true
+        case .contentLength(let length):
+            body.reserveCapacity(length)
+            state = .body(remaining: length)
+        case .chunked:
+            chunked.reset()
+            state = .chunkedBody
+        case .untilClose:
+            state = .untilClose
+        }
+        return false
+    }
+
+    /// The answer is complete: decode it, return the connection to the pool or close it, and
+    /// only then tell the caller (who may at once send another call on this very connection).
+    private func finishAnswer() {
+        guard let call else { return }
+        var body = self.body
+        self.body = []
+        switch head.contentCoding {
+        case .identity:
+            break
+        case .gzip where body.isEmpty:
+            break
+        case .gzip:
+            do {
+                body = try client.gzip.decompress(body, limit: maxBodyBytes)
+            } catch {
+                fail(.undecodableBody(error))
+                return
+            }
+        case .unsupported:
+            if !body.isEmpty {
+                fail(.unsupportedContentEncoding)
+                return
+            }
+        }
+        let response = UpstreamResponse(head: head, body: body)
+        self.call = nil
+        completedCalls += 1
+        parser.reset()
+        let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound?.isEmpty ?? true)
+        if reusable {
+            state = .idle
+            client.connectionFinished(self, keepAliveTimeoutSeconds: head.keepAliveTimeoutSeconds)
+        } else {
+            state = .finished
+            channel.close()
+        }
+        client.complete(call, with: .success(response))
+    }
+
+    /// Ends the current call with `cause` and drops the connection: after any failure nothing on
+    /// it can be trusted. Reports whether the call may be retried (see `UpstreamClient`).
+    private func fail(_ cause: UpstreamError.Cause) {
+        guard let call else { return }
+        self.call = nil
+        let connectionLost: Bool
+        switch cause {
+        case .closedBeforeResponse, .connectionReset: connectionLost = true
+        default: connectionLost = false
+        }
+        let mayRetry = connectionLost && completedCalls > 0 && !answerStarted
+        state = .finished
+        body.removeAll()
+        if channel.isOpen { channel.abort() } // channelClosed follows at once; the call is gone by then
+        client.callFailed(call, UpstreamError(cause), mayRetry: mayRetry)
+    }
+}

@@ -1,0 +1,216 @@
+import SwitchyardIO
+
+/// The upstream HTTP/1.1 client of one event loop: sends calls to `UpstreamTarget`s over a
+/// keep-alive pool, all on the loop's thread, never blocking it.
+///
+/// - **Connections**: a non-blocking connect (`Channel.connect`, `TCP_NODELAY`), then for HTTPS a
+///   TLS handshake that verifies the chain and the host name; both within
+///   `connectTimeoutSeconds`. A failed connect moves on to the target's next address.
+/// - **Pool**: idle connections per `UpstreamPoolKey`, newest first (LIFO keeps few connections
+///   warm and lets the rest expire), at most `maxIdlePerKey`, each closed after
+///   `idleTimeoutSeconds` (or the server's `Keep-Alive: timeout` less a second). A connection
+///   the server closes while idle leaves the pool when its EOF arrives; before reuse it must
+///   pass `HTTPClientConnection.isReusable`. A connection carries one call at a time.
+/// - **Deadline**: `timeoutSeconds` from `send` to the complete answer, retry included. It lives
+///   in the connection's own channel deadline, so a call costs no timer of its own.
+/// - **Retry**: once, only for an idempotent method (`HTTPMethod.isIdempotent`), only when a
+///   *reused* connection failed (closed or reset) before any byte of the answer: the classic race
+///   with a server closing an idle connection. The retry goes on a new connection. A POST is never
+///   retried, a timeout never is, and neither is a fresh connection's failure.
+///
+/// Not thread-safe, by design: create one per loop, and call it on that loop only. `send`'s
+/// completion runs exactly once, on the loop, and never before `send` has returned.
+public final class UpstreamClient {
+    /// `unowned(unsafe)` like `Channel.loop`: the client is the loop's, and dies with it.
+    public unowned(unsafe) let loop: EventLoop
+    public let limits: UpstreamLimits
+    public let statistics: UpstreamStatistics
+    /// One inflate stream per loop, reused for every gzip answer.
+    let gzip = GzipDecoder()
+
+    private var idle: [UpstreamPoolKey: [HTTPClientConnection]] = [:]
+    /// Depth of `send` calls on the stack: a call that ends while one is running is reported on
+    /// a later turn of the loop, so no completion runs inside `send`.
+    private var sending = 0
+    private var nextAddress = 0
+    private var isShutDown = false
+
+    public init(loop: EventLoop, limits: UpstreamLimits, statistics: UpstreamStatistics = UpstreamStatistics()) {
+        precondition(limits.maxResponseHeaderBytes < loop.readBuffers.bufferCapacity,
+                     "a response head must fit the loop's read buffer, or it could never complete")
+        self.loop = loop
+        self.limits = limits
+        self.statistics = statistics
+    }
+
+    /// Idle connections in the pool, across keys.
+    public var idleConnectionCount: Int {
+        idle.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// Sends `request` to `target`; `completion` gets the response (any status) or the reason
+    /// there is none, exactly once, on this loop, after `send` returned.
+    public func send(
+        _ request: UpstreamRequest, to target: UpstreamTarget,
+        completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
+    ) {
+        sending += 1
+        defer { sending -= 1 }
+        statistics.recordRequest()
+        let call = UpstreamCall(
+            request: request, target: target, completion: completion,
+            deadline: loop.now + MonotonicClock.nanoseconds(seconds: limits.timeoutSeconds)
+        )
+        if let problem = request.validationProblem() {
+            complete(call, with: .failure(UpstreamError(.invalidRequest(problem))))
+            return
+        }
+        if let connection = takeIdleConnection(for: target.poolKey) {
+            statistics.recordConnectionReused()
+            connection.begin(reusing: call)
+        } else {
+            connect(call)
+        }
+    }
+
+    /// Closes every idle connection and stops pooling: connections busy with a call close when
+    /// it ends. For shutdown.
+    public func shutdown() {
+        isShutDown = true
+        let connections = idle.values.flatMap { $0 }
+        idle.removeAll()
+        for connection in connections {
+            connection.isPooled = false
+            connection.close()
+        }
+    }
+
+    // MARK: Connecting
+
+    /// Opens a new connection for `call`, trying the target's addresses in turn from a rotating
+    /// start; the request is written as soon as the handshake is done.
+    private func connect(_ call: UpstreamCall) {
+        var call = call
+        let target = call.target
+        if call.addressesTried == 0 {
+            call.firstAddress = nextAddress % target.addresses.count
+            nextAddress &+= 1
+        }
+        var lastErrno: Int32 = 0
+        while call.addressesTried < target.addresses.count {
+            let address = target.addresses[(call.firstAddress + call.addressesTried) % target.addresses.count]
+            call.addressesTried += 1
+            let channel: Channel
+            do {
+                channel = try Channel.connect(to: address, loop: loop, tls: target.tls.map { ($0, target.host) })
+            } catch let error as IOError {
+                lastErrno = error.errno
+                continue
+            } catch {
+                complete(call, with: .failure(UpstreamError(.tlsFailed("\(error)"))))
+                return
+            }
+            statistics.recordConnectionOpened()
+            let connection = HTTPClientConnection(channel: channel, key: target.poolKey, client: self, limits: limits)
+            let connectDeadline = loop.now + MonotonicClock.nanoseconds(seconds: limits.connectTimeoutSeconds)
+            connection.begin(connecting: call, connectDeadline: connectDeadline)
+            return
+        }
+        complete(call, with: .failure(UpstreamError(.connectFailed(errno: lastErrno))))
+    }
+
+    // MARK: From connections
+
+    /// A call's connection failed. The next address after a failed connect; one retry on a new
+    /// connection when the rule allows it (see the type's documentation); else the error.
+    func callFailed(_ call: UpstreamCall, _ error: UpstreamError, mayRetry: Bool) {
+        var call = call
+        let inTime = loop.now < call.deadline
+        if case .connectFailed = error.cause, call.addressesTried < call.target.addresses.count, inTime {
+            connect(call)
+            return
+        }
+        if mayRetry, !call.retried, call.request.method.isIdempotent, inTime {
+            call.retried = true
+            call.addressesTried = 0
+            statistics.recordRetry()
+            connect(call)
+            return
+        }
+        complete(call, with: .failure(error))
+    }
+
+    /// A connection answered its call and may carry another: into the pool, unless it is full.
+    func connectionFinished(_ connection: HTTPClientConnection, keepAliveTimeoutSeconds: Int?) {
+        var seconds = limits.idleTimeoutSeconds
+        // A second's margin: the server's own timer and our 100 ms wheel must not race.
+        if let serverTimeout = keepAliveTimeoutSeconds { seconds = min(seconds, Double(serverTimeout) - 1) }
+        guard !isShutDown, limits.maxIdlePerKey > 0, seconds > 0 else {
+            connection.close()
+            return
+        }
+        connection.park(until: loop.now + MonotonicClock.nanoseconds(seconds: seconds))
+        connection.isPooled = true
+        idle[connection.key, default: []].append(connection)
+        if let count = idle[connection.key]?.count, count > limits.maxIdlePerKey,
+           let oldest = idle[connection.key]?.removeFirst() {
+            oldest.isPooled = false
+            oldest.close()
+        }
+    }
+
+    /// A connection's channel closed: forget it if it was idle in the pool.
+    func connectionClosed(_ connection: HTTPClientConnection) {
+        guard connection.isPooled else { return }
+        connection.isPooled = false
+        idle[connection.key]?.removeAll { $0 === connection }
+    }
+
+    /// The most recently parked connection for `key` that passes the liveness check; the ones
+    /// that fail it are closed on the way.
+    private func takeIdleConnection(for key: UpstreamPoolKey) -> HTTPClientConnection? {
+        let now = loop.now
+        // An emptied stack stays in the dictionary (keys are bounded by the configured targets),
+        // so a connection going back and forth costs no array allocation.
+        while let connection = idle[key]?.popLast() {
+            connection.isPooled = false
+            if connection.isReusable(now: now) { return connection }
+            connection.close()
+        }
+        return nil
+    }
+
+    // MARK: Completion
+
+    /// Counts the outcome and runs the completion: now, or on the loop's next turn when `send` is
+    /// on the stack (a connect refused at once, a reused socket that fails on its first write).
+    func complete(_ call: UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+        switch result {
+        case .success: statistics.recordResponse()
+        case .failure(let error): statistics.recordFailure(error.kind)
+        }
+        guard sending > 0 else {
+            call.completion(result)
+            return
+        }
+        let deferred = DeferredCompletion(completion: call.completion, result: result)
+        loop.execute { _ in deferred.run() }
+    }
+}
+
+/// A completion carried to the next turn of the same loop through `EventLoop.execute`, whose
+/// tasks must be `Sendable`. `@unchecked` is sound because it never leaves the loop's thread: it
+/// is made on the loop and run by the loop.
+private final class DeferredCompletion: @unchecked Sendable {
+    let completion: (Result<UpstreamResponse, UpstreamError>) -> Void
+    let result: Result<UpstreamResponse, UpstreamError>
+
+    init(completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void, result: Result<UpstreamResponse, UpstreamError>) {
+        self.completion = completion
+        self.result = result
+    }
+
+    func run() {
+        completion(result)
+    }
+}

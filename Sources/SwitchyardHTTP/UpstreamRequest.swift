@@ -1,0 +1,99 @@
+/// A request for an upstream, as a vendor adapter builds it.
+///
+/// The client writes the framing itself: `Host` (from the target), `Content-Length`,
+/// `Accept-Encoding: gzip`; persistence is HTTP/1.1's default. Those names (and the other
+/// hop-by-hop ones) are therefore refused in `headers`, as is anything that could split a line:
+/// such a request fails with `.invalidRequest` before a byte is sent.
+public struct UpstreamRequest: Sendable {
+    /// A known method; `.other` cannot be sent (its name is not kept).
+    public var method: HTTPMethod
+    /// Origin-form: `/path?query`, visible ASCII only (percent-encode the rest).
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: HTTPMethod, path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Why the request cannot be written, or nil. Every byte that goes on the wire from the
+    /// caller's strings is checked here once.
+    func validationProblem() -> String? {
+        guard method.token != nil else { return "the method is not one the client can send" }
+        guard path.utf8.first == UInt8(ascii: "/"), path.utf8.allSatisfy(HTTPSyntax.isVisible) else {
+            return "the path must start with / and contain only visible ASCII"
+        }
+        for (name, value) in headers {
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPSyntax.isTokenCharacter) else {
+                return "a header name is not a token"
+            }
+            // Field-value bytes exclude CR and LF, so a value can never end the line early.
+            guard value.utf8.allSatisfy(HTTPSyntax.isFieldValueByte) else {
+                return "the value of \(name) contains a control character"
+            }
+            if Self.isReserved(name) { return "\(name) is written by the client itself" }
+        }
+        return nil
+    }
+
+    private static let reservedNames: [StaticString] = [
+        "host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding",
+        "te", "trailer", "upgrade", "expect", "proxy-connection",
+    ]
+
+    /// Compared byte by byte, ignoring ASCII case, so checking a header allocates nothing.
+    private static func isReserved(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        candidates: for literal in reservedNames where literal.utf8CodeUnitCount == utf8.count {
+            var offset = 0
+            for byte in utf8 {
+                guard HTTPSyntax.lowercased(byte) == literal.utf8Start[offset] else { continue candidates }
+                offset += 1
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Whether the request carries a `Content-Length` even when the body is empty: methods that
+    /// define a meaning for a body (RFC 9110 §8.6: a user agent SHOULD send one then).
+    var sendsContentLength: Bool {
+        !body.isEmpty || method == .post || method == .put || method == .patch
+    }
+}
+
+/// A complete upstream answer: its head and its body, gzip already undone (the head still shows
+/// what the server sent, `Content-Encoding` included). Any status, 5xx included: deciding what a
+/// status means is the caller's job.
+public struct UpstreamResponse: Sendable {
+    public var head: HTTPResponseHead
+    public var body: [UInt8]
+
+    public var status: Int { head.status }
+
+    public init(head: HTTPResponseHead, body: [UInt8]) {
+        self.head = head
+        self.body = body
+    }
+}
+
+extension HTTPMethod {
+    /// The method's name as written on the wire; nil for `.other`, and for CONNECT, whose success
+    /// turns the connection into a tunnel.
+    var token: StaticString? {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .patch: "PATCH"
+        case .delete: "DELETE"
+        case .options: "OPTIONS"
+        case .trace: "TRACE"
+        case .connect, .other: nil
+        }
+    }
+}
