@@ -843,7 +843,7 @@ report() {
     if has "$only" passthrough; then
         echo "## Pass-through: wrk, $connections connections, ${duration} s, through a proxy to an upstream nginx, median of $repeat"
         echo
-        echo "Each proxy (TLS in, plain HTTP/1.1 keep-alive out, at most 32 idle upstream connections kept) passes"
+        echo "Each proxy (TLS in, plain HTTP/1.1 keep-alive out, as many idle upstream connections kept as wrk has connections, $connections) passes"
         echo "\`GET $BENCH_PATH\` unchanged to the same upstream nginx (\`return 200 '$UPSTREAM_BODY'\`, one worker, on CPU"
         echo "$client_cpus beside wrk). CPU is counted on the proxy's processes only, never the upstream's."
         echo
