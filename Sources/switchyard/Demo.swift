@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
         let runtime = try Startup.runtime(configPath: "routes/demo.yaml", logger: Logger(label: "switchyard"))
         runtime.start()
         let base = "https://localhost:\(runtime.server.address.port)"
-        print("""
+        printNow("""
 
         Switchyard demo is up. Try:
 

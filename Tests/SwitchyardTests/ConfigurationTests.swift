@@ -135,8 +135,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(config.tenants, [:])
         XCTAssertEqual(config.auth, AuthSettings.none)
         XCTAssertEqual(config.warnings, [
-            "tenants: none configured; every /devices request is refused",
-            "auth: neither jwt nor apiKeys configured; every /devices request is refused with 401",
+            "tenants: none configured; no /devices request can be served",
+            "auth: neither jwt nor apiKeys configured; no client can authenticate",
         ])
         XCTAssertEqual(try fixture.parse(ConfigurationFixture.minimal).warnings, [])
     }

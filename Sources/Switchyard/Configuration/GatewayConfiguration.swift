@@ -27,9 +27,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// Valid but probably not what the operator meant; `check` and `serve` print these.
     public var warnings: [String] {
         var warnings: [String] = []
-        if tenants.isEmpty { warnings.append("tenants: none configured; every /devices request is refused") }
+        if tenants.isEmpty { warnings.append("tenants: none configured; no /devices request can be served") }
         if auth.jwt == nil && auth.apiKeys.isEmpty {
-            warnings.append("auth: neither jwt nor apiKeys configured; every /devices request is refused with 401")
+            warnings.append("auth: neither jwt nor apiKeys configured; no client can authenticate")
         }
         return warnings
     }
