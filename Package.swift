@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // JWT signature checks (HS256, RS256, ES256) and SHA-256 for API keys. Not jwt-kit: in 5.8
+        // its verifiers are reachable only through `JWTKeyCollection`, an actor, and the event
+        // loops must not hop through one per request (DESIGN.md).
+        .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         .target(name: "CLinux"),
@@ -42,6 +46,8 @@ let package = Package(
                 "SwitchyardIO", "SwitchyardHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -70,7 +76,15 @@ let package = Package(
         .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport", swiftSettings: strict),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
-        .testTarget(name: "SwitchyardTests", dependencies: ["Switchyard"], swiftSettings: strict),
+        .testTarget(
+            name: "SwitchyardTests",
+            dependencies: [
+                "Switchyard",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SwitchyardSimulatorsTests",
             dependencies: ["SwitchyardSimulators", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardTestSupport"],

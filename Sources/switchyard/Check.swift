@@ -27,6 +27,12 @@ struct Check: ParsableCommand {
             printError("\(options.config): tls: \(error)")
             throw ExitCode(1)
         }
+        do {
+            _ = try Authenticator(settings: configuration.auth, tenantNames: Set(configuration.tenants.keys))
+        } catch {
+            printError("\(options.config): auth: \(error)")
+            throw ExitCode(1)
+        }
         for warning in configuration.warnings { printError("\(options.config): warning: \(warning)") }
         print("\(options.config): OK (\(configuration.tenants.count) tenants)")
     }

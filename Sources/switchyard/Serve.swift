@@ -36,7 +36,9 @@ enum Startup {
         }
         for warning in configuration.warnings { logger.warning("\(configPath): \(warning)") }
         do {
-            return try GatewayRuntime(settings: RuntimeSettings(configuration: configuration), logger: logger)
+            return try GatewayRuntime(
+                settings: RuntimeSettings(configuration: configuration), configuration: configuration, logger: logger
+            )
         } catch {
             printError("\(configPath): cannot start: \(error)")
             throw ExitCode(1)

@@ -20,9 +20,9 @@ final class HTTPWireTests: XCTestCase {
             ("GET /nowhere HTTP/1.1", 404, "not_found", nil),
             ("GET /devices HTTP/1.1", 405, "method_not_allowed", "POST, PATCH"),
             ("DELETE /devices/iccid:8988216716970004975 HTTP/1.1", 405, "method_not_allowed", "PATCH"),
-            ("POST /devices HTTP/1.1", 501, "unsupported_operation", nil),
-            ("PATCH /devices HTTP/1.1", 501, "unsupported_operation", nil),
-            ("PATCH /devices/iccid:8988216716970004975 HTTP/1.1", 501, "unsupported_operation", nil),
+            ("POST /devices HTTP/1.1", 401, "unauthenticated", nil),
+            ("PATCH /devices HTTP/1.1", 401, "unauthenticated", nil),
+            ("PATCH /devices/iccid:8988216716970004975 HTTP/1.1", 401, "unauthenticated", nil),
             ("GET /devices/a/b HTTP/1.1", 404, "not_found", nil),
         ]
         for item in cases {
@@ -79,7 +79,7 @@ final class HTTPWireTests: XCTestCase {
         for i in 0..<20 {
             let response = try XCTUnwrap(client.readResponse(), "response \(i)")
             XCTAssertEqual(response.header("x-request-id"), "req-\(i)")
-            XCTAssertEqual(response.status, [405, 501, 404][i % 3])
+            XCTAssertEqual(response.status, [405, 401, 404][i % 3])
         }
     }
 
@@ -103,7 +103,7 @@ final class HTTPWireTests: XCTestCase {
         client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" +
                     "5;ext=1\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\nX-Trailer: yes\r\n\r\n" +
                     "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        XCTAssertEqual(client.readResponse()?.status, 501)
+        XCTAssertEqual(client.readResponse()?.status, 401)
         XCTAssertEqual(client.readResponse()?.status, 404)
     }
 
@@ -113,7 +113,7 @@ final class HTTPWireTests: XCTestCase {
         let interim = try XCTUnwrap(client.readResponse())
         XCTAssertEqual(interim.status, 100)
         client.send("{}")
-        XCTAssertEqual(client.readResponse()?.status, 501)
+        XCTAssertEqual(client.readResponse()?.status, 401)
 
         // Over the limit: refused before the body is sent, no 100.
         client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n")
@@ -125,7 +125,7 @@ final class HTTPWireTests: XCTestCase {
         let body = String(repeating: "x", count: 2000)
         let result = try gateway.curl("/devices", ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect: 100-continue",
                                                    "-H", "content-type: application/json", "--data-binary", body])
-        XCTAssertEqual(result.output, "501", result.error)
+        XCTAssertEqual(result.output, "401", result.error)
     }
 
     // MARK: Limits

@@ -43,7 +43,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertNil(gateway.waitForExit(timeout: 0.5), "still running: a request is in flight")
         busy.send(" 1}     ")
         let response = try XCTUnwrap(busy.readResponse())
-        XCTAssertEqual(response.status, 501)
+        XCTAssertEqual(response.status, 401)
         XCTAssertEqual(response.header("connection"), "close")
         XCTAssertEqual(gateway.waitForExit(timeout: 5), 0)
         XCTAssertTrue(gateway.output.contains("drained"), gateway.output)

@@ -40,8 +40,8 @@ final class TLSTests: XCTestCase {
                                                    "-H", "content-type: application/json", "-d", "{}"])
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertTrue(result.error.contains("SSL connection using TLSv1.2"), result.error)
-        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 501 Not Implemented\r\n"), result.output)
-        XCTAssertTrue(result.output.contains("\"code\":\"unsupported_operation\""), result.output)
+        XCTAssertTrue(result.output.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"), result.output)
+        XCTAssertTrue(result.output.contains("\"code\":\"unauthenticated\""), result.output)
     }
 
     func testTLS11IsRefused() throws {

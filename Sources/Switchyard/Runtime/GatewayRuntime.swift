@@ -19,14 +19,14 @@ public final class GatewayRuntime: @unchecked Sendable {
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
-    public init(settings: RuntimeSettings, logger: Logger) throws {
+    public init(settings: RuntimeSettings, configuration: GatewayConfiguration, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         Signals.ignoreBrokenPipe()
         let tls = try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
         let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
         self.loops = loops
-        self.gateway = Gateway()
+        self.gateway = try Gateway(configuration: configuration, loopCount: loops.count)
         self.admin = AdminResponder()
         self.server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,

@@ -1,0 +1,391 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import Synchronization
+
+/// Why an ``Authenticator`` could not be built from a configuration.
+public struct AuthenticatorSetupError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Verifies `Authorization` headers against the configured JWT keys and API keys.
+///
+/// Synchronous and lock-free: built once per configuration (keys parsed up front), immutable, shared
+/// by every event loop. jwt-kit's `JWTKeyCollection` is an actor and its concrete algorithms are
+/// internal, so verification goes straight to swift-crypto (which jwt-kit itself uses): HMAC-SHA256,
+/// RSASSA-PKCS1-v1_5 with SHA-256, and ECDSA P-256 with SHA-256.
+///
+/// The header's `alg` must equal the algorithm of the key it selects: a key has exactly one algorithm,
+/// so `alg: none` and algorithm confusion (an HS256 token "signed" with an RSA public key) fail before
+/// any signature check.
+public final class Authenticator: Sendable {
+    /// Longest bearer token accepted, in bytes.
+    public static let maximumTokenBytes = 8 * 1024
+
+    enum Algorithm: String, Sendable {
+        case hs256 = "HS256"
+        case rs256 = "RS256"
+        case es256 = "ES256"
+    }
+
+    enum PublicKey: Sendable {
+        case rs256(_RSA.Signing.PublicKey)
+        case es256(P256.Signing.PublicKey)
+
+        var algorithm: Algorithm {
+            switch self {
+            case .rs256: .rs256
+            case .es256: .es256
+            }
+        }
+    }
+
+    private static let nextID = Atomic<UInt64>(1)
+
+    let id: UInt64
+    private let hs256Key: SymmetricKey?
+    private let keysByID: [String: PublicKey]
+    /// A JWKS key without `kid`, usable by tokens without `kid` when it is the only key of its algorithm.
+    private let anonymousKeys: [Algorithm: PublicKey]
+    private let issuer: String?
+    private let audience: String?
+    private let leeway: Double
+    private let tenantNames: Set<String>
+    private let apiKeyHashes: [[UInt8]]
+    private let apiKeys: [APIKey]
+
+    /// Reads the JWKS file named by the settings, if any.
+    public convenience init(settings: AuthSettings, tenantNames: Set<String>) throws {
+        var document: Data?
+        if let path = settings.jwt?.jwksFilePath {
+            do {
+                document = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw AuthenticatorSetupError(description: "auth.jwt.jwksFile: cannot read \(path)")
+            }
+        }
+        try self.init(settings: settings, tenantNames: tenantNames, jwksDocument: document)
+    }
+
+    /// `jwksDocument` is the JWKS JSON (`{"keys": [...]}`) when the caller has it in hand.
+    public init(settings: AuthSettings, tenantNames: Set<String>, jwksDocument: Data?) throws {
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let jwt = settings.jwt
+        if let secret = jwt?.hs256Secret {
+            guard secret.revealed.utf8.count >= JWTSettings.minimumSecretBytes else {
+                throw AuthenticatorSetupError(
+                    description: "auth.jwt.hs256Secret: must be at least \(JWTSettings.minimumSecretBytes) bytes long")
+            }
+            hs256Key = SymmetricKey(data: Array(secret.revealed.utf8))
+        } else {
+            hs256Key = nil
+        }
+        if let jwksDocument {
+            (keysByID, anonymousKeys) = try Self.parseJWKS(jwksDocument)
+        } else {
+            (keysByID, anonymousKeys) = ([:], [:])
+        }
+        issuer = jwt?.issuer
+        audience = jwt?.audience
+        leeway = Double(jwt?.leewaySeconds ?? 0)
+        self.tenantNames = tenantNames
+        apiKeys = settings.apiKeys
+        apiKeyHashes = try settings.apiKeys.map { key in
+            guard let bytes = Self.hexBytes(key.sha256), bytes.count == SHA256.byteCount else {
+                throw AuthenticatorSetupError(description: "auth.apiKeys: a sha256 is not 64 hexadecimal characters")
+            }
+            return bytes
+        }
+    }
+
+    public func authenticate(
+        authorizationHeader: String?, now: Date = Date(), cache: AuthenticationCache? = nil
+    ) -> Result<Credential, AuthenticationFailure> {
+        authenticate(authorizationHeader: authorizationHeader, now: now.timeIntervalSince1970, cache: cache)
+    }
+
+    /// `now` in seconds since 1970.
+    public func authenticate(
+        authorizationHeader: String?, now: Double, cache: AuthenticationCache? = nil
+    ) -> Result<Credential, AuthenticationFailure> {
+        guard let header = authorizationHeader else { return .failure(.missing) }
+        let token: [UInt8]
+        switch Self.bearerToken(header) {
+        case .success(let bytes): token = bytes
+        case .failure(let failure): return .failure(failure)
+        }
+        let dots = token.indices.filter { token[$0] == UInt8(ascii: ".") }
+        guard dots.count == 2 else {
+            // `eyJ` is base64url of `{"`: a JWT with the wrong number of segments, not an API key.
+            if token.starts(with: Array("eyJ".utf8)), !dots.isEmpty { return .failure(.malformed) }
+            return authenticateAPIKey(token)
+        }
+        if let cache, let credential = cache.lookup(token, authenticatorID: id, now: now) {
+            return .success(credential)
+        }
+        let result = verifyJWT(token, firstDot: dots[0], secondDot: dots[1], now: now)
+        if let cache, case .success(let credential) = result {
+            cache.store(token, credential, authenticatorID: id, now: now)
+        }
+        return result
+    }
+
+    // MARK: - Header
+
+    /// The token of `Bearer <token>` (scheme case-insensitive), as bytes, limited to token68 characters.
+    static func bearerToken(_ header: String) -> Result<[UInt8], AuthenticationFailure> {
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count,
+              zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 }),
+              bytes[scheme.count] == UInt8(ascii: " ")
+        else { return .failure(.malformed) }
+        var start = scheme.count
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        var end = bytes.count
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        guard end > start else { return .failure(.malformed) }
+        guard end - start <= maximumTokenBytes else { return .failure(.tooLarge) }
+        let token = Array(bytes[start..<end])
+        // token68 (RFC 7235): base64url, `.` for JWTs, and the other characters API keys may use.
+        for byte in token {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+                continue
+            default:
+                return .failure(.malformed)
+            }
+        }
+        return .success(token)
+    }
+
+    // MARK: - API keys
+
+    private func authenticateAPIKey(_ token: [UInt8]) -> Result<Credential, AuthenticationFailure> {
+        let digest = Array(SHA256.hash(data: token))
+        // Every configured hash is compared in full: timing says nothing about which, or how much, matched.
+        var match = -1
+        for (index, hash) in apiKeyHashes.enumerated() {
+            var difference: UInt8 = 0
+            for i in 0..<SHA256.byteCount { difference |= hash[i] ^ digest[i] }
+            let isMatch = difference == 0
+            match = isMatch ? index : match
+        }
+        guard match >= 0 else { return .failure(.unknownAPIKey) }
+        let key = apiKeys[match]
+        guard tenantNames.contains(key.tenant) else { return .failure(.unknownTenant) }
+        return .success(Credential(tenant: key.tenant, scopes: key.scopes, expiresAt: nil, kind: .apiKey))
+    }
+
+    // MARK: - JWTs
+
+    private struct Header: Decodable {
+        var alg: String?
+        var kid: String?
+        var typ: String?
+        var crit: [String]?
+    }
+
+    private enum Audience: Decodable {
+        case one(String)
+        case many([String])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) {
+                self = .one(one)
+            } else {
+                self = .many(try container.decode([String].self))
+            }
+        }
+
+        func contains(_ audience: String) -> Bool {
+            switch self {
+            case .one(let one): one == audience
+            case .many(let many): many.contains(audience)
+            }
+        }
+    }
+
+    private struct Claims: Decodable {
+        var exp: Double?
+        var nbf: Double?
+        var iat: Double?
+        var iss: String?
+        var aud: Audience?
+        var tenant: String?
+        var tid: String?
+        var scope: String?
+        var scp: [String]?
+    }
+
+    private func verifyJWT(
+        _ token: [UInt8], firstDot: Int, secondDot: Int, now: Double
+    ) -> Result<Credential, AuthenticationFailure> {
+        let headerPart = token[..<firstDot]
+        let payloadPart = token[(firstDot + 1)..<secondDot]
+        let signaturePart = token[(secondDot + 1)...]
+        guard !headerPart.isEmpty, !payloadPart.isEmpty,
+              let headerJSON = Base64URL.decode(headerPart),
+              let payloadJSON = Base64URL.decode(payloadPart),
+              let signature = Base64URL.decode(signaturePart),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON))
+        else { return .failure(.malformed) }
+
+        guard let algName = header.alg, let algorithm = Algorithm(rawValue: algName) else {
+            return .failure(.unsupportedAlgorithm)
+        }
+        // RFC 7515 §4.1.11: extensions we do not understand must not be ignored.
+        if header.crit != nil { return .failure(.unsupportedAlgorithm) }
+
+        let signingInput = token[..<secondDot]
+        let valid: Bool
+        switch selectKey(algorithm: algorithm, kid: header.kid) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(.none):
+            guard let hs256Key else { return .failure(.unknownKey) }
+            valid = HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: hs256Key)
+        case .success(.some(.rs256(let key))):
+            valid = key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature),
+                for: SHA256.hash(data: signingInput), padding: .insecurePKCS1v1_5)
+        case .success(.some(.es256(let key))):
+            guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else {
+                return .failure(.badSignature)
+            }
+            valid = key.isValidSignature(ecdsa, for: SHA256.hash(data: signingInput))
+        }
+        guard valid else { return .failure(.badSignature) }
+
+        let claims: Claims
+        do {
+            claims = try JSONDecoder().decode(Claims.self, from: Data(payloadJSON))
+        } catch {
+            return .failure(.malformed)
+        }
+        guard let exp = claims.exp else { return .failure(.missingExpiry) }
+        guard exp.isFinite, now < exp + leeway else { return .failure(.expired) }
+        if let nbf = claims.nbf, !(nbf.isFinite && nbf <= now + leeway) { return .failure(.notYetValid) }
+        if let iat = claims.iat, !(iat.isFinite && iat <= now + leeway) { return .failure(.notYetValid) }
+        if let issuer, claims.iss != issuer { return .failure(.wrongIssuer) }
+        if let audience, claims.aud?.contains(audience) != true { return .failure(.wrongAudience) }
+        guard let tenant = claims.tenant ?? claims.tid else { return .failure(.missingTenant) }
+        guard tenantNames.contains(tenant) else { return .failure(.unknownTenant) }
+
+        var scopes = Set<Scope>()
+        if let scope = claims.scope {
+            for name in scope.split(separator: " ") { if let s = Scope(rawValue: String(name)) { scopes.insert(s) } }
+        }
+        for name in claims.scp ?? [] { if let s = Scope(rawValue: name) { scopes.insert(s) } }
+        return .success(Credential(tenant: tenant, scopes: scopes, expiresAt: exp, kind: .jwt))
+    }
+
+    /// `.success(nil)` means the HS256 secret.
+    private func selectKey(algorithm: Algorithm, kid: String?) -> Result<PublicKey?, AuthenticationFailure> {
+        if let kid, let key = keysByID[kid] {
+            // The kid names a JWKS key: the token must use that key's algorithm, whatever else is configured.
+            return key.algorithm == algorithm ? .success(key) : .failure(.unsupportedAlgorithm)
+        }
+        switch algorithm {
+        case .hs256:
+            return hs256Key == nil ? .failure(.unknownKey) : .success(nil)
+        case .rs256, .es256:
+            guard kid == nil, let key = anonymousKeys[algorithm] else { return .failure(.unknownKey) }
+            return .success(key)
+        }
+    }
+
+    // MARK: - Setup
+
+    private struct JWKDocument: Decodable {
+        var keys: [JWKEntry]
+    }
+
+    private struct JWKEntry: Decodable {
+        var kty: String?
+        var kid: String?
+        var alg: String?
+        var use: String?
+        var n: String?
+        var e: String?
+        var crv: String?
+        var x: String?
+        var y: String?
+    }
+
+    /// RSA keys become RS256 keys and P-256 keys ES256 keys; keys for other algorithms, encryption or
+    /// curves are skipped (an identity provider's JWKS often lists more than we use).
+    static func parseJWKS(_ document: Data) throws -> ([String: PublicKey], [Algorithm: PublicKey]) {
+        let parsed: JWKDocument
+        do {
+            parsed = try JSONDecoder().decode(JWKDocument.self, from: document)
+        } catch {
+            throw AuthenticatorSetupError(description: "auth.jwt.jwksFile: not a JWKS document ({\"keys\": [...]})")
+        }
+        var byID: [String: PublicKey] = [:]
+        var withoutID: [Algorithm: [PublicKey]] = [:]
+        var countByAlgorithm: [Algorithm: Int] = [:]
+        for (index, entry) in parsed.keys.enumerated() {
+            if entry.use != nil, entry.use != "sig" { continue }
+            let where_ = "auth.jwt.jwksFile: keys[\(index)]"
+            let key: PublicKey
+            switch entry.kty {
+            case "RSA":
+                guard entry.alg == nil || entry.alg == "RS256" else { continue }
+                guard let n = entry.n.flatMap({ Base64URL.decode($0.utf8) }),
+                      let e = entry.e.flatMap({ Base64URL.decode($0.utf8) }),
+                      let rsa = try? _RSA.Signing.PublicKey(n: n, e: e)
+                else { throw AuthenticatorSetupError(description: "\(where_): not a usable RSA public key (2048 bits or more)") }
+                key = .rs256(rsa)
+            case "EC":
+                guard entry.crv == "P-256", entry.alg == nil || entry.alg == "ES256" else { continue }
+                guard let x = entry.x.flatMap({ Base64URL.decode($0.utf8) }), x.count == 32,
+                      let y = entry.y.flatMap({ Base64URL.decode($0.utf8) }), y.count == 32,
+                      let ec = try? P256.Signing.PublicKey(rawRepresentation: x + y)
+                else { throw AuthenticatorSetupError(description: "\(where_): not a usable P-256 public key") }
+                key = .es256(ec)
+            default:
+                continue
+            }
+            countByAlgorithm[key.algorithm, default: 0] += 1
+            if let kid = entry.kid {
+                guard byID[kid] == nil else {
+                    throw AuthenticatorSetupError(description: "\(where_): kid is used by an earlier key")
+                }
+                byID[kid] = key
+            } else {
+                withoutID[key.algorithm, default: []].append(key)
+            }
+        }
+        var anonymous: [Algorithm: PublicKey] = [:]
+        for (algorithm, keys) in withoutID where keys.count == 1 && countByAlgorithm[algorithm] == 1 {
+            anonymous[algorithm] = keys[0]
+        }
+        return (byID, anonymous)
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ d: UInt8) -> UInt8? {
+            switch d {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            i += 2
+        }
+        return bytes
+    }
+}
