@@ -5,7 +5,7 @@
 /// ``Authenticator`` that verified it, so a configuration reload never serves a stale credential.
 public final class AuthenticationCache {
     public let capacity: Int
-    private var entries: [[UInt8]: Credential] = [:]
+    private var entries: [TokenKey: Credential] = [:]
     private var authenticatorID: UInt64 = 0
 
     public init(capacity: Int = 1024) {
@@ -16,9 +16,9 @@ public final class AuthenticationCache {
     public var count: Int { entries.count }
 
     func lookup(_ token: [UInt8], authenticatorID: UInt64, now: Double) -> Credential? {
-        guard authenticatorID == self.authenticatorID, let credential = entries[token] else { return nil }
+        guard authenticatorID == self.authenticatorID, let credential = entries[TokenKey(token)] else { return nil }
         guard let expiresAt = credential.expiresAt, now < expiresAt else {
-            entries[token] = nil
+            entries[TokenKey(token)] = nil
             return nil
         }
         return credential
@@ -30,10 +30,25 @@ public final class AuthenticationCache {
             entries.removeAll(keepingCapacity: true)
             self.authenticatorID = authenticatorID
         }
-        if entries.count >= capacity, entries[token] == nil {
+        let key = TokenKey(token)
+        if entries.count >= capacity, entries[key] == nil {
             entries = entries.filter { now < ($0.value.expiresAt ?? 0) }
             if entries.count >= capacity { entries.remove(at: entries.startIndex) }
         }
-        entries[token] = credential
+        entries[key] = credential
+    }
+}
+
+/// A token's bytes as a dictionary key, hashed in one pass. `[UInt8]`'s own `Hashable` feeds the
+/// hasher a byte at a time, which made the cache lookup cost more than the rest of authentication.
+private struct TokenKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
