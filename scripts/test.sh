@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# What the build and the tests need from Debian: OpenSSL and zlib headers, and the real clients
-# the end-to-end tests drive (curl, openssl s_client).
-packages=(libssl-dev zlib1g-dev curl openssl ca-certificates)
+# What the build and the tests need from Debian: OpenSSL and zlib headers, the real clients the
+# end-to-end tests drive (curl, openssl s_client), and a real Redis for the rate-limit store's tests.
+packages=(libssl-dev zlib1g-dev curl openssl ca-certificates redis-server)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,3 +51,12 @@ long switchyard_process_cpu_microseconds(void) {
 }
 
 int switchyard_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
+int switchyard_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int switchyard_timerfd_arm(int fd, uint64_t monotonic_nanoseconds) {
+    struct itimerspec spec = {0};
+    spec.it_value.tv_sec = (time_t)(monotonic_nanoseconds / 1000000000u);
+    spec.it_value.tv_nsec = (long)(monotonic_nanoseconds % 1000000000u);
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}

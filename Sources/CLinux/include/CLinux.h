@@ -30,6 +30,11 @@ extern const int switchyard_SO_REUSEPORT;
 extern const int switchyard_TCP_NODELAY;
 extern const int switchyard_SOCK_NONBLOCK_CLOEXEC_STREAM;
 
+/* A monotonic, non-blocking, close-on-exec timerfd, and arming it for an absolute instant
+   (monotonic nanoseconds; 0 disarms). */
+int switchyard_timerfd_create(void);
+int switchyard_timerfd_arm(int fd, uint64_t monotonic_nanoseconds);
+
 /* Names the calling thread (at most 15 bytes), so `top -H` shows which loop is busy. */
 int switchyard_set_thread_name(const char *name);
 

@@ -1,0 +1,122 @@
+import Crypto
+import SwitchyardIO
+
+/// The tenant limiter's state in Redis, shared by every gateway instance: the same GCRA as
+/// `GCRA.swift`, run as one Lua script so a decision is atomic on the server.
+///
+/// - Key `switchyard:rl:{tenant}` holds the TAT in microseconds of Redis's clock (`TIME`, read
+///   inside the script, so every gateway shares one clock; microseconds because Lua numbers are
+///   doubles, exact to 2⁵³).
+/// - ARGV: the emission interval `T` and burst tolerance `τ` in microseconds (`T` rounded up, as
+///   in `GCRA`; `τ = (burst − 1)·T`).
+/// - Reply: `{admitted, remaining, resetSeconds, retryAfterSeconds (−1 when admitted)}` with
+///   `GCRA.decide`'s formulas. An admitted request stores the new TAT with a `PX` expiry of
+///   `TAT − now + τ` (rounded up to ms), so an idle tenant's key disappears; a rejection writes
+///   nothing.
+/// - Sent with `EVALSHA` (the script is `SCRIPT LOAD`ed on every new connection); a `NOSCRIPT`
+///   reply (a restarted or flushed Redis) is answered by one `EVAL`, which caches it again.
+///
+/// One per loop, on top of that loop's `RedisClient`; not thread-safe.
+public final class RedisRateLimitStore {
+    public static let script = """
+    local T = tonumber(ARGV[1])
+    local tau = tonumber(ARGV[2])
+    local clock = redis.call('TIME')
+    local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+    local stored = redis.call('GET', KEYS[1])
+    local tat = 0
+    if stored then tat = tonumber(stored) or 0 end
+    local allowAt = 0
+    if tat > tau then allowAt = tat - tau end
+    if now < allowAt then
+      local retry = math.floor((allowAt - now + 999999) / 1000000)
+      if retry < 1 then retry = 1 end
+      return {0, 0, math.floor((tat - now + 999999) / 1000000), retry}
+    end
+    local newTAT = math.max(tat, now) + T
+    local ahead = newTAT - now
+    local remaining = 0
+    if ahead <= tau then remaining = math.floor((tau - ahead) / T) + 1 end
+    redis.call('SET', KEYS[1], string.format('%.0f', newTAT), 'PX', math.ceil((ahead + tau) / 1000))
+    return {1, remaining, math.floor((ahead + 999999) / 1000000), -1}
+    """
+
+    /// SHA-1 of `script`, hex, for `EVALSHA`.
+    public static let scriptSHA: String = {
+        Insecure.SHA1.hash(data: Array(script.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }()
+
+    public static let keyPrefix = "switchyard:rl:"
+    /// Largest `τ` sent, in µs (about 31 years): keeps every TAT exact in Lua's doubles.
+    static let toleranceCapMicroseconds: UInt64 = 1_000_000_000_000_000
+
+    /// The `SCRIPT LOAD` to pass as `RedisClient`'s `connectCommands`.
+    public static var connectCommands: [[String]] { [["SCRIPT", "LOAD", script]] }
+
+    public let client: RedisClient
+    private let quotedPolicyName: String
+
+    /// `client` should have been made with `connectCommands: RedisRateLimitStore.connectCommands`
+    /// (without it every first call per Redis start costs one `NOSCRIPT` round trip).
+    public init(client: RedisClient, policyName: String = "tenant") {
+        self.client = client
+        self.quotedPolicyName = "\"\(policyName)\""
+    }
+
+    /// `T` and `τ` in microseconds for `policy`.
+    public static func microseconds(_ policy: RatePolicy) -> (interval: UInt64, tolerance: UInt64) {
+        let window = UInt64(policy.perSeconds) * 1_000_000
+        let requests = UInt64(policy.requests)
+        let interval = max(1, (window + requests - 1) / requests)
+        let (tolerance, overflow) = UInt64(max(0, policy.burst - 1)).multipliedReportingOverflow(by: interval)
+        return (interval, overflow ? toleranceCapMicroseconds : min(tolerance, toleranceCapMicroseconds))
+    }
+
+    /// One counted decision for `tenant` under `policy`; the completion runs once, on the loop,
+    /// never inside `check`. A failure (`.timeout`, `.unavailable`, …) is for the caller's
+    /// `onStoreFailure` policy to turn into a decision.
+    public func check(tenant: String, policy: RatePolicy,
+                      completion: @escaping (Result<RateLimitDecision, RedisError>) -> Void) {
+        let (interval, tolerance) = Self.microseconds(policy)
+        let key = Self.keyPrefix + tenant
+        let arguments = [key, String(interval), String(tolerance)]
+        let headerValue = policyHeaderValue(policy)
+        let quoted = quotedPolicyName
+        let client = self.client
+        client.send(["EVALSHA", Self.scriptSHA, "1"] + arguments) { result in
+            if case .failure(.server(let message)) = result, message.hasPrefix("NOSCRIPT") {
+                // A reply callback, not inside `check`; `send` defers its own failures anyway.
+                client.send(["EVAL", Self.script, "1"] + arguments) { result in
+                    completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
+                }
+                return
+            }
+            completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
+        }
+    }
+
+    private func policyHeaderValue(_ policy: RatePolicy) -> String {
+        "\(quotedPolicyName);q=\(policy.requests);w=\(policy.perSeconds)"
+    }
+
+    static func decision(_ result: Result<RESPValue, RedisError>, policy: RatePolicy, headerValue: String,
+                         quoted: String) -> Result<RateLimitDecision, RedisError> {
+        switch result {
+        case .failure(let error):
+            return .failure(error)
+        case .success(let value):
+            guard let items = value.array, items.count == 4,
+                  let admitted = items[0].integer, let remaining = items[1].integer,
+                  let reset = items[2].integer, let retry = items[3].integer else {
+                return .failure(.protocolError("unexpected rate-limit script reply \(value)"))
+            }
+            return .success(RateLimitDecision(
+                admitted: admitted == 1, policy: policy, remaining: Int(remaining), resetSeconds: Int(reset),
+                retryAfterSeconds: admitted == 1 ? nil : Int(max(1, retry)),
+                policyHeaderValue: headerValue, quotedPolicyName: quoted))
+        }
+    }
+}
