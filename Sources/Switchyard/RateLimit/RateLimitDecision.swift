@@ -68,4 +68,12 @@ public struct RateLimitDecision: Sendable, Equatable {
         appendHeaders(to: &headers)
         return headers
     }
+
+    /// This decision turned into a refusal (same policy headers, nothing remaining): what
+    /// `onStoreFailure: closed` answers while the shared store can't decide.
+    public func refused(retryAfterSeconds: Int) -> RateLimitDecision {
+        RateLimitDecision(admitted: false, policy: policy, remaining: 0, resetSeconds: max(resetSeconds, retryAfterSeconds),
+                          retryAfterSeconds: retryAfterSeconds, policyHeaderValue: policyHeaderValue,
+                          quotedPolicyName: quotedPolicyName)
+    }
 }

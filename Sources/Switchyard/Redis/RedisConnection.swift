@@ -43,6 +43,9 @@ public final class RedisConnection: ChannelDelegate {
     /// Commands written and not yet answered (timed-out ones included until their reply comes).
     public var inFlightCount: Int { pending.count - head }
     public var isReady: Bool { state == .ready }
+    /// Whether the loss of this connection was logged and its return should be: one line each
+    /// way per outage, not one per reconnect attempt.
+    private var outageLogged = false
 
     // MARK: Connecting
 
@@ -160,6 +163,10 @@ public final class RedisConnection: ChannelDelegate {
         guard state == .connecting else { return }
         state = .ready
         backoffSeconds = client.configuration.reconnectMinimumSeconds
+        if outageLogged {
+            outageLogged = false
+            client.log("redis: connection \(index) to \(client.address) is back")
+        }
         channel.clearDeadline()
         channel.flush()
     }
@@ -211,6 +218,11 @@ public final class RedisConnection: ChannelDelegate {
     public func channelClosed(_ channel: Channel) {
         guard self.channel === channel else { return }
         self.channel = nil
+        if state == .ready && !client.isClosed && !outageLogged {
+            outageLogged = true
+            client.log("redis: connection \(index) to \(client.address) lost (\(channel.closeReason.map { "\($0)" } ?? "closed")); "
+                       + "deciding by onStoreFailure while reconnecting")
+        }
         state = .down
         needsFlush = false
         parser.reset()

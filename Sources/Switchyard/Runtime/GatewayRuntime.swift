@@ -26,7 +26,7 @@ public final class GatewayRuntime: @unchecked Sendable {
         let tls = try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
         let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
         self.loops = loops
-        self.gateway = try Gateway(configuration: configuration, loopCount: loops.count)
+        self.gateway = try Gateway(configuration: configuration, loops: loops) { [logger] in logger.warning("\($0)") }
         self.admin = AdminResponder()
         self.server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
@@ -64,6 +64,7 @@ public final class GatewayRuntime: @unchecked Sendable {
             usleep(20_000)
         }
         let remaining = server.openConnections + (adminServer?.openConnections ?? 0)
+        gateway.closeStores(on: loops)
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
         return remaining
