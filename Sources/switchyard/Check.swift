@@ -12,13 +12,7 @@ struct Check: ParsableCommand {
     @OptionGroup var options: ConfigurationOption
 
     func run() throws {
-        let configuration: GatewayConfiguration
-        do {
-            configuration = try GatewayConfiguration.load(path: options.config)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        let configuration = try loadConfiguration(options.config)
         do {
             _ = try TLSContext.server(
                 certificateChain: configuration.tls.certificatePath, privateKey: configuration.tls.privateKeyPath

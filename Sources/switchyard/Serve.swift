@@ -27,13 +27,7 @@ enum Startup {
         // Signals are blocked before any loop thread exists, so every thread inherits the mask
         // and only the main thread's sigwait receives them.
         Signals.blockTermination()
-        let configuration: GatewayConfiguration
-        do {
-            configuration = try GatewayConfiguration.load(path: configPath)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        let configuration = try loadConfiguration(configPath)
         for warning in configuration.warnings { logger.warning("\(configPath): \(warning)") }
         do {
             return try GatewayRuntime(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Switchyard
 
 /// `switchyard`: the gateway and its operator tools.
 @main
@@ -14,4 +15,15 @@ struct SwitchyardCommand: ParsableCommand {
 struct ConfigurationOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file (YAML, see docs/CONFIGURATION.md).", valueName: "file"))
     var config: String
+}
+
+/// Loads and validates a configuration file; on failure prints every problem (with key and line)
+/// and ends the command with status 1. What `serve`, `check`, `token` and `demo` all start with.
+func loadConfiguration(_ path: String) throws -> GatewayConfiguration {
+    do {
+        return try GatewayConfiguration.load(path: path)
+    } catch {
+        printError("\(error)")
+        throw ExitCode(1)
+    }
 }

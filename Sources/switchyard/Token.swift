@@ -30,13 +30,7 @@ struct Token: ParsableCommand {
     }
 
     func run() throws {
-        let configuration: GatewayConfiguration
-        do {
-            configuration = try GatewayConfiguration.load(path: options.config)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        let configuration = try loadConfiguration(options.config)
         guard let jwt = configuration.auth.jwt, let secret = jwt.hs256Secret else {
             printError("\(options.config): auth.jwt.hs256Secret is not set; only tokens for it can be minted here")
             throw ExitCode(1)
