@@ -32,11 +32,14 @@ struct Demo: ParsableCommand {
         let base = "https://localhost:\(runtime.server.address.port)"
         printNow("""
 
-        Switchyard demo is up. Try:
+        Switchyard demo is up (gateway only: tenants bound to vendor simulators arrive with step 4). Try:
 
+          # a problem document: 404 not_found
+          curl --cacert certs/dev/ca.crt -i \(base)/nowhere
+          # the /devices API refuses a request without a token: 401 unauthenticated, WWW-Authenticate
           curl --cacert certs/dev/ca.crt -i \(base)/devices/iccid:8988216716970004975 -X PATCH \\
                -H 'content-type: application/json' -d '{"sim": {"status": "ACTIVATED"}}'
-          curl --cacert certs/dev/ca.crt -i \(base)/nowhere
+          # readiness (503 while draining)
           curl -s http://\(runtime.adminServer.map { "\($0.address)" } ?? "127.0.0.1:9090")/readyz
 
         Ctrl-C stops it.
