@@ -330,11 +330,16 @@ start_server() { # gateway|nginx
     die "$name did not answer on 127.0.0.1:$server_port within 30 s; see $work/logs/"
 }
 
-stop_server() {
-    stop_pid "$server_pid"
+# Stops one process this script started and forgets it.
+stop_child() { # PID
+    stop_pid "$1"
     local keep=() p
-    for p in "${children[@]}"; do [[ "$p" == "$server_pid" ]] || keep+=("$p"); done
+    for p in "${children[@]}"; do [[ "$p" == "$1" ]] || keep+=("$p"); done
     children=("${keep[@]+"${keep[@]}"}")
+}
+
+stop_server() {
+    stop_child "$server_pid"
     server_pid=""
 }
 
@@ -361,10 +366,7 @@ start_upstream() {
 }
 
 stop_upstream() {
-    stop_pid "$upstream_pid"
-    local keep=() p
-    for p in "${children[@]}"; do [[ "$p" == "$upstream_pid" ]] || keep+=("$p"); done
-    children=("${keep[@]+"${keep[@]}"}")
+    stop_child "$upstream_pid"
     upstream_pid=""
 }
 

@@ -89,12 +89,7 @@ final class HTTPClientConnection: ChannelDelegate {
         out.append(request.path)
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)
-        for (name, value) in request.headers {
-            out.append("\r\n" as StaticString)
-            out.append(name)
-            out.append(": " as StaticString)
-            out.append(value)
-        }
+        out.appendFieldLines(request.headers)
         out.append("\r\naccept-encoding: gzip" as StaticString)
         if request.sendsContentLength {
             out.append("\r\ncontent-length: " as StaticString)

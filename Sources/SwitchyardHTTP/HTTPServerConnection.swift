@@ -227,12 +227,7 @@ final class HTTPServerConnection: ChannelDelegate {
         out.append("\r\nx-request-id: " as StaticString)
         out.append(requestID)
         if response.closeConnection { out.append("\r\nconnection: close" as StaticString) }
-        for (name, value) in response.headers {
-            out.append("\r\n" as StaticString)
-            out.append(name)
-            out.append(": " as StaticString)
-            out.append(value)
-        }
+        out.appendFieldLines(response.headers)
         out.append("\r\n\r\n" as StaticString)
         if !isHead { out.append(response.body) }
         channel.flush()
