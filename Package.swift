@@ -51,6 +51,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One adapter per vendor and the error catalogue: pure translation, no sockets.
+        .target(
+            name: "SwitchyardVendors",
+            dependencies: ["Switchyard", "SwitchyardHTTP"],
+            swiftSettings: strict
+        ),
         .target(
             name: "SwitchyardSimulators",
             dependencies: ["SwitchyardIO", "SwitchyardHTTP"],
@@ -59,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
+                "Switchyard", "SwitchyardVendors", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,6 +89,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwitchyardVendorsTests",
+            dependencies: ["SwitchyardVendors", "Switchyard", "SwitchyardHTTP", "SwitchyardTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(

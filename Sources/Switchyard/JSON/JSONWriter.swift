@@ -53,6 +53,13 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A number already in JSON's syntax (a parsed number's literal text).
+    mutating func rawNumber(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

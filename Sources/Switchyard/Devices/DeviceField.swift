@@ -1,0 +1,109 @@
+/// Every field of the unified device document (API.md §2), as one closed set.
+///
+/// Adapters declare which of these their vendor stores, so "a field the vendor cannot store"
+/// is a set difference, decided before anything is sent. Each field knows its JSON pointer
+/// (`/sim/status`), which is how problems name it and how the reader finds it.
+public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable {
+    case iccid, imei, imsi, msisdn, mac, deviceId, ipv4, ipv6, apn, pdpId
+    case userId, userUsername, userPassword, userExternalId, userClass
+    case pushToken, pushPlatform
+    case simStatus, simRatePlan, simCommunicationPlan, simCustomer, simModemId, simOverageLimitOverride
+    case operatorCustom1, operatorCustom2, operatorCustom3, operatorCustom4, operatorCustom5
+    case accountCustom1, accountCustom2, accountCustom3, accountCustom4, accountCustom5
+    case accountCustom6, accountCustom7, accountCustom8, accountCustom9, accountCustom10
+    case customerCustom1, customerCustom2, customerCustom3, customerCustom4, customerCustom5
+    case platformOS, platformOSVersion, platformType
+    case appName, appVersion
+    case sessionEvent
+    case effectiveAt
+    case stateActive, stateBanned
+    case createdAt, updatedAt
+
+    /// Who may set the field.
+    public enum Access: Sendable {
+        /// Sent by clients, returned as confirmed.
+        case readWrite
+        /// Sent by clients, never returned, logged or echoed in a problem (`user.password`).
+        case writeOnly
+        /// Set by the vendor; a request that carries it is refused (it would be silently dropped).
+        case readOnly
+    }
+
+    public enum ValueType: Sendable {
+        case string
+        case boolean
+    }
+
+    /// `nil` for top-level fields, else the object holding the member (`user`, `sim`, …).
+    public var group: String? { Self.descriptors[rawValue].group }
+    /// The member name inside `group`, or the top-level name.
+    public var member: String { Self.descriptors[rawValue].member }
+    /// RFC 6901 pointer relative to the device document: `/iccid`, `/sim/status`.
+    public var pointer: String { Self.descriptors[rawValue].pointer }
+    public var access: Access { Self.descriptors[rawValue].access }
+    public var valueType: ValueType { Self.descriptors[rawValue].type }
+
+    public static func < (lhs: DeviceField, rhs: DeviceField) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The field at `member` of `group` (nil group: top level).
+    public static func named(_ member: String, in group: String?) -> DeviceField? {
+        lookup[Key(group: group, member: member)]
+    }
+
+    /// Whether `name` is a group (an object member of the document) rather than a field.
+    public static func isGroup(_ name: String) -> Bool { groups.contains(name) }
+
+    /// The groups in document order.
+    public static let groups = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
+
+    private struct Descriptor {
+        var group: String?
+        var member: String
+        var access: Access
+        var type: ValueType
+        var pointer: String
+
+        init(_ group: String?, _ member: String, _ access: Access = .readWrite, _ type: ValueType = .string) {
+            self.group = group
+            self.member = member
+            self.access = access
+            self.type = type
+            self.pointer = group.map { "/\($0)/\(member)" } ?? "/\(member)"
+        }
+    }
+
+    private struct Key: Hashable {
+        var group: String?
+        var member: String
+    }
+
+    /// One row per case, in declaration order (checked once at startup by `lookup`).
+    private static let descriptors: [Descriptor] = {
+        var rows: [Descriptor] = [
+            Descriptor(nil, "iccid"), Descriptor(nil, "imei"), Descriptor(nil, "imsi"), Descriptor(nil, "msisdn"),
+            Descriptor(nil, "mac"), Descriptor(nil, "deviceId"), Descriptor(nil, "ipv4"), Descriptor(nil, "ipv6"),
+            Descriptor(nil, "apn"), Descriptor(nil, "pdpId"),
+            Descriptor("user", "id"), Descriptor("user", "username"), Descriptor("user", "password", .writeOnly),
+            Descriptor("user", "externalId"), Descriptor("user", "class"),
+            Descriptor("push", "token"), Descriptor("push", "platform", .readOnly),
+            Descriptor("sim", "status"), Descriptor("sim", "ratePlan"), Descriptor("sim", "communicationPlan"),
+            Descriptor("sim", "customer"), Descriptor("sim", "modemId"), Descriptor("sim", "overageLimitOverride"),
+        ]
+        rows += (1...5).map { Descriptor("custom", "operatorCustom\($0)") }
+        rows += (1...10).map { Descriptor("custom", "accountCustom\($0)") }
+        rows += (1...5).map { Descriptor("custom", "customerCustom\($0)") }
+        rows += [
+            Descriptor("platform", "os"), Descriptor("platform", "osVersion"), Descriptor("platform", "type"),
+            Descriptor("app", "name"), Descriptor("app", "version"),
+            Descriptor("session", "event"),
+            Descriptor(nil, "effectiveAt"),
+            Descriptor("state", "active", .readOnly, .boolean), Descriptor("state", "banned", .readOnly, .boolean),
+            Descriptor(nil, "createdAt", .readOnly), Descriptor(nil, "updatedAt", .readOnly),
+        ]
+        precondition(rows.count == allCases.count, "DeviceField.descriptors must have one row per case")
+        return rows
+    }()
+
+    private static let lookup: [Key: DeviceField] = Dictionary(
+        uniqueKeysWithValues: allCases.map { (Key(group: $0.group, member: $0.member), $0) })
+}

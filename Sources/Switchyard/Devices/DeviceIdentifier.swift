@@ -1,0 +1,71 @@
+/// The kinds of identifier a device can be addressed by (`{id}` is `kind:value`).
+public enum IdentifierKind: String, CaseIterable, Sendable, Hashable {
+    case iccid, imei, imsi, msisdn, mac, deviceId, ipv4
+
+    /// The document field holding this kind of identifier.
+    public var field: DeviceField {
+        switch self {
+        case .iccid: .iccid
+        case .imei: .imei
+        case .imsi: .imsi
+        case .msisdn: .msisdn
+        case .mac: .mac
+        case .deviceId: .deviceId
+        case .ipv4: .ipv4
+        }
+    }
+}
+
+/// A typed device identifier, `kind:value`, its value checked and in canonical form (a MAC as
+/// twelve upper-case hex digits), so two spellings of one device are one identifier.
+public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
+    public var kind: IdentifierKind
+    public var value: String
+
+    public init(kind: IdentifierKind, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    /// `kind:value`, as every response shows it.
+    public var description: String { "\(kind.rawValue):\(value)" }
+
+    /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is
+    /// refused. The value must pass its field's format rule. Errors are 400 `invalid_request`
+    /// (API.md: "bad id syntax"), with the reason.
+    public static func parse(_ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
+        let colon = text.firstIndex(of: ":")
+        let prefix = colon.map { String(text[..<$0]) }
+        let kind: IdentifierKind
+        let value: String
+        let typed: Bool
+        if let colon, let named = prefix.flatMap(IdentifierKind.init(rawValue:)) {
+            kind = named
+            value = String(text[text.index(after: colon)...])
+            typed = true
+        } else if let primary {
+            // A bare MAC has colons of its own (`A1:B2:…`), so only the rule can tell a bare value
+            // from a misspelt kind.
+            kind = primary
+            value = text
+            typed = false
+        } else if let prefix {
+            return .failure(unknownKind(prefix))
+        } else {
+            return .failure(Problem(.invalidRequest,
+                detail: "A bare identifier needs a primary identifier kind, and this tenant's devices have none; write it as kind:value."))
+        }
+        switch FieldRules.check(kind.field, value) {
+        case .success(let canonical):
+            return .success(DeviceIdentifier(kind: kind, value: canonical))
+        case .failure(let reason):
+            if !typed, kind != .mac, let prefix, !prefix.isEmpty, prefix.allSatisfy(\.isLetter) { return .failure(unknownKind(prefix)) }
+            return .failure(Problem(.invalidRequest, detail: "The \(kind.rawValue) identifier is malformed: \(reason)."))
+        }
+    }
+
+    private static func unknownKind(_ prefix: String) -> Problem {
+        let kinds = IdentifierKind.allCases.map(\.rawValue).joined(separator: ", ")
+        return Problem(.invalidRequest, detail: "\"\(prefix)\" is not an identifier kind; use one of \(kinds).")
+    }
+}

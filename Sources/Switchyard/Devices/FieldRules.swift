@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The format of each device field whose format is known (API.md §2, issue 5's list), checked
+/// before anything is sent: a value the gateway can tell is wrong never costs a vendor call.
+///
+/// Each rule returns the value in canonical form (a MAC as `A1B2C3D4E5F6`) or why it is wrong.
+/// The reasons name the rule, never repeat the value: a problem document echoes them.
+public enum FieldRules {
+    public struct Violation: Error, Sendable, Equatable {
+        public var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Control Center's SIM status values (vendors/NOTES.md).
+    public static let simStatuses: Set<String> = [
+        "ACTIVATED", "ACTIVATION_READY", "DEACTIVATED", "INVENTORY", "PURGED", "REPLACED", "RETIRED", "TEST_READY",
+    ]
+    public static let overageLimitOverrides: Set<String> = ["DEFAULT", "TEMPORARY_OVERRIDE", "PERMANENT_OVERRIDE"]
+
+    /// The longest value any field takes: Control Center's custom fields are VARCHAR(2000).
+    public static let maxLength = 2000
+
+    public static func check(_ field: DeviceField, _ value: String) -> Result<String, Violation> {
+        switch field {
+        case .iccid: return digits(value, 19...20, "an ICCID is 19 or 20 digits")
+        case .imei: return digits(value, 15...15, "an IMEI is 15 digits")
+        case .imsi: return digits(value, 6...15, "an IMSI is 6 to 15 digits (country and network code, then the subscriber)")
+        case .msisdn: return msisdn(value)
+        case .mac: return mac(value)
+        case .ipv4: return address(value, family: AF_INET, "an IPv4 address in dotted-decimal form")
+        case .ipv6: return address(value, family: AF_INET6, "an IPv6 address")
+        case .userId:
+            return (1...254).contains(value.count) ? .success(value) : .failure(Violation("a user id is 1 to 254 characters"))
+        case .simStatus:
+            return oneOf(value, simStatuses)
+        case .simOverageLimitOverride:
+            return oneOf(value, overageLimitOverrides)
+        case .effectiveAt:
+            return RFC3339.secondsSince1970(value) != nil
+                ? .success(value) : .failure(Violation("a date and time in RFC 3339 form, like 2026-12-01T00:00:00Z"))
+        case .operatorCustom1, .operatorCustom2, .operatorCustom3, .operatorCustom4, .operatorCustom5,
+             .accountCustom1, .accountCustom2, .accountCustom3, .accountCustom4, .accountCustom5,
+             .accountCustom6, .accountCustom7, .accountCustom8, .accountCustom9, .accountCustom10,
+             .customerCustom1, .customerCustom2, .customerCustom3, .customerCustom4, .customerCustom5:
+            // Blank is a value here: it clears a combo-box field (the vendor's document).
+            return value.count <= maxLength ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+        default:
+            guard !value.isEmpty else { return .failure(Violation("must not be empty")) }
+            return value.count <= maxLength ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+        }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private static func digits(_ value: String, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<String, Violation> {
+        lengths.contains(value.utf8.count) && value.utf8.allSatisfy(isDigit) ? .success(value) : .failure(Violation(rule))
+    }
+
+    /// E.164: `+`, a country code not starting with 0, at most 15 digits in all.
+    private static func msisdn(_ value: String) -> Result<String, Violation> {
+        let utf8 = Array(value.utf8)
+        guard utf8.count >= 7, utf8.count <= 16, utf8[0] == UInt8(ascii: "+"), utf8[1] != UInt8(ascii: "0"),
+              utf8.dropFirst().allSatisfy(isDigit) else {
+            return .failure(Violation("an E.164 number: + and 6 to 15 digits, not starting with 0"))
+        }
+        return .success(value)
+    }
+
+    /// `A1B2C3D4E5F6`, `a1:b2:c3:d4:e5:f6`, `A1-B2-…` or `a1b2.c3d4.e5f6`, made twelve upper-case
+    /// hex digits (the form vodlix's document uses).
+    private static func mac(_ value: String) -> Result<String, Violation> {
+        let utf8 = Array(value.utf8)
+        let hex = utf8.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ".") }
+        let separators = utf8.count - hex.count
+        let wellSeparated: Bool = switch separators {
+        case 0: true
+        case 5: [2, 5, 8, 11, 14].allSatisfy { utf8.count == 17 && !isHex(utf8[$0]) } && Set(utf8.filter { !isHex($0) }).count == 1
+        case 2: utf8.count == 14 && utf8[4] == UInt8(ascii: ".") && utf8[9] == UInt8(ascii: ".")
+        default: false
+        }
+        guard hex.count == 12, hex.allSatisfy(isHex), wellSeparated else {
+            return .failure(Violation("a MAC address: 12 hex digits, optionally in pairs separated by : or -"))
+        }
+        return .success(String(decoding: hex.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }, as: UTF8.self))
+    }
+
+    private static func isHex(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    private static func address(_ value: String, family: Int32, _ rule: String) -> Result<String, Violation> {
+        var storage = in6_addr()
+        guard value.utf8.count <= 45, inet_pton(family, value, &storage) == 1 else { return .failure(Violation(rule)) }
+        return .success(value)
+    }
+
+    private static func oneOf(_ value: String, _ allowed: Set<String>) -> Result<String, Violation> {
+        allowed.contains(value) ? .success(value) : .failure(Violation("one of \(allowed.sorted().joined(separator: ", "))"))
+    }
+}
+
+/// RFC 3339 `date-time` (section 5.6): `2026-12-01T08:30:00Z`, with optional fractional
+/// seconds and a numeric offset. `T`/`Z` in either case; nothing else.
+public enum RFC3339 {
+    /// Seconds since 1970 for a valid date-time, nil otherwise (ranges and leap years checked).
+    public static func secondsSince1970(_ text: String) -> Double? {
+        let b = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= b.count else { return nil }
+            var value = 0
+            for index in range {
+                guard b[index] >= UInt8(ascii: "0"), b[index] <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(b[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthDays[month - 1]).contains(day) else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < b.count, b[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < b.count, b[index] >= UInt8(ascii: "0"), b[index] <= UInt8(ascii: "9") {
+                fraction += Double(b[index] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        guard index < b.count else { return nil }
+        var offsetSeconds = 0
+        switch b[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == b.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == b.count, b[index + 3] == UInt8(ascii: ":"),
+                  let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6),
+                  hours <= 23, minutes <= 59 else { return nil }
+            offsetSeconds = (hours * 3600 + minutes * 60) * (b[index] == UInt8(ascii: "+") ? 1 : -1)
+        default:
+            return nil
+        }
+        // Days from civil (Howard Hinnant's algorithm), proleptic Gregorian.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146097 + dayOfEra - 719468
+        let seconds = days * 86400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
+        return Double(seconds) + fraction
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ` in UTC: the form Control Center takes (vendors/NOTES.md).
+    public static func utcString(secondsSince1970 seconds: Double) -> String {
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+}

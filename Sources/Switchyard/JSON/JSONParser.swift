@@ -1,0 +1,245 @@
+/// A strict RFC 8259 reader for request bodies and vendor answers.
+///
+/// Byte-level and single-pass, because JSON is on the hot path twice per request (DESIGN.md:
+/// Foundation's `JSONSerialization` costs about 35 µs for a device document, nearly twice
+/// nginx's whole proxying cost). Strict where lenient parsers disagree, since a body that two
+/// parsers read differently can carry a value past a check: invalid UTF-8, lone surrogates,
+/// duplicate member names, leading zeros, trailing commas, comments and anything after the
+/// value are all refused. Nesting is bounded by `maxDepth`, so a hostile body cannot exhaust
+/// the stack.
+public struct JSONParser {
+    public static let defaultMaxDepth = 32
+
+    /// Parses `bytes` as one JSON text.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var parser = JSONParser(buffer, maxDepth: maxDepth)
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.offset == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var offset = 0
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    private func error(_ reason: String) -> JSONParseError {
+        JSONParseError(offset: offset, reason: reason)
+    }
+
+    private var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { offset += 1 }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard let byte = current else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1))
+        case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - offset >= count else { throw error("unexpected end of input") }
+        for index in 0..<count where bytes[offset + index] != literal.utf8Start[index] {
+            throw error("invalid literal")
+        }
+        offset += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
+        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
+        offset += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            offset += 1
+            return object
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let nameOffset = offset
+            let name = try parseString()
+            if object[name] != nil {
+                throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(name)\"")
+            }
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else { throw error("expected \":\"") }
+            offset += 1
+            skipWhitespace()
+            object.append(name, try parseValue(depth: depth))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): offset += 1
+            case UInt8(ascii: "}"): offset += 1; return object
+            case nil: throw error("unexpected end of input")
+            default: throw error("expected \",\" or \"}\"")
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> [JSONValue] {
+        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
+        offset += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            offset += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): offset += 1
+            case UInt8(ascii: "]"): offset += 1; return elements
+            case nil: throw error("unexpected end of input")
+            default: throw error("expected \",\" or \"]\"")
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, kept as text.
+    private mutating func parseNumber() throws(JSONParseError) -> String {
+        let start = offset
+        if current == UInt8(ascii: "-") { offset += 1 }
+        guard let first = current, isDigit(first) else { throw error("expected a digit") }
+        offset += 1
+        if first == UInt8(ascii: "0"), let next = current, isDigit(next) { throw error("leading zeros are not allowed") }
+        skipDigits()
+        if current == UInt8(ascii: ".") {
+            offset += 1
+            guard let next = current, isDigit(next) else { throw error("expected a digit after \".\"") }
+            skipDigits()
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            offset += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { offset += 1 }
+            guard let next = current, isDigit(next) else { throw error("expected a digit in the exponent") }
+            skipDigits()
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private mutating func skipDigits() {
+        while let byte = current, isDigit(byte) { offset += 1 }
+    }
+
+    /// A string without escapes is validated and copied in one step; one with escapes is
+    /// decoded into a scratch array first.
+    private mutating func parseString() throws(JSONParseError) -> String {
+        offset += 1
+        let start = offset
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            guard byte >= 0x20 else { throw error("a control character in a string must be escaped") }
+            offset += 1
+        }
+        guard let stop = current else { throw error("unterminated string") }
+        if stop == UInt8(ascii: "\"") {
+            let text = try validated(UnsafeBufferPointer(rebasing: bytes[start..<offset]), at: start)
+            offset += 1
+            return text
+        }
+        var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+        while true {
+            guard let byte = current else { throw error("unterminated string") }
+            switch byte {
+            case UInt8(ascii: "\""):
+                offset += 1
+                return try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in try validated(buffer, at: start) }
+            case UInt8(ascii: "\\"):
+                offset += 1
+                try appendEscape(to: &scratch)
+            case 0..<0x20:
+                throw error("a control character in a string must be escaped")
+            default:
+                scratch.append(byte)
+                offset += 1
+            }
+        }
+    }
+
+    private func validated(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) -> String {
+        guard let text = String(validating: utf8, as: UTF8.self) else {
+            throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
+        }
+        return text
+    }
+
+    private mutating func appendEscape(to scratch: inout [UInt8]) throws(JSONParseError) {
+        guard let byte = current else { throw error("unterminated string") }
+        offset += 1
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(byte)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hexQuad()
+            if (0xD800...0xDBFF).contains(scalar) {
+                guard current == UInt8(ascii: "\\"), offset + 1 < bytes.count, bytes[offset + 1] == UInt8(ascii: "u") else {
+                    throw error("a lone surrogate in \\u escapes")
+                }
+                offset += 2
+                let low = try hexQuad()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error("a lone surrogate in \\u escapes") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                throw error("a lone surrogate in \\u escapes")
+            }
+            scratch.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+        default:
+            throw error("an unknown escape")
+        }
+    }
+
+    private mutating func hexQuad() throws(JSONParseError) -> UInt32 {
+        guard bytes.count - offset >= 4 else { throw error("a \\u escape needs four hex digits") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[offset]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("a \\u escape needs four hex digits")
+            }
+            value = value << 4 | UInt32(digit)
+            offset += 1
+        }
+        return value
+    }
+}
+
+/// Why a body is not JSON: the byte offset and what was wrong there (never the body's bytes,
+/// which may hold a password).
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var offset: Int
+    public var reason: String
+
+    public var description: String { "\(reason) at byte \(offset)" }
+}

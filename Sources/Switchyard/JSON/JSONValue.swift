@@ -1,0 +1,105 @@
+/// A parsed JSON value, as `JSONParser` reads it.
+///
+/// Numbers keep their literal text: a device document has no arithmetic, and vendors send
+/// numbers where their schemas say strings (iot-security's `code`), so the text is what an
+/// adapter compares or echoes, without a round trip through `Double`.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    public var stringValue: String? {
+        if case .string(let value) = self { value } else { nil }
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let value) = self { value } else { nil }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { value } else { nil }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { value } else { nil }
+    }
+
+    /// A string, or a number's literal text: for vendor fields typed one way and sent the other.
+    public var scalarText: String? {
+        switch self {
+        case .string(let value), .number(let value): value
+        default: nil
+        }
+    }
+
+    /// A number's value as an integer when it is one (no fraction, no exponent, in range).
+    public var intValue: Int? {
+        if case .number(let text) = self { Int(text) } else { nil }
+    }
+
+    /// The name of the value's type, for messages ("expected a string, found an array").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// A JSON object with its members in document order; names are unique (`JSONParser` refuses
+/// duplicates, which parsers disagree on and which could smuggle a second value past a check).
+public struct JSONObject: Sendable, Equatable {
+    public private(set) var members: [(name: String, value: JSONValue)]
+
+    public init(_ members: [(name: String, value: JSONValue)] = []) {
+        self.members = members
+    }
+
+    /// The member's value; a linear scan, which beats hashing for the dozen members a device
+    /// document has.
+    public subscript(name: String) -> JSONValue? {
+        for member in members where member.name == name { return member.value }
+        return nil
+    }
+
+    public var count: Int { members.count }
+
+    public mutating func append(_ name: String, _ value: JSONValue) {
+        members.append((name, value))
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.members.count == rhs.members.count
+            && zip(lhs.members, rhs.members).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+extension JSONWriter {
+    /// Writes any parsed value, members in their order.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case .bool(let flag): bool(flag)
+        case .number(let text): rawNumber(text)
+        case .string(let text): string(text)
+        case .array(let elements):
+            beginArray()
+            for element in elements { self.value(element) }
+            endArray()
+        case .object(let object):
+            beginObject()
+            for member in object.members {
+                key(member.name)
+                self.value(member.value)
+            }
+            endObject()
+        }
+    }
+}
