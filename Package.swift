@@ -104,7 +104,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators", "COpenSSL", "SwitchyardTestSupport"],
+            dependencies: [
+                "Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators", "COpenSSL", "SwitchyardTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
     ]
