@@ -1,0 +1,121 @@
+import Foundation
+
+/// Reads a device document from parsed JSON, checking every member against the document's
+/// fields and their rules (API.md §2), and sorting what is wrong by what the client must fix.
+///
+/// Nothing is dropped: a member that is not a field, a read-only field in a request, or a
+/// `null` (merge-patch removal, which no vendor can do) is an error, not ignored.
+public enum DeviceDocumentReader {
+    public enum Direction: Sendable {
+        /// A client's change: read-only fields and removals are refused, values are checked and
+        /// made canonical.
+        case request
+        /// A document as a response shows it (tests, fixtures): every field allowed, values as is.
+        case response
+    }
+
+    /// What reading one document found.
+    public struct Reading: Sendable {
+        public var document = DeviceDocument()
+        /// The `id` member, for bulk items and responses.
+        public var id: String?
+        /// Wrong JSON types: 400 `invalid_request`.
+        public var typeErrors: [FieldError] = []
+        /// Members that are no field, read-only, or removals: 422 `unsupported_field`.
+        public var unsupported: [FieldError] = []
+        /// Values that break their field's rule: 422 `validation_failed`.
+        public var invalid: [FieldError] = []
+
+        /// The problem the errors add up to, the one the client must fix first: types, then
+        /// fields that can never be stored, then values. nil when the document is good.
+        public var problem: Problem? {
+            if !typeErrors.isEmpty {
+                return Problem(.invalidRequest, detail: "Some members have the wrong JSON type.", fields: typeErrors)
+            }
+            if !unsupported.isEmpty {
+                return Problem(.unsupportedField, detail: "Some members cannot be stored; nothing was sent.", fields: unsupported)
+            }
+            if !invalid.isEmpty {
+                return Problem(.validationFailed, detail: "Some values are not valid; nothing was sent.", fields: invalid)
+            }
+            return nil
+        }
+    }
+
+    /// Reads `object`, a device document at `pointerPrefix` in the body. `allowsID`: the
+    /// object may carry `id` (a bulk item).
+    public static func read(_ object: JSONObject, pointerPrefix: String = "", allowsID: Bool = false,
+                            direction: Direction = .request) -> Reading {
+        var reading = Reading()
+        for member in object.members {
+            let pointer = pointerPrefix + "/" + escape(member.name)
+            if member.name == "id" && (allowsID || direction == .response) {
+                if let id = member.value.stringValue {
+                    reading.id = id
+                } else {
+                    reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a string, found \(member.value.typeName)"))
+                }
+            } else if DeviceField.isGroup(member.name) {
+                switch member.value {
+                case .object(let group):
+                    for inner in group.members {
+                        let innerPointer = pointer + "/" + escape(inner.name)
+                        guard let field = DeviceField.named(inner.name, in: member.name) else {
+                            reading.unsupported.append(FieldError(pointer: innerPointer, reason: "not a field of the device document"))
+                            continue
+                        }
+                        read(field, inner.value, at: innerPointer, direction: direction, into: &reading)
+                    }
+                case .null where direction == .request:
+                    reading.unsupported.append(FieldError(pointer: pointer, reason: "fields cannot be removed (no vendor supports it)"))
+                default:
+                    reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected an object, found \(member.value.typeName)"))
+                }
+            } else if let field = DeviceField.named(member.name, in: nil) {
+                read(field, member.value, at: pointer, direction: direction, into: &reading)
+            } else {
+                let reason = member.name == "id" ? "the device is addressed by the path; id appears in responses only"
+                    : "not a field of the device document"
+                reading.unsupported.append(FieldError(pointer: pointer, reason: reason))
+            }
+        }
+        return reading
+    }
+
+    private static func read(_ field: DeviceField, _ value: JSONValue, at pointer: String, direction: Direction,
+                             into reading: inout Reading) {
+        if direction == .request {
+            if case .null = value {
+                reading.unsupported.append(FieldError(pointer: pointer, reason: "fields cannot be removed (no vendor supports it)"))
+                return
+            }
+            if field.access == .readOnly {
+                reading.unsupported.append(FieldError(pointer: pointer, reason: "set by the vendor; responses only"))
+                return
+            }
+        }
+        switch (field.valueType, value) {
+        case (.string, .string(let text)):
+            guard direction == .request else {
+                reading.document[field] = .string(text)
+                return
+            }
+            switch FieldRules.check(field, text) {
+            case .success(let canonical): reading.document[field] = .string(canonical)
+            case .failure(let violation): reading.invalid.append(FieldError(pointer: pointer, reason: violation.reason))
+            }
+        case (.boolean, .bool(let flag)):
+            reading.document[field] = .bool(flag)
+        case (.string, _):
+            reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a string, found \(value.typeName)"))
+        case (.boolean, _):
+            reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a boolean, found \(value.typeName)"))
+        }
+    }
+
+    /// RFC 6901: `~` as `~0`, `/` as `~1`, so a member name can't fake a path.
+    public static func escape(_ name: String) -> String {
+        guard name.contains("~") || name.contains("/") else { return name }
+        return name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+}

@@ -1,0 +1,89 @@
+import XCTest
+@testable import Switchyard
+
+final class DeviceDocumentTests: XCTestCase {
+    private func read(_ text: String, allowsID: Bool = false) throws -> DeviceDocumentReader.Reading {
+        DeviceDocumentReader.read(try XCTUnwrap(JSONParser.parse(Array(text.utf8)).objectValue), allowsID: allowsID)
+    }
+
+    func testEveryFieldHasAUniquePointerAndGroupsAreContiguous() {
+        XCTAssertEqual(Set(DeviceField.allCases.map(\.pointer)).count, DeviceField.allCases.count)
+        XCTAssertEqual(DeviceField.simStatus.pointer, "/sim/status")
+        XCTAssertEqual(DeviceField.customerCustom5.pointer, "/custom/customerCustom5")
+        XCTAssertEqual(DeviceField.named("overageLimitOverride", in: "sim"), .simOverageLimitOverride)
+        var seen: [String] = []
+        for group in DeviceField.allCases.compactMap(\.group) where seen.last != group {
+            XCTAssertFalse(seen.contains(group), "\(group) is split, so the writer would repeat it")
+            seen.append(group)
+        }
+    }
+
+    func testReadsAndWritesNestedFieldsCanonicallyWithoutThePassword() throws {
+        let reading = try read(#"{"mac": "a1:b2:c3:d4:e5:f6", "user": {"password": "s3cret", "id": "u1"}, "sim": {"status": "ACTIVATED"}}"#)
+        XCTAssertNil(reading.problem)
+        XCTAssertEqual(reading.document.string(.mac), "A1B2C3D4E5F6")
+        XCTAssertEqual(reading.document.string(.userPassword), "s3cret")
+        var writer = JSONWriter()
+        reading.document.write(to: &writer, id: DeviceIdentifier(kind: .mac, value: "A1B2C3D4E5F6"))
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self),
+                       #"{"id":"mac:A1B2C3D4E5F6","mac":"A1B2C3D4E5F6","user":{"id":"u1"},"sim":{"status":"ACTIVATED"}}"#)
+    }
+
+    func testSortsErrorsByWhatTheClientMustFix() throws {
+        let reading = try read(#"{"imei": 5, "color": "red", "state": {"active": true}, "iccid": null, "sim": {"status": "ON", "x": "1"}, "user": {"password": "12"}, "id": "iccid:1"}"#)
+        XCTAssertEqual(reading.typeErrors, [FieldError(pointer: "/imei", reason: "expected a string, found a number")])
+        XCTAssertEqual(reading.unsupported.map(\.pointer), ["/color", "/state/active", "/iccid", "/sim/x", "/id"])
+        XCTAssertEqual(reading.invalid.map(\.pointer), ["/sim/status"])
+        XCTAssertEqual(reading.problem?.code, .invalidRequest)
+        // No reason repeats a value.
+        XCTAssertFalse("\(reading.typeErrors + reading.unsupported + reading.invalid)".contains("red"))
+    }
+
+    func testFieldRules() {
+        func ok(_ field: DeviceField, _ value: String, _ canonical: String? = nil, line: UInt = #line) {
+            XCTAssertEqual(try? FieldRules.check(field, value).get(), canonical ?? value, line: line)
+        }
+        func bad(_ field: DeviceField, _ value: String, line: UInt = #line) {
+            XCTAssertNil(try? FieldRules.check(field, value).get(), "\(value) should be refused", line: line)
+        }
+        ok(.iccid, "8988216716970004975"); ok(.iccid, "89882167169700049751"); bad(.iccid, "898821671697000497"); bad(.iccid, "8988216716970004975a")
+        ok(.imei, "356938035643809"); bad(.imei, "35693803564380"); bad(.imei, "3569380356438090")
+        ok(.imsi, "310150123456780"); bad(.imsi, "3101501234567801"); bad(.imsi, "31015")
+        ok(.msisdn, "+15550100002"); bad(.msisdn, "15550100002"); bad(.msisdn, "+05550100002"); bad(.msisdn, "+1234567890123456")
+        ok(.mac, "A1B2C3D4E5F6"); ok(.mac, "a1-b2-c3-d4-e5-f6", "A1B2C3D4E5F6"); ok(.mac, "a1b2.c3d4.e5f6", "A1B2C3D4E5F6")
+        bad(.mac, "A1:B2-C3:D4:E5:F6"); bad(.mac, "A1B2C3D4E5"); bad(.mac, "G1B2C3D4E5F6")
+        ok(.ipv4, "10.0.0.1"); bad(.ipv4, "10.0.0.256"); bad(.ipv4, "10.0.1")
+        ok(.ipv6, "2003:2002:1001:114a::"); bad(.ipv6, "2003::114a::1")
+        ok(.userId, String(repeating: "u", count: 254)); bad(.userId, String(repeating: "u", count: 255)); bad(.userId, "")
+        ok(.simStatus, "TEST_READY"); bad(.simStatus, "activated")
+        ok(.simOverageLimitOverride, "PERMANENT_OVERRIDE"); bad(.simOverageLimitOverride, "NONE")
+        ok(.effectiveAt, "2026-12-01T08:30:00Z"); ok(.effectiveAt, "2026-12-01t08:30:00.25+05:30"); ok(.effectiveAt, "2028-02-29T00:00:00Z")
+        bad(.effectiveAt, "2026-02-29T00:00:00Z"); bad(.effectiveAt, "2026-12-01 08:30:00Z"); bad(.effectiveAt, "2026-12-01T08:30:00")
+        bad(.effectiveAt, "2026-13-01T00:00:00Z"); bad(.effectiveAt, "2026-12-01T24:00:00Z")
+        ok(.accountCustom1, ""); bad(.appName, ""); bad(.accountCustom1, String(repeating: "x", count: 2001))
+    }
+
+    func testRFC3339Arithmetic() {
+        XCTAssertEqual(RFC3339.secondsSince1970("1970-01-01T00:00:00Z"), 0)
+        XCTAssertEqual(RFC3339.secondsSince1970("2026-11-21T12:00:00Z"), 1_795_262_400)
+        XCTAssertEqual(RFC3339.secondsSince1970("2026-11-21T13:30:00+01:30"), 1_795_262_400)
+        XCTAssertEqual(RFC3339.utcString(secondsSince1970: 1_795_262_400), "2026-11-21T12:00:00Z")
+    }
+
+    func testIdentifiers() {
+        func parse(_ text: String, _ primary: IdentifierKind?) -> String {
+            switch DeviceIdentifier.parse(text, primary: primary) {
+            case .success(let id): id.description
+            case .failure(let problem): "\(problem.code.rawValue): \(problem.detail)"
+            }
+        }
+        XCTAssertEqual(parse("iccid:8988216716970004975", nil), "iccid:8988216716970004975")
+        XCTAssertEqual(parse("8988216716970004975", .iccid), "iccid:8988216716970004975")
+        XCTAssertEqual(parse("a1:b2:c3:d4:e5:f6", .mac), "mac:A1B2C3D4E5F6")
+        XCTAssertEqual(parse("mac:ab:cd:ef:ab:cd:ef", .mac), "mac:ABCDEFABCDEF")
+        XCTAssertEqual(parse("12345-6789", .deviceId), "deviceId:12345-6789")
+        XCTAssertTrue(parse("8988216716970004975", nil).hasPrefix("invalid_request: A bare identifier"))
+        XCTAssertTrue(parse("serial:1", .iccid).hasPrefix("invalid_request: \"serial\" is not an identifier kind"))
+        XCTAssertTrue(parse("imei:1", nil).hasPrefix("invalid_request: The imei identifier is malformed"))
+    }
+}

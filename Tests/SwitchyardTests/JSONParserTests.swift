@@ -1,0 +1,86 @@
+import XCTest
+@testable import Switchyard
+
+final class JSONParserTests: XCTestCase {
+    private func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
+
+    private func assertRefused(_ text: String, _ reason: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try parse(text), text, file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(reason), "\(text): \(error)", file: file, line: line)
+        }
+    }
+
+    func testReadsEveryKindOfValueInOrder() throws {
+        let value = try parse(#" {"b": [1, -0.5e+3, true, false, null], "a": {"s": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}} "#)
+        XCTAssertEqual(value, .object(JSONObject([
+            ("b", .array([.number("1"), .number("-0.5e+3"), .bool(true), .bool(false), .null])),
+            ("a", .object(JSONObject([("s", .string("x\"\\/\u{8}\u{c}\n\r\té😀"))]))),
+        ])))
+        XCTAssertEqual(value.objectValue?.members.map(\.name), ["b", "a"])
+    }
+
+    func testRoundTripsThroughTheWriter() throws {
+        let text = #"{"data":"{\"number\":\"+1\\\"\"}","n":[1.5,null,{}],"e":"é\u0001"}"#
+        var writer = JSONWriter()
+        writer.value(try parse(text))
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), text)
+    }
+
+    func testRefusesWhatLenientParsersAccept() {
+        assertRefused(#"{"a": 1, "a": 2}"#, "duplicate member name")
+        assertRefused("[1, 2,]", "unexpected character")
+        assertRefused(#"{"a": 1,}"#, "expected a member name")
+        assertRefused("01", "leading zeros")
+        assertRefused("1.", "after \".\"")
+        assertRefused("1e", "exponent")
+        assertRefused("+1", "unexpected character")
+        assertRefused("NaN", "unexpected character")
+        assertRefused("[1] x", "after the JSON value")
+        assertRefused("/* c */ 1", "unexpected character")
+        assertRefused("\"a\tb\"", "control character")
+        assertRefused(#""\ud800""#, "lone surrogate")
+        assertRefused(#""\udc00x""#, "lone surrogate")
+        assertRefused(#""\x""#, "unknown escape")
+        assertRefused(#""\u12g4""#, "four hex digits")
+        assertRefused("tru", "end of input")
+        assertRefused("", "end of input")
+        assertRefused(#"{"a" 1}"#, "expected \":\"")
+    }
+
+    func testRefusesInvalidUTF8() {
+        XCTAssertThrowsError(try JSONParser.parse([UInt8(ascii: "\""), 0xC3, 0x28, UInt8(ascii: "\"")]))
+        XCTAssertThrowsError(try JSONParser.parse([UInt8(ascii: "\""), 0xED, 0xA0, 0x80, UInt8(ascii: "\"")]))
+        XCTAssertEqual(try JSONParser.parse([UInt8(ascii: "\""), 0xC3, 0xA9, UInt8(ascii: "\"")]), .string("é"))
+    }
+
+    func testBoundsNesting() throws {
+        XCTAssertNoThrow(try JSONParser.parse(Array((String(repeating: "[", count: 32) + String(repeating: "]", count: 32)).utf8)))
+        XCTAssertThrowsError(try JSONParser.parse(Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8))) {
+            XCTAssertTrue("\($0)".contains("nested deeper than 32"))
+        }
+        // Far past any stack: refused, not a crash.
+        XCTAssertThrowsError(try JSONParser.parse(Array(String(repeating: "{\"a\":", count: 100_000).utf8)))
+    }
+
+    /// Random mutations of a valid document: the parser returns or throws, and whatever it
+    /// accepts the writer writes back to something it accepts again, unchanged.
+    func testMutatedInputsNeverCrashAndRoundTrip() throws {
+        let seed = Array(#"{"devices":[{"id":"iccid:8988216716970004975","sim":{"status":"ACTIVATED"},"n":-1.5e3,"ok":true,"x":null,"s":"\u00e9\n"}]}"#.utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var bytes = seed
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &generator)
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(bytes[Int.random(in: 0..<bytes.count, using: &generator)], at: index)
+                }
+            }
+            guard let value = try? JSONParser.parse(bytes) else { continue }
+            var writer = JSONWriter()
+            writer.value(value)
+            XCTAssertEqual(try JSONParser.parse(writer.bytes), value)
+        }
+    }
+}
