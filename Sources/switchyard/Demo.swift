@@ -2,16 +2,68 @@ import ArgumentParser
 import Foundation
 import Logging
 import Switchyard
+import SwitchyardIO
+import SwitchyardSimulators
 
-/// `switchyard demo`: the gateway on its built-in defaults with generated dev certificates, on
-/// loopback, printing commands to try. Run it from the repository (it uses `certs/` and `routes/`).
+/// `switchyard demo`: the whole product on loopback. Dev certificates, one simulator per vendor,
+/// the gateway with one tenant bound to each (routes/demo.yaml), a token per tenant, and curl
+/// commands that exercise every vendor. Run it from the repository (it uses `certs/` and `routes/`).
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the gateway on loopback with dev certificates and print commands to try.",
-        discussion: "Generates certs/dev/ with certs/make-dev-certs.sh on first use and serves routes/demo.yaml. Ctrl-C stops it."
+        abstract: "Run the gateway, dev certificates and a simulator of each vendor on loopback, and print commands to try.",
+        discussion: """
+        Generates certs/dev/ with certs/make-dev-certs.sh on first use, starts the five vendor simulators on free \
+        ports and serves routes/demo.yaml with one tenant per vendor. Ctrl-C stops everything.
+        """
     )
 
+    @Option(help: ArgumentHelp("The gateway's HTTPS port.", valueName: "port"))
+    var port: UInt16 = 8443
+
+    @Option(help: ArgumentHelp("The admin port (/healthz, /readyz).", valueName: "port"))
+    var adminPort: UInt16 = 9090
+
+    /// The demo's tenants, as routes/demo.yaml binds them.
+    static let tenants: [(name: String, vendor: SimulatedVendor)] = [
+        ("acme", .controlCenter), ("globex", .gate), ("initech", .mobileFirstPush), ("umbrella", .vodlix), ("hooli", .iotSecurity),
+    ]
+
     func run() throws {
+        try makeCertificates()
+        // Blocked before any loop thread exists, so only the main thread's sigwait gets them.
+        Signals.blockTermination()
+        var simulators: [SimulatorHost] = []
+        for (_, vendor) in Self.tenants {
+            do {
+                let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
+                    vendor: vendor, certificatePath: "certs/dev/server.crt", privateKeyPath: "certs/dev/server.key"))
+                simulator.start()
+                simulators.append(simulator)
+                setenv("SWITCHYARD_DEMO_\(vendor.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_PORT", "\(simulator.port)", 1)
+            } catch {
+                printError("switchyard demo: cannot start the \(vendor.rawValue) simulator: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        defer { for simulator in simulators { simulator.stop() } }
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        setenv("SWITCHYARD_DEMO_JWT_SECRET", secret, 1)
+        setenv("SWITCHYARD_DEMO_PORT", "\(port)", 1)
+        setenv("SWITCHYARD_DEMO_ADMIN_PORT", "\(adminPort)", 1)
+
+        let configPath = "routes/demo.yaml"
+        let configuration = try loadConfiguration(configPath)
+        let runtime = try Startup.runtime(configPath: configPath, logger: Logger(label: "switchyard"))
+        runtime.start()
+        let tokens = try Dictionary(uniqueKeysWithValues: Self.tenants.map { tenant in
+            (tenant.name, try mintToken(configuration, tenant: tenant.name))
+        })
+        printNow(instructions(base: "https://localhost:\(runtime.server.address.port)", tokens: tokens,
+                              admin: runtime.adminServer.map { "\($0.address)" } ?? "127.0.0.1:\(adminPort)"))
+        runtime.runUntilSignalled()
+    }
+
+    private func makeCertificates() throws {
         let script = "certs/make-dev-certs.sh"
         guard FileManager.default.isExecutableFile(atPath: script) else {
             printError("switchyard demo: run it from the repository root (\(script) not found in \(FileManager.default.currentDirectoryPath))")
@@ -26,25 +78,57 @@ struct Demo: ParsableCommand {
             printError("switchyard demo: \(script) failed (status \(certificates.terminationStatus))")
             throw ExitCode(1)
         }
+    }
 
-        let runtime = try Startup.runtime(configPath: "routes/demo.yaml", logger: Logger(label: "switchyard"))
-        runtime.start()
-        let base = "https://localhost:\(runtime.server.address.port)"
-        printNow("""
+    private func mintToken(_ configuration: GatewayConfiguration, tenant: String) throws -> String {
+        guard let jwt = configuration.auth.jwt, let secret = jwt.hs256Secret else {
+            printError("switchyard demo: routes/demo.yaml has no auth.jwt.hs256Secret")
+            throw ExitCode(1)
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        return try HS256TokenMinter.mint(secret: secret, tenant: tenant, scopes: [.devicesWrite, .devicesBulk],
+                                         issuedAt: now, expiresAt: now + 12 * 3600, issuer: jwt.issuer, audience: jwt.audience)
+    }
 
-        Switchyard demo is up (gateway only: tenants bound to vendor simulators arrive with step 4). Try:
+    private func instructions(base: String, tokens: [String: String], admin: String) -> String {
+        func curl(_ tenant: String, _ method: String, _ path: String, _ body: String) -> String {
+            """
+              curl --cacert certs/dev/ca.crt -s -i -X \(method) \(base)\(path) \\
+                   -H 'authorization: Bearer \(tokens[tenant]!)' \\
+                   -H 'content-type: application/json' -d '\(body)'
+            """
+        }
+        return """
 
-          # a problem document: 404 not_found
-          curl --cacert certs/dev/ca.crt -i \(base)/nowhere
-          # the /devices API refuses a request without a token: 401 unauthenticated, WWW-Authenticate
-          curl --cacert certs/dev/ca.crt -i \(base)/devices/iccid:8988216716970004975 -X PATCH \\
-               -H 'content-type: application/json' -d '{"sim": {"status": "ACTIVATED"}}'
+        Switchyard demo is up: the gateway on \(base), one simulator per vendor, one tenant each.
+        Tokens last 12 hours and carry devices:write and devices:bulk. Try:
+
+        # acme → control-center: change a SIM's status by ICCID (200; 202 with a future effectiveAt)
+        \(curl("acme", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED", "ratePlan": "Standard 5GB"}}"#))
+
+        # globex → gate: update a user's device by IMEI (the simulator gets `data` as a JSON string; the password is never echoed)
+        \(curl("globex", "POST", "/devices", #"{"imei": "123456789012345", "user": {"class": "gold", "password": "s3cret!"}}"#))
+
+        # initech → mobilefirst-push: a registration's user id (the gateway fetches and caches the OAuth token)
+        \(curl("initech", "PATCH", "/devices/12345-6789", #"{"user": {"id": "alice"}, "push": {"token": "fcm-1234"}}"#))
+
+        # umbrella → vodlix: register a set-top box by MAC
+        \(curl("umbrella", "POST", "/devices", #"{"mac": "a1:b2:c3:d4:e5:f6", "platform": {"os": "tvOS", "osVersion": "17.1", "type": "STB"}, "app": {"name": "MyApp", "version": "2.1"}}"#))
+
+        # hooli → iot-security: a bulk update in one vendor call (the second device is unknown, so the vendor counts 1 of 2: 207, each item 202)
+        \(curl("hooli", "PATCH", "/devices", #"{"devices": [{"id": "imei:356938035643809", "session": {"event": "Start"}}, {"id": "imei:490154203237519", "apn": "iot.example"}]}"#))
+
+        # an error case: vodlix refuses a banned device (403 device_banned, the vendor's answer under "upstream")
+        \(curl("umbrella", "POST", "/devices", #"{"mac": "DE:AD:BE:EF:00:01", "platform": {"os": "Android", "osVersion": "14", "type": "STB"}, "app": {"name": "MyApp", "version": "2.1"}}"#))
+
+        # another: control-center cannot store a MAC address (422 unsupported_field, nothing sent)
+        \(curl("acme", "PATCH", "/devices/8988216716970004975", #"{"mac": "A1B2C3D4E5F6"}"#))
+
           # readiness (503 while draining)
-          curl -s http://\(runtime.adminServer.map { "\($0.address)" } ?? "127.0.0.1:9090")/readyz
+          curl -s http://\(admin)/readyz
 
-        Ctrl-C stops it.
+        Ctrl-C stops the gateway and the simulators.
 
-        """)
-        runtime.runUntilSignalled()
+        """
     }
 }

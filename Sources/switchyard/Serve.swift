@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import Switchyard
+import SwitchyardVendors
 import SwitchyardIO
 
 /// `switchyard serve --config FILE`: runs the gateway until SIGTERM or SIGINT.
@@ -31,7 +32,8 @@ enum Startup {
         for warning in configuration.warnings { logger.warning("\(configPath): \(warning)") }
         do {
             return try GatewayRuntime(
-                settings: RuntimeSettings(configuration: configuration), configuration: configuration, logger: logger
+                settings: RuntimeSettings(configuration: configuration), configuration: configuration,
+                adapter: VendorAdapters.adapter(for:), logger: logger
             )
         } catch {
             printError("\(configPath): cannot start: \(error)")

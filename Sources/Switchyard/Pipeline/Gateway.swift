@@ -5,34 +5,75 @@ import SwitchyardIO
 
 /// The gateway's request pipeline: the `/devices` API behind the TLS listener.
 ///
-/// `respond` reads as the request's way through the gateway (API.md's order): route,
-/// authenticate, check scope, tenant rate limit, then (step 4) translate, vendor quota, call the
-/// vendor, translate back. Each step is one call into the module that owns it.
+/// `respond` reads as the request's way through the gateway (DESIGN.md's order): route,
+/// authenticate, check scope, read the body, tenant rate limit, then the tenant's adapter
+/// validates and translates, and `DeviceCall` spends the vendor quota, calls the vendor and
+/// translates back. Each step is one call into the module that owns it.
 ///
-/// `@unchecked Sendable`: everything is immutable after `init` except the per-loop token caches and
+/// `@unchecked Sendable`: everything is immutable after `init` except the per-loop contexts and
 /// Redis stores, and each of those is touched only on its own loop (`[exchange.loop.index]`).
 public final class Gateway: HTTPResponder, @unchecked Sendable {
+    /// What each loop owns: its token cache, upstream client and pool, gzip stream, trace ids.
+    final class LoopContext {
+        let cache = AuthenticationCache()
+        let client: UpstreamClient
+        let gzip = GzipEncoder()
+        let traceIDs = RequestIDGenerator()
+
+        init(client: UpstreamClient) {
+            self.client = client
+        }
+
+        /// Gzip for a client that takes it, when the body is large enough to gain (API.md: 1 KiB).
+        func compress(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+            guard response.body.count >= ContentNegotiation.minimumGzipBytes, ContentNegotiation.acceptsGzip(request.head) else {
+                return response
+            }
+            var compressed = response
+            compressed.body = gzip.compress(response.body)
+            compressed.headers.append(("content-encoding", "gzip"))
+            compressed.headers.append(("vary", "accept-encoding"))
+            return compressed
+        }
+    }
+
     let authenticator: Authenticator
     /// The in-memory limiter: the store itself with `rateLimit.store: memory`, the fallback for
     /// `onStoreFailure: local` with Redis.
     let rateLimiter: TenantRateLimiter
     private let policies: [String: RatePolicy]
     private let onStoreFailure: RateLimitSettings.FailurePolicy
-    private let caches: [AuthenticationCache]
+    /// Each tenant's outbound budget (`vendorQuota`), spent per upstream call.
+    let vendorQuota: TenantRateLimiter
+    private let routes: [String: TenantRoute]
+    private let limits: Limits
+    private let loops: [EventLoop]
+    private let contexts: [LoopContext]
     /// One per loop with `rateLimit.store: redis://…`.
     private let stores: [RedisRateLimitStore]?
     private let storeFailures = Atomic<Int>(0)
 
-    /// Builds the credentials and limits of `configuration` for `loops`; throws when a key can't
-    /// be used (an unreadable JWKS file, a malformed key) or the Redis address doesn't resolve,
+    /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
+    /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
+    /// unreadable JWKS file, a malformed key) or an upstream or Redis address doesn't resolve,
     /// which must stop startup. Runs before the loops' threads start (Redis clients register
     /// with their loop).
-    public init(configuration: GatewayConfiguration, loops: [EventLoop], log: (@Sendable (String) -> Void)? = nil) throws {
+    public init(configuration: GatewayConfiguration, loops: [EventLoop],
+                adapter: (TenantConfiguration) -> any VendorAdapter,
+                log: (@Sendable (String) -> Void)? = nil) throws {
         authenticator = try Authenticator(settings: configuration.auth, tenantNames: Set(configuration.tenants.keys))
         rateLimiter = TenantRateLimiter(tenants: configuration.tenants)
         policies = configuration.tenants.compactMapValues(\.rateLimit)
         onStoreFailure = configuration.rateLimit.onStoreFailure
-        caches = loops.map { _ in AuthenticationCache() }
+        vendorQuota = TenantRateLimiter(policies: configuration.tenants.compactMapValues(\.vendorQuota), policyName: "vendor")
+        routes = try configuration.tenants.mapValues { tenant in
+            try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loops.count)
+        }
+        limits = configuration.limits
+        self.loops = loops
+        let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
+                                            timeoutSeconds: configuration.limits.upstreamTimeoutSeconds)
+        contexts = loops.map { LoopContext(client: UpstreamClient(loop: $0, limits: upstreamLimits)) }
         if case .redis(let host, let port) = configuration.rateLimit.store {
             guard let address = try SocketAddress.resolve(host: host, port: port).first else {
                 throw IOError("resolving \(host):\(port)")
@@ -51,12 +92,15 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// down), and that `onStoreFailure` decided instead.
     public var storeFailureCount: Int { storeFailures.load(ordering: .relaxed) }
 
-    /// Closes the Redis connections, each on its own loop; for shutdown.
-    public func closeStores(on loops: [EventLoop]) {
-        guard let stores else { return }
-        for (loop, store) in zip(loops, stores) {
-            nonisolated(unsafe) let store = store
-            loop.execute { _ in store.client.close() }
+    /// Closes the Redis connections and the upstream pools, each on its own loop; for shutdown.
+    public func close() {
+        for (index, loop) in loops.enumerated() {
+            nonisolated(unsafe) let context = contexts[index]
+            nonisolated(unsafe) let store = stores?[index]
+            loop.execute { _ in
+                context.client.shutdown()
+                store?.client.close()
+            }
         }
     }
 
@@ -65,18 +109,17 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         switch admit(request, loop: loop) {
         case .answer(let response):
             exchange.respond(response)
-        case .limit(let tenant):
-            // 4. Tenant rate limit (GCRA); only admitted requests count.
+        case .limit(let tenant, let body):
+            // 5. Tenant rate limit (GCRA); only admitted requests count.
             guard let stores, let policy = policies[tenant] else {
-                exchange.respond(operate(request, limit: rateLimiter.check(tenant: tenant)))
-                return
+                return operate(request, tenant: tenant, body: body, limit: rateLimiter.check(tenant: tenant), exchange: exchange)
             }
             stores[loop].check(tenant: tenant, policy: policy) { [self] result in
                 switch result {
                 case .success(let decision):
-                    exchange.respond(operate(request, limit: decision))
+                    operate(request, tenant: tenant, body: body, limit: decision, exchange: exchange)
                 case .failure:
-                    exchange.respond(operate(request, limit: decideWithoutStore(tenant)))
+                    operate(request, tenant: tenant, body: body, limit: decideWithoutStore(tenant), exchange: exchange)
                 }
             }
         }
@@ -97,8 +140,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     private enum Admission {
         /// Refused before the rate limit (or routed nowhere): the answer is final.
         case answer(HTTPResponse)
-        /// Authenticated and in scope: the tenant's rate limit decides next.
-        case limit(tenant: String)
+        /// Authenticated, in scope, body read: the tenant's rate limit decides next.
+        case limit(tenant: String, body: JSONValue?)
     }
 
     private func admit(_ request: HTTPRequest, loop: Int) -> Admission {
@@ -122,7 +165,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let credential: Credential
         switch authenticator.authenticate(
             authorizationHeader: request.head.firstValue("authorization"),
-            now: Date().timeIntervalSince1970, cache: caches[loop]
+            now: Date().timeIntervalSince1970, cache: contexts[loop].cache
         ) {
         case .success(let found):
             credential = found
@@ -141,20 +184,89 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                            headers: headers).response(requestID: requestID))
         }
 
-        return .limit(tenant: credential.tenant)
+        // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
+        switch readBody(request) {
+        case .success(let body): return .limit(tenant: credential.tenant, body: body)
+        case .failure(let problem): return .answer(problem.response(requestID: requestID))
+        }
     }
 
-    private func operate(_ request: HTTPRequest, limit: RateLimitDecision) -> HTTPResponse {
-        guard limit.admitted else {
-            return Problem(.rateLimited, detail: "The tenant's rate limit is spent; retry after \(limit.retryAfterSeconds ?? 1) s.",
-                           headers: limit.headers).response(requestID: request.requestID)
+    /// `Accept` (406), `Content-Type` (415), `Content-Encoding` (gzip within `maxBodyBytes`,
+    /// else 413; other codings 415), then strict JSON (400). nil for an empty body.
+    private func readBody(_ request: HTTPRequest) -> Result<JSONValue?, Problem> {
+        let head = request.head
+        guard ContentNegotiation.acceptsJSON(head) else {
+            return .failure(Problem(.notAcceptable, detail: "Answers are application/json or application/problem+json; Accept admits neither."))
         }
-        // 5. Translate, call the vendor, translate back: step 4.
-        var response = Problem(.unsupportedOperation, detail: "Device operations are not available yet on this gateway.")
-            .response(requestID: request.requestID)
-        limit.appendHeaders(to: &response.headers)
-        return response
+        guard !request.body.isEmpty else { return .success(nil) }
+        guard ContentNegotiation.isJSON(head) else {
+            return .failure(Problem(.unsupportedMediaType, detail: "The body must be application/json (UTF-8)."))
+        }
+        var bytes = request.body
+        switch head.firstValue("content-encoding")?.lowercased() {
+        case nil, "identity":
+            break
+        case "gzip":
+            do {
+                bytes = try GzipDecoder().decompress(bytes, limit: limits.maxBodyBytes)
+            } catch .tooLarge {
+                return .failure(Problem(.payloadTooLarge, detail: "The body inflates past \(limits.maxBodyBytes) bytes."))
+            } catch {
+                return .failure(Problem(.invalidRequest, detail: "The gzip body could not be decoded: \(error)."))
+            }
+        default:
+            return .failure(Problem(.unsupportedMediaType, detail: "The only content coding accepted is gzip."))
+        }
+        do {
+            return .success(try JSONParser.parse(bytes))
+        } catch {
+            return .failure(Problem(.invalidRequest, detail: "The body is not valid JSON: \(error)."))
+        }
     }
+
+    private func operate(_ request: HTTPRequest, tenant: String, body: JSONValue?, limit: RateLimitDecision, exchange: HTTPExchange) {
+        func answer(_ problem: Problem) {
+            var problem = problem
+            limit.appendHeaders(to: &problem.headers)
+            exchange.respond(contexts[exchange.loop.index].compress(problem.response(requestID: request.requestID), for: request))
+        }
+        guard limit.admitted else {
+            // `limit`'s headers, added by `answer`, carry the Retry-After.
+            return answer(Problem(.rateLimited, detail: "The tenant's rate limit is spent; retry after \(limit.retryAfterSeconds ?? 1) s."))
+        }
+        guard let route = routes[tenant] else {
+            // The authenticator admits configured tenants only; an API key's tenant is one of them.
+            return answer(Problem(.internalError, detail: "The tenant has no route."))
+        }
+        // 6. The tenant's adapter: what the vendor can do, validation, translation.
+        let adapter = route.adapter
+        let now = Date().timeIntervalSince1970
+        let deviceRequest: Result<DeviceRequest, Problem>
+        switch Route(method: request.head.method, path: request.head.path) {
+        case .upsertDevice:
+            guard adapter.supportsUpsert else {
+                return answer(Problem(.unsupportedOperation, detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
+            }
+            deviceRequest = body.map { DeviceRequest.single(.upsert, pathID: nil, body: $0, adapter: adapter, now: now) } ?? .failure(Self.missingBody)
+        case .updateDevice(let id):
+            deviceRequest = body.map { DeviceRequest.single(.update, pathID: id, body: $0, adapter: adapter, now: now) } ?? .failure(Self.missingBody)
+        case .bulkUpdate:
+            deviceRequest = body.map { DeviceRequest.bulk(body: $0, adapter: adapter, maxDevices: limits.maxBulkDevices, now: now) }
+                ?? .failure(Self.missingBody)
+        case .methodNotAllowed, .notFound:
+            preconditionFailure("admit answers requests that route nowhere")
+        }
+        switch deviceRequest {
+        case .failure(let problem):
+            answer(problem)
+        case .success(let deviceRequest):
+            // 7. Vendor quota, upstream call, translation back.
+            DeviceCall(context: contexts[exchange.loop.index], route: route, quota: vendorQuota, loops: loops,
+                       request: request, exchange: exchange, limit: limit, deviceRequest: deviceRequest).start()
+        }
+    }
+
+    private static let missingBody = Problem(.invalidRequest, detail: "The request needs a JSON body.")
 
     public func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
         Problem(parseError: error).response(requestID: requestID)

@@ -19,14 +19,16 @@ public final class GatewayRuntime: @unchecked Sendable {
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
-    public init(settings: RuntimeSettings, configuration: GatewayConfiguration, logger: Logger) throws {
+    /// `adapter` makes each tenant's vendor adapter (SwitchyardVendors, which builds on this module).
+    public init(settings: RuntimeSettings, configuration: GatewayConfiguration,
+                adapter: (TenantConfiguration) -> any VendorAdapter, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         Signals.ignoreBrokenPipe()
         let tls = try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
         let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
         self.loops = loops
-        self.gateway = try Gateway(configuration: configuration, loops: loops) { [logger] in logger.warning("\($0)") }
+        self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter) { [logger] in logger.warning("\($0)") }
         self.admin = AdminResponder()
         self.server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
@@ -64,7 +66,7 @@ public final class GatewayRuntime: @unchecked Sendable {
             usleep(20_000)
         }
         let remaining = server.openConnections + (adminServer?.openConnections ?? 0)
-        gateway.closeStores(on: loops)
+        gateway.close()
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
         return remaining

@@ -1,0 +1,143 @@
+import SwitchyardHTTP
+
+/// A `/devices` request read against the tenant's adapter: the changes to send, one per device,
+/// each either ready or already refused with its problem.
+///
+/// Everything common to the five vendors is decided here, before any vendor call: the id's
+/// syntax and kind, the document's types, fields and formats, what the vendor can store, and
+/// the vendor's own rules (`VendorAdapter.validate`). "Nothing is silently dropped" (API.md §1)
+/// is this file's job: every member of the body is a field the vendor stores, or a problem.
+struct DeviceRequest {
+    struct Item {
+        /// The id as the response shows it: canonical `kind:value` once it parsed, else as sent.
+        var id: String?
+        var change: Result<DeviceChange, Problem>
+    }
+
+    var isBulk: Bool
+    var items: [Item]
+
+    /// Reads a single-device request (`POST /devices`, `PATCH /devices/{id}`); a refusal is
+    /// the answer to the whole request.
+    static func single(_ operation: DeviceChange.Operation, pathID: String?, body: JSONValue,
+                       adapter: any VendorAdapter, now: Double) -> Result<DeviceRequest, Problem> {
+        guard case .object(let object) = body else {
+            return .failure(Problem(.invalidRequest, detail: "The body must be a JSON object (a device document), not \(body.typeName)."))
+        }
+        var id: DeviceIdentifier?
+        if let pathID {
+            guard let decoded = percentDecoded(pathID) else {
+                return .failure(Problem(.invalidRequest, detail: "The device id in the path is not valid percent-encoded UTF-8."))
+            }
+            switch DeviceIdentifier.parse(decoded, primary: adapter.primaryKind) {
+            case .success(let parsed): id = parsed
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        let reading = DeviceDocumentReader.read(object)
+        let change = check(reading, operation: operation, id: id, pointerPrefix: "", adapter: adapter, now: now)
+        return change.map { DeviceRequest(isBulk: false, items: [Item(id: id?.description, change: .success($0))]) }
+    }
+
+    /// Reads `PATCH /devices`: `{"devices": [{"id": "…", …fields}, …]}`. A malformed envelope
+    /// refuses the whole request; a bad item only itself.
+    static func bulk(body: JSONValue, adapter: any VendorAdapter, maxDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
+        guard case .object(let object) = body, let devicesValue = object["devices"] else {
+            return .failure(Problem(.invalidRequest, detail: "The body must be {\"devices\": [ … ]}.",
+                                    fields: [FieldError(pointer: "/devices", reason: "required")]))
+        }
+        let others = object.members.filter { $0.name != "devices" }
+        guard others.isEmpty else {
+            return .failure(Problem(.unsupportedField, detail: "A bulk update holds only \"devices\"; nothing was sent.",
+                                    fields: others.map { FieldError(pointer: "/" + DeviceDocumentReader.escape($0.name), reason: "not part of a bulk update") }))
+        }
+        guard case .array(let devices) = devicesValue else {
+            return .failure(Problem(.invalidRequest, detail: "\"devices\" must be an array.",
+                                    fields: [FieldError(pointer: "/devices", reason: "expected an array, found \(devicesValue.typeName)")]))
+        }
+        guard devices.count <= maxDevices else {
+            return .failure(Problem(.payloadTooLarge, detail: "A bulk update takes at most \(maxDevices) devices; this one has \(devices.count)."))
+        }
+        let items = devices.enumerated().map { index, value -> Item in
+            let prefix = "/devices/\(index)"
+            guard case .object(let item) = value else {
+                return Item(id: nil, change: .failure(Problem(.invalidRequest, detail: "Each device must be a JSON object.",
+                    fields: [FieldError(pointer: prefix, reason: "expected an object, found \(value.typeName)")])))
+            }
+            let reading = DeviceDocumentReader.read(item, pointerPrefix: prefix, allowsID: true)
+            guard let idText = reading.id else {
+                let problem = reading.problem.map { Problem($0.code, detail: $0.detail, fields: $0.fields) }
+                    ?? Problem(.invalidRequest, detail: "Each device needs its \"id\".", fields: [FieldError(pointer: prefix + "/id", reason: "required")])
+                return Item(id: nil, change: .failure(problem))
+            }
+            switch DeviceIdentifier.parse(idText, primary: adapter.primaryKind) {
+            case .failure(let problem):
+                return Item(id: idText, change: .failure(Problem(problem.code, detail: problem.detail,
+                    fields: [FieldError(pointer: prefix + "/id", reason: "malformed")])))
+            case .success(let id):
+                return Item(id: id.description, change: check(reading, operation: .update, id: id, pointerPrefix: prefix, adapter: adapter, now: now))
+            }
+        }
+        return .success(DeviceRequest(isBulk: true, items: items))
+    }
+
+    /// The checks every change passes before a vendor sees it, in the order a client fixes
+    /// them: types (400), what the vendor can never store (422 `unsupported_field`), values
+    /// (422 `validation_failed`), then the vendor's own rules.
+    private static func check(_ reading: DeviceDocumentReader.Reading, operation: DeviceChange.Operation, id: DeviceIdentifier?,
+                              pointerPrefix: String, adapter: any VendorAdapter, now: Double) -> Result<DeviceChange, Problem> {
+        if let problem = reading.problem, problem.code == .invalidRequest { return .failure(problem) }
+        var unsupported = reading.unsupported
+        if let id, !adapter.addressableKinds.contains(id.kind) {
+            let kinds = IdentifierKind.allCases.filter(adapter.addressableKinds.contains).map(\.rawValue).joined(separator: ", ")
+            unsupported.insert(FieldError(pointer: pointerPrefix + "/id",
+                reason: "this tenant's devices cannot be addressed by \(id.kind.rawValue); use \(kinds)"), at: 0)
+        }
+        let document = reading.document
+        for field in document.fields where !adapter.storableFields.contains(field) {
+            unsupported.append(FieldError(pointer: pointerPrefix + field.pointer, reason: "this tenant's vendor cannot store it"))
+        }
+        if let id, let value = document.string(id.kind.field), value != id.value {
+            unsupported.append(FieldError(pointer: pointerPrefix + id.kind.field.pointer,
+                reason: "the identifier the device is addressed by cannot be changed; address the device by another identifier"))
+        }
+        if !unsupported.isEmpty {
+            return .failure(Problem(.unsupportedField, detail: "Some members cannot be stored by this tenant's vendor; nothing was sent.",
+                                    fields: unsupported))
+        }
+        if let problem = reading.problem { return .failure(problem) }
+        if operation == .upsert, !adapter.addressableKinds.contains(where: { document[$0.field] != nil }) {
+            let kinds = IdentifierKind.allCases.filter(adapter.addressableKinds.contains).map(\.rawValue).joined(separator: ", ")
+            return .failure(Problem(.validationFailed, detail: "A device needs an identifier.",
+                                    fields: [FieldError(pointer: pointerPrefix, reason: "needs one of \(kinds)")]))
+        }
+        let change = DeviceChange(operation: operation, id: id, document: document, pointerPrefix: pointerPrefix)
+        if let problem = adapter.validate(change, now: now) { return .failure(problem) }
+        return .success(change)
+    }
+
+    /// RFC 3986 percent-decoding of a path segment; nil for a bad escape or invalid UTF-8.
+    static func percentDecoded(_ text: String) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
