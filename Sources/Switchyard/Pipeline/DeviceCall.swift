@@ -193,15 +193,15 @@ final class DeviceCall {
     }
 
     /// What was sent (never a write-only field), with what the vendor confirmed laid over it,
-    /// and `id`: the request's, or for a new device its first identifier (the vendor's primary
-    /// kind first).
+    /// and `id`: the request's, or for a new device an identifier the client sent (the vendor's
+    /// primary kind first), else one the vendor confirmed.
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
         let document = change.document.redacted.merging(confirmed.redacted)
         let adapter = route.adapter
-        let kinds = (adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases
-        let id = change.id ?? kinds.lazy.filter(adapter.addressableKinds.contains)
-            .compactMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }.first
+        let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
+        let id = change.id ?? (kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil })
+            .flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
         document.write(to: &json, id: id)
     }
 }
