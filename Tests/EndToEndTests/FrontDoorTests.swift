@@ -20,9 +20,9 @@ final class FrontDoorTests: XCTestCase {
           jwt: {hs256Secret: "\(secret)", issuer: "https://id.test/", audience: "switchyard"}
           apiKeys: [{sha256: "\(hash)", tenant: globex, scopes: [devices:write]}]
         tenants:
-          acme: {vendor: gate, upstream: "https://127.0.0.1:9/api/v1", credentials: {token: t},
+          acme: {vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {username: u, apiKey: k},
                  rateLimit: {requests: 5, perSeconds: 1, burst: 3}}
-          globex: {vendor: vodlix, upstream: "https://127.0.0.1:9", credentials: {cookie: "s=1"}}
+          globex: {vendor: mobilefirst-push, upstream: "https://127.0.0.1:9", applicationId: app, credentials: {clientId: c, clientSecret: s}}
         """
     }
 
@@ -62,9 +62,8 @@ final class FrontDoorTests: XCTestCase {
 
     func testAValidTokenReachesTheOperationWithRateLimitHeaders() throws {
         let client = try gateway.client()
-        let response = try XCTUnwrap(post(client, path: "/devices/iccid:8988216716970004975", method: "PATCH",
-                                          authorization: "Bearer \(try token(tenant: "globex"))"))
-        XCTAssertEqual(response.status, 501, "authenticated; translation arrives in step 4")
+        let response = try XCTUnwrap(post(client, authorization: "Bearer \(try token(tenant: "globex"))"))
+        XCTAssertEqual(response.status, 501, "authenticated and admitted: mobilefirst-push has no POST /devices")
         XCTAssertEqual(response.json?["code"] as? String, "unsupported_operation")
         XCTAssertNil(response.header("ratelimit-policy"), "globex has no rate limit")
     }
@@ -90,7 +89,7 @@ final class FrontDoorTests: XCTestCase {
         // Same secret, one more tenant: a token another deployment could mint.
         let other = TestEnvironment.temporaryDirectory("other").appendingPathComponent("other.yaml").path
         try String(contentsOfFile: try gateway.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "tenants:\n", with: "tenants:\n  initech: {vendor: gate, upstream: \"https://127.0.0.1:9\", credentials: {token: t}}\n")
+            .replacingOccurrences(of: "tenants:\n", with: "tenants:\n  initech: {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}}\n")
             .write(toFile: other, atomically: true, encoding: .utf8)
         let client = try gateway.client()
         let response = try XCTUnwrap(post(client, authorization: "Bearer \(try token(tenant: "initech", config: other))"))

@@ -48,7 +48,7 @@ final class RedisStoreTests: XCTestCase {
     }
 
     func testTwoGatewaysShareOneTenantsLimit() throws {
-        let tenant = "  acme: {vendor: gate, upstream: \"https://127.0.0.1:9\", credentials: {token: t}, rateLimit: {requests: 200, perSeconds: 1, burst: 50}}"
+        let tenant = "  acme: {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 200, perSeconds: 1, burst: 50}}"
         let first = try gateway(onStoreFailure: "local", tenants: tenant)
         let second = try gateway(onStoreFailure: "local", tenants: tenant)
         let token = token(first, tenant: "acme")
@@ -79,7 +79,7 @@ final class RedisStoreTests: XCTestCase {
 
     func testRedisDownThenBackUnderEachFailureMode() throws {
         func tenant(_ name: String) -> String {
-            "  \(name): {vendor: gate, upstream: \"https://127.0.0.1:9\", credentials: {token: t}, rateLimit: {requests: 5, perSeconds: 60, burst: 5}}"
+            "  \(name): {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 5, perSeconds: 60, burst: 5}}"
         }
         let modes = ["local", "open", "closed"]
         let gateways = try modes.map { try gateway(onStoreFailure: $0, tenants: tenant("t-\($0)")) }

@@ -197,7 +197,9 @@ final class DeviceCall {
     /// primary kind first), else one the vendor confirmed.
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
-        let document = change.document.redacted.merging(confirmed.redacted)
+        var document = change.document.redacted.merging(confirmed.redacted)
+        // The device's identifier is part of its document, whichever vendor echoes it.
+        if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
         let adapter = route.adapter
         let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
         let id = change.id ?? (kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil })

@@ -187,7 +187,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
         switch readBody(request) {
         case .success(let body): return .limit(tenant: credential.tenant, body: body)
-        case .failure(let problem): return .answer(problem.response(requestID: requestID))
+        case .failure(var problem):
+            rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
+            return .answer(problem.response(requestID: requestID))
         }
     }
 

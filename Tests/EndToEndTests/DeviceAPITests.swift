@@ -1,0 +1,291 @@
+import Foundation
+import Synchronization
+import Switchyard
+import SwitchyardHTTP
+import SwitchyardSimulators
+import SwitchyardTestSupport
+import XCTest
+
+/// The unified `/devices` API end to end: client → gateway (real TLS) → simulator (real TLS).
+/// Each test checks both sides: what the simulator received is the vendor's wire format, and
+/// what the client got is the unified answer.
+final class DeviceAPITests: XCTestCase {
+    static let rig = Shared<DeviceTestbed>()
+
+    var rig: DeviceTestbed {
+        get throws {
+            try DeviceAPITests.rig.get {
+                try DeviceTestbed(extra: ["cc": "vendorQuota: {requests: 1000, perSeconds: 1}, rateLimit: {requests: 1000, perSeconds: 1}"])
+            }
+        }
+    }
+
+    override func setUp() {
+        super.setUp()
+        if let rig = try? rig {
+            for simulator in rig.simulators.values {
+                simulator.reset()
+                simulator.clearFaults()
+                simulator.clearRecordedRequests()
+            }
+        }
+    }
+
+    override class func tearDown() {
+        (try? rig.get { throw CancellationError() })?.stop()
+        rig.reset()
+    }
+
+    private func lastRequest(_ vendor: SimulatedVendor) throws -> RecordedRequest {
+        try XCTUnwrap(try rig.simulator(vendor).recordedRequests().last, "\(vendor) received nothing")
+    }
+
+    // MARK: Each vendor's wire format
+
+    func testGateGetsDataAsAJSONStringAndThePasswordNeverComesBack() throws {
+        let answer = try rig.call("gate", "POST", "/devices",
+                                  #"{"imei": "123456789012345", "user": {"class": "gold \"vip\"", "password": "p\\w\"1é"}}"#)
+        XCTAssertEqual(answer.status, 201, answer.text)
+        let sent = try lastRequest(.gate)
+        XCTAssertEqual(sent.method, "POST")
+        XCTAssertEqual(sent.target, "/api/v1/device_app_user_update/")
+        XCTAssertEqual(sent.header("authorization"), "Bearer sim-gate-token")
+        let outer = JSONValue.parse(sent.bodyText)
+        let data = try XCTUnwrap(outer[pointer: "/data"]?.stringValue, "data is a string")
+        XCTAssertEqual(JSONValue.parse(data), JSONValue.parse(#"{"imei": "123456789012345", "password": "p\\w\"1é", "user_class": "gold \"vip\""}"#))
+        XCTAssertEqual(answer.json?[pointer: "/id"], .string("imei:123456789012345"))
+        XCTAssertEqual(answer.json?[pointer: "/user/class"], .string("gold \"vip\""))
+        XCTAssertEqual(answer.json?[pointer: "/user/username"], .string("john_doe"), "what gate confirmed")
+        XCTAssertFalse(answer.text.contains("p\\\\w"), "the password is write-only")
+        XCTAssertNil(answer.json?[pointer: "/user/password"])
+        XCTAssertFalse(try rig.gateway.output.contains("p\\w"), "nor logged")
+    }
+
+    func testControlCenterPutsByICCIDAndAFutureChangeIs202() throws {
+        let answer = try rig.call("cc", "PATCH", "/devices/8988216716970004975", #"{"sim": {"status": "DEACTIVATED", "ratePlan": "Standard 5GB"}, "custom": {"accountCustom2": "blue"}}"#)
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertEqual(answer.json, JSONValue.parse(#"{"id": "iccid:8988216716970004975", "iccid": "8988216716970004975", "sim": {"status": "DEACTIVATED", "ratePlan": "Standard 5GB"}, "custom": {"accountCustom2": "blue"}}"#))
+        let sent = try lastRequest(.controlCenter)
+        XCTAssertEqual(sent.method, "PUT")
+        XCTAssertEqual(sent.target, "/rws/api/v1/devices/8988216716970004975")
+        XCTAssertEqual(sent.header("authorization"), "Basic " + Data("sim-cc-user:sim-cc-api-key".utf8).base64EncodedString())
+        XCTAssertEqual(JSONValue.parse(sent.bodyText), JSONValue.parse(#"{"status": "DEACTIVATED", "ratePlan": "Standard 5GB", "accountCustom2": "blue"}"#))
+
+        let future = RFC3339.utcString(secondsSince1970: Date().timeIntervalSince1970 + 30 * 86400)
+        let scheduled = try rig.call("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}, "effectiveAt": "\#(future)"}"#)
+        XCTAssertEqual(scheduled.status, 202, scheduled.text)
+        XCTAssertEqual(JSONValue.parse(try lastRequest(.controlCenter).bodyText)[pointer: "/effectiveDate"], .string(future))
+
+        let tooFar = RFC3339.utcString(secondsSince1970: Date().timeIntervalSince1970 + 181 * 86400)
+        let before = try rig.simulator(.controlCenter).recordedRequests().count
+        let refused = try rig.call("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}, "effectiveAt": "\#(tooFar)"}"#)
+        XCTAssertEqual(refused.status, 422)
+        XCTAssertEqual(refused.code, "validation_failed")
+        XCTAssertEqual(refused.pointers, ["/effectiveAt"])
+        XCTAssertEqual(try rig.simulator(.controlCenter).recordedRequests().count, before, "nothing reached the vendor")
+    }
+
+    func testMobileFirstFetchesOneTokenAndRefetchesOnceWhenRefused() throws {
+        let first = try rig.call("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "alice"}, "msisdn": "+15550100002"}"#)
+        XCTAssertEqual(first.status, 200, first.text)
+        XCTAssertEqual(first.json?[pointer: "/id"], .string("deviceId:12345-6789"))
+        XCTAssertEqual(first.json?[pointer: "/push/platform"], .string("A"))
+        XCTAssertEqual(first.json?[pointer: "/user/id"], .string("alice"))
+        XCTAssertNotNil(first.json?[pointer: "/updatedAt"]?.stringValue)
+        _ = try rig.call("push", "PATCH", "/devices/deviceId:12345-6789", #"{"push": {"token": "t2"}}"#)
+        var requests = try rig.simulator(.mobileFirstPush).recordedRequests()
+        XCTAssertEqual(requests.map(\.target), ["/mfp/api/az/v1/token", "/imfpush/v1/apps/myapp/devices/12345-6789",
+                                                "/imfpush/v1/apps/myapp/devices/12345-6789"], "one token for both calls")
+        XCTAssertEqual(requests[0].bodyText, "grant_type=client_credentials&scope=devices.write+push.application.myapp")
+        XCTAssertEqual(requests[0].header("authorization"), "Basic " + Data("sim-push-client:sim-push-secret".utf8).base64EncodedString())
+        XCTAssertEqual(JSONValue.parse(requests[1].bodyText), JSONValue.parse(#"{"deviceId": "12345-6789", "phoneNumber": "+15550100002", "userId": "alice"}"#))
+
+        // The vendor forgets the token: the gateway fetches a new one once and retries.
+        try rig.simulator(.mobileFirstPush).clearRecordedRequests()
+        try rig.simulator(.mobileFirstPush).inject(SimulatorFault(.vendorError(status: 401, errorCode: nil, body: nil, headers: []), pathPrefix: "/imfpush"))
+        let retried = try rig.call("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "bob"}}"#)
+        XCTAssertEqual(retried.status, 200, retried.text)
+        requests = try rig.simulator(.mobileFirstPush).recordedRequests()
+        XCTAssertEqual(requests.map(\.target), ["/imfpush/v1/apps/myapp/devices/12345-6789", "/mfp/api/az/v1/token",
+                                                "/imfpush/v1/apps/myapp/devices/12345-6789"])
+    }
+
+    func testConcurrentRequestsShareOneTokenFetch() throws {
+        let rig = try DeviceTestbed(bindings: [("push", .mobileFirstPush)])
+        defer { rig.stop() }
+        rig.simulator(.mobileFirstPush).inject(SimulatorFault(.delay(seconds: 0.3), pathPrefix: "/mfp"))
+        let statuses = Mutex([Int]())
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let status = (try? rig.call("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "u\#(index)"}}"#))?.status ?? -1
+            statuses.withLock { $0.append(status) }
+        }
+        XCTAssertEqual(statuses.withLock { $0 }, Array(repeating: 200, count: 8))
+        XCTAssertEqual(rig.simulator(.mobileFirstPush).recordedRequests().filter { $0.target.hasPrefix("/mfp") }.count, 1,
+                       "one token fetch while the others waited")
+    }
+
+    func testVodlixNeedsSixFieldsAndBannedDevicesAre403() throws {
+        let missing = try rig.call("vodlix", "PATCH", "/devices/A1B2C3D4E5F6", #"{"app": {"version": "3.0"}}"#)
+        XCTAssertEqual(missing.status, 422)
+        XCTAssertEqual(missing.code, "validation_failed")
+        XCTAssertEqual(Set(missing.pointers), ["/platform/os", "/platform/osVersion", "/platform/type", "/app/name"])
+        XCTAssertTrue(try rig.simulator(.vodlix).recordedRequests().isEmpty)
+
+        let banned = try rig.call("vodlix", "PATCH", "/devices/de:ad:be:ef:00:01",
+                                  #"{"platform": {"os": "Android", "osVersion": "14", "type": "STB"}, "app": {"name": "A", "version": "1"}}"#)
+        XCTAssertEqual(banned.status, 403)
+        XCTAssertEqual(banned.code, "device_banned")
+        XCTAssertEqual(banned.json?[pointer: "/upstream/status"], .number("400"))
+        let sent = try lastRequest(.vodlix)
+        XCTAssertEqual(sent.header("cookie"), "PHPSESSID=sim-vodlix-session")
+        XCTAssertEqual(JSONValue.parse(sent.bodyText), JSONValue.parse(
+            #"{"mac_address": "DEADBEEF0001", "device_os": "Android", "device_version": "14", "device_type": "STB", "app_version": "1", "app_name": "A"}"#))
+    }
+
+    func testIoTSecurityBulkIsOneCallAndACountOnlyAnswerClaimsNothing() throws {
+        let body = #"{"devices": [{"id": "imei:356938035643809", "session": {"event": "Start"}}, {"id": "iccid:89014103211118510720", "ipv4": "10.0.0.9"}]}"#
+        let all = try rig.call("iot", "PATCH", "/devices", body)
+        XCTAssertEqual(all.status, 200, all.text)
+        XCTAssertEqual(all.json, JSONValue.parse(#"""
+            {"results": [{"id": "imei:356938035643809", "status": 200, "device": {"id": "imei:356938035643809", "imei": "356938035643809", "session": {"event": "Start"}}},
+                         {"id": "iccid:89014103211118510720", "status": 200, "device": {"id": "iccid:89014103211118510720", "iccid": "89014103211118510720", "ipv4": "10.0.0.9"}}],
+             "succeeded": 2, "failed": 0}
+            """#))
+        let sent = try lastRequest(.iotSecurity)
+        XCTAssertEqual(sent.method, "PUT")
+        XCTAssertEqual(sent.target, "/pub/v4.0/device/bulkUpdate?customerid=sim-tenant&updateSource=cellular")
+        XCTAssertEqual(sent.header("x-key-id"), "sim-iot-key-id")
+        XCTAssertEqual(sent.header("x-access-key"), "sim-iot-access-key")
+        XCTAssertEqual(JSONValue.parse(sent.bodyText), JSONValue.parse(
+            #"{"devicelist": [{"imei": "356938035643809", "SessionEvtType": "Start"}, {"iccid": "89014103211118510720", "ipAddress": "10.0.0.9"}]}"#))
+
+        let partial = try rig.call("iot", "PATCH", "/devices", #"{"devices": [{"id": "imei:356938035643809", "apn": "a"}, {"id": "imei:490154203237519", "apn": "b"}]}"#)
+        XCTAssertEqual(partial.status, 207, partial.text)
+        XCTAssertEqual(partial.json?[pointer: "/results/0/status"], .number("202"))
+        XCTAssertEqual(partial.json?[pointer: "/results/1/status"], .number("202"))
+        XCTAssertEqual(partial.json?[pointer: "/succeeded"], .number("1"))
+        XCTAssertEqual(partial.json?[pointer: "/failed"], .number("1"))
+    }
+
+    func testFannedOutBulkKeepsRequestOrderAndPerItemProblems() throws {
+        let answer = try rig.call("cc", "PATCH", "/devices", #"""
+            {"devices": [{"id": "iccid:8988216716970004975", "sim": {"status": "ACTIVATED"}},
+                         {"id": "iccid:8988216716970009999", "sim": {"status": "ACTIVATED"}},
+                         {"id": "imei:356938035643809", "sim": {"status": "ACTIVATED"}},
+                         {"sim": {"status": "ACTIVATED"}},
+                         {"id": "iccid:89011704252318147060", "sim": {"status": "NOPE"}}]}
+            """#)
+        XCTAssertEqual(answer.status, 207, answer.text)
+        let results = try XCTUnwrap(answer.json?[pointer: "/results"]?.arrayValue)
+        XCTAssertEqual(results.map { $0[pointer: "/status"] }, [200, 404, 422, 400, 422].map { .number("\($0)") })
+        XCTAssertEqual(results[1][pointer: "/problem/code"], .string("device_not_found"))
+        XCTAssertEqual(results[1][pointer: "/problem/upstream/code"], .string("20000001"))
+        XCTAssertEqual(results[2][pointer: "/problem/code"], .string("unsupported_field"))
+        XCTAssertEqual(results[2][pointer: "/problem/fields/0/pointer"], .string("/devices/2/id"))
+        XCTAssertEqual(results[3][pointer: "/problem/fields/0/pointer"], .string("/devices/3/id"))
+        XCTAssertEqual(results[4][pointer: "/problem/fields/0/pointer"], .string("/devices/4/sim/status"))
+        XCTAssertEqual(answer.json?[pointer: "/succeeded"], .number("1"))
+        XCTAssertEqual(answer.json?[pointer: "/failed"], .number("4"))
+        XCTAssertEqual(try rig.simulator(.controlCenter).recordedRequests().count, 2, "only the two valid items were sent")
+    }
+
+    // MARK: Refused before sending
+
+    func testEachRefusalIsTheRightProblemAndNothingReachesTheVendor() throws {
+        let cases: [(tenant: String, method: String, path: String, body: String?, headers: [String], status: Int, code: String, pointers: [String])] = [
+            ("cc", "POST", "/devices", #"{"iccid": "8988216716970004975"}"#, [], 501, "unsupported_operation", []),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"mac": "A1B2C3D4E5F6", "color": "red"}"#, [], 422, "unsupported_field", ["/color", "/mac"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"iccid": "8988216716970004976"}"#, [], 422, "unsupported_field", ["/iccid"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": null}}"#, [], 422, "unsupported_field", ["/sim/status"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"state": {"active": true}}"#, [], 422, "unsupported_field", ["/state/active"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": 5}}"#, [], 400, "invalid_request", ["/sim/status"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"overageLimitOverride": "x"}, "ipv4": "1.2.3"}"#, [], 422, "validation_failed", ["/sim/overageLimitOverride", "/ipv4"]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED",}}"#, [], 400, "invalid_request", []),
+            ("cc", "PATCH", "/devices/iccid:123", "{}", [], 400, "invalid_request", []),
+            ("cc", "PATCH", "/devices/serial:123", "{}", [], 400, "invalid_request", []),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", "{}", [], 422, "validation_failed", [""]),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}}"#, ["Content-Type: text/plain"], 415, "unsupported_media_type", []),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}}"#, ["Accept: text/html"], 406, "not_acceptable", []),
+            ("cc", "PATCH", "/devices/iccid:8988216716970004975", nil, [], 400, "invalid_request", []),
+            ("gate", "PATCH", "/devices/123456789012345", "{}", [], 400, "invalid_request", []),
+            ("gate", "PATCH", "/devices/mac:A1B2C3D4E5F6", #"{"msisdn": "+15550100002"}"#, [], 422, "unsupported_field", ["/id"]),
+            ("gate", "POST", "/devices", #"{"user": {"class": "gold"}}"#, [], 422, "validation_failed", [""]),
+            ("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "\#(String(repeating: "u", count: 255))"}}"#, [], 422, "validation_failed", ["/user/id"]),
+            ("iot", "PATCH", "/devices", #"{"devices": {}}"#, [], 400, "invalid_request", ["/devices"]),
+            ("iot", "PATCH", "/devices", #"{"devices": [], "extra": 1}"#, [], 422, "unsupported_field", ["/extra"]),
+        ]
+        for testCase in cases {
+            let answer = try rig.call(testCase.tenant, testCase.method, testCase.path, testCase.body, headers: testCase.headers)
+            let label = "\(testCase.tenant) \(testCase.method) \(testCase.path) \(testCase.body ?? "")"
+            XCTAssertEqual(answer.status, testCase.status, label + " → " + answer.text)
+            XCTAssertEqual(answer.code, testCase.code, label)
+            XCTAssertEqual(answer.header("content-type"), "application/problem+json", label)
+            XCTAssertEqual(answer.pointers, testCase.pointers, label)
+            if testCase.tenant == "cc" { XCTAssertNotNil(answer.header("ratelimit-policy"), label) }
+        }
+        for simulator in try rig.simulators.values {
+            XCTAssertTrue(simulator.recordedRequests().isEmpty, "\(simulator.vendor) received \(simulator.recordedRequests().map(\.target))")
+        }
+    }
+
+    func testBulkOverTheLimitIs413AndGzipBothWays() throws {
+        let rig = try DeviceTestbed(limits: "maxBulkDevices: 3", bindings: [("iot", .iotSecurity)])
+        defer { rig.stop() }
+        let four = #"{"devices": [\#((0..<4).map { _ in #"{"id": "imei:356938035643809", "apn": "a"}"# }.joined(separator: ","))]}"#
+        let refused = try rig.call("iot", "PATCH", "/devices", four)
+        XCTAssertEqual(refused.status, 413)
+        XCTAssertEqual(refused.code, "payload_too_large")
+        XCTAssertTrue(rig.simulator(.iotSecurity).recordedRequests().isEmpty)
+
+        let three = #"{"devices": [\#((0..<3).map { _ in #"{"id": "imei:356938035643809", "apn": "\#(String(repeating: "a", count: 300))"}"# }.joined(separator: ","))]}"#
+        let body = GzipEncoder().compress(Array(three.utf8))
+        let client = try rig.gateway.client()
+        _ = client.send(Array(("PATCH /devices HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(rig.token("iot"))\r\n"
+            + "Content-Type: application/json\r\nContent-Encoding: gzip\r\nAccept-Encoding: gzip\r\nContent-Length: \(body.count)\r\n\r\n").utf8) + body)
+        let response = try XCTUnwrap(client.readResponse(timeout: 10))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("content-encoding"), "gzip", "the answer is over 1 KiB")
+        let inflated = try GzipDecoder().decompress(response.body, limit: 1 << 20)
+        XCTAssertEqual(JSONValue.parse(String(decoding: inflated, as: UTF8.self))[pointer: "/succeeded"], .number("3"))
+    }
+
+    // MARK: The vendor's trouble, the client's problem
+
+    func testTransportFailuresAndVendorErrorsMapToTheirProblems() throws {
+        let path = "/devices/iccid:8988216716970004975"
+        let body = #"{"sim": {"status": "ACTIVATED"}}"#
+        let cc = try rig.simulator(.controlCenter)
+        let cases: [(fault: SimulatorFault.Kind, status: Int, code: String, retryAfter: String?)] = [
+            (.vendorError(status: 500, errorCode: "30000001", body: nil, headers: []), 502, "upstream_error", nil),
+            (.vendorError(status: 503, errorCode: nil, body: "<html>down</html>", headers: []), 502, "upstream_error", nil),
+            (.vendorError(status: 429, errorCode: nil, body: nil, headers: [SimulatorHeader(name: "Retry-After", value: "7")]), 429, "upstream_rate_limited", "7"),
+            (.vendorError(status: 401, errorCode: "10000001", body: nil, headers: []), 502, "upstream_auth_failed", nil),
+            (.vendorError(status: 400, errorCode: "10000517", body: nil, headers: []), 409, "conflict", nil),
+            (.vendorError(status: 418, errorCode: nil, body: nil, headers: []), 502, "upstream_error", nil),
+            // Twice: a reset on a reused connection is retried once (PUT is idempotent).
+            (.reset, 503, "upstream_unavailable", "1"),
+            (.garbage(byteCount: 64), 502, "upstream_error", nil),
+            (.closeMidBody, 502, "upstream_error", nil),
+            (.delay(seconds: 3), 504, "upstream_timeout", nil),
+        ]
+        for testCase in cases {
+            cc.inject(SimulatorFault(testCase.fault, count: testCase.fault == .reset ? 2 : 1))
+            let answer = try rig.call("cc", "PATCH", path, body)
+            XCTAssertEqual(answer.status, testCase.status, "\(testCase.fault): \(answer.text)")
+            XCTAssertEqual(answer.code, testCase.code, "\(testCase.fault)")
+            XCTAssertEqual(answer.header("retry-after"), testCase.retryAfter, "\(testCase.fault)")
+            XCTAssertNotEqual(answer.status, 500, "a vendor's fault is never a gateway 500")
+            cc.clearFaults()
+        }
+    }
+
+    func testTheVendorQuotaAnswers429ItselfWithRetryAfter() throws {
+        let rig = try DeviceTestbed(extra: ["cc": "vendorQuota: {requests: 2, perSeconds: 60}"], bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let statuses = try (0..<3).map { _ in try rig.call("cc", "PATCH", "/devices/8988216716970004975", #"{"sim": {"ratePlan": "Standard 5GB"}}"#) }
+        XCTAssertEqual(statuses.map(\.status), [200, 200, 429])
+        XCTAssertEqual(statuses[2].code, "upstream_rate_limited")
+        XCTAssertEqual(statuses[2].header("retry-after"), "30")
+        XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2, "the third never left the gateway")
+    }
+}
