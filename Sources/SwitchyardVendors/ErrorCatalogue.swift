@@ -7,9 +7,9 @@ import SwitchyardHTTP
 /// keeps the two identical).
 ///
 /// Rows are matched most specific first: vendor, status and vendor code; then vendor and status;
-/// then the deliberate fallbacks for answers no document lists, by status alone. A fallback
-/// match is counted (`undocumentedAnswers`), so an operator sees when a vendor starts saying
-/// something new. A vendor 5xx is never a gateway 500: `internal_error` is for our own bugs.
+/// then the deliberate fallbacks for answers no document lists, by status alone. Every answer
+/// that matches an undocumented row is counted (`undocumentedAnswers`), so an operator sees when a
+/// vendor starts saying something new. A vendor 5xx is never a gateway 500: `internal_error` is for our own bugs.
 public enum ErrorCatalogue {
     public struct Row: Sendable, Equatable {
         /// nil: any vendor (transport failures and fallbacks).
@@ -64,7 +64,7 @@ public enum ErrorCatalogue {
 
     private static let undocumented = Atomic<Int>(0)
 
-    /// Answers from any vendor that matched a fallback row since the process started.
+    /// Answers from any vendor that matched a row no vendor document lists, since the process started.
     public static var undocumentedAnswers: Int { undocumented.load(ordering: .relaxed) }
 
     /// The problem for a vendor's error answer, looked up in `rows` (the vendor's documented
@@ -76,13 +76,8 @@ public enum ErrorCatalogue {
         let status = response.status
         let row = code.flatMap { code in rows.first { $0.status == status && $0.vendorCode == code } }
             ?? rows.first { $0.status == status && $0.vendorCode == nil }
-        let matched: Row
-        if let row {
-            matched = row
-        } else {
-            undocumented.add(1, ordering: .relaxed)
-            matched = fallbackRows.first { $0.status == status } ?? fallbackRows[fallbackRows.count - 1]
-        }
+        let matched = row ?? fallbackRows.first { $0.status == status } ?? fallbackRows[fallbackRows.count - 1]
+        if !matched.documented { undocumented.add(1, ordering: .relaxed) }
         var headers: [(name: String, value: String)] = []
         if matched.problem == .upstreamRateLimited {
             headers.append(("retry-after", retryAfter(response.head.firstValue("retry-after"))))

@@ -33,7 +33,12 @@ enum Startup {
         do {
             return try GatewayRuntime(
                 settings: RuntimeSettings(configuration: configuration), configuration: configuration,
-                adapter: VendorAdapters.adapter(for:), logger: logger
+                adapter: VendorAdapters.adapter(for:),
+                metrics: {
+                    "# TYPE switchyard_vendor_undocumented_answers_total counter\n"
+                        + "switchyard_vendor_undocumented_answers_total \(ErrorCatalogue.undocumentedAnswers)\n"
+                },
+                logger: logger
             )
         } catch {
             printError("\(configPath): cannot start: \(error)")

@@ -277,6 +277,11 @@ final class DeviceAPITests: XCTestCase {
             XCTAssertNotEqual(answer.status, 500, "a vendor's fault is never a gateway 500")
             cc.clearFaults()
         }
+        // The undocumented answers (503 with HTML, 418) were counted; so were the failures.
+        let metrics = TestEnvironment.run("curl", ["-s", "http://127.0.0.1:\(try rig.gateway.adminPort)/metrics"]).output
+        let undocumented = metrics.split(separator: "\n").first { $0.hasPrefix("switchyard_vendor_undocumented_answers_total ") }
+        XCTAssertGreaterThanOrEqual(Int(undocumented?.split(separator: " ").last ?? "") ?? 0, 2, metrics)
+        XCTAssertTrue(metrics.contains("switchyard_upstream_failures_total{kind=\"timeout\"}"), metrics)
     }
 
     func testTheVendorQuotaAnswers429ItselfWithRetryAfter() throws {

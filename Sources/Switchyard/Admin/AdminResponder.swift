@@ -3,11 +3,16 @@ import SwitchyardHTTP
 
 /// The admin listener's endpoints (plain HTTP, loopback by default): `/healthz` says the
 /// process is alive; `/readyz` says it takes traffic (503 once draining, so a load balancer
-/// stops sending before the listener closes).
+/// stops sending before the listener closes); `/metrics` is the counters in Prometheus' text
+/// format.
 public final class AdminResponder: HTTPResponder {
     private let draining = Atomic<Bool>(false)
+    private let metrics: @Sendable () -> String
 
-    public init() {}
+    /// `metrics` renders the counters (Prometheus text exposition format) when scraped.
+    public init(metrics: @escaping @Sendable () -> String = { "" }) {
+        self.metrics = metrics
+    }
 
     public func markDraining() {
         draining.store(true, ordering: .relaxed)
@@ -22,7 +27,9 @@ public final class AdminResponder: HTTPResponder {
             response = draining.load(ordering: .relaxed)
                 ? AdminResponder.status(503, "draining")
                 : AdminResponder.status(200, "ready")
-        case (_, "/healthz"), (_, "/readyz"):
+        case (.get, "/metrics"):
+            response = HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4")], body: Array(metrics().utf8))
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
             response = Problem(.methodNotAllowed, detail: "Use GET.", headers: [("allow", "GET, HEAD")])
                 .response(requestID: request.requestID)
         default:

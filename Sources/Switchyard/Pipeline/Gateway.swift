@@ -52,6 +52,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// One per loop with `rateLimit.store: redis://…`.
     private let stores: [RedisRateLimitStore]?
     private let storeFailures = Atomic<Int>(0)
+    /// Every loop's upstream calls, counted together.
+    public let upstreamStatistics = UpstreamStatistics()
 
     /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
     /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
@@ -73,7 +75,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         self.loops = loops
         let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
                                             timeoutSeconds: configuration.limits.upstreamTimeoutSeconds)
-        contexts = loops.map { LoopContext(client: UpstreamClient(loop: $0, limits: upstreamLimits)) }
+        let statistics = upstreamStatistics
+        contexts = loops.map { LoopContext(client: UpstreamClient(loop: $0, limits: upstreamLimits, statistics: statistics)) }
         if case .redis(let host, let port) = configuration.rateLimit.store {
             guard let address = try SocketAddress.resolve(host: host, port: port).first else {
                 throw IOError("resolving \(host):\(port)")
@@ -91,6 +94,26 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// Rate-limit decisions that the Redis store could not make (deadline passed, connection
     /// down), and that `onStoreFailure` decided instead.
     public var storeFailureCount: Int { storeFailures.load(ordering: .relaxed) }
+
+    /// The gateway's counters in Prometheus' text format, for the admin listener's `/metrics`.
+    public func metricsText() -> String {
+        let upstream = upstreamStatistics
+        var lines = [
+            "# TYPE switchyard_rate_limit_store_failures_total counter",
+            "switchyard_rate_limit_store_failures_total \(storeFailureCount)",
+            "# TYPE switchyard_upstream_requests_total counter",
+            "switchyard_upstream_requests_total \(upstream.requestCount)",
+            "# TYPE switchyard_upstream_connections_opened_total counter",
+            "switchyard_upstream_connections_opened_total \(upstream.connectionsOpened)",
+            "# TYPE switchyard_upstream_connections_reused_total counter",
+            "switchyard_upstream_connections_reused_total \(upstream.connectionsReused)",
+            "# TYPE switchyard_upstream_failures_total counter",
+        ]
+        for kind in UpstreamError.Kind.allCases {
+            lines.append("switchyard_upstream_failures_total{kind=\"\(kind)\"} \(upstream.failures(kind))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 
     /// Closes the Redis connections and the upstream pools, each on its own loop; for shutdown.
     public func close() {

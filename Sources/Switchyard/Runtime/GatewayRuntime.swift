@@ -19,9 +19,11 @@ public final class GatewayRuntime: @unchecked Sendable {
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
-    /// `adapter` makes each tenant's vendor adapter (SwitchyardVendors, which builds on this module).
+    /// `adapter` makes each tenant's vendor adapter (SwitchyardVendors, which builds on this
+    /// module); `metrics` adds that module's counters to `/metrics`.
     public init(settings: RuntimeSettings, configuration: GatewayConfiguration,
-                adapter: (TenantConfiguration) -> any VendorAdapter, logger: Logger) throws {
+                adapter: (TenantConfiguration) -> any VendorAdapter,
+                metrics: @escaping @Sendable () -> String = { "" }, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         Signals.ignoreBrokenPipe()
@@ -29,7 +31,8 @@ public final class GatewayRuntime: @unchecked Sendable {
         let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
         self.loops = loops
         self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter) { [logger] in logger.warning("\($0)") }
-        self.admin = AdminResponder()
+        let gateway = self.gateway
+        self.admin = AdminResponder { gateway.metricsText() + metrics() }
         self.server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
             connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
