@@ -20,7 +20,8 @@ public enum VendorAdapters {
 
     /// Every row of the error catalogue, in the order `docs/ERRORS.md` shows them.
     public static let catalogue: [ErrorCatalogue.Row] =
-        GateAdapter.errorRows + MobileFirstPushAdapter.errorRows + ControlCenterAdapter.errorRows
+        GateAdapter.errorRows + MobileFirstPushAdapter.errorRows + MobileFirstPushAdapter.tokenErrorRows
+            + ControlCenterAdapter.errorRows
             + VodlixAdapter.errorRows + IoTSecurityAdapter.errorRows
             + ErrorCatalogue.transportRows + ErrorCatalogue.fallbackRows
 }

@@ -1,0 +1,159 @@
+import Foundation
+import Switchyard
+import SwitchyardHTTP
+
+/// Zequenze GATE, `POST /device_app_user_update/` (vendors/gate-device-app-user-update.txt,
+/// NOTES.md): one user record, found by any of its identifiers and updated with the rest.
+///
+/// The body is `{"data": "<a JSON object as a string>"}`: the inner object is written first and
+/// its text is then a string value of the outer one, so every quote and backslash of a value is
+/// escaped twice, once per level. Gate answers 201 with the whole record (the password
+/// included, which never goes back to a client); its errors are Django REST Framework's shapes,
+/// `{"detail": "..."}` or field name to a list of messages.
+public struct GateAdapter: VendorAdapter {
+    public var vendor: Vendor { .gate }
+    /// Gate finds a user by whichever identifier it is given; none is the default.
+    public var primaryKind: IdentifierKind? { nil }
+    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
+    public var storableFields: Set<DeviceField> { Self.storable }
+    public var supportsUpsert: Bool { true }
+    /// Gate has no bulk call: a bulk update is fanned out, one call per user.
+    public var batchSize: Int { 1 }
+    public var fanOutConcurrency: Int { 4 }
+
+    private let token: String
+
+    public init(token: String) {
+        self.token = token
+    }
+
+    /// The members of `data` in the document's order (API.md §2's gate column), which is also
+    /// the order they are sent in.
+    static let members: [(name: String, field: DeviceField)] = [
+        ("number", .msisdn), ("generic_id", .deviceId), ("imei", .imei), ("imsi", .imsi), ("iccid", .iccid),
+        ("username", .userUsername), ("password", .userPassword), ("user_external_id", .userExternalId),
+        ("user_class", .userClass),
+    ]
+
+    static let storable = Set(members.map(\.field))
+    static let addressable: Set<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
+
+    /// From the document's table and NOTES.md (404 from an older revision of the page, 429 from a
+    /// sibling endpoint); gate has no error codes, so rows match by status.
+    public static let errorRows: [ErrorCatalogue.Row] = [
+        .init(.gate, status: 400, .validationFailed, "Gate refused the data: invalid format or no identifier to find the user by."),
+        .init(.gate, status: 401, .upstreamAuthFailed, "Gate refused the tenant's bearer token (credentials.token)."),
+        .init(.gate, status: 404, .deviceNotFound, "No gate user has any of the identifiers sent (\"User not found\")."),
+        .init(.gate, status: 422, .validationFailed, "Gate refused a value (its message names the field)."),
+        .init(.gate, status: 429, .upstreamRateLimited, "Gate's rate limit; its Retry-After is passed on."),
+        .init(.gate, status: 500, .upstreamError, "Gate failed internally."),
+    ]
+
+    /// Gate's own rules are its answer's business: every value has passed `FieldRules` already.
+    public func validate(_ change: DeviceChange, now: Double) -> Problem? { nil }
+
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+        assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
+        let change = changes[0]
+        var data = JSONWriter()
+        data.beginObject()
+        for (name, field) in Self.members {
+            // An update names the user by its id; the gateway has checked that a document field of
+            // the same kind, if any, holds the same value.
+            let idValue = change.id.flatMap { $0.kind.field == field ? $0.value : nil }
+            if let value = change.document.string(field) ?? idValue { data.member(name, value) }
+        }
+        data.endObject()
+        var body = JSONWriter(capacity: data.bytes.count * 2 + 16)
+        body.beginObject()
+        body.member("data", String(decoding: data.bytes, as: UTF8.self))
+        body.endObject()
+        return UpstreamRequest(
+            method: .post,
+            path: "/device_app_user_update/",
+            headers: [
+                ("authorization", "Bearer \(token)"),
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+            ],
+            body: body.bytes
+        )
+    }
+
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
+        VendorAnswer(results: changes.map { result(of: response, for: $0) })
+    }
+
+    private func result(of response: UpstreamResponse, for change: DeviceChange) -> DeviceResult {
+        guard response.status == 201 else { return .failed(problem(for: response, change)) }
+        guard case .object(let record)? = try? JSONParser.parse(response.body) else {
+            return .failed(ErrorCatalogue.unreadable(response, "the 201 body is not a JSON object"))
+        }
+        var confirmed = DeviceDocument()
+        for (name, field) in Self.members where field.access != .writeOnly {
+            switch record[name] {
+            case .string(let value)?: confirmed[field] = .string(value)
+            // A DRF serializer writes an unset nullable field as null: not a value to confirm.
+            case .null?, nil: break
+            case let other?: return .failed(ErrorCatalogue.unreadable(response, "\(name) is \(other.typeName), not a string"))
+            }
+        }
+        // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
+        // apart, so an upsert is reported as API.md's default, 201.
+        return .accepted(status: change.operation == .upsert ? 201 : 200, confirmed: confirmed)
+    }
+
+    /// The catalogue's problem, with gate's message and, for a DRF field error on 400 or 422,
+    /// the fields at fault as pointers into the client's request.
+    private func problem(for response: UpstreamResponse, _ change: DeviceChange) -> Problem {
+        let password = change.document.string(.userPassword)
+        var message: String?
+        var fields: [FieldError] = []
+        switch try? JSONParser.parse(response.body) {
+        case .object(let object)?:
+            if let detail = object["detail"]?.stringValue {
+                message = Self.withholding(password, from: detail)
+            } else {
+                var parts: [String] = []
+                for (name, value) in object.members {
+                    let messages = Self.messages(value).map { Self.withholding(password, from: $0) }
+                    guard !messages.isEmpty else { continue }
+                    let reason = messages.joined(separator: " ")
+                    parts.append("\(name): \(reason)")
+                    // `data`, `non_field_errors` and any name gate has but the document lacks are
+                    // about the change as a whole: the document's own pointer.
+                    let field = Self.members.first { $0.name == name }?.field
+                    fields.append(FieldError(pointer: field.map(change.pointer) ?? change.pointerPrefix, reason: reason))
+                }
+                message = parts.isEmpty ? nil : parts.joined(separator: "; ")
+            }
+        case nil:
+            message = Self.textMessage(response.body).map { Self.withholding(password, from: $0) }
+        default:
+            break
+        }
+        var problem = ErrorCatalogue.problem(for: response, vendor: .gate, rows: Self.errorRows, code: nil, message: message)
+        if response.status == 400 || response.status == 422 { problem.fields = fields }
+        return problem
+    }
+
+    /// A DRF field error's messages, a list of strings. Anything else is no field error: a
+    /// record echoed in an error body must not become a message (it holds the password).
+    private static func messages(_ value: JSONValue) -> [String] {
+        value.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    /// NOTES.md: gate's error body is not documented, so a text body (a proxy's page, say) is
+    /// kept as the message, trimmed and cut short enough to sit in a problem document.
+    private static func textMessage(_ body: [UInt8]) -> String? {
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : String(text.prefix(200))
+    }
+
+    /// A message that repeats the password sent is replaced whole: problems and logs never
+    /// carry a password (DeviceField.Access.writeOnly).
+    private static func withholding(_ password: String?, from message: String) -> String {
+        guard let password, message.contains(password) else { return message }
+        return "(gate's message repeated the password and is withheld)"
+    }
+}
