@@ -19,7 +19,7 @@ public struct RateLimitSettings: Sendable, Equatable {
         case local
         /// Admit everything: availability over protection.
         case open
-        /// Refuse with 503: protection over availability.
+        /// Refuse as if over the limit (429 `rate_limited`, `Retry-After: 1`): protection over availability.
         case closed
     }
 

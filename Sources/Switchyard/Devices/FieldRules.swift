@@ -37,7 +37,7 @@ public enum FieldRules {
             return oneOf(value, simStatuses)
         case .simOverageLimitOverride:
             return oneOf(value, overageLimitOverrides)
-        case .effectiveAt:
+        case .effectiveAt, .createdAt, .updatedAt:
             return RFC3339.secondsSince1970(value) != nil
                 ? .success(value) : .failure(Violation("a date and time in RFC 3339 form, like 2026-12-01T00:00:00Z"))
         case .operatorCustom1, .operatorCustom2, .operatorCustom3, .operatorCustom4, .operatorCustom5,

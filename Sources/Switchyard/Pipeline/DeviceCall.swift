@@ -192,12 +192,27 @@ final class DeviceCall {
         return HTTPResponse(status: failed == 0 ? 200 : 207, headers: [("content-type", "application/json")], body: json.bytes)
     }
 
+    /// The confirmed fields whose values keep the document's rules, in canonical form: a vendor
+    /// that answers a phone number without its `+` or a MAC in its own spelling must not hand a
+    /// client a value the gateway itself would refuse (the value sent, if any, stays instead).
+    private static func conforming(_ confirmed: DeviceDocument) -> DeviceDocument {
+        var checked = DeviceDocument()
+        for field in confirmed.fields {
+            guard case .string(let value)? = confirmed[field] else {
+                checked[field] = confirmed[field]
+                continue
+            }
+            if case .success(let canonical) = FieldRules.check(field, value) { checked[field] = .string(canonical) }
+        }
+        return checked
+    }
+
     /// What was sent (never a write-only field), with what the vendor confirmed laid over it,
     /// and `id`: the request's, or for a new device an identifier the client sent (the vendor's
     /// primary kind first), else one the vendor confirmed.
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
-        var document = change.document.redacted.merging(confirmed.redacted)
+        var document = change.document.redacted.merging(Self.conforming(confirmed.redacted))
         // The device's identifier is part of its document, whichever vendor echoes it.
         if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
         let adapter = route.adapter

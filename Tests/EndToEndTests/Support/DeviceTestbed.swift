@@ -102,9 +102,22 @@ final class DeviceTestbed: @unchecked Sendable {
         let bytes = Array((body ?? "").utf8)
         _ = client.send(Array((head + "Content-Length: \(bytes.count)\r\n\r\n").utf8) + bytes)
         let response = try XCTUnwrap(client.readResponse(timeout: 10), "no answer to \(method) \(path)", file: file, line: line)
+        // Every answer a device test sees is also checked against docs/openapi.yaml.
+        let template = path == "/devices" ? "/devices" : path.hasPrefix("/devices/") ? "/devices/{id}" : path
+        let headers = Dictionary(response.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { first, _ in first })
+        let mismatches = try Self.openAPI.problems(method: method, pathTemplate: template, status: response.status,
+                                                   contentType: headers["content-type"], headers: headers, body: response.body)
+        XCTAssertEqual(mismatches, [], "\(method) \(path) → \(response.status) does not conform to docs/openapi.yaml", file: file, line: line)
         return Answer(status: response.status, headers: response.headers, body: response.body,
                       json: try? JSONParser.parse(response.body))
     }
+
+    /// docs/openapi.yaml, loaded once for every rig.
+    static var openAPI: OpenAPIDocument {
+        get throws { try loadedOpenAPI.get() }
+    }
+
+    private static let loadedOpenAPI = Result { try OpenAPIDocument() }
 }
 
 extension JSONValue {
