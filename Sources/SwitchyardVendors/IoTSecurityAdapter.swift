@@ -17,8 +17,8 @@ public struct IoTSecurityAdapter: VendorAdapter {
     public var addressableKinds: Set<IdentifierKind> { [.iccid, .imei, .imsi, .msisdn, .ipv4] }
     public var storableFields: Set<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { false }
-    /// 100 items keep a request body small (a typical item with every member is under 200 bytes), and
-    /// the 1000-item bulk maximum takes at most 10 calls of the account's 180 a minute.
+    /// 100 items keep a request body small (a typical item with every member is under 200
+    /// bytes), and the 1000-item bulk maximum takes at most 10 calls of the account's 180 a minute.
     public var batchSize: Int { 100 }
     /// The vendor limits calls per minute, not calls in flight: two batches at a time halve a
     /// large bulk's wall time and still spend the quota gradually.
@@ -26,6 +26,7 @@ public struct IoTSecurityAdapter: VendorAdapter {
 
     /// The path and query, encoded once: both values come from the tenant's configuration.
     private let path: String
+    /// The account's key and the JSON headers, the same on every call.
     private let headers: [(name: String, value: String)]
 
     public init(customerId: String, updateSource: String, keyId: String, accessKey: String) {

@@ -1,0 +1,53 @@
+import Foundation
+import SwitchyardTestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The README's run command, tried as a new user would: `switchyard demo` from the repository,
+/// then every `curl` command it prints, pasted into a shell; then Ctrl-C.
+final class DemoTests: XCTestCase {
+    func testTheDemoIsUpAndEveryPrintedCommandDoesWhatItSays() throws {
+        let process = Process()
+        process.executableURL = TestEnvironment.binary
+        // Free ports, so the test never fights a demo someone is running on 8443.
+        process.arguments = ["demo", "--port", "0", "--admin-port", "0"]
+        process.currentDirectoryURL = TestEnvironment.repositoryRoot
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let output = OutputCollector(stdout: stdout, stderr: stderr)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+
+        let deadline = Date().addingTimeInterval(60)
+        while !output.currentOutput.contains("Ctrl-C stops") && process.isRunning && Date() < deadline { usleep(50_000) }
+        let printed = output.currentOutput
+        XCTAssertTrue(printed.contains("Ctrl-C stops"), "the demo did not come up: \(printed)")
+
+        // Each command: the comment above it, then the curl lines (joined at their backslashes).
+        let commands = printed.components(separatedBy: "\n\n").compactMap { block -> (comment: String, command: String)? in
+            let lines = block.split(separator: "\n").map(String.init)
+            guard let comment = lines.first(where: { $0.hasPrefix("# ") }),
+                  let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("curl ") && $0.contains(" -X ") }) else { return nil }
+            return (comment, lines[start...].joined(separator: "\n").replacingOccurrences(of: "\\\n", with: " "))
+        }
+        let expected = [200, 201, 200, 201, 207, 403, 422]
+        XCTAssertEqual(commands.count, expected.count, printed)
+        for ((comment, command), status) in zip(commands, expected) {
+            let result = TestEnvironment.run("/bin/sh", ["-c", "cd \"$0\" && " + command.replacingOccurrences(of: " -s -i ", with: " -sS -i --max-time 10 "),
+                                                         TestEnvironment.repositoryRoot.path])
+            let statusLine = result.output.split(separator: "\r\n").first.map(String.init) ?? result.error
+            XCTAssertTrue(statusLine.hasPrefix("HTTP/1.1 \(status) "), "\(comment): \(statusLine)")
+            XCTAssertFalse(result.output.contains("s3cret!"), "\(comment): the password came back")
+        }
+
+        kill(process.processIdentifier, SIGINT)
+        let exitDeadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < exitDeadline { usleep(50_000) }
+        XCTAssertFalse(process.isRunning, "Ctrl-C did not stop the demo")
+        if !process.isRunning { XCTAssertEqual(process.terminationStatus, 0, output.finish().1) }
+    }
+}
