@@ -1,7 +1,7 @@
 /// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
 /// request and response parsers, the chunked decoder's trailer section and the heads' accessors. Plain byte
 /// arithmetic: no tables to initialise, no `String`, nothing allocated.
-enum HTTPSyntax {
+public enum HTTPSyntax {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let sp: UInt8 = 0x20
@@ -56,9 +56,9 @@ enum HTTPSyntax {
         isAlpha(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
-    /// The value of a HEXDIG, or nil.
+    /// The value of a HEXDIG, or nil (chunk sizes, percent-encoding).
     @inline(__always)
-    static func hexValue(_ byte: UInt8) -> UInt8? {
+    public static func hexValue(_ byte: UInt8) -> UInt8? {
         if isDigit(byte) { return byte &- UInt8(ascii: "0") }
         let letter = lowercased(byte) &- UInt8(ascii: "a")
         return letter < 6 ? letter + 10 : nil

@@ -1,3 +1,5 @@
+import SwitchyardHTTP
+
 /// `application/x-www-form-urlencoded` (WHATWG URL §5), used by the mobilefirst-push token
 /// endpoint, vodlix bodies and every query string.
 enum FormEncoding {
@@ -43,8 +45,8 @@ enum FormEncoding {
             if byte == UInt8(ascii: "+") && plusIsSpace {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let high = hexValue(iterator[iterator.startIndex]),
-                      let low = hexValue(iterator[iterator.startIndex + 1]) {
+                      let high = HTTPSyntax.hexValue(iterator[iterator.startIndex]),
+                      let low = HTTPSyntax.hexValue(iterator[iterator.startIndex + 1]) {
                 bytes.append(high << 4 | low)
                 iterator.removeFirst(2)
             } else {
@@ -52,14 +54,5 @@ enum FormEncoding {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -71,6 +71,10 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(sent.header("authorization"), "Basic " + Data("sim-cc-user:sim-cc-api-key".utf8).base64EncodedString())
         XCTAssertEqual(JSONValue.parse(sent.bodyText), JSONValue.parse(#"{"status": "DEACTIVATED", "ratePlan": "Standard 5GB", "accountCustom2": "blue"}"#))
 
+        let encoded = try rig.call("cc", "PATCH", "/devices/iccid%3A8988216716970004975", #"{"sim": {"ratePlan": "Standard 1GB"}}"#)
+        XCTAssertEqual(encoded.status, 200, "a percent-encoded id is decoded: \(encoded.text)")
+        XCTAssertEqual(encoded.json?[pointer: "/id"], .string("iccid:8988216716970004975"))
+
         let future = RFC3339.utcString(secondsSince1970: Date().timeIntervalSince1970 + 30 * 86400)
         let scheduled = try rig.call("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}, "effectiveAt": "\#(future)"}"#)
         XCTAssertEqual(scheduled.status, 202, scheduled.text)
@@ -203,6 +207,7 @@ final class DeviceAPITests: XCTestCase {
             ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED",}}"#, [], 400, "invalid_request", []),
             ("cc", "PATCH", "/devices/iccid:123", "{}", [], 400, "invalid_request", []),
             ("cc", "PATCH", "/devices/serial:123", "{}", [], 400, "invalid_request", []),
+            ("cc", "PATCH", "/devices/iccid%3A89882167169700049%ZZ", "{}", [], 400, "invalid_request", []),
             ("cc", "PATCH", "/devices/iccid:8988216716970004975", "{}", [], 422, "validation_failed", [""]),
             ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}}"#, ["Content-Type: text/plain"], 415, "unsupported_media_type", []),
             ("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}}"#, ["Accept: text/html"], 406, "not_acceptable", []),
