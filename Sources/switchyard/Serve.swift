@@ -38,6 +38,7 @@ enum Startup {
                     "# TYPE switchyard_vendor_undocumented_answers_total counter\n"
                         + "switchyard_vendor_undocumented_answers_total \(ErrorCatalogue.undocumentedAnswers)\n"
                 },
+                configurationPath: configPath,
                 logger: logger
             )
         } catch {

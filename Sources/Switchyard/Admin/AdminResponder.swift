@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import SwitchyardHTTP
 
@@ -8,10 +9,15 @@ import SwitchyardHTTP
 public final class AdminResponder: HTTPResponder {
     private let draining = Atomic<Bool>(false)
     private let metrics: @Sendable () -> String
+    private let reload: (@Sendable () -> (succeeded: Bool, message: String))?
 
-    /// `metrics` renders the counters (Prometheus text exposition format) when scraped.
-    public init(metrics: @escaping @Sendable () -> String = { "" }) {
+    /// `metrics` renders the counters (Prometheus text exposition format) when scraped;
+    /// `reload` re-reads the configuration (nil: no `/-/reload`). It blocks (files, DNS), so it
+    /// runs off the loop.
+    public init(metrics: @escaping @Sendable () -> String = { "" },
+                reload: (@Sendable () -> (succeeded: Bool, message: String))? = nil) {
         self.metrics = metrics
+        self.reload = reload
     }
 
     public func markDraining() {
@@ -27,6 +33,22 @@ public final class AdminResponder: HTTPResponder {
             response = draining.load(ordering: .relaxed)
                 ? AdminResponder.status(503, "draining")
                 : AdminResponder.status(200, "ready")
+        case (.post, "/-/reload") where reload != nil:
+            let reload = reload!
+            nonisolated(unsafe) let exchange = exchange
+            let requestID = request.requestID
+            DispatchQueue.global().async {
+                let outcome = reload()
+                exchange.loop.execute { _ in
+                    exchange.respond(outcome.succeeded
+                        ? AdminResponder.status(200, outcome.message)
+                        : Problem(.validationFailed, detail: outcome.message).response(requestID: requestID))
+                }
+            }
+            return
+        case (_, "/-/reload") where reload != nil:
+            response = Problem(.methodNotAllowed, detail: "Use POST.", headers: [("allow", "POST")])
+                .response(requestID: request.requestID)
         case (.get, "/metrics"):
             response = HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4")], body: Array(metrics().utf8))
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):

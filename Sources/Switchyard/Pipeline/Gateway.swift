@@ -13,14 +13,18 @@ import SwitchyardIO
 /// `@unchecked Sendable`: everything is immutable after `init` except the per-loop contexts and
 /// Redis stores, and each of those is touched only on its own loop (`[exchange.loop.index]`).
 public final class Gateway: HTTPResponder, @unchecked Sendable {
-    /// What each loop owns: its token cache, upstream client and pool, gzip stream, trace ids.
+    /// What each loop owns: the configuration's state as this loop sees it, its token cache,
+    /// upstream client and pool, gzip stream, trace ids.
     final class LoopContext {
+        /// Replaced on reload, on this loop, between requests (`Gateway.apply`).
+        var state: GatewayState
         let cache = AuthenticationCache()
         let client: UpstreamClient
         let gzip = GzipEncoder()
         let traceIDs = RequestIDGenerator()
 
-        init(client: UpstreamClient) {
+        init(state: GatewayState, client: UpstreamClient) {
+            self.state = state
             self.client = client
         }
 
@@ -37,16 +41,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    let authenticator: Authenticator
-    /// The in-memory limiter: the store itself with `rateLimit.store: memory`, the fallback for
-    /// `onStoreFailure: local` with Redis.
-    let rateLimiter: TenantRateLimiter
-    private let policies: [String: RatePolicy]
-    private let onStoreFailure: RateLimitSettings.FailurePolicy
-    /// Each tenant's outbound budget (`vendorQuota`), spent per upstream call.
-    let vendorQuota: TenantRateLimiter
-    private let routes: [String: TenantRoute]
-    private let limits: Limits
+    private let adapter: @Sendable (TenantConfiguration) -> any VendorAdapter
+    /// The latest state, for the next reload to build on (loops read their own copy).
+    private let current: Mutex<GatewayState>
     private let loops: [EventLoop]
     private let contexts: [LoopContext]
     /// One per loop with `rateLimit.store: redis://…`.
@@ -61,22 +58,16 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// which must stop startup. Runs before the loops' threads start (Redis clients register
     /// with their loop).
     public init(configuration: GatewayConfiguration, loops: [EventLoop],
-                adapter: (TenantConfiguration) -> any VendorAdapter,
+                adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter,
                 log: (@Sendable (String) -> Void)? = nil) throws {
-        authenticator = try Authenticator(settings: configuration.auth, tenantNames: Set(configuration.tenants.keys))
-        rateLimiter = TenantRateLimiter(tenants: configuration.tenants)
-        policies = configuration.tenants.compactMapValues(\.rateLimit)
-        onStoreFailure = configuration.rateLimit.onStoreFailure
-        vendorQuota = TenantRateLimiter(policies: configuration.tenants.compactMapValues(\.vendorQuota), policyName: "vendor")
-        routes = try configuration.tenants.mapValues { tenant in
-            try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loops.count)
-        }
-        limits = configuration.limits
+        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: nil)
+        self.adapter = adapter
+        current = Mutex(state)
         self.loops = loops
         let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
                                             timeoutSeconds: configuration.limits.upstreamTimeoutSeconds)
         let statistics = upstreamStatistics
-        contexts = loops.map { LoopContext(client: UpstreamClient(loop: $0, limits: upstreamLimits, statistics: statistics)) }
+        contexts = loops.map { LoopContext(state: state, client: UpstreamClient(loop: $0, limits: upstreamLimits, statistics: statistics)) }
         if case .redis(let host, let port) = configuration.rateLimit.store {
             guard let address = try SocketAddress.resolve(host: host, port: port).first else {
                 throw IOError("resolving \(host):\(port)")
@@ -115,6 +106,21 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Reload: builds the state of `configuration` beside the running one (blocking: files, DNS;
+    /// call it off the loops) and hands it to every loop, which switches between requests. Throws,
+    /// leaving everything as it was, when the new state can't be built. Returns the settings that
+    /// changed but take effect only on restart.
+    public func apply(_ configuration: GatewayConfiguration) throws -> [String] {
+        let previous = current.withLock { $0 }
+        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: previous)
+        current.withLock { $0 = state }
+        for (loop, context) in zip(loops, contexts) {
+            nonisolated(unsafe) let context = context
+            loop.execute { _ in context.state = state }
+        }
+        return previous.restartOnlyChanges(in: configuration)
+    }
+
     /// Closes the Redis connections and the upstream pools, each on its own loop; for shutdown.
     public func close() {
         for (index, loop) in loops.enumerated() {
@@ -129,20 +135,22 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     public func respond(to request: HTTPRequest, exchange: HTTPExchange) {
         let loop = exchange.loop.index
-        switch admit(request, loop: loop) {
+        // The configuration as this loop sees it; the request keeps it to the end, reload or not.
+        let state = contexts[loop].state
+        switch admit(request, state: state, loop: loop) {
         case .answer(let response):
             exchange.respond(response)
         case .limit(let tenant, let body):
             // 5. Tenant rate limit (GCRA); only admitted requests count.
-            guard let stores, let policy = policies[tenant] else {
-                return operate(request, tenant: tenant, body: body, limit: rateLimiter.check(tenant: tenant), exchange: exchange)
+            guard let stores, let policy = state.policies[tenant] else {
+                return operate(request, state: state, tenant: tenant, body: body, limit: state.rateLimiter.check(tenant: tenant), exchange: exchange)
             }
             stores[loop].check(tenant: tenant, policy: policy) { [self] result in
                 switch result {
                 case .success(let decision):
-                    operate(request, tenant: tenant, body: body, limit: decision, exchange: exchange)
+                    operate(request, state: state, tenant: tenant, body: body, limit: decision, exchange: exchange)
                 case .failure:
-                    operate(request, tenant: tenant, body: body, limit: decideWithoutStore(tenant), exchange: exchange)
+                    operate(request, state: state, tenant: tenant, body: body, limit: decideWithoutStore(tenant, state: state), exchange: exchange)
                 }
             }
         }
@@ -151,12 +159,12 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// `onStoreFailure`: `local` counts in this process (the limit then holds per instance),
     /// `open` admits, `closed` refuses as if over the limit. Never a 500, never a wait: the store's
     /// own deadline (a few milliseconds) already passed, or it failed at once.
-    private func decideWithoutStore(_ tenant: String) -> RateLimitDecision {
+    private func decideWithoutStore(_ tenant: String, state: GatewayState) -> RateLimitDecision {
         storeFailures.add(1, ordering: .relaxed)
-        switch onStoreFailure {
-        case .local: return rateLimiter.check(tenant: tenant)
+        switch state.onStoreFailure {
+        case .local: return state.rateLimiter.check(tenant: tenant)
         case .open: return .unlimited
-        case .closed: return rateLimiter.peek(tenant: tenant).refused(retryAfterSeconds: 1)
+        case .closed: return state.rateLimiter.peek(tenant: tenant).refused(retryAfterSeconds: 1)
         }
     }
 
@@ -167,7 +175,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         case limit(tenant: String, body: JSONValue?)
     }
 
-    private func admit(_ request: HTTPRequest, loop: Int) -> Admission {
+    private func admit(_ request: HTTPRequest, state: GatewayState, loop: Int) -> Admission {
         let requestID = request.requestID
         // 1. Route: a path that is no resource, or a method it doesn't take, needs no credential.
         let route = Route(method: request.head.method, path: request.head.path)
@@ -186,7 +194,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
         // 2. Authenticate: the tenant comes from the credential and nowhere else.
         let credential: Credential
-        switch authenticator.authenticate(
+        switch state.authenticator.authenticate(
             authorizationHeader: request.head.firstValue("authorization"),
             now: Date().timeIntervalSince1970, cache: contexts[loop].cache
         ) {
@@ -202,23 +210,23 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             var headers: [(name: String, value: String)] = [
                 ("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"\(scope.rawValue)\""),
             ]
-            rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &headers)
+            state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &headers)
             return .answer(Problem(.insufficientScope, detail: "This operation needs the \(scope.rawValue) scope.",
                            headers: headers).response(requestID: requestID))
         }
 
         // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
-        switch readBody(request) {
+        switch readBody(request, limits: state.limits) {
         case .success(let body): return .limit(tenant: credential.tenant, body: body)
         case .failure(var problem):
-            rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
+            state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
             return .answer(problem.response(requestID: requestID))
         }
     }
 
     /// `Accept` (406), `Content-Type` (415), `Content-Encoding` (gzip within `maxBodyBytes`,
     /// else 413; other codings 415), then strict JSON (400). nil for an empty body.
-    private func readBody(_ request: HTTPRequest) -> Result<JSONValue?, Problem> {
+    private func readBody(_ request: HTTPRequest, limits: Limits) -> Result<JSONValue?, Problem> {
         let head = request.head
         guard ContentNegotiation.acceptsJSON(head) else {
             return .failure(Problem(.notAcceptable, detail: "Answers are application/json or application/problem+json; Accept admits neither."))
@@ -249,7 +257,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    private func operate(_ request: HTTPRequest, tenant: String, body: JSONValue?, limit: RateLimitDecision, exchange: HTTPExchange) {
+    private func operate(_ request: HTTPRequest, state: GatewayState, tenant: String, body: JSONValue?, limit: RateLimitDecision,
+                         exchange: HTTPExchange) {
         func answer(_ problem: Problem) {
             var problem = problem
             limit.appendHeaders(to: &problem.headers)
@@ -259,8 +268,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             // `limit`'s headers, added by `answer`, carry the Retry-After.
             return answer(Problem(.rateLimited, detail: "The tenant's rate limit is spent; retry after \(limit.retryAfterSeconds ?? 1) s."))
         }
-        guard let route = routes[tenant] else {
-            // The authenticator admits configured tenants only; an API key's tenant is one of them.
+        guard let route = state.routes[tenant] else {
+            // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return answer(Problem(.internalError, detail: "The tenant has no route."))
         }
         // 6. The tenant's adapter: what the vendor can do, validation, translation.
@@ -276,7 +285,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         case .updateDevice(let id):
             deviceRequest = body.map { DeviceRequest.single(.update, pathID: id, body: $0, adapter: adapter, now: now) } ?? .failure(Self.missingBody)
         case .bulkUpdate:
-            deviceRequest = body.map { DeviceRequest.bulk(body: $0, adapter: adapter, maxDevices: limits.maxBulkDevices, now: now) }
+            deviceRequest = body.map { DeviceRequest.bulk(body: $0, adapter: adapter, maxDevices: state.limits.maxBulkDevices, now: now) }
                 ?? .failure(Self.missingBody)
         case .methodNotAllowed, .notFound:
             preconditionFailure("admit answers requests that route nowhere")
@@ -286,7 +295,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             answer(problem)
         case .success(let deviceRequest):
             // 7. Vendor quota, upstream call, translation back.
-            DeviceCall(context: contexts[exchange.loop.index], route: route, quota: vendorQuota, loops: loops,
+            DeviceCall(context: contexts[exchange.loop.index], route: route, quota: state.vendorQuota, loops: loops,
                        request: request, exchange: exchange, limit: limit, deviceRequest: deviceRequest).start()
         }
     }

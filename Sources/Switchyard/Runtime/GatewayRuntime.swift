@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import SwitchyardHTTP
 import SwitchyardIO
@@ -16,14 +17,16 @@ public final class GatewayRuntime: @unchecked Sendable {
     private let loops: [EventLoop]
     private var threads: [EventLoopThread] = []
     private let logger: Logger
+    private let reloader: Reloader
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
     /// `adapter` makes each tenant's vendor adapter (SwitchyardVendors, which builds on this
     /// module); `metrics` adds that module's counters to `/metrics`.
+    /// `configurationPath` is the file SIGHUP and `POST /-/reload` read again (nil: no reload).
     public init(settings: RuntimeSettings, configuration: GatewayConfiguration,
-                adapter: (TenantConfiguration) -> any VendorAdapter,
-                metrics: @escaping @Sendable () -> String = { "" }, logger: Logger) throws {
+                adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter,
+                metrics: @escaping @Sendable () -> String = { "" }, configurationPath: String? = nil, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         Signals.ignoreBrokenPipe()
@@ -32,7 +35,15 @@ public final class GatewayRuntime: @unchecked Sendable {
         self.loops = loops
         self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter) { [logger] in logger.warning("\($0)") }
         let gateway = self.gateway
-        self.admin = AdminResponder { gateway.metricsText() + metrics() }
+        let reload = Reloader(path: configurationPath, gateway: gateway, logger: logger)
+        self.reloader = reload
+        let reloadHandler: (@Sendable () -> (succeeded: Bool, message: String))?
+        if configurationPath != nil {
+            reloadHandler = { reload.reload() }
+        } else {
+            reloadHandler = nil
+        }
+        self.admin = AdminResponder(metrics: { gateway.metricsText() + metrics() }, reload: reloadHandler)
         self.server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
             connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
@@ -89,8 +100,44 @@ public final class GatewayRuntime: @unchecked Sendable {
                 }
                 return
             case .hangup:
-                logger.notice("SIGHUP received: configuration reload is not implemented yet (it arrives with tenant routing); nothing changed")
+                _ = reloader.reload()
             }
+        }
+    }
+}
+
+/// Reads the configuration file again and applies it (SIGHUP, `POST /-/reload`): one reload at
+/// a time, a bad file refused with the running configuration kept, each outcome logged.
+final class Reloader: Sendable {
+    let path: String?
+    let gateway: Gateway
+    let logger: Logger
+    private let lock = Mutex(())
+
+    init(path: String?, gateway: Gateway, logger: Logger) {
+        self.path = path
+        self.gateway = gateway
+        self.logger = logger
+    }
+
+    /// Whether the new configuration is in effect, and what to tell the operator.
+    func reload() -> (succeeded: Bool, message: String) {
+        guard let path else { return (false, "this gateway was not started from a file") }
+        return lock.withLock { _ in
+            let outcome: (succeeded: Bool, message: String)
+            do {
+                let configuration = try GatewayConfiguration.load(path: path)
+                let restartOnly = try gateway.apply(configuration)
+                var message = "\(path): reloaded (\(configuration.tenants.count) tenants)"
+                if !restartOnly.isEmpty {
+                    message += "; changed but applied only on restart: \(restartOnly.joined(separator: ", "))"
+                }
+                outcome = (true, message)
+            } catch {
+                outcome = (false, "\(path): reload refused, the running configuration is kept: \(error)")
+            }
+            if outcome.succeeded { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
+            return outcome
         }
     }
 }

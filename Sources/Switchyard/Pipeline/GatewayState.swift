@@ -1,0 +1,60 @@
+import SwitchyardHTTP
+
+/// Everything the pipeline derives from one configuration: credentials, limits, tenant routes.
+/// Immutable, and swapped whole on reload (`Gateway.apply`): each loop picks up the new state
+/// between requests, and a request in flight keeps the state it started with, so a reload
+/// neither drops nor misroutes anything.
+///
+/// What did not change carries over, so a reload costs clients nothing: a tenant whose
+/// configuration is the same keeps its route (its upstream target and pool key, its access
+/// token), and limiters whose policies are the same keep their budgets.
+final class GatewayState: Sendable {
+    let configuration: GatewayConfiguration
+    let authenticator: Authenticator
+    /// The in-memory limiter: the store itself with `rateLimit.store: memory`, the fallback for
+    /// `onStoreFailure: local` with Redis.
+    let rateLimiter: TenantRateLimiter
+    let policies: [String: RatePolicy]
+    /// Each tenant's outbound budget (`vendorQuota`), spent per upstream call.
+    let vendorQuota: TenantRateLimiter
+    let routes: [String: TenantRoute]
+
+    var limits: Limits { configuration.limits }
+    var onStoreFailure: RateLimitSettings.FailurePolicy { configuration.rateLimit.onStoreFailure }
+
+    /// Builds the state of `configuration`, reusing what `previous` has for unchanged tenants.
+    /// Throws when a key can't be used (an unreadable JWKS file, a malformed key) or an upstream
+    /// doesn't resolve. Blocks (files, DNS): never call it on a loop.
+    init(configuration: GatewayConfiguration, loopCount: Int, adapter: (TenantConfiguration) -> any VendorAdapter,
+         previous: GatewayState?) throws {
+        self.configuration = configuration
+        authenticator = try Authenticator(settings: configuration.auth, tenantNames: Set(configuration.tenants.keys))
+        let policies = configuration.tenants.compactMapValues(\.rateLimit)
+        self.policies = policies
+        rateLimiter = previous.flatMap { $0.policies == policies ? $0.rateLimiter : nil }
+            ?? TenantRateLimiter(policies: policies)
+        let quotas = configuration.tenants.compactMapValues(\.vendorQuota)
+        vendorQuota = previous.flatMap { $0.configuration.tenants.compactMapValues(\.vendorQuota) == quotas ? $0.vendorQuota : nil }
+            ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
+        routes = try configuration.tenants.mapValues { tenant in
+            if let route = previous?.routes[tenant.name], previous?.configuration.tenants[tenant.name] == tenant { return route }
+            return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
+        }
+    }
+
+    /// The settings of `configuration` that a reload does not apply (listeners, TLS, workers,
+    /// limits, the rate-limit store), when they differ from this state's: they need a restart.
+    func restartOnlyChanges(in configuration: GatewayConfiguration) -> [String] {
+        let old = self.configuration
+        var changed: [String] = []
+        if old.listen != configuration.listen { changed.append("listen") }
+        if old.admin != configuration.admin { changed.append("admin") }
+        if old.tls != configuration.tls { changed.append("tls") }
+        if old.workers != configuration.workers { changed.append("workers") }
+        var limits = configuration.limits
+        limits.maxBulkDevices = old.limits.maxBulkDevices
+        if old.limits != limits { changed.append("limits (all but maxBulkDevices, which applies at once)") }
+        if old.rateLimit.store != configuration.rateLimit.store { changed.append("rateLimit.store") }
+        return changed
+    }
+}
