@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardTests",
             dependencies: [
-                "Switchyard", "SwitchyardTestSupport",
+                "Switchyard", "SwitchyardVendors", "SwitchyardTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -5,9 +5,9 @@ import SwitchyardHTTP
 /// between requests, and a request in flight keeps the state it started with, so a reload
 /// neither drops nor misroutes anything.
 ///
-/// What did not change carries over, so a reload costs clients nothing: a tenant whose
-/// configuration is the same keeps its route (its upstream target and pool key, its access
-/// token), and limiters whose policies are the same keep their budgets.
+/// What did not change carries over, so a reload costs clients nothing: a tenant whose vendor
+/// account, upstream and CA are the same keeps its route (its upstream target and pool key, its
+/// access token), and limiters whose policies are the same keep their budgets.
 final class GatewayState: Sendable {
     let configuration: GatewayConfiguration
     let authenticator: Authenticator
@@ -37,7 +37,10 @@ final class GatewayState: Sendable {
         vendorQuota = previous.flatMap { $0.configuration.tenants.compactMapValues(\.vendorQuota) == quotas ? $0.vendorQuota : nil }
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
         routes = try configuration.tenants.mapValues { tenant in
-            if let route = previous?.routes[tenant.name], previous?.configuration.tenants[tenant.name] == tenant { return route }
+            if let route = previous?.routes[tenant.name], let old = previous?.configuration.tenants[tenant.name],
+               old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account {
+                return route
+            }
             return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
         }
     }

@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+@testable import Switchyard
+import SwitchyardTestSupport
+import SwitchyardVendors
+import XCTest
+
+/// What a reload builds (`GatewayState`): the JWKS file read again, so keys rotate without a
+/// restart, and what did not change carried over.
+final class ReloadStateTests: XCTestCase {
+    private func configuration(jwksFile: String, tenants: String) throws -> GatewayConfiguration {
+        try GatewayConfiguration.parse(yaml: """
+            tls: {certificate: "\(TestEnvironment.serverCertificate)", privateKey: "\(TestEnvironment.serverKey)"}
+            auth:
+              jwt: {jwksFile: "\(jwksFile)", issuer: "https://id.example", audience: "switchyard"}
+            tenants:
+            \(tenants)
+            """, baseDirectory: "/", source: "test.yaml", environment: [:])
+    }
+
+    private static let acme = "  acme: {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 5, perSeconds: 60}}"
+    private static let globex = "  globex: {vendor: gate, upstream: \"https://127.0.0.1:9/api/v1\", credentials: {token: t}}"
+
+    func testAReloadReadsTheJWKSFileAgainAndKeepsWhatDidNotChange() throws {
+        let file = TestEnvironment.temporaryFile("jwks.json")
+        // Before the rotation the file holds the RSA key only; the EC key is the new one.
+        let full = try XCTUnwrap(JSONSerialization.jsonObject(with: AuthenticatorTests.jwks) as? [String: Any])
+        let rsaOnly = ["keys": (full["keys"] as! [[String: Any]]).filter { $0["kid"] as? String == "rsa1" }]
+        try JSONSerialization.data(withJSONObject: rsaOnly).write(to: URL(fileURLWithPath: file))
+        let before = try GatewayState(configuration: configuration(jwksFile: file, tenants: Self.acme), loopCount: 1,
+                                      adapter: VendorAdapters.adapter(for:), previous: nil)
+        let token = AuthenticatorTests.token(header: ["alg": "ES256", "kid": "ec1"], claims: AuthenticatorTests.claims(), signer: .es256)
+        let header = "Bearer \(token)"
+        XCTAssertEqual(before.authenticator.authenticate(authorizationHeader: header, now: AuthenticatorTests.now, cache: nil).failureDetail,
+                       "The token is signed with an unknown key.")
+
+        try AuthenticatorTests.jwks.write(to: URL(fileURLWithPath: file))
+        let after = try GatewayState(configuration: configuration(jwksFile: file, tenants: Self.acme + "\n" + Self.globex), loopCount: 1,
+                                     adapter: VendorAdapters.adapter(for:), previous: before)
+        XCTAssertEqual(try after.authenticator.authenticate(authorizationHeader: header, now: AuthenticatorTests.now, cache: nil).get().tenant, "acme")
+        XCTAssertNotNil(before.authenticator.authenticate(authorizationHeader: header, now: AuthenticatorTests.now, cache: nil).failureDetail,
+                        "a request that started before the reload keeps the old keys")
+        XCTAssertTrue(after.routes["acme"] === before.routes["acme"], "an unchanged tenant keeps its route (pool key, token)")
+        XCTAssertNotNil(after.routes["globex"])
+        XCTAssertTrue(after.rateLimiter === before.rateLimiter, "unchanged policies keep their budgets (globex has none)")
+        XCTAssertTrue(after.vendorQuota === before.vendorQuota)
+
+        let faster = Self.acme.replacingOccurrences(of: "requests: 5", with: "requests: 6")
+        let changed = try GatewayState(configuration: configuration(jwksFile: file, tenants: faster), loopCount: 1,
+                                       adapter: VendorAdapters.adapter(for:), previous: after)
+        XCTAssertTrue(changed.rateLimiter !== after.rateLimiter, "a changed policy is a new limiter")
+        XCTAssertTrue(changed.routes["acme"] === after.routes["acme"], "the rate limit is not part of the route")
+    }
+}
+
+extension Result where Failure == AuthenticationFailure {
+    var failureDetail: String? {
+        if case .failure(let failure) = self { failure.detail } else { nil }
+    }
+}
