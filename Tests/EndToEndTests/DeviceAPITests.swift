@@ -59,6 +59,18 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertFalse(answer.text.contains("p\\\\w"), "the password is write-only")
         XCTAssertNil(answer.json?[pointer: "/user/password"])
         XCTAssertFalse(try rig.gateway.output.contains("p\\w"), "nor logged")
+        // The access log has the request (within its 200 ms flush), and no credential.
+        let requestID = try XCTUnwrap(answer.header("x-request-id"))
+        let deadline = Date().addingTimeInterval(3)
+        while try !rig.gateway.accessLog.contains(requestID) && Date() < deadline { usleep(50_000) }
+        let line = try XCTUnwrap(try rig.gateway.accessLog.split(separator: "\n").first { $0.contains(requestID) }, "no access log line")
+        let entry = JSONValue.parse(String(line))
+        XCTAssertEqual(entry[pointer: "/method"], .string("POST"))
+        XCTAssertEqual(entry[pointer: "/path"], .string("/devices"))
+        XCTAssertEqual(entry[pointer: "/status"], .number("201"))
+        XCTAssertEqual(entry[pointer: "/tenant"], .string("gate"))
+        XCTAssertFalse(try rig.gateway.accessLog.contains(rig.token("gate")), "no token in the access log")
+        XCTAssertFalse(try rig.gateway.accessLog.contains("p\\w"), "no password in the access log")
     }
 
     func testControlCenterPutsByICCIDAndAFutureChangeIs202() throws {

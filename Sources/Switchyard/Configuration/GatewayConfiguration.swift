@@ -21,8 +21,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var rateLimit: RateLimitSettings
     /// Keyed by tenant name.
     public var tenants: [String: TenantConfiguration]
+    /// A JSON line per `/devices` request on standard output (default), or `off`.
+    public var accessLog = AccessLogDestination.stdout
 
-    static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants"]
+    static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog"]
 
     /// Valid but probably not what the operator meant; `check` and `serve` print these.
     public var warnings: [String] {
@@ -95,12 +97,13 @@ extension ConfigurationDecoder {
         let tenants = map.decode("tenants") { self.tenants($0, at: $1) } ?? ([:], [])
         let auth = map.decode("auth") { authSettings($0, at: $1, tenantNames: tenants.names) } ?? AuthSettings.none
         let rateLimit = map.decode("rateLimit") { rateLimitSettings($0, at: $1) } ?? RateLimitSettings()
+        let accessLog: AccessLogDestination = map.decode("accessLog") { choice($0, at: $1, noun: "access log destination") } ?? .stdout
         guard let tls else { return nil }
         return GatewayConfiguration(
             workers: workers,
             listen: listen ?? ListenAddress(host: "0.0.0.0", port: 8443),
             admin: admin ?? ListenAddress(host: "127.0.0.1", port: 9090),
-            tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants)
+            tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants, accessLog: accessLog)
     }
 }
 

@@ -19,6 +19,8 @@ final class DeviceCall {
     private let limit: RateLimitDecision
     private let deviceRequest: DeviceRequest
     private let traceParent: String
+    /// The loop's clock when the request arrived, for the access log.
+    private let started: UInt64
 
     private var results: [DeviceResult?]
     /// Batches of item indices still to send, the next one first.
@@ -29,7 +31,7 @@ final class DeviceCall {
     private var countedItems = Set<Int>()
 
     init(context: Gateway.LoopContext, route: TenantRoute, quota: TenantRateLimiter, loops: [EventLoop],
-         request: HTTPRequest, exchange: HTTPExchange, limit: RateLimitDecision, deviceRequest: DeviceRequest) {
+         request: HTTPRequest, exchange: HTTPExchange, limit: RateLimitDecision, deviceRequest: DeviceRequest, started: UInt64) {
         self.context = context
         self.route = route
         self.quota = quota
@@ -38,6 +40,7 @@ final class DeviceCall {
         self.exchange = exchange
         self.limit = limit
         self.deviceRequest = deviceRequest
+        self.started = started
         traceParent = TraceParent.upstreamValue(request.head.firstValue("traceparent"), ids: context.traceIDs)
         let results: [DeviceResult?] = deviceRequest.items.map { item in
             if case .failure(let problem) = item.change { return .failed(problem) }
@@ -140,7 +143,7 @@ final class DeviceCall {
     private func finish() {
         var response = deviceRequest.isBulk ? bulkResponse() : singleResponse()
         limit.appendHeaders(to: &response.headers)
-        exchange.respond(context.compress(response, for: request))
+        context.finish(exchange, request, context.compress(response, for: request), tenant: route.name, started: started)
     }
 
     private func singleResponse() -> HTTPResponse {

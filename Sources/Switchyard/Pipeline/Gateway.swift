@@ -22,10 +22,18 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let client: UpstreamClient
         let gzip = GzipEncoder()
         let traceIDs = RequestIDGenerator()
+        let accessLog: AccessLog?
 
-        init(state: GatewayState, client: UpstreamClient) {
+        init(state: GatewayState, client: UpstreamClient, accessLog: AccessLog?) {
             self.state = state
             self.client = client
+            self.accessLog = accessLog
+        }
+
+        /// The request's answer: logged, then sent. `started` is the loop's clock at arrival.
+        func finish(_ exchange: HTTPExchange, _ request: HTTPRequest, _ response: HTTPResponse, tenant: String?, started: UInt64) {
+            accessLog?.record(request, status: response.status, tenant: tenant, started: started)
+            exchange.respond(response)
         }
 
         /// Gzip for a client that takes it, when the body is large enough to gain (API.md: 1 KiB).
@@ -67,7 +75,10 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
                                             timeoutSeconds: configuration.limits.upstreamTimeoutSeconds)
         let statistics = upstreamStatistics
-        contexts = loops.map { LoopContext(state: state, client: UpstreamClient(loop: $0, limits: upstreamLimits, statistics: statistics)) }
+        contexts = loops.map { loop in
+            LoopContext(state: state, client: UpstreamClient(loop: loop, limits: upstreamLimits, statistics: statistics),
+                        accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil)
+        }
         if case .redis(let host, let port) = configuration.rateLimit.store {
             guard let address = try SocketAddress.resolve(host: host, port: port).first else {
                 throw IOError("resolving \(host):\(port)")
@@ -128,6 +139,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             nonisolated(unsafe) let store = stores?[index]
             loop.execute { _ in
                 context.client.shutdown()
+                context.accessLog?.flush()
                 store?.client.close()
             }
         }
@@ -135,22 +147,25 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     public func respond(to request: HTTPRequest, exchange: HTTPExchange) {
         let loop = exchange.loop.index
+        let started = exchange.loop.now
         // The configuration as this loop sees it; the request keeps it to the end, reload or not.
         let state = contexts[loop].state
         switch admit(request, state: state, loop: loop) {
-        case .answer(let response):
-            exchange.respond(response)
+        case .answer(let response, let tenant):
+            contexts[loop].finish(exchange, request, response, tenant: tenant, started: started)
         case .limit(let tenant, let body):
             // 5. Tenant rate limit (GCRA); only admitted requests count.
             guard let stores, let policy = state.policies[tenant] else {
-                return operate(request, state: state, tenant: tenant, body: body, limit: state.rateLimiter.check(tenant: tenant), exchange: exchange)
+                return operate(request, state: state, tenant: tenant, body: body, limit: state.rateLimiter.check(tenant: tenant),
+                               exchange: exchange, started: started)
             }
             stores[loop].check(tenant: tenant, policy: policy) { [self] result in
                 switch result {
                 case .success(let decision):
-                    operate(request, state: state, tenant: tenant, body: body, limit: decision, exchange: exchange)
+                    operate(request, state: state, tenant: tenant, body: body, limit: decision, exchange: exchange, started: started)
                 case .failure:
-                    operate(request, state: state, tenant: tenant, body: body, limit: decideWithoutStore(tenant, state: state), exchange: exchange)
+                    operate(request, state: state, tenant: tenant, body: body, limit: decideWithoutStore(tenant, state: state),
+                            exchange: exchange, started: started)
                 }
             }
         }
@@ -169,8 +184,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     }
 
     private enum Admission {
-        /// Refused before the rate limit (or routed nowhere): the answer is final.
-        case answer(HTTPResponse)
+        /// Refused before the rate limit (or routed nowhere): the answer is final; `tenant` once known.
+        case answer(HTTPResponse, tenant: String?)
         /// Authenticated, in scope, body read: the tenant's rate limit decides next.
         case limit(tenant: String, body: JSONValue?)
     }
@@ -182,10 +197,10 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let scope: Scope
         switch route {
         case .notFound:
-            return .answer(Problem(.notFound, detail: "No resource at this path.").response(requestID: requestID))
+            return .answer(Problem(.notFound, detail: "No resource at this path.").response(requestID: requestID), tenant: nil)
         case .methodNotAllowed(let allow):
             return .answer(Problem(.methodNotAllowed, detail: "This resource does not take \(request.head.methodName).",
-                           headers: [("allow", allow)]).response(requestID: requestID))
+                           headers: [("allow", allow)]).response(requestID: requestID), tenant: nil)
         case .upsertDevice, .updateDevice:
             scope = .devicesWrite
         case .bulkUpdate:
@@ -202,7 +217,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             credential = found
         case .failure(let failure):
             return .answer(Problem(.unauthenticated, detail: failure.detail,
-                           headers: [("www-authenticate", failure.wwwAuthenticate)]).response(requestID: requestID))
+                           headers: [("www-authenticate", failure.wwwAuthenticate)]).response(requestID: requestID), tenant: nil)
         }
 
         // 3. Scope. The rate limit is only peeked at: a refused request costs no budget.
@@ -212,7 +227,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             ]
             state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &headers)
             return .answer(Problem(.insufficientScope, detail: "This operation needs the \(scope.rawValue) scope.",
-                           headers: headers).response(requestID: requestID))
+                           headers: headers).response(requestID: requestID), tenant: credential.tenant)
         }
 
         // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
@@ -220,7 +235,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         case .success(let body): return .limit(tenant: credential.tenant, body: body)
         case .failure(var problem):
             state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
-            return .answer(problem.response(requestID: requestID))
+            return .answer(problem.response(requestID: requestID), tenant: credential.tenant)
         }
     }
 
@@ -258,11 +273,13 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     }
 
     private func operate(_ request: HTTPRequest, state: GatewayState, tenant: String, body: JSONValue?, limit: RateLimitDecision,
-                         exchange: HTTPExchange) {
+                         exchange: HTTPExchange, started: UInt64) {
+        let context = contexts[exchange.loop.index]
         func answer(_ problem: Problem) {
             var problem = problem
             limit.appendHeaders(to: &problem.headers)
-            exchange.respond(contexts[exchange.loop.index].compress(problem.response(requestID: request.requestID), for: request))
+            context.finish(exchange, request, context.compress(problem.response(requestID: request.requestID), for: request),
+                           tenant: tenant, started: started)
         }
         guard limit.admitted else {
             // `limit`'s headers, added by `answer`, carry the Retry-After.
@@ -295,8 +312,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             answer(problem)
         case .success(let deviceRequest):
             // 7. Vendor quota, upstream call, translation back.
-            DeviceCall(context: contexts[exchange.loop.index], route: route, quota: state.vendorQuota, loops: loops,
-                       request: request, exchange: exchange, limit: limit, deviceRequest: deviceRequest).start()
+            DeviceCall(context: context, route: route, quota: state.vendorQuota, loops: loops,
+                       request: request, exchange: exchange, limit: limit, deviceRequest: deviceRequest, started: started).start()
         }
     }
 

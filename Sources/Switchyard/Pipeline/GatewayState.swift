@@ -58,6 +58,7 @@ final class GatewayState: Sendable {
         limits.maxBulkDevices = old.limits.maxBulkDevices
         if old.limits != limits { changed.append("limits (all but maxBulkDevices, which applies at once)") }
         if old.rateLimit.store != configuration.rateLimit.store { changed.append("rateLimit.store") }
+        if old.accessLog != configuration.accessLog { changed.append("accessLog") }
         return changed
     }
 }

@@ -14,7 +14,9 @@ final class GatewayProcess: @unchecked Sendable {
     private(set) var adminPort: UInt16 = 0
     private let lock = NSLock()
     private var log = ""
+    private var stdout = ""
     private let stderrPipe = Pipe()
+    private let stdoutPipe = Pipe()
 
     /// Default limits are small so the limit tests stay quick; a test may override any key.
     static func configuration(limits: String = "", workers: Int = 2, admin: Bool = true) -> String {
@@ -42,7 +44,14 @@ final class GatewayProcess: @unchecked Sendable {
             process.arguments = ["serve", "--config", configPath]
         }
         process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = stdoutPipe
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.lock()
+            self.stdout += String(decoding: data, as: UTF8.self)
+            self.lock.unlock()
+        }
         let handle = stderrPipe.fileHandleForReading
         handle.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
@@ -59,10 +68,18 @@ final class GatewayProcess: @unchecked Sendable {
         stop()
     }
 
+    /// Standard error: the gateway's log.
     var output: String {
         lock.lock()
         defer { lock.unlock() }
         return log
+    }
+
+    /// Standard output: the access log.
+    var accessLog: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return stdout
     }
 
     private func waitForListening() throws {
