@@ -16,6 +16,22 @@ BENCH_PATH=/bench
 # The pass-through scenario's upstream (a second nginx, plain HTTP) answers every path with this.
 UPSTREAM_BODY='{"ok":true}'
 UPSTREAM_CONTENT_TYPE='application/json'
+# The translated scenario: the same upstream answers two paths as the vendors do (their documented
+# success answers, API.md §3), and the load is one device request per tenant, sent by wrk with
+# wrk/device-request.lua. The gateway translates it into the vendor's call and the answer back; nginx
+# passes it unchanged to the upstream, whose `location /` answers it with UPSTREAM_BODY.
+CC_UPSTREAM_BODY='{"iccid":"8988216716970004975"}'
+GATE_UPSTREAM_BODY='{"number":"+1234567890","generic_id":"com.example.app.user123","imei":"123456789012345","imsi":"310120123456789","iccid":"12345678901234567890","username":"john_doe","user_external_id":"ext_user_456","user_class":"gold"}'
+# Per request: method, path, body, and the status the gateway answers with (control-center 200
+# "applied", gate 201 "registered").
+CC_REQUEST_METHOD=PATCH
+CC_REQUEST_PATH=/devices/iccid:8988216716970004975
+CC_REQUEST_BODY='{"sim":{"status":"ACTIVATED","ratePlan":"Standard 5GB"}}'
+CC_EXPECTED_STATUS=200
+GATE_REQUEST_METHOD=POST
+GATE_REQUEST_PATH=/devices
+GATE_REQUEST_BODY='{"imei":"123456789012345","user":{"class":"gold"}}'
+GATE_EXPECTED_STATUS=201
 
 usage() {
     cat <<'EOF'
@@ -24,15 +40,19 @@ Usage: Benchmarks/run.sh [options]
 Loads the gateway and nginx one after the other, with the same certificate and the same 404 answer,
 server pinned to one core and load generator to the other; writes Benchmarks/RESULTS.md. The
 pass-through scenario does the same with switchyard-passthrough and nginx as reverse proxies in front
-of a third, unmeasured nginx.
+of a third, unmeasured nginx. The translated scenario puts the real gateway (token check, rate limit,
+translation to control-center's and gate's wire formats, upstream call, translation back) in front of
+that upstream, beside nginx passing the same requests unchanged.
 
   --duration S             seconds per measured load run (default 10)
   --connections N          keep-alive connections for wrk (default 64)
   --newconn-connections N  concurrent connections for the new-connection scenario (default 16)
   --idle-count N           idle TLS connections for the memory scenario (default 5000)
-  --only LIST              keepalive, newconn, idle, passthrough, comma-separated (default: all four)
+  --only LIST              keepalive, newconn, idle, passthrough, translated, comma-separated
+                           (default: all five)
   --servers LIST           gateway, nginx, comma-separated (default: both); in the pass-through
-                           scenario "gateway" is switchyard-passthrough
+                           scenario "gateway" is switchyard-passthrough; in the translated one,
+                           the gateway with two tenants and nginx as a reverse proxy
   --workers N              gateway `workers` and nginx `worker_processes` (default 1)
   --server-cpus LIST       taskset CPU list for the servers (default 0)
   --client-cpus LIST       taskset CPU list for the load generators (default 1)
@@ -44,6 +64,10 @@ of a third, unmeasured nginx.
   --passthrough-bin PATH   use this switchyard-passthrough binary (implies --no-build; default
                            .build/release/switchyard-passthrough)
   --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
+  --profile WHAT           translated scenario: where the gateway's time goes, from one extra,
+                           unmeasured control-center run: perf (perf record -g), callgrind
+                           (valgrind --tool=callgrind, a short run), off; default auto: perf if it
+                           can record here, else callgrind if valgrind is installed, else off
   --results FILE           where to write the report (default Benchmarks/RESULTS.md)
   --check-handshakes       only count TLS handshakes and resumptions per client tool against nginx
                            (how the new-connection tool was chosen), then exit
@@ -65,7 +89,7 @@ duration=10
 connections=64
 newconn_connections=16
 idle_count=5000
-only="keepalive,newconn,idle,passthrough"
+only="keepalive,newconn,idle,passthrough,translated"
 servers="gateway,nginx"
 workers=1
 server_cpus=0
@@ -78,6 +102,7 @@ check_handshakes=0
 gateway_yaml=()
 gateway_bin=""
 passthrough_bin=""
+profile=auto
 
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
 while [[ $# -gt 0 ]]; do
@@ -94,6 +119,7 @@ while [[ $# -gt 0 ]]; do
         --warmup)              need_arg "$@"; warmup=$2; shift 2 ;;
         --repeat)              need_arg "$@"; repeat=$2; shift 2 ;;
         --gateway-yaml)        need_arg "$@"; gateway_yaml+=("$2"); shift 2 ;;
+        --profile)             need_arg "$@"; profile=$2; shift 2 ;;
         --results)             need_arg "$@"; results=$2; shift 2 ;;
         --no-build)            build=0; shift ;;
         --gateway-bin)         need_arg "$@"; gateway_bin=$2; build=0; shift 2 ;;
@@ -110,16 +136,21 @@ done
 (( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 && repeat >= 1 )) \
     || die "--duration, --connections, --newconn-connections, --idle-count, --workers and --repeat must be at least 1"
 has() { [[ ",$1," == *",$2,"* ]]; }
-for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle|passthrough)$ ]] || die "--only: unknown scenario '$s'"; done
-# The gateway itself is only needed by the first three; the pass-through scenario runs its own binary.
+for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle|passthrough|translated)$ ]] || die "--only: unknown scenario '$s'"; done
+[[ $profile =~ ^(auto|perf|callgrind|off)$ ]] || die "--profile: one of auto, perf, callgrind, off"
+# gateway_scenarios: the three that load the gateway with no tenants (GET /bench, 404), whose answers
+# the "response parity" section compares. The pass-through scenario runs its own binary; the
+# translated one runs the gateway too, with its own configuration.
 gateway_scenarios=0
 for s in keepalive newconn idle; do has "$only" "$s" && gateway_scenarios=1; done
+need_gateway=$gateway_scenarios
+has "$only" translated && need_gateway=1
 for s in ${servers//,/ }; do [[ $s =~ ^(gateway|nginx)$ ]] || die "--servers: unknown server '$s'"; done
 
 # --- prerequisites -----------------------------------------------------------------------------------
 missing=()
 for tool in openssl curl wrk python3 cc taskset; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-{ has "$servers" nginx || has "$only" passthrough; } && ! command -v nginx >/dev/null && missing+=(nginx)
+{ has "$servers" nginx || has "$only" passthrough || has "$only" translated; } && ! command -v nginx >/dev/null && missing+=(nginx)
 (( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (Debian: apt-get install nginx wrk curl python3 gcc libssl-dev util-linux)"
 [[ -f /usr/include/openssl/ssl.h ]] || die "OpenSSL headers missing (apt-get install libssl-dev)"
 
@@ -225,7 +256,7 @@ cert="$work/certs/server.crt"
 key="$work/certs/server.key"
 cafile="$work/certs/ca.crt"
 
-if has "$servers" gateway && (( gateway_scenarios && ! check_handshakes )); then
+if has "$servers" gateway && (( need_gateway && ! check_handshakes )); then
     if (( build )); then
         log "swift build -c release --product switchyard"
         (cd "$repo_root" && swift build -c release --product switchyard) >&2
@@ -269,7 +300,8 @@ write_upstream_conf() {
     mkdir -p "$work/upstream/tmp"
     render_template "$bench_dir/nginx/upstream.conf.template" \
         "PREFIX=$work/upstream" "PORT=$upstream_port" "STATUS_PORT=$upstream_status_port" \
-        "BODY=$UPSTREAM_BODY" "NOFILE=$nofile" >"$work/upstream/nginx.conf"
+        "BODY=$UPSTREAM_BODY" "CC_BODY=$CC_UPSTREAM_BODY" "GATE_BODY=$GATE_UPSTREAM_BODY" \
+        "NOFILE=$nofile" >"$work/upstream/nginx.conf"
 }
 
 write_proxy_conf() {
@@ -295,11 +327,44 @@ write_gateway_conf() {
     } >"$work/gateway.yaml"
 }
 
+# The translated scenario's gateway: two tenants, control-center and gate, both pointing at the upstream
+# nginx over plain HTTP to loopback (allowed there, API.md §4), an HS256 secret made up for this run, and
+# rate limits no load here can reach. The vendor credentials are dummies: the upstream checks none.
+write_translated_conf() {
+    local secret line
+    secret=$(openssl rand -hex 32)
+    (
+        umask 077
+        {
+            echo "# Written by Benchmarks/run.sh for the translated scenario; see Benchmarks/README.md."
+            echo "listen: \"127.0.0.1:$gateway_port\""
+            echo "tls: {certificate: \"$cert\", privateKey: \"$key\"}"
+            echo "admin: \"127.0.0.1:$admin_port\""
+            echo "workers: $workers"
+            echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
+            echo "auth:"
+            echo "  jwt: {hs256Secret: \"$secret\"}"
+            echo "tenants:"
+            echo "  cc:"
+            echo "    vendor: control-center"
+            echo "    upstream: \"http://127.0.0.1:$upstream_port\""
+            echo "    credentials: {username: bench-user, apiKey: bench-api-key}"
+            echo "    rateLimit: {requests: 1000000, perSeconds: 1}"
+            echo "  gate:"
+            echo "    vendor: gate"
+            echo "    upstream: \"http://127.0.0.1:$upstream_port/api/v1\""
+            echo "    credentials: {token: bench-gate-token}"
+            echo "    rateLimit: {requests: 1000000, perSeconds: 1}"
+            for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do echo "$line"; done
+        } >"$work/gateway-translated.yaml"
+    )
+}
+
 # --- servers --------------------------------------------------------------------------------------------
 server_pid=""
 server_port=""
 
-start_server() { # gateway|nginx
+start_server() { # gateway|nginx [gateway configuration, else .work/gateway.yaml written afresh]
     local name=$1 i code
     case "$name" in
         nginx)
@@ -312,9 +377,10 @@ start_server() { # gateway|nginx
             server_port=$nginx_port
             ;;
         gateway)
-            write_gateway_conf
+            local config=${2:-}
+            [[ -n "$config" ]] || { write_gateway_conf; config="$work/gateway.yaml"; }
             (ulimit -n "$nofile"
-             cd "$repo_root" && exec "${pin_server[@]}" "$gateway_bin" serve --config "$work/gateway.yaml") \
+             cd "$repo_root" && exec "${pin_server[@]}" "$gateway_bin" serve --config "$config") \
                 >>"$work/logs/gateway.log" 2>&1 &
             server_pid=$!
             server_port=$gateway_port
@@ -569,6 +635,239 @@ run_passthrough() { # proxy repetition
     note "$label pass-through #$2: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, proxy CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%, upstream: ${R[$k.up_requests]:-?} requests on ${R[$k.up_opened]:-?} connections (${R[$k.up_reused]:-?} reused; upstream saw ${R[$k.seen_requests]} on ${R[$k.seen_conns]}), wrk errors ${R[$k.errors]}, non-2xx ${R[$k.non200]}"
 }
 
+# --- the translated scenario ----------------------------------------------------------------------------------
+# The gateway's whole path for one device request (token check, tenant rate limit, the adapter's
+# translation, the upstream call, the answer translated back) next to nginx passing the same request
+# unchanged. Both in front of the pass-through scenario's upstream nginx; wrk sends the requests with
+# wrk/device-request.lua. The gateway runs as `switchyard serve` with .work/gateway-translated.yaml.
+declare -A TOKENS # request (cc|gate) -> bearer token
+translated_warnings=()
+translated_requests=(cc gate)
+
+translated_label() { [[ "$1" == gateway ]] && echo "gateway (switchyard serve)" || echo "nginx (proxy, unchanged)"; }
+request_label() { [[ "$1" == cc ]] && echo "control-center" || echo "gate"; }
+# CC_REQUEST_METHOD etc. for "cc METHOD"
+request_field() { local v="${1^^}_$2"; printf '%s' "${!v}"; }
+warn_translated() { # message, once
+    local w
+    for w in "${translated_warnings[@]+"${translated_warnings[@]}"}"; do [[ "$w" == "$1" ]] && return 0; done
+    translated_warnings+=("$1")
+}
+
+# One token per tenant from the gateway's own minter, valid for the whole run. With nginx alone (no
+# gateway binary) a token of the same form is made here, so nginx still gets the same header.
+mint_tokens() {
+    local t
+    for t in "${translated_requests[@]}"; do
+        if [[ -n "$gateway_bin" ]]; then
+            TOKENS[$t]=$("$gateway_bin" token --config "$work/gateway-translated.yaml" --tenant "$t" \
+                --scope devices:write --ttl 86400) || die "switchyard token --tenant $t failed"
+        else
+            TOKENS[$t]=$(python3 - "$t" <<'PY'
+import base64, hashlib, hmac, json, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
+now = int(time.time())
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+body = b64(json.dumps({"tenant": sys.argv[1], "scope": "devices:write", "iat": now, "exp": now + 86400},
+                      separators=(",", ":")).encode())
+sig = b64(hmac.new(os.urandom(32), head + b"." + body, hashlib.sha256).digest())
+print((head + b"." + body + b"." + sig).decode())
+PY
+)
+        fi
+    done
+}
+
+# wrk with the scenario's request: REQUEST SECONDS, output on stdout.
+translated_wrk() {
+    local req=$1 seconds=$2
+    DEVICE_METHOD=$(request_field "$req" REQUEST_METHOD) DEVICE_PATH=$(request_field "$req" REQUEST_PATH) \
+    DEVICE_BODY=$(request_field "$req" REQUEST_BODY) BENCH_TOKEN=${TOKENS[$req]} \
+        timeout --foreground $(( seconds + 30 )) "${pin_client[@]}" wrk -t1 "-c${3:-$connections}" --latency \
+        -s "$bench_dir/wrk/device-request.lua" "https://127.0.0.1:$server_port" "-d${seconds}s"
+}
+
+# The answer to one request, before the load: the gateway must answer with the vendor's success
+# status and a JSON device document, nginx with a 2xx (the upstream's `location /` answer).
+check_translated_response() { # server request
+    local name=$1 req=$2 out="$work/responses/translated-$2-$1" k="tresp.$1.$2" label expected
+    label="$(translated_label "$name"), $(request_label "$req")"
+    expected=$(request_field "$req" EXPECTED_STATUS)
+    curl -s --max-time 10 --http1.1 --cacert "$cafile" --resolve "localhost:$server_port:127.0.0.1" \
+        -X "$(request_field "$req" REQUEST_METHOD)" -H "Authorization: Bearer ${TOKENS[$req]}" \
+        -H 'Content-Type: application/json' -H 'Accept: application/json' \
+        --data-binary "$(request_field "$req" REQUEST_BODY)" -D "$out.headers" -o "$out.body" \
+        "https://localhost:$server_port$(request_field "$req" REQUEST_PATH)" || die "$label: the request failed"
+    R[$k.status]=$(awk 'NR==1 { print $2 }' "$out.headers")
+    R[$k.type]=$(awk -F': *' 'tolower($1)=="content-type" { sub(/\r$/, "", $2); print $2 }' "$out.headers")
+    R[$k.header_bytes]=$(wc -c <"$out.headers")
+    R[$k.body_bytes]=$(wc -c <"$out.body")
+    R[$k.body]=$(head -c 400 "$out.body" | tr -d '\r\n|')
+    if [[ "$name" == gateway ]]; then
+        [[ "${R[$k.status]}" == "$expected" ]] \
+            || warn_translated "$label: answered ${R[$k.status]}, not $expected: $(head -c 300 "$out.body")"
+        [[ "${R[$k.type]}" == application/json ]] \
+            || warn_translated "$label: Content-Type '${R[$k.type]}', not application/json"
+        python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if isinstance(d, dict) and isinstance(d.get("id"), str) else 1)' "$out.body" 2>/dev/null \
+            || warn_translated "$label: the body is not a JSON device document with an id: $(head -c 300 "$out.body")"
+    else
+        [[ "${R[$k.status]}" =~ ^2[0-9][0-9]$ ]] \
+            || warn_translated "$label: answered ${R[$k.status]}, not 2xx: $(head -c 300 "$out.body")"
+    fi
+}
+
+# The gateway's own upstream counters from the admin listener's /metrics: "requests opened reused failures".
+gateway_upstream_metrics() {
+    curl -sf --max-time 5 "http://127.0.0.1:$admin_port/metrics" | awk '
+        $1 == "switchyard_upstream_requests_total" { r = $2 }
+        $1 == "switchyard_upstream_connections_opened_total" { o = $2 }
+        $1 == "switchyard_upstream_connections_reused_total" { u = $2 }
+        $1 ~ /^switchyard_upstream_failures_total/ { f += $2 }
+        END { if (r == "") exit 1; print r, o, u, f + 0 }'
+}
+
+run_translated() { # server request(cc|gate) repetition
+    local name=$1 req=$2 rep=$3 label out="$work/logs/translated-$2-$1-$3.txt" c0 c1 t0 t1 st0 st1 u0 u1 m=""
+    label="$(translated_label "$name"), $(request_label "$req")"
+    u0=$(upstream_status) || die "could not read the upstream nginx's stub_status"
+    if [[ "$name" == gateway ]]; then
+        start_server gateway "$work/gateway-translated.yaml"
+    else
+        start_proxy nginx "$rep"
+    fi
+    check_translated_response "$name" "$req"
+    if (( warmup > 0 )); then translated_wrk "$req" "$warmup" >/dev/null; fi
+    st0=$(steal_ticks); c0=$(cpu_ticks "$server_pid"); t0=$(now_s)
+    translated_wrk "$req" "$duration" >"$out"
+    c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
+    if [[ "$name" == gateway ]]; then
+        m=$(gateway_upstream_metrics) || warn_translated "could not read the gateway's /metrics on the admin listener"
+    fi
+    stop_server
+    u1=$(upstream_status) || die "could not read the upstream nginx's stub_status"
+    local k="translated-$req.$name.$rep" requests non2xx a0 q0 a1 q1
+    requests=$(awk '/ requests in / { print $1 }' "$out")
+    R[$k.requests]=${requests:-0}
+    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+    R[$k.errors]=${R[$k.errors]:-0}
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    R[$k.non200]=${non2xx:-0}
+    record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
+    read -r a0 q0 <<<"$u0"
+    read -r a1 q1 <<<"$u1"
+    R[$k.seen_conns]=$(( a1 - a0 - 1 ))
+    R[$k.seen_requests]=$(( q1 - q0 - 1 ))
+    if [[ -n "$m" ]]; then
+        read -r R[$k.up_requests] R[$k.up_opened] R[$k.up_reused] R[$k.up_failures] <<<"$m"
+    else
+        R[$k.up_requests]=${R[$k.seen_requests]}
+        R[$k.up_opened]=${R[$k.seen_conns]}
+        R[$k.up_reused]=$(( R[$k.seen_requests] - R[$k.seen_conns] ))
+    fi
+    note "$label #$rep: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%, upstream: ${R[$k.up_requests]} requests on ${R[$k.up_opened]} connections (upstream saw ${R[$k.seen_requests]} on ${R[$k.seen_conns]}), wrk errors ${R[$k.errors]}, non-2xx ${R[$k.non200]}"
+}
+
+# Where the gateway's time goes: one more control-center run, not measured, with a profiler on it.
+# perf samples the running gateway (all its threads, kernel included) for --duration seconds; callgrind
+# runs it under valgrind (single worker, 8 connections, --duration seconds: slow, but exact counts).
+profile_translated() {
+    local mode=$profile
+    if [[ "$mode" == auto ]]; then
+        if command -v perf >/dev/null && perf record -o "$work/logs/perf-probe.data" -- true >/dev/null 2>&1; then
+            mode=perf
+        elif command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+            mode=callgrind
+        else
+            mode=off
+        fi
+        rm -f "$work/logs/perf-probe.data"
+    fi
+    R[profile.mode]=$mode
+    case "$mode" in
+        perf) profile_perf ;;
+        callgrind) profile_callgrind ;;
+    esac
+}
+
+# Swift symbols demangled (simplified) when the toolchain's demangler is there.
+demangle_all() {
+    if command -v swift >/dev/null && swift demangle --help >/dev/null 2>&1; then swift demangle --simplified; else cat; fi
+}
+# The same, long names cut, for tables.
+demangle() {
+    # (perf report pads its lines and ends them with empty columns, "-      -".)
+    demangle_all | awk '{ sub(/([ \t]+-)*[ \t]*$/, ""); if (length($0) > 200) print substr($0, 1, 197) "..."; else print }'
+}
+
+profile_perf() {
+    command -v perf >/dev/null || die "--profile perf: perf is not installed (Debian: apt-get install linux-perf)"
+    local data="$work/logs/perf-translated-cc.data" wrk_pid
+    log "where the time goes: perf record -g on the gateway, control-center, ${duration}s (not measured)"
+    start_server gateway "$work/gateway-translated.yaml"
+    check_translated_response gateway cc
+    if (( warmup > 0 )); then translated_wrk cc "$warmup" >/dev/null; fi
+    translated_wrk cc $(( duration + 2 )) >"$work/logs/profile-wrk.txt" &
+    wrk_pid=$!
+    children+=("$wrk_pid")
+    sleep 1
+    timeout --foreground $(( duration + 30 )) perf record -g -F 999 -p "$server_pid" -o "$data" -- sleep "$duration" \
+        >"$work/logs/perf-record.log" 2>&1 || note "perf record failed; see .work/logs/perf-record.log"
+    wait "$wrk_pid" 2>/dev/null || true
+    stop_child "$wrk_pid"
+    stop_server
+    [[ -s "$data" ]] || { R[profile.mode]="perf (failed: $(tail -1 "$work/logs/perf-record.log"))"; return 0; }
+    # Self time per symbol, and per shared object; the full reports stay in .work/logs/.
+    perf report -i "$data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.3 2>/dev/null \
+        | demangle >"$work/logs/perf-translated-cc.self.txt" || true
+    perf report -i "$data" --stdio --no-children -g none --sort dso 2>/dev/null >"$work/logs/perf-translated-cc.dso.txt" || true
+    perf report -i "$data" --stdio --children -g none --sort symbol --percent-limit 2 2>/dev/null \
+        | demangle >"$work/logs/perf-translated-cc.children.txt" || true
+    # Each sample by the step of the request's way it belongs to (perf_phases.py says how).
+    perf script -i "$data" 2>/dev/null | demangle_all | python3 "$bench_dir/perf_phases.py" \
+        >"$work/logs/perf-translated-cc.steps.md" || true
+    R[profile.samples]="$(awk -F'|' '$2 ~ /^ *total *$/ { gsub(/^ +| +$/, "", $3); print $3 }' "$work/logs/perf-translated-cc.steps.md")"
+    R[profile.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/logs/profile-wrk.txt")
+}
+
+profile_callgrind() {
+    command -v valgrind >/dev/null || die "--profile callgrind: valgrind is not installed"
+    local out="$work/logs/callgrind.translated-cc.out" i code binary="$work/bin/switchyard-nodebug"
+    log "where the time goes: valgrind --tool=callgrind on the gateway, control-center, 8 connections, ${duration}s (not measured)"
+    rm -f "$out"
+    # Valgrind (3.19, Debian 12) cannot read the DWARF 5 that Swift 6 writes and gives up at start; a
+    # copy without debug information still has its symbol table, which is all the profile needs.
+    objcopy --strip-debug "$gateway_bin" "$binary" || die "objcopy --strip-debug $gateway_bin failed (binutils)"
+    (ulimit -n "$nofile"
+     cd "$repo_root" && exec "${pin_server[@]}" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+        "$binary" serve --config "$work/gateway-translated.yaml") >>"$work/logs/gateway-callgrind.log" 2>&1 &
+    server_pid=$!
+    server_port=$gateway_port
+    children+=("$server_pid")
+    for i in $(seq 1 1200); do # up to 120 s: everything runs some 50 times slower under valgrind
+        kill -0 "$server_pid" 2>/dev/null || die "the gateway exited at start under valgrind; see .work/logs/gateway-callgrind.log"
+        code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "https://127.0.0.1:$server_port$BENCH_PATH" || true)
+        [[ "$code" != 000 ]] && break
+        sleep 0.1
+    done
+    check_translated_response gateway cc
+    # Start-up, the TLS handshakes and the first requests are left out: collection starts after a
+    # warm-up (the connections wrk opens for the run are still handshaken inside it).
+    translated_wrk cc 2 8 >/dev/null
+    callgrind_control -i on "$server_pid" >>"$work/logs/gateway-callgrind.log" 2>&1 \
+        || note "callgrind_control -i on failed; the profile may be empty"
+    translated_wrk cc "$duration" 8 >"$work/logs/profile-wrk.txt"
+    stop_server
+    [[ -s "$out" ]] || { R[profile.mode]="callgrind (failed: no output)"; return 0; }
+    callgrind_annotate --inclusive=yes "$out" 2>/dev/null | demangle >"$work/logs/callgrind.translated-cc.inclusive.txt" || true
+    callgrind_annotate "$out" 2>/dev/null | demangle >"$work/logs/callgrind.translated-cc.self.txt" || true
+    R[profile.requests]=$(awk '/ requests in / { print $1 }' "$work/logs/profile-wrk.txt")
+}
+
 run_newconn() { # server variant(full|resumed) repetition
     local name=$1 variant=$2 out="$work/logs/newconn-$2-$1-$3.txt" c0 c1 t0 t1 st0 st1 extra=()
     [[ "$variant" == resumed ]] && extra=(--resume)
@@ -634,7 +933,7 @@ merge_repetitions() { # key-prefix fields...
         values=$(for r in $(seq 1 "$repeat"); do echo "${R[$k.$r.$f]:-}"; done | grep -E '^[0-9.]+$' | sort -g || true)
         [[ -n "$values" ]] || continue
         case "$f" in
-            requests|errors|non404|non_404|resumed|non200|up_requests|up_opened|up_reused|seen_conns|seen_requests)
+            requests|errors|non404|non_404|resumed|non200|up_requests|up_opened|up_reused|up_failures|seen_conns|seen_requests)
                 R[$k.$f]=$(awk '{ s += $1 } END { print s }' <<<"$values") ;;
             *)
                 local digits=0
@@ -722,6 +1021,25 @@ if has "$only" passthrough && (( ${#server_list[@]} )); then
             up_requests up_opened up_reused seen_conns seen_requests
     done
 fi
+if has "$only" translated && (( ${#server_list[@]} )); then
+    log "translated: wrk -t1 -c$connections -d${duration}s -s wrk/device-request.lua, the gateway (tenants cc and gate) and nginx passing the same requests on, upstream nginx on CPU $client_cpus, ${warmup}s warm-up"
+    write_translated_conf
+    mint_tokens
+    start_upstream
+    for rep in $(seq 1 "$repeat"); do
+        for req in "${translated_requests[@]}"; do
+            for s in "${server_list[@]}"; do run_translated "$s" "$req" "$rep"; done
+        done
+    done
+    if has "$servers" gateway; then profile_translated; fi
+    stop_upstream
+    for req in "${translated_requests[@]}"; do
+        for s in "${server_list[@]}"; do
+            merge_repetitions "translated-$req.$s" rps p50 p99 cpu_us cpu_use steal requests errors non200 \
+                up_requests up_opened up_reused up_failures seen_conns seen_requests
+        done
+    done
+fi
 # A server that was never asked anything still gets its answer checked (the gateway's scenarios only).
 if (( gateway_scenarios )); then
     for s in "${server_list[@]}"; do
@@ -749,6 +1067,55 @@ gateway_version=""
 [[ -n "$gateway_bin" ]] && gateway_version=$( ("$gateway_bin" --version 2>/dev/null || true) | head -1)
 commit=$(cd "$repo_root" && git rev-parse --short HEAD 2>/dev/null || echo "no commit")
 dirty=$(cd "$repo_root" && git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
+
+# The profile of the translated scenario's extra run, as tables for the report.
+report_profile() {
+    local mode=${R[profile.mode]:-off}
+    case "$mode" in
+        perf)
+            echo "### Where the gateway's time goes: perf, control-center"
+            echo
+            echo "\`perf record -g -F 999 -p <gateway>\` for ${duration} s during one more, unmeasured control-center run"
+            echo "($(g profile.rps) req/s; $(g profile.samples)). Self time: the share of samples in which the function itself"
+            echo "was running (kernel included). Full reports: .work/logs/perf-translated-cc.*.txt."
+            echo
+            echo "| shared object | self % |"
+            echo "|---|---:|"
+            awk '/^ +[0-9.]+%/ { n++; if (n <= 10) { p = $1; $1 = ""; sub(/^ +/, ""); printf "| %s | %s |\n", $0, p } }' \
+                "$work/logs/perf-translated-cc.dso.txt"
+            echo
+            echo "| self % | shared object | symbol |"
+            echo "|---:|---|---|"
+            awk '/^ +[0-9.]+%/ { n++; if (n <= 15) { p = $1; d = $2; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, "");
+                    gsub(/\|/, "\\|"); printf "| %s | %s | `%s` |\n", p, d, $0 } }' "$work/logs/perf-translated-cc.self.txt"
+            echo
+            echo "By step of the request's way (\`perf_phases.py\`: each sample goes to the innermost frame of its call"
+            echo "stack that names a step; Debian's libc and OpenSSL have no frame pointers, so their samples often"
+            echo "lose their callers and count by library):"
+            echo
+            cat "$work/logs/perf-translated-cc.steps.md" 2>/dev/null || echo "(not available)"
+            echo
+            ;;
+        callgrind)
+            echo "### Where the gateway's time goes: callgrind, control-center"
+            echo
+            echo "\`valgrind --tool=callgrind --instr-atstart=no\` on the gateway, instrumentation switched on after a 2 s"
+            echo "warm-up, during a short control-center run (8 connections, ${duration} s, $(g profile.requests) requests):"
+            echo "inclusive instruction counts of the top functions"
+            echo "(\`callgrind_annotate --inclusive=yes\`). Full reports: .work/logs/callgrind.translated-cc.*.txt."
+            echo
+            echo '```'
+            awk '/^-+$/ { d++; next } d >= 3 && NF { print; if (++n >= 30) exit }' "$work/logs/callgrind.translated-cc.inclusive.txt"
+            echo '```'
+            echo
+            ;;
+        off) ;;
+        *)
+            echo "Profile: $mode."
+            echo
+            ;;
+    esac
+}
 
 report() {
     local s k
@@ -889,6 +1256,73 @@ report() {
         done
         echo
     fi
+    if has "$only" translated; then
+        echo "## Translated: wrk, $connections connections, ${duration} s, the device API through the gateway vs nginx passing it on, median of $repeat"
+        echo
+        echo "The same requests (wrk with \`wrk/device-request.lua\`, keep-alive, \`Authorization: Bearer\` a token from"
+        echo "\`switchyard token\`) to each server. The gateway (\`switchyard serve\`, tenants \`cc\`: control-center and \`gate\`:"
+        echo "gate) checks the token and the tenant's rate limit, translates the request into the vendor's call, sends it"
+        echo "to the upstream nginx over plain HTTP/1.1 keep-alive and translates the answer back. nginx (the pass-through"
+        echo "scenario's proxy) forwards the same bytes unchanged to the same upstream, whose \`location /\` answers them"
+        echo "with \`$UPSTREAM_BODY\`: no token check, no translation. The upstream (one worker, on CPU $client_cpus beside"
+        echo "wrk) answers the vendor paths with the vendors' success answers; CPU is counted on the gateway's and"
+        echo "nginx's processes only."
+        echo
+        echo "- control-center: \`$CC_REQUEST_METHOD $CC_REQUEST_PATH\` \`$CC_REQUEST_BODY\` → gateway → \`PUT /rws/api/v1/devices/8988216716970004975\` → 200 \`$CC_UPSTREAM_BODY\`"
+        echo "- gate: \`$GATE_REQUEST_METHOD $GATE_REQUEST_PATH\` \`$GATE_REQUEST_BODY\` → gateway → \`POST /api/v1/device_app_user_update/\` \`{\"data\":\"…\"}\` → 201 with the user record"
+        echo
+        echo "| request | server | req/s | p50 ms | p99 ms | CPU µs/req (range) | CPU use | steal | upstream requests | upstream connections opened | non-2xx | req/s vs nginx | CPU/req vs nginx |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        local req
+        for req in "${translated_requests[@]}"; do
+            for s in "${server_list[@]}"; do
+                k="translated-$req.$s"
+                echo "| $(request_label "$req") | $(translated_label "$s") | $(g "$k.rps") | $(g "$k.p50") | $(g "$k.p99") | $(g "$k.cpu_us") ($(g "$k.cpu_us_range")) | $(g "$k.cpu_use")% | $(g "$k.steal")% | $(g "$k.up_requests") | $(g "$k.up_opened") | $(g "$k.non200") | $(ratio "$(g "$k.rps")" "$(ge "translated-$req.nginx.rps")") | $(ratio "$(g "$k.cpu_us")" "$(ge "translated-$req.nginx.cpu_us")") |"
+            done
+        done
+        echo
+        echo "Upstream figures are totals over the $repeat run(s) per server and request, warm-up and response check"
+        echo "included: the gateway's from its admin listener's \`/metrics\` (\`switchyard_upstream_requests_total\`,"
+        echo "\`…_connections_opened_total\`), nginx's from the upstream's stub_status."
+        echo
+        for req in "${translated_requests[@]}"; do
+            for s in "${server_list[@]}"; do
+                k="translated-$req.$s"
+                local label
+                label="$(translated_label "$s"), $(request_label "$req")"
+                positive "$k.errors" && echo "- $label: $(g "$k.errors") socket errors reported by wrk"
+                positive "$k.non200" && echo "- **warning**: $label: $(g "$k.non200") responses were not 2xx (see .work/logs/translated-$req-$s-*.txt)"
+                positive "$k.up_failures" && echo "- **warning**: $label: $(g "$k.up_failures") upstream calls failed (switchyard_upstream_failures_total)"
+                if [[ -n "$(ge "$k.up_opened")" ]] && positive "$k.up_opened" && (( R[$k.up_opened] > 2 * connections * repeat )); then
+                    echo "- $label: $(g "$k.up_opened") upstream connections opened, one per $(calc "${R[$k.up_requests]:-0} / ${R[$k.up_opened]}" 1) requests, for $connections client connections: its CPU figure includes upstream reconnects"
+                fi
+                if [[ "$s" == gateway && -n "$(ge "$k.up_requests")" && -n "$(ge "$k.seen_requests")" ]] \
+                    && (( R[$k.up_requests] != R[$k.seen_requests] )); then
+                    echo "- $label: the gateway counted $(g "$k.up_requests") upstream requests; the upstream counted $(g "$k.seen_requests")"
+                fi
+            done
+        done
+        local w
+        for w in "${translated_warnings[@]+"${translated_warnings[@]}"}"; do echo "- **warning**: $w"; done
+        echo
+        echo "The answers before the load (the last run's):"
+        echo
+        echo "| request | server | status | Content-Type | header bytes | body bytes | body |"
+        echo "|---|---|---:|---|---:|---:|---|"
+        for req in "${translated_requests[@]}"; do
+            for s in "${server_list[@]}"; do
+                k="tresp.$s.$req"
+                echo "| $(request_label "$req") | $(translated_label "$s") | $(g "$k.status") | $(g "$k.type") | $(g "$k.header_bytes") | $(g "$k.body_bytes") | \`$(g "$k.body")\` |"
+            done
+        done
+        echo
+        if [[ -s "$work/logs/gateway.log" ]] && (( ! gateway_scenarios )); then
+            echo "The gateway wrote $(wc -c <"$work/logs/gateway.log") bytes of log during the run (.work/logs/gateway.log); a gateway"
+            echo "that logs every request shows up there."
+            echo
+        fi
+        report_profile
+    fi
     echo "## Targets (gateway vs nginx)"
     echo
     echo "| target | measured | |"
@@ -904,6 +1338,10 @@ report() {
     echo "| RSS per idle TLS connection ≤ 1.5× nginx | $r | $(verdict "$r" '<=' 1.5) |"
     r=$(ratio "$(ge "passthrough.gateway.cpu_us")" "$(ge "passthrough.nginx.cpu_us")")
     echo "| CPU µs per proxied request ≤ 1.2× nginx (switchyard-passthrough) | $r | $(verdict "$r" '<=' 1.2) |"
+    r=$(ratio "$(ge "translated-cc.gateway.cpu_us")" "$(ge "translated-cc.nginx.cpu_us")")
+    echo "| moonshot: CPU µs per translated request ≤ 1.0× nginx's pass-through (control-center) | $r | $(verdict "$r" '<=' 1.0) |"
+    r=$(ratio "$(ge "translated-gate.gateway.cpu_us")" "$(ge "translated-gate.nginx.cpu_us")")
+    echo "| moonshot: the same for gate | $r | $(verdict "$r" '<=' 1.0) |"
     echo
     (( gateway_scenarios )) || return 0
     echo "## Response parity (GET $BENCH_PATH)"

@@ -22,6 +22,9 @@ final class AccessLog {
     private unowned(unsafe) let loop: EventLoop
     private var buffer: [UInt8] = []
     private var flushScheduled = false
+    /// The current second's timestamp, formatted once per second rather than once per line.
+    private var second = 0
+    private var timestamp = ""
     private static let flushBytes = 16 * 1024
 
     init(loop: EventLoop) {
@@ -32,7 +35,12 @@ final class AccessLog {
     func record(_ request: HTTPRequest, status: Int, tenant: String?, started: UInt64) {
         var json = JSONWriter(capacity: 256)
         json.beginObject()
-        json.member("time", RFC3339.utcString(secondsSince1970: Double(time(nil))))
+        let now = time(nil)
+        if now != second {
+            second = now
+            timestamp = RFC3339.utcString(secondsSince1970: Double(now))
+        }
+        json.member("time", timestamp)
         json.member("requestId", request.requestID)
         json.member("method", request.head.methodName)
         json.member("path", request.head.path)
