@@ -330,9 +330,21 @@ write_gateway_conf() {
 # The translated scenario's gateway: two tenants, control-center and gate, both pointing at the upstream
 # nginx over plain HTTP to loopback (allowed there, API.md §4), an HS256 secret made up for this run, and
 # rate limits no load here can reach. The vendor credentials are dummies: the upstream checks none.
+# `accessLog: off`, as nginx has `access_log off` (unless a --gateway-yaml line sets accessLog; and
+# left out for a gateway that predates the key, which `switchyard check` tells).
 write_translated_conf() {
-    local secret line
+    local secret line access_log="accessLog: off" out
     secret=$(openssl rand -hex 32)
+    for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do [[ "$line" == accessLog:* ]] && access_log=""; done
+    write_translated_yaml "$secret" "$access_log"
+    if [[ -n "$gateway_bin" && -n "$access_log" ]] \
+        && ! out=$("$gateway_bin" check --config "$work/gateway-translated.yaml" 2>&1) && grep -q accessLog <<<"$out"; then
+        note "this gateway does not know accessLog; its configuration goes without it"
+        write_translated_yaml "$secret" ""
+    fi
+}
+write_translated_yaml() { # secret access-log-line
+    local line
     (
         umask 077
         {
@@ -343,7 +355,8 @@ write_translated_conf() {
             echo "workers: $workers"
             echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
             echo "auth:"
-            echo "  jwt: {hs256Secret: \"$secret\"}"
+            echo "  jwt: {hs256Secret: \"$1\"}"
+            [[ -z "$2" ]] || echo "$2"
             echo "tenants:"
             echo "  cc:"
             echo "    vendor: control-center"
