@@ -100,6 +100,10 @@ public final class TLSContext: @unchecked Sendable {
             switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE | switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                 | switchyard_SSL_MODE_RELEASE_BUFFERS
         )
+        // Read whole socket buffers rather than a record header and then its body: one `read`
+        // per burst instead of two per record (the connection reads until WANT_READ anyway, so
+        // records buffered inside OpenSSL are never left behind).
+        switchyard_SSL_CTX_set_read_ahead(context, 1)
         guard SSL_CTX_set_cipher_list(context, TLSContext.tls12Ciphers) == 1 else {
             throw OpenSSLError.drain(operation: "SSL_CTX_set_cipher_list")
         }

@@ -115,7 +115,7 @@ public enum DeviceDocumentReader {
 
     /// RFC 6901: `~` as `~0`, `/` as `~1`, so a member name can't fake a path.
     public static func escape(_ name: String) -> String {
-        guard name.contains("~") || name.contains("/") else { return name }
+        guard name.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return name }
         return name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }

@@ -13,6 +13,8 @@ enum ContentNegotiation {
     static func acceptsJSON(_ head: HTTPRequestHead) -> Bool {
         let values = head.values("accept")
         if values.isEmpty { return true }
+        // What nearly every client sends, decided without splitting anything.
+        if values.count == 1, values[0] == "*/*" || values[0] == "application/json" { return true }
         for value in values {
             for range in value.split(separator: ",") {
                 let parts = range.split(separator: ";")
@@ -31,6 +33,7 @@ enum ContentNegotiation {
     /// Whether `Content-Type` is `application/json`, with at most a UTF-8 `charset`.
     static func isJSON(_ head: HTTPRequestHead) -> Bool {
         guard let value = head.firstValue("content-type") else { return false }
+        if value == "application/json" { return true }
         let parts = value.split(separator: ";")
         guard parts.first?.trimmingWhitespace().lowercased() == "application/json" else { return false }
         return parts.dropFirst().allSatisfy { parameter in

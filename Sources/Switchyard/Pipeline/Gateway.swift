@@ -72,8 +72,11 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         self.adapter = adapter
         current = Mutex(state)
         self.loops = loops
+        // Room for every connection a busy loop may have in flight to one vendor, so a burst does
+        // not end in closing connections it will open again a moment later (idle ones still
+        // expire after idleTimeoutSeconds).
         let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
-                                            timeoutSeconds: configuration.limits.upstreamTimeoutSeconds)
+                                            timeoutSeconds: configuration.limits.upstreamTimeoutSeconds, maxIdlePerKey: 256)
         let statistics = upstreamStatistics
         contexts = loops.map { loop in
             LoopContext(state: state, client: UpstreamClient(loop: loop, limits: upstreamLimits, statistics: statistics),
@@ -153,20 +156,18 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         switch admit(request, state: state, loop: loop) {
         case .answer(let response, let tenant):
             contexts[loop].finish(exchange, request, response, tenant: tenant, started: started)
-        case .limit(let tenant, let body):
+        case .limit(let route, let tenant, let body):
             // 5. Tenant rate limit (GCRA); only admitted requests count.
             guard let stores, let policy = state.policies[tenant] else {
-                return operate(request, state: state, tenant: tenant, body: body, limit: state.rateLimiter.check(tenant: tenant),
-                               exchange: exchange, started: started)
+                return operate(request, route: route, state: state, tenant: tenant, body: body,
+                               limit: state.rateLimiter.check(tenant: tenant), exchange: exchange, started: started)
             }
             stores[loop].check(tenant: tenant, policy: policy) { [self] result in
-                switch result {
-                case .success(let decision):
-                    operate(request, state: state, tenant: tenant, body: body, limit: decision, exchange: exchange, started: started)
-                case .failure:
-                    operate(request, state: state, tenant: tenant, body: body, limit: decideWithoutStore(tenant, state: state),
-                            exchange: exchange, started: started)
+                let limit = switch result {
+                case .success(let decision): decision
+                case .failure: decideWithoutStore(tenant, state: state)
                 }
+                operate(request, route: route, state: state, tenant: tenant, body: body, limit: limit, exchange: exchange, started: started)
             }
         }
     }
@@ -187,7 +188,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         /// Refused before the rate limit (or routed nowhere): the answer is final; `tenant` once known.
         case answer(HTTPResponse, tenant: String?)
         /// Authenticated, in scope, body read: the tenant's rate limit decides next.
-        case limit(tenant: String, body: JSONValue?)
+        case limit(route: Route, tenant: String, body: JSONValue?)
     }
 
     private func admit(_ request: HTTPRequest, state: GatewayState, loop: Int) -> Admission {
@@ -232,7 +233,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
         // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
         switch readBody(request, limits: state.limits) {
-        case .success(let body): return .limit(tenant: credential.tenant, body: body)
+        case .success(let body): return .limit(route: route, tenant: credential.tenant, body: body)
         case .failure(var problem):
             state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
             return .answer(problem.response(requestID: requestID), tenant: credential.tenant)
@@ -272,8 +273,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    private func operate(_ request: HTTPRequest, state: GatewayState, tenant: String, body: JSONValue?, limit: RateLimitDecision,
-                         exchange: HTTPExchange, started: UInt64) {
+    private func operate(_ request: HTTPRequest, route: Route, state: GatewayState, tenant: String, body: JSONValue?,
+                         limit: RateLimitDecision, exchange: HTTPExchange, started: UInt64) {
         let context = contexts[exchange.loop.index]
         func answer(_ problem: Problem) {
             var problem = problem
@@ -285,15 +286,15 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             // `limit`'s headers, added by `answer`, carry the Retry-After.
             return answer(Problem(.rateLimited, detail: "The tenant's rate limit is spent; retry after \(limit.retryAfterSeconds ?? 1) s."))
         }
-        guard let route = state.routes[tenant] else {
+        guard let tenantRoute = state.routes[tenant] else {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return answer(Problem(.internalError, detail: "The tenant has no route."))
         }
         // 6. The tenant's adapter: what the vendor can do, validation, translation.
-        let adapter = route.adapter
+        let adapter = tenantRoute.adapter
         let now = Date().timeIntervalSince1970
         let deviceRequest: Result<DeviceRequest, Problem>
-        switch Route(method: request.head.method, path: request.head.path) {
+        switch route {
         case .upsertDevice:
             guard adapter.supportsUpsert else {
                 return answer(Problem(.unsupportedOperation, detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
@@ -312,7 +313,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             answer(problem)
         case .success(let deviceRequest):
             // 7. Vendor quota, upstream call, translation back.
-            DeviceCall(context: context, route: route, quota: state.vendorQuota, loops: loops,
+            DeviceCall(context: context, route: tenantRoute, quota: state.vendorQuota, loops: loops,
                        request: request, exchange: exchange, limit: limit, deviceRequest: deviceRequest, started: started).start()
         }
     }

@@ -25,7 +25,7 @@ public enum Route: Equatable, Sendable {
         let prefix = "/devices/"
         if path.hasPrefix(prefix) {
             let id = path.dropFirst(prefix.count)
-            if !id.isEmpty && !id.contains("/") {
+            if !id.isEmpty && !id.utf8.contains(UInt8(ascii: "/")) {
                 self = method == .patch ? .updateDevice(id: String(id)) : .methodNotAllowed(allow: "PATCH")
                 return
             }
