@@ -1,7 +1,9 @@
 /// A device document: which fields are present and their values.
 ///
-/// Storage is one slot per `DeviceField`, so reading or setting a field is an array index, and
-/// iterating `fields` yields them in the document's canonical order (the order responses use).
+/// Stored as the present fields only, sorted by `DeviceField` (the document's canonical order,
+/// the order responses use): a document holds a handful of the fifty fields, so a short sorted
+/// array beats a slot per field when documents are copied, merged and written several times
+/// per request.
 public struct DeviceDocument: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case string(String)
@@ -12,40 +14,53 @@ public struct DeviceDocument: Sendable, Equatable {
         }
     }
 
-    private var slots: [Value?] = Array(repeating: nil, count: DeviceField.allCases.count)
-    /// How many slots are set, so `isEmpty` and `count` cost nothing.
-    public private(set) var count = 0
+    private var entries: [(field: DeviceField, value: Value)] = []
 
     public init() {}
 
     public subscript(field: DeviceField) -> Value? {
-        get { slots[field.rawValue] }
+        get {
+            for entry in entries where entry.field == field { return entry.value }
+            return nil
+        }
         set {
-            count += (newValue == nil ? 0 : 1) - (slots[field.rawValue] == nil ? 0 : 1)
-            slots[field.rawValue] = newValue
+            let index = entries.firstIndex { $0.field >= field } ?? entries.endIndex
+            let present = index < entries.endIndex && entries[index].field == field
+            switch (newValue, present) {
+            case (let value?, true): entries[index].value = value
+            case (let value?, false): entries.insert((field, value), at: index)
+            case (nil, true): entries.remove(at: index)
+            case (nil, false): break
+            }
         }
     }
 
     /// The field's value when it is a string.
-    public func string(_ field: DeviceField) -> String? { slots[field.rawValue]?.string }
+    public func string(_ field: DeviceField) -> String? { self[field]?.string }
 
-    public var isEmpty: Bool { count == 0 }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
 
     /// The fields present, in canonical order.
-    public var fields: [DeviceField] { DeviceField.allCases.filter { slots[$0.rawValue] != nil } }
+    public var fields: [DeviceField] { entries.map(\.field) }
 
     /// `other`'s fields over these: how a vendor's confirmation overlays what was sent.
     public func merging(_ other: DeviceDocument) -> DeviceDocument {
         var merged = self
-        for field in other.fields { merged[field] = other[field] }
+        for entry in other.entries { merged[entry.field] = entry.value }
         return merged
     }
 
     /// The document without write-only fields: what may appear in a response or a log.
     public var redacted: DeviceDocument {
         var copy = self
-        for field in fields where field.access == .writeOnly { copy[field] = nil }
+        copy.entries.removeAll { $0.field.access == .writeOnly }
         return copy
+    }
+
+    public static func == (lhs: DeviceDocument, rhs: DeviceDocument) -> Bool {
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.field == $1.field && $0.value == $1.value }
     }
 
     /// Writes the document as the response's JSON object: `id` first, then the fields, each
@@ -54,8 +69,7 @@ public struct DeviceDocument: Sendable, Equatable {
         json.beginObject()
         if let id { json.member("id", id.description) }
         var openGroup: String?
-        for field in DeviceField.allCases where field.access != .writeOnly {
-            guard let value = slots[field.rawValue] else { continue }
+        for (field, value) in entries where field.access != .writeOnly {
             if field.group != openGroup {
                 if openGroup != nil { json.endObject() }
                 if let group = field.group {
