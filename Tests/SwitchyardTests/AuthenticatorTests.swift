@@ -243,10 +243,14 @@ final class AuthenticatorTests: XCTestCase {
         }
         // Signed, but a claim of the wrong type.
         try assertFailure(Self.hs256(Self.claims(["exp": "tomorrow"])), .malformed, authenticator)
-        // Payload that is not JSON, correctly signed.
-        let h = valid[0], p = Base64URL.encode(Array("not json".utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(h).\(p)".utf8), using: SymmetricKey(data: Array(Self.secret.utf8)))
-        try assertFailure("\(h).\(p).\(Base64URL.encode(Array(mac)))", .malformed, authenticator)
+        // Payload that is not JSON, correctly signed; and one naming its tenant twice, which parsers
+        // read differently (first or last wins), so it is refused rather than guessed at.
+        let h = valid[0]
+        for payload in ["not json", #"{"tenant":"globex","tenant":"acme","exp":1800000600}"#] {
+            let p = Base64URL.encode(Array(payload.utf8))
+            let mac = HMAC<SHA256>.authenticationCode(for: Array("\(h).\(p)".utf8), using: SymmetricKey(data: Array(Self.secret.utf8)))
+            try assertFailure("\(h).\(p).\(Base64URL.encode(Array(mac)))", .malformed, authenticator)
+        }
     }
 
     func testSchemeIsCaseInsensitive() throws {

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import Synchronization
+import SwitchyardHTTP
 
 /// Why an ``Authenticator`` could not be built from a configuration.
 public struct AuthenticatorSetupError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -181,25 +182,24 @@ public final class Authenticator: Sendable {
 
     // MARK: - JWTs
 
-    private struct Header: Decodable {
+    /// The JOSE header members we read. Header and claims are read with the gateway's strict
+    /// `JSONParser`, which refuses duplicate member names: a token carrying `tenant` twice must not
+    /// mean one tenant to us and another to the issuer's tooling.
+    private struct Header {
         var alg: String?
         var kid: String?
-        var typ: String?
         var crit: [String]?
+
+        init(_ object: JSONObject) throws(JWTMemberError) {
+            alg = try object.jwtString("alg")
+            kid = try object.jwtString("kid")
+            crit = try object.jwtStrings("crit")
+        }
     }
 
-    private enum Audience: Decodable {
+    private enum Audience {
         case one(String)
         case many([String])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let one = try? container.decode(String.self) {
-                self = .one(one)
-            } else {
-                self = .many(try container.decode([String].self))
-            }
-        }
 
         func contains(_ audience: String) -> Bool {
             switch self {
@@ -209,7 +209,7 @@ public final class Authenticator: Sendable {
         }
     }
 
-    private struct Claims: Decodable {
+    private struct Claims {
         var exp: Double?
         var nbf: Double?
         var iat: Double?
@@ -219,6 +219,22 @@ public final class Authenticator: Sendable {
         var tid: String?
         var scope: String?
         var scp: [String]?
+
+        init(_ object: JSONObject) throws(JWTMemberError) {
+            exp = try object.jwtNumber("exp")
+            nbf = try object.jwtNumber("nbf")
+            iat = try object.jwtNumber("iat")
+            iss = try object.jwtString("iss")
+            if case .string(let one)? = object["aud"] {
+                aud = .one(one)
+            } else {
+                aud = try object.jwtStrings("aud").map(Audience.many)
+            }
+            tenant = try object.jwtString("tenant")
+            tid = try object.jwtString("tid")
+            scope = try object.jwtString("scope")
+            scp = try object.jwtStrings("scp")
+        }
     }
 
     private func verifyJWT(
@@ -231,7 +247,8 @@ public final class Authenticator: Sendable {
               let headerJSON = Base64URL.decode(headerPart),
               let payloadJSON = Base64URL.decode(payloadPart),
               let signature = Base64URL.decode(signaturePart),
-              let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON))
+              let headerObject = try? JSONParser.parse(headerJSON).objectValue,
+              let header = try? Header(headerObject)
         else { return .failure(.malformed) }
 
         guard let algName = header.alg, let algorithm = Algorithm(rawValue: algName) else {
@@ -260,10 +277,7 @@ public final class Authenticator: Sendable {
         }
         guard valid else { return .failure(.badSignature) }
 
-        let claims: Claims
-        do {
-            claims = try JSONDecoder().decode(Claims.self, from: Data(payloadJSON))
-        } catch {
+        guard let claimsObject = try? JSONParser.parse(payloadJSON).objectValue, let claims = try? Claims(claimsObject) else {
             return .failure(.malformed)
         }
         guard let exp = claims.exp else { return .failure(.missingExpiry) }
@@ -300,11 +314,8 @@ public final class Authenticator: Sendable {
 
     // MARK: - Setup
 
-    private struct JWKDocument: Decodable {
-        var keys: [JWKEntry]
-    }
-
-    private struct JWKEntry: Decodable {
+    /// One entry of a JWKS document: the members we use (others, like `x5c`, are ignored).
+    private struct JWKEntry {
         var kty: String?
         var kid: String?
         var alg: String?
@@ -314,21 +325,35 @@ public final class Authenticator: Sendable {
         var crv: String?
         var x: String?
         var y: String?
+
+        init(_ object: JSONObject) throws(JWTMemberError) {
+            kty = try object.jwtString("kty")
+            kid = try object.jwtString("kid")
+            alg = try object.jwtString("alg")
+            use = try object.jwtString("use")
+            n = try object.jwtString("n")
+            e = try object.jwtString("e")
+            crv = try object.jwtString("crv")
+            x = try object.jwtString("x")
+            y = try object.jwtString("y")
+        }
     }
 
     /// RSA keys become RS256 keys and P-256 keys ES256 keys; keys for other algorithms, encryption or
     /// curves are skipped (an identity provider's JWKS often lists more than we use).
     static func parseJWKS(_ document: Data) throws -> ([String: PublicKey], [Algorithm: PublicKey]) {
-        let parsed: JWKDocument
-        do {
-            parsed = try JSONDecoder().decode(JWKDocument.self, from: document)
-        } catch {
+        guard let keys = (try? JSONParser.parse(Array(document)))?.objectValue?["keys"]?.arrayValue,
+              let entries = try? keys.map({ (key) throws(JWTMemberError) -> JWKEntry in
+                  guard let object = key.objectValue else { throw JWTMemberError() }
+                  return try JWKEntry(object)
+              })
+        else {
             throw AuthenticatorSetupError(description: "auth.jwt.jwksFile: not a JWKS document ({\"keys\": [...]})")
         }
         var byID: [String: PublicKey] = [:]
         var withoutID: [Algorithm: [PublicKey]] = [:]
         var countByAlgorithm: [Algorithm: Int] = [:]
-        for (index, entry) in parsed.keys.enumerated() {
+        for (index, entry) in entries.enumerated() {
             if entry.use != nil, entry.use != "sig" { continue }
             let where_ = "auth.jwt.jwksFile: keys[\(index)]"
             let key: PublicKey
@@ -370,22 +395,52 @@ public final class Authenticator: Sendable {
     static func hexBytes(_ hex: String) -> [UInt8]? {
         let digits = Array(hex.utf8)
         guard digits.count % 2 == 0 else { return nil }
-        func value(_ d: UInt8) -> UInt8? {
-            switch d {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         var i = 0
         while i < digits.count {
-            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            guard let high = HTTPSyntax.hexValue(digits[i]), let low = HTTPSyntax.hexValue(digits[i + 1]) else { return nil }
             bytes.append(high << 4 | low)
             i += 2
         }
         return bytes
+    }
+}
+
+/// A JWT or JWK member of the wrong JSON type.
+struct JWTMemberError: Error {}
+
+extension JSONObject {
+    /// The member as a string; nil when absent or `null`, an error for another type.
+    fileprivate func jwtString(_ name: String) throws(JWTMemberError) -> String? {
+        switch self[name] {
+        case nil, .null?: nil
+        case .string(let text)?: text
+        default: throw JWTMemberError()
+        }
+    }
+
+    /// The member as a number (NumericDate and the like).
+    fileprivate func jwtNumber(_ name: String) throws(JWTMemberError) -> Double? {
+        switch self[name] {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let value = Double(text) else { throw JWTMemberError() }
+            return value
+        default: throw JWTMemberError()
+        }
+    }
+
+    /// The member as an array of strings.
+    fileprivate func jwtStrings(_ name: String) throws(JWTMemberError) -> [String]? {
+        switch self[name] {
+        case nil, .null?: return nil
+        case .array(let elements)?:
+            return try elements.map { (element) throws(JWTMemberError) -> String in
+                guard let text = element.stringValue else { throw JWTMemberError() }
+                return text
+            }
+        default: throw JWTMemberError()
+        }
     }
 }
