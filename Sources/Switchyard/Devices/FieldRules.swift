@@ -1,3 +1,4 @@
+import SwitchyardHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,9 +87,7 @@ public enum FieldRules {
         return .success(String(decoding: hex.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }, as: UTF8.self))
     }
 
-    private static func isHex(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
-    }
+    private static func isHex(_ byte: UInt8) -> Bool { HTTPSyntax.hexValue(byte) != nil }
 
     private static func address(_ value: String, family: Int32, _ rule: String) -> Result<String, Violation> {
         var storage = in6_addr()

@@ -1,3 +1,5 @@
+import SwitchyardHTTP
+
 /// A strict RFC 8259 reader for request bodies and vendor answers.
 ///
 /// Byte-level and single-pass, because JSON is on the hot path twice per request (DESIGN.md:
@@ -220,14 +222,7 @@ public struct JSONParser {
         guard bytes.count - offset >= 4 else { throw error("a \\u escape needs four hex digits") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[offset]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw error("a \\u escape needs four hex digits")
-            }
+            guard let digit = HTTPSyntax.hexValue(bytes[offset]) else { throw error("a \\u escape needs four hex digits") }
             value = value << 4 | UInt32(digit)
             offset += 1
         }
