@@ -20,16 +20,11 @@ final class ConformanceTests: XCTestCase {
 
     override func setUp() {
         super.setUp()
-        if let rig = try? rig {
-            for simulator in rig.simulators.values {
-                simulator.reset()
-                simulator.clearFaults()
-            }
-        }
+        (try? rig)?.resetSimulators()
     }
 
     override class func tearDown() {
-        (try? rig.get { throw CancellationError() })?.stop()
+        rig.current?.stop()
         rig.reset()
     }
 

@@ -22,17 +22,11 @@ final class DeviceAPITests: XCTestCase {
 
     override func setUp() {
         super.setUp()
-        if let rig = try? rig {
-            for simulator in rig.simulators.values {
-                simulator.reset()
-                simulator.clearFaults()
-                simulator.clearRecordedRequests()
-            }
-        }
+        (try? rig)?.resetSimulators()
     }
 
     override class func tearDown() {
-        (try? rig.get { throw CancellationError() })?.stop()
+        rig.current?.stop()
         rig.reset()
     }
 

@@ -158,6 +158,13 @@ final class Shared<Value: AnyObject>: @unchecked Sendable {
         return made
     }
 
+    /// The value if one was made, without making one.
+    var current: Value? {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+
     func reset() {
         lock.lock()
         value = nil

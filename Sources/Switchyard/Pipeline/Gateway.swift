@@ -21,6 +21,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let cache = AuthenticationCache()
         let client: UpstreamClient
         let gzip = GzipEncoder()
+        /// For `Content-Encoding: gzip` request bodies: one inflate stream per loop, reset per body.
+        let gunzip = GzipDecoder()
         let traceIDs = RequestIDGenerator()
         let accessLog: AccessLog?
 
@@ -232,7 +234,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
 
         // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
-        switch readBody(request, limits: state.limits) {
+        switch readBody(request, limits: state.limits, gunzip: contexts[loop].gunzip) {
         case .success(let body): return .limit(route: route, tenant: credential.tenant, body: body)
         case .failure(var problem):
             state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
@@ -242,7 +244,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     /// `Accept` (406), `Content-Type` (415), `Content-Encoding` (gzip within `maxBodyBytes`,
     /// else 413; other codings 415), then strict JSON (400). nil for an empty body.
-    private func readBody(_ request: HTTPRequest, limits: Limits) -> Result<JSONValue?, Problem> {
+    private func readBody(_ request: HTTPRequest, limits: Limits, gunzip: GzipDecoder) -> Result<JSONValue?, Problem> {
         let head = request.head
         guard ContentNegotiation.acceptsJSON(head) else {
             return .failure(Problem(.notAcceptable, detail: "Answers are application/json or application/problem+json; Accept admits neither."))
@@ -257,7 +259,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             break
         case "gzip":
             do {
-                bytes = try GzipDecoder().decompress(bytes, limit: limits.maxBodyBytes)
+                bytes = try gunzip.decompress(bytes, limit: limits.maxBodyBytes)
             } catch .tooLarge {
                 return .failure(Problem(.payloadTooLarge, detail: "The body inflates past \(limits.maxBodyBytes) bytes."))
             } catch {

@@ -60,6 +60,16 @@ final class DeviceTestbed: @unchecked Sendable {
         for simulator in simulators.values { simulator.stop() }
     }
 
+    /// Every simulator back to its seeded devices, with no fault pending and nothing recorded:
+    /// what each test of a class sharing one rig starts from.
+    func resetSimulators() {
+        for simulator in simulators.values {
+            simulator.reset()
+            simulator.clearFaults()
+            simulator.clearRecordedRequests()
+        }
+    }
+
     func simulator(_ vendor: SimulatedVendor) -> SimulatorHost { simulators[vendor]! }
 
     /// A token for `tenant` with both scopes, minted by `switchyard token` once per tenant.
