@@ -313,6 +313,7 @@ write_proxy_conf() {
 }
 
 write_gateway_conf() {
+    decide_access_log
     {
         echo "# Written by Benchmarks/run.sh; see Benchmarks/README.md. No tenants: GET $BENCH_PATH is an unknown path."
         echo "listen: \"127.0.0.1:$gateway_port\""
@@ -322,28 +323,39 @@ write_gateway_conf() {
         echo "# Idle connections are held for the memory scenario; nothing may time them out meanwhile."
         echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
         echo "tenants: {}"
+        access_log_line
         local line
         for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do echo "$line"; done
     } >"$work/gateway.yaml"
 }
 
+# Both gateway configurations say `accessLog: off`, as nginx has `access_log off`, unless a --gateway-yaml
+# line sets accessLog, or the gateway predates the key (which `switchyard check` tells; asked once).
+gateway_access_log=unknown
+decide_access_log() {
+    if [[ "$gateway_access_log" == unknown ]]; then
+        gateway_access_log="accessLog: off"
+        local line out
+        for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do [[ "$line" == accessLog:* ]] && gateway_access_log=""; done
+        if [[ -n "$gateway_bin" && -n "$gateway_access_log" ]]; then
+            printf 'tls: {certificate: "%s", privateKey: "%s"}\n%s\n' "$cert" "$key" "$gateway_access_log" >"$work/access-log-probe.yaml"
+            if ! out=$("$gateway_bin" check --config "$work/access-log-probe.yaml" 2>&1) && grep -q accessLog <<<"$out"; then
+                note "this gateway does not know accessLog; its configurations go without it"
+                gateway_access_log=""
+            fi
+        fi
+    fi
+}
+access_log_line() { [[ -z "$gateway_access_log" ]] || echo "$gateway_access_log"; }
+
 # The translated scenario's gateway: two tenants, control-center and gate, both pointing at the upstream
 # nginx over plain HTTP to loopback (allowed there, API.md §4), an HS256 secret made up for this run, and
 # rate limits no load here can reach. The vendor credentials are dummies: the upstream checks none.
-# `accessLog: off`, as nginx has `access_log off` (unless a --gateway-yaml line sets accessLog; and
-# left out for a gateway that predates the key, which `switchyard check` tells).
 write_translated_conf() {
-    local secret line access_log="accessLog: off" out
-    secret=$(openssl rand -hex 32)
-    for line in "${gateway_yaml[@]+"${gateway_yaml[@]}"}"; do [[ "$line" == accessLog:* ]] && access_log=""; done
-    write_translated_yaml "$secret" "$access_log"
-    if [[ -n "$gateway_bin" && -n "$access_log" ]] \
-        && ! out=$("$gateway_bin" check --config "$work/gateway-translated.yaml" 2>&1) && grep -q accessLog <<<"$out"; then
-        note "this gateway does not know accessLog; its configuration goes without it"
-        write_translated_yaml "$secret" ""
-    fi
+    decide_access_log
+    write_translated_yaml "$(openssl rand -hex 32)"
 }
-write_translated_yaml() { # secret access-log-line
+write_translated_yaml() { # secret
     local line
     (
         umask 077
@@ -356,7 +368,7 @@ write_translated_yaml() { # secret access-log-line
             echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
             echo "auth:"
             echo "  jwt: {hs256Secret: \"$1\"}"
-            [[ -z "$2" ]] || echo "$2"
+            access_log_line
             echo "tenants:"
             echo "  cc:"
             echo "    vendor: control-center"
@@ -570,6 +582,30 @@ record_cpu() { # key ticks_before ticks_after t_before t_after requests steal_be
     R[$k.cpu_use]=$(calc "$dt * 100 / $clk_tck / $wall" 0)
 }
 
+# One wrk run's figures under R[KEY.*]: requests, rps, p50, p99 (ms), socket errors, non-2xx answers.
+record_wrk() { # key wrk-output-file
+    local k=$1 out=$2 requests non2xx
+    requests=$(awk '/ requests in / { print $1 }' "$out")
+    R[$k.requests]=${requests:-0}
+    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+    R[$k.errors]=${R[$k.errors]:-0}
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    R[$k.non2xx]=${non2xx:-0}
+}
+
+# The upstream's view of a run, for any proxy: its stub_status counters ("accepts requests") moved by
+# the run, less the status request itself.
+record_upstream_seen() { # key before after
+    local a0 q0 a1 q1
+    read -r a0 q0 <<<"$2"
+    read -r a1 q1 <<<"$3"
+    R[$1.seen_conns]=$(( a1 - a0 - 1 ))
+    R[$1.seen_requests]=$(( q1 - q0 - 1 ))
+}
+
 run_keepalive() { # server repetition
     local name=$1 out="$work/logs/keepalive-$1-$2.txt" c0 c1 t0 t1 st0 st1
     start_server "$name"
@@ -582,17 +618,9 @@ run_keepalive() { # server repetition
     timeout --foreground $(( duration + 60 )) "${pin_client[@]}" "${wrk_cmd[@]}" "-d${duration}s" >"$out"
     c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
-    local k="keepalive.$name.$2" requests
-    requests=$(awk '/ requests in / { print $1 }' "$out")
-    R[$k.requests]=${requests:-0}
-    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
-    R[$k.errors]=${R[$k.errors]:-0}
-    local non2xx
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-    R[$k.non404]=$(( ${R[$k.requests]} - ${non2xx:-0} ))
+    local k="keepalive.$name.$2"
+    record_wrk "$k" "$out"
+    R[$k.non404]=$(( ${R[$k.requests]} - ${R[$k.non2xx]} ))
     record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
     note "$name keep-alive #$2: ${R[$k.rps]} req/s, p50 ${R[$k.p50]} ms, p99 ${R[$k.p99]} ms, ${R[$k.cpu_us]} CPU µs/req, server CPU ${R[$k.cpu_use]}%, steal ${R[$k.steal]}%"
 }
@@ -614,22 +642,11 @@ run_passthrough() { # proxy repetition
     c1=$(cpu_ticks "$server_pid"); t1=$(now_s); st1=$(steal_ticks)
     stop_server
     u1=$(upstream_status) || die "could not read the upstream nginx's stub_status"
-    local k="passthrough.$name.$2" requests non2xx a0 q0 a1 q1
-    requests=$(awk '/ requests in / { print $1 }' "$out")
-    R[$k.requests]=${requests:-0}
-    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
-    R[$k.errors]=${R[$k.errors]:-0}
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-    R[$k.non200]=${non2xx:-0}
+    local k="passthrough.$name.$2"
+    record_wrk "$k" "$out"
+    R[$k.non200]=${R[$k.non2xx]}
     record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
-    # The upstream's view, for either proxy: its counters moved by this run, less the status request.
-    read -r a0 q0 <<<"$u0"
-    read -r a1 q1 <<<"$u1"
-    R[$k.seen_conns]=$(( a1 - a0 - 1 ))
-    R[$k.seen_requests]=$(( q1 - q0 - 1 ))
+    record_upstream_seen "$k" "$u0" "$u1"
     if [[ "$name" == gateway ]]; then
         local line
         line=$(grep '^upstream requests=' "$work/logs/passthrough-gateway-$2.out" | tail -1 || true)
@@ -760,21 +777,11 @@ run_translated() { # server request(cc|gate) repetition
     fi
     stop_server
     u1=$(upstream_status) || die "could not read the upstream nginx's stub_status"
-    local k="translated-$req.$name.$rep" requests non2xx a0 q0 a1 q1
-    requests=$(awk '/ requests in / { print $1 }' "$out")
-    R[$k.requests]=${requests:-0}
-    R[$k.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-    R[$k.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-    R[$k.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-    R[$k.errors]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
-    R[$k.errors]=${R[$k.errors]:-0}
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-    R[$k.non200]=${non2xx:-0}
+    local k="translated-$req.$name.$rep"
+    record_wrk "$k" "$out"
+    R[$k.non200]=${R[$k.non2xx]}
     record_cpu "$k" "$c0" "$c1" "$t0" "$t1" "${R[$k.requests]}" "$st0" "$st1"
-    read -r a0 q0 <<<"$u0"
-    read -r a1 q1 <<<"$u1"
-    R[$k.seen_conns]=$(( a1 - a0 - 1 ))
-    R[$k.seen_requests]=$(( q1 - q0 - 1 ))
+    record_upstream_seen "$k" "$u0" "$u1"
     if [[ -n "$m" ]]; then
         read -r R[$k.up_requests] R[$k.up_opened] R[$k.up_reused] R[$k.up_failures] <<<"$m"
     else
