@@ -7,6 +7,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <errno.h>
+#include <malloc.h>
+#include <sys/random.h>
 
 int switchyard_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -60,3 +63,20 @@ int switchyard_timerfd_arm(int fd, uint64_t monotonic_nanoseconds) {
     spec.it_value.tv_nsec = (long)(monotonic_nanoseconds % 1000000000u);
     return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
 }
+
+int switchyard_random_bytes(void *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom((char *)buf + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int switchyard_malloc_trim(void) { return malloc_trim(0); }
+
+size_t switchyard_malloc_free_bytes(void) { return mallinfo2().fordblks; }

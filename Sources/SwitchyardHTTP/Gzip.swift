@@ -1,13 +1,27 @@
 import CZlib
 
 /// Why a gzip body could not be decoded.
-public enum GzipError: Error, Sendable, Equatable {
+public enum GzipError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The decoded body would exceed the caller's limit (a "zip bomb" stops here, not in memory).
     case tooLarge
     /// Not gzip, or corrupt.
     case malformed
     /// The stream ended before the gzip trailer.
     case truncated
+    /// Bytes follow the member's trailer: junk, or a second member. RFC 1952 allows members in a
+    /// row, but readers disagree on them (many stop after the first), so what one reader checks
+    /// another could act on; API.md §2 refuses them.
+    case trailingData
+
+    /// For a problem's `detail`: what is wrong, in words.
+    public var description: String {
+        switch self {
+        case .tooLarge: "it inflates past the size limit"
+        case .malformed: "it is not valid gzip"
+        case .truncated: "it ends before the gzip trailer"
+        case .trailingData: "bytes follow the end of the gzip member"
+        }
+    }
 }
 
 /// A reusable zlib deflate stream producing gzip (RFC 1952) members.
@@ -62,12 +76,13 @@ public final class GzipDecoder {
         inflateEnd(&stream)
     }
 
-    /// Decodes one gzip member; fails with `.tooLarge` as soon as the output passes `limit`.
+    /// Decodes exactly one gzip member; fails with `.tooLarge` as soon as the output passes
+    /// `limit`, and with `.trailingData` when anything follows the member.
     public func decompress(_ input: [UInt8], limit: Int) throws(GzipError) -> [UInt8] {
         inflateReset(&stream)
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        let result: Int32 = input.withUnsafeBufferPointer { source in
+        let failure: GzipError? = input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.avail_in = uInt(source.count)
             while true {
@@ -77,21 +92,17 @@ public final class GzipDecoder {
                     let rc = inflate(&stream, Z_NO_FLUSH)
                     return (rc, destination.count - Int(stream.avail_out))
                 }
-                if output.count + produced > limit { return Z_MEM_ERROR }
+                if output.count + produced > limit { return .tooLarge }
                 output.append(contentsOf: chunk[0..<produced])
                 switch rc {
-                case Z_STREAM_END: return Z_STREAM_END
+                case Z_STREAM_END: return stream.avail_in == 0 ? nil : .trailingData
                 case Z_OK: continue
-                case Z_BUF_ERROR: return stream.avail_in == 0 ? Z_BUF_ERROR : Z_DATA_ERROR
-                default: return Z_DATA_ERROR
+                case Z_BUF_ERROR: return stream.avail_in == 0 ? .truncated : .malformed
+                default: return .malformed
                 }
             }
         }
-        switch result {
-        case Z_STREAM_END: return output
-        case Z_MEM_ERROR: throw .tooLarge
-        case Z_BUF_ERROR: throw .truncated
-        default: throw .malformed
-        }
+        if let failure { throw failure }
+        return output
     }
 }

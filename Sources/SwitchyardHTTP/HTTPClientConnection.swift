@@ -39,6 +39,8 @@ final class HTTPClientConnection: ChannelDelegate {
     private(set) var completedCalls = 0
     /// Whether any byte of the current call's answer arrived; decides whether a retry is allowed.
     private var answerStarted = false
+    /// Interim (1xx) heads of the current call so far.
+    private var interimResponses = 0
     /// When a connect in progress counts as timed out (monotonic nanoseconds).
     private var connectDeadline: UInt64 = 0
     /// When an idle connection is closed (monotonic nanoseconds); set by the pool.
@@ -75,6 +77,7 @@ final class HTTPClientConnection: ChannelDelegate {
         self.call = call
         state = .head
         answerStarted = false
+        interimResponses = 0
         write(call.request, to: call.target)
         channel.setDeadline(at: call.deadline)
         channel.flush() // a failure here closes the channel, and channelClosed reports it
@@ -196,6 +199,11 @@ final class HTTPClientConnection: ChannelDelegate {
                 case .complete(let headLength):
                     channel.consumeInbound(headLength)
                     if head.isInterim {
+                        interimResponses += 1
+                        guard interimResponses <= UpstreamLimits.maxInterimResponses else {
+                            fail(.tooManyInterimResponses)
+                            return
+                        }
                         parser.reset() // 100 Continue, 103 Early Hints: the real head follows
                         continue
                     }

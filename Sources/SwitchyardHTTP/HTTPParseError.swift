@@ -22,6 +22,9 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     // Host and message framing (RFC 9112 §3.2, §6).
     case missingHost
     case duplicateHost
+    /// A field a request may carry only once came twice; the associated value is the field's
+    /// canonical name (from `KnownField`, never the client's bytes).
+    case duplicateField(String)
     case contentLengthWithTransferEncoding
     case unsupportedTransferEncoding
     case duplicateTransferEncoding
@@ -35,6 +38,13 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case chunkExtensionTooLong
     case malformedChunk
     case trailerTooLarge
+    // Deadlines and the server's own protection: not malformed, but refused before dispatch all the same.
+    /// Part of a head arrived, the rest not within `headerTimeoutSeconds`.
+    case headTimeout
+    /// The body did not arrive within `bodyTimeoutSeconds` of its head.
+    case bodyTimeout
+    /// The server's pending-body budget is spent; a new body is not read.
+    case overloaded
 
     /// The response status: 431 when the field section is too large, 413 when the body is, 400 for
     /// everything else. A transfer coding other than `chunked` could be 501 (RFC 9112 §6.1) and an
@@ -44,6 +54,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         switch self {
         case .headerTooLarge, .tooManyHeaders, .trailerTooLarge: 431
         case .bodyTooLarge: 413
+        case .headTimeout, .bodyTimeout: 408
+        case .overloaded: 503
         default: 400
         }
     }
@@ -80,6 +92,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
             "An HTTP/1.1 request must have a Host header field."
         case .duplicateHost:
             "A request must not have more than one Host header field."
+        case .duplicateField(let name):
+            "A request must not have more than one \(name) header field."
         case .contentLengthWithTransferEncoding:
             "A request must not have both Content-Length and Transfer-Encoding."
         case .unsupportedTransferEncoding:
@@ -104,6 +118,12 @@ public enum HTTPParseError: Error, Sendable, Equatable {
             "A chunk is malformed: its data must be followed by CRLF and its extensions must be printable."
         case .trailerTooLarge:
             "The chunked body's trailer section is too large."
+        case .headTimeout:
+            "The request head did not arrive in time."
+        case .bodyTimeout:
+            "The request body did not arrive in time."
+        case .overloaded:
+            "The gateway is holding as many unfinished request bodies as it allows; retry shortly."
         }
     }
 }

@@ -11,6 +11,8 @@ public final class HTTPServer: @unchecked Sendable {
     public let responder: any HTTPResponder
     public let statistics = HTTPServerStatistics()
     public let connectionLimit: ConnectionLimit
+    /// Memory held by request bodies being read, across this server's loops.
+    public let pendingBodies: PendingBodyBudget
     /// The address the listeners are bound to (with the kernel's port when the configuration said 0).
     public let address: SocketAddress
     private let tls: TLSContext?
@@ -45,6 +47,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.limits = limits
         self.responder = responder
         self.connectionLimit = connectionLimit
+        self.pendingBodies = PendingBodyBudget(maximum: limits.maxPendingBodyBytes)
         self.tls = tls
         self.loops = loops
         var bound = address

@@ -5,7 +5,10 @@ import SwitchyardIO
 ///
 /// One request is in flight at a time: pipelined requests wait, unparsed, in the inbound buffer
 /// until the one before them is answered, which is what keeps answers in order (RFC 9112 §9.3.2)
-/// and bounds the memory a client can make us hold.
+/// and bounds the memory a client can make us hold. Every other thing a client controls is
+/// bounded too (API.md §2, docs/HTTP.md): the time to send a head and a body, the bodies held
+/// across the server (`PendingBodyBudget`), and the output waiting for a client that does not
+/// read (past `maxPendingOutputBytes` nothing more is parsed until it reads).
 final class HTTPServerConnection: ChannelDelegate {
     let channel: Channel
     /// The server outlives its connections (it is torn down only after its loops stop).
@@ -34,6 +37,20 @@ final class HTTPServerConnection: ChannelDelegate {
     private var requestID = ""
     private var servedRequests = 0
     private var draining = false
+    /// The body being read holds this much of the server's `PendingBodyBudget`.
+    private var reservedBodyBytes = 0
+    /// Answers wait unread past `maxPendingOutputBytes`: no further request is parsed until the
+    /// client has read them all (`channelWritable`).
+    private var outputBlocked = false
+    /// `channel.bytesWritten` when the deadline was last armed while output waited, to tell a slow
+    /// reader (progress: the deadline is armed again) from one that reads nothing (closed).
+    private var writtenAtDeadline: UInt64 = 0
+    /// `process()` is on the stack.
+    private var processing = false
+
+    /// Bodies up to this size keep their buffer for the connection's next request; a larger one
+    /// is given back, so an idle connection never holds a big body's memory.
+    private static let retainedBodyCapacity = 4 * 1024
 
     init(channel: Channel, server: HTTPServer, shared: HTTPServer.LoopState) {
         self.channel = channel
@@ -62,16 +79,38 @@ final class HTTPServerConnection: ChannelDelegate {
         }
     }
 
-    func channelWritable(_ channel: Channel) {}
+    func channelWritable(_ channel: Channel) {
+        guard outputBlocked else { return }
+        // The client read everything it was sent: parse what it pipelined meanwhile.
+        outputBlocked = false
+        channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        process()
+        channel.readMore()
+    }
 
     func channelDeadline(_ channel: Channel) {
-        // Idle keep-alive, or a head or body that did not arrive in time (slowloris): there is
-        // no request to answer, so the connection just closes.
         server.statistics.recordTimeout()
-        channel.close(lingering: false)
+        switch state {
+        case .idle where outputBlocked && channel.bytesWritten != writtenAtDeadline:
+            // Reading slowly is not reading nothing: another period from now.
+            writtenAtDeadline = channel.bytesWritten
+            channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        case .idle, .inFlight:
+            // Idle keep-alive, a handshake that never finished, or output nobody reads: there is
+            // no request to answer. Queued output would keep a graceful close waiting forever.
+            if channel.pendingOutboundBytes > 0 { channel.abort() } else { channel.close(lingering: false) }
+        case .head:
+            reject(.headTimeout)
+        case .body, .chunkedBody:
+            reject(.bodyTimeout)
+        case .closing:
+            // The last answer was not read within the deadline its close armed.
+            channel.abort()
+        }
     }
 
     func channelClosed(_ channel: Channel) {
+        releaseBodyReservation()
         shared.remove(self)
         server.connectionLimit.release()
     }
@@ -79,7 +118,13 @@ final class HTTPServerConnection: ChannelDelegate {
     // MARK: Parsing
 
     private func process() {
-        while let inbound = channel.inbound, !inbound.isEmpty {
+        // An answer given synchronously (a refusal, a responder that needs no upstream) ends in
+        // `finishExchange`, which asks for the next request: the loop already on the stack takes
+        // it, so a pipeline of a thousand requests is a loop, not a recursion a thousand deep.
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        while !outputBlocked, let inbound = channel.inbound, !inbound.isEmpty {
             switch state {
             case .idle, .head:
                 if case .idle = state {
@@ -104,13 +149,15 @@ final class HTTPServerConnection: ChannelDelegate {
                     dispatch()
                 } else {
                     state = .body(remaining: remaining - count)
-                    channel.setDeadline(afterSeconds: server.limits.headerTimeoutSeconds)
                 }
             case .chunkedBody:
-                switch chunked.decode(inbound.readableBytes, appendingTo: &body) {
+                let before = body.count
+                let result = chunked.decode(inbound.readableBytes, appendingTo: &body)
+                server.pendingBodies.grow(by: body.count - before)
+                reservedBodyBytes += body.count - before
+                switch result {
                 case .incomplete(let consumed):
                     channel.consumeInbound(consumed)
-                    channel.setDeadline(afterSeconds: server.limits.headerTimeoutSeconds)
                 case .complete(let consumed):
                     channel.consumeInbound(consumed)
                     dispatch()
@@ -124,19 +171,35 @@ final class HTTPServerConnection: ChannelDelegate {
         }
     }
 
+    /// The head is complete: refuse the request from it when the responder says so, else admit
+    /// its body into the pending-body budget and start the body's deadline.
     private func beginBody() {
         requestID = head.firstValue("x-request-id").flatMap { RequestIDGenerator.isSane($0) ? $0 : nil }
             ?? shared.requestIDs.next()
+        if let refusal = server.responder.refusalBeforeBody(head, requestID: requestID, loop: channel.loop) {
+            switch head.framing {
+            case .none, .contentLength(0):
+                // Nothing is left unread: an answer like any other, on a connection that stays usable.
+                state = .inFlight
+                return answer(refusal)
+            case .contentLength, .chunked:
+                return refuseAndClose(refusal)
+            }
+        }
         switch head.framing {
         case .none, .contentLength(0):
-            dispatch()
+            return dispatch()
         case .contentLength(let length):
+            guard server.pendingBodies.tryReserve(length) else { return reject(.overloaded) }
+            reservedBodyBytes = length
             state = .body(remaining: length)
-            sendContinueIfExpected()
         case .chunked:
+            guard server.pendingBodies.tryReserve(0) else { return reject(.overloaded) }
             state = .chunkedBody
-            sendContinueIfExpected()
         }
+        // One deadline for the whole body, however steadily it trickles (API.md §2).
+        channel.setDeadline(afterSeconds: server.limits.bodyTimeoutSeconds)
+        sendContinueIfExpected()
     }
 
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client waits for our go-ahead before
@@ -150,27 +213,55 @@ final class HTTPServerConnection: ChannelDelegate {
     private func dispatch() {
         state = .inFlight
         sequence &+= 1
+        releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
         let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS)
         server.responder.respond(to: request, exchange: HTTPExchange(connection: self, sequence: sequence))
     }
 
+    private func releaseBodyReservation() {
+        guard reservedBodyBytes > 0 else { return }
+        server.pendingBodies.release(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
+    /// A request refused before dispatch (malformed, too large, too slow, over budget).
     private func reject(_ error: HTTPParseError) {
         server.statistics.recordRejection()
         // A head that failed to parse has no id of its own yet; a body that failed does.
         if requestID.isEmpty { requestID = shared.requestIDs.next() }
-        var response = server.responder.rejection(for: error, requestID: requestID)
+        refuseAndClose(server.responder.rejection(for: error, requestID: requestID))
+    }
+
+    /// Sends `response` as the connection's last answer. The body, if any, stays unread; the
+    /// lingering close drains what the client still sends so the answer reaches it.
+    private func refuseAndClose(_ response: HTTPResponse) {
+        var response = response
         response.closeConnection = true
+        releaseBodyReservation()
         state = .inFlight
-        write(response, isHead: false)
+        write(response, isHead: head.method == .head)
         state = .closing
-        channel.close()
+        servedRequests += 1
+        server.statistics.recordResponse()
+        closeAfterLastAnswer(lingering: true)
+    }
+
+    /// Closes once the last answer is out; a client that doesn't read it within the idle timeout
+    /// is cut off (`channelDeadline` in `.closing`).
+    private func closeAfterLastAnswer(lingering: Bool) {
+        channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        channel.close(lingering: lingering)
     }
 
     // MARK: Responding
 
     func complete(sequence: UInt64, with response: HTTPResponse) {
         guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
+        answer(response)
+    }
+
+    private func answer(_ response: HTTPResponse) {
         let close = response.closeConnection || !head.keepAlive || draining || channel.peerClosed
         var response = response
         response.closeConnection = close
@@ -185,6 +276,23 @@ final class HTTPServerConnection: ChannelDelegate {
         finishExchange(close: close)
     }
 
+    func completeRawThenReset(sequence: UInt64, bytes: [UInt8]) {
+        guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
+        channel.outboundBuffer.append(bytes)
+        channel.flush()
+        state = .closing
+        channel.abort()
+    }
+
+    func completeRawAndStall(sequence: UInt64, bytes: [UInt8]) {
+        guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
+        channel.outboundBuffer.append(bytes)
+        channel.flush()
+        // Nothing more is read or written; the idle timeout ends it (`channelDeadline`, `.closing`).
+        state = .closing
+        channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+    }
+
     /// After an answer is written: close, or get ready for the next request on the connection.
     private func finishExchange(close: Bool) {
         servedRequests += 1
@@ -193,16 +301,23 @@ final class HTTPServerConnection: ChannelDelegate {
             state = .closing
             // The request was read whole; only bytes already behind it (a pipeline the client
             // sent anyway) are worth a lingering close.
-            channel.close(lingering: !(channel.inbound?.isEmpty ?? true))
+            closeAfterLastAnswer(lingering: !(channel.inbound?.isEmpty ?? true))
             return
         }
         state = .idle
         parser.reset()
         chunked.reset()
         head.reset()
-        body.removeAll(keepingCapacity: body.capacity <= 64 * 1024)
+        body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
         requestID = ""
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        if channel.pendingOutboundBytes > server.limits.maxPendingOutputBytes {
+            // The client is not reading its answers: stop parsing (its pipelined requests wait in
+            // the inbound buffer, which then stops the socket) until it catches up.
+            outputBlocked = true
+            writtenAtDeadline = channel.bytesWritten
+            return
+        }
         process()              // a pipelined request may already be waiting
         channel.readMore()     // and the socket may hold more
     }
@@ -242,7 +357,7 @@ final class HTTPServerConnection: ChannelDelegate {
         switch state {
         case .idle where channel.inbound?.isEmpty ?? true:
             state = .closing
-            channel.close(lingering: false)
+            closeAfterLastAnswer(lingering: false)
         default:
             break
         }

@@ -1,21 +1,34 @@
+import SwitchyardIO
+
 /// Request ids: the client's `X-Request-Id` when it is sane, else a new one.
 ///
-/// A generated id is 32 lowercase hex digits: 64 random bits drawn once per loop, then a
-/// per-loop counter. Unique across loops and restarts without a syscall or a lock per request;
-/// an id needs to be unique, not unguessable.
+/// A generated id is 32 lowercase hex digits holding 128 random bits (API.md §2: ids the gateway
+/// makes are not guessable from one another), drawn from the loop's `RandomPool` so an id costs no
+/// syscall. One generator per loop.
 public final class RequestIDGenerator {
-    private let prefix: UInt64
-    private var counter: UInt64 = 0
+    private let random = RandomPool()
 
-    public init() {
-        prefix = UInt64.random(in: .min ... .max)
+    public init() {}
+
+    /// A new 32-hex-digit id (128 random bits).
+    public func next() -> String {
+        hex(random.next(), random.next())
     }
 
-    public func next() -> String {
-        counter &+= 1
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            RequestIDGenerator.writeHex(prefix, into: buffer, at: 0)
-            RequestIDGenerator.writeHex(counter, into: buffer, at: 16)
+    /// A new 16-hex-digit id (64 random bits, never all zero): a W3C trace context span id.
+    public func nextShort() -> String {
+        var value = random.next()
+        while value == 0 { value = random.next() }
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            RequestIDGenerator.writeHex(value, into: buffer, at: 0)
+            return 16
+        }
+    }
+
+    private func hex(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            RequestIDGenerator.writeHex(high, into: buffer, at: 0)
+            RequestIDGenerator.writeHex(low, into: buffer, at: 16)
             return 32
         }
     }

@@ -167,10 +167,12 @@ public struct RequestParser: Sendable {
         var hostCount = 0
         var framing = FramingFields()
         var expectsContinue = false
+        var singletonsSeen: UInt8 = 0
         for field in head.fields {
             let name = Int(field.name.lowerBound)..<Int(field.name.upperBound)
             let value = Int(field.value.lowerBound)..<Int(field.value.upperBound)
-            switch KnownField(section, name) {
+            let known = KnownField(section, name)
+            switch known {
             case .host:
                 hostCount += 1
                 guard hostCount == 1 else { throw .duplicateHost }
@@ -182,8 +184,14 @@ public struct RequestParser: Sendable {
                 framing.recordConnection(section, value: value)
             case .expect:
                 if HTTPSyntax.equalsIgnoringCase(section, value, "100-continue") { expectsContinue = true }
-            case .keepAlive, .contentEncoding, .other:
+            case .keepAlive, .contentEncoding, .authorization, .contentType, .idempotencyKey, .other:
                 break
+            }
+            // After the framing's own checks, so two different lengths stay the finer
+            // `conflictingContentLength`; the same length twice is refused here.
+            if let singleton = known.singleton {
+                guard singletonsSeen & singleton.bit == 0 else { throw .duplicateField(singleton.name) }
+                singletonsSeen |= singleton.bit
             }
         }
 

@@ -172,7 +172,7 @@ public struct ResponseParser: Sendable {
             case .contentEncoding:
                 codings += 1
                 head.contentCoding = Self.contentCoding(section, value)
-            case .host, .expect, .other:
+            case .host, .expect, .authorization, .contentType, .idempotencyKey, .other:
                 break
             }
         }

@@ -1,14 +1,28 @@
 /// The limits one listener enforces on its clients (API.md §4 `limits`).
 public struct ServerLimits: Sendable, Equatable {
     public var http: HTTPLimits
-    /// From accept to a complete head, and between the pieces of a body.
+    /// From accept to a complete first head (TLS handshake included), and from the first byte of
+    /// each later head to its end.
     public var headerTimeoutSeconds: Double
-    /// How long a keep-alive connection may wait for its next request.
+    /// From a complete head to the end of its body, however steadily the body trickles in.
+    public var bodyTimeoutSeconds: Double
+    /// How long a keep-alive connection may wait for its next request, and how long output may
+    /// wait for a client that does not read, without progress.
     public var idleTimeoutSeconds: Double
+    /// What unfinished request bodies may hold across the server's loops (`PendingBodyBudget`).
+    public var maxPendingBodyBytes: Int
+    /// Output queued for a client that does not read, past which nothing more is read from its
+    /// connection (pipelined requests wait) until it reads (API.md §2: 256 KiB).
+    public var maxPendingOutputBytes: Int
 
-    public init(http: HTTPLimits = HTTPLimits(), headerTimeoutSeconds: Double = 10, idleTimeoutSeconds: Double = 60) {
+    public init(http: HTTPLimits = HTTPLimits(), headerTimeoutSeconds: Double = 10, bodyTimeoutSeconds: Double = 30,
+                idleTimeoutSeconds: Double = 60, maxPendingBodyBytes: Int = 256 * 1_048_576,
+                maxPendingOutputBytes: Int = 256 * 1024) {
         self.http = http
         self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxPendingBodyBytes = maxPendingBodyBytes
+        self.maxPendingOutputBytes = maxPendingOutputBytes
     }
 }

@@ -42,6 +42,9 @@ public struct UpstreamError: Error, Sendable, Equatable, CustomStringConvertible
         case truncatedResponse
         /// A close-delimited body over `maxResponseBodyBytes`.
         case bodyTooLarge
+        /// More interim (1xx) answers than `UpstreamLimits.maxInterimResponses` before the final one:
+        /// a vendor that never gets to its answer must not keep a loop parsing until the deadline.
+        case tooManyInterimResponses
         /// `Content-Encoding: gzip` that is not gzip, is cut short, or decodes past the body limit.
         case undecodableBody(GzipError)
         /// A content coding we did not ask for.
@@ -59,7 +62,8 @@ public struct UpstreamError: Error, Sendable, Equatable, CustomStringConvertible
         switch cause {
         case .resolutionFailed, .connectFailed, .tlsFailed, .connectionReset, .closedBeforeResponse: .unavailable
         case .connectTimedOut, .timedOut: .timeout
-        case .malformedResponse, .truncatedResponse, .bodyTooLarge, .undecodableBody, .unsupportedContentEncoding: .malformed
+        case .malformedResponse, .truncatedResponse, .bodyTooLarge, .tooManyInterimResponses, .undecodableBody,
+             .unsupportedContentEncoding: .malformed
         case .invalidRequest: .invalidRequest
         }
     }
@@ -76,6 +80,7 @@ public struct UpstreamError: Error, Sendable, Equatable, CustomStringConvertible
         case .malformedResponse(let error): "malformed response: \(error)"
         case .truncatedResponse: "the connection ended before the response was complete"
         case .bodyTooLarge: "the response body is larger than the limit"
+        case .tooManyInterimResponses: "more than \(UpstreamLimits.maxInterimResponses) interim (1xx) responses before the final one"
         case .undecodableBody(let error): "the gzip response body could not be decoded: \(error)"
         case .unsupportedContentEncoding: "the response uses a content coding other than gzip"
         case .invalidRequest(let reason): "the request could not be sent: \(reason)"

@@ -34,6 +34,9 @@ public struct UpstreamLimits: Sendable, Equatable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 
+    /// Interim (1xx) answers accepted before the final one of a call (API.md §2).
+    public static let maxInterimResponses = 8
+
     /// The parser's view: head bounds and the body bound for `Content-Length` and chunked bodies.
     var http: HTTPLimits {
         HTTPLimits(maxHeaderBytes: maxResponseHeaderBytes, maxBodyBytes: maxResponseBodyBytes, maxHeaderCount: maxResponseHeaderCount)

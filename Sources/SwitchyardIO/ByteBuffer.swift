@@ -147,13 +147,15 @@ public final class ByteBuffer {
 }
 
 /// A loop's free list of buffers of one size. A connection holds a buffer only while it has bytes
-/// in it, so an idle keep-alive connection costs no buffer memory at all.
+/// in it, so an idle keep-alive connection costs no buffer memory at all. The list keeps at most
+/// `maxFree` buffers: enough for a busy loop's steady state, few enough that the buffers of a
+/// flood of connections go back to malloc (and from there to the kernel) when it ends.
 public final class BufferPool {
     public let bufferCapacity: Int
     private var free: [ByteBuffer] = []
     private let maxFree: Int
 
-    public init(bufferCapacity: Int, maxFree: Int = 256) {
+    public init(bufferCapacity: Int, maxFree: Int = 64) {
         self.bufferCapacity = bufferCapacity
         self.maxFree = maxFree
     }

@@ -124,6 +124,9 @@ public final class Channel: EventHandler {
     public var tlsVersion: String? { tls?.negotiatedProtocolVersion }
     public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
     public var pendingOutboundBytes: Int { outbound?.readableCount ?? 0 }
+    /// Bytes handed to the socket (or OpenSSL) so far: a deadline compares it with what it was
+    /// to tell a client that reads slowly from one that does not read at all.
+    public private(set) var bytesWritten: UInt64 = 0
 
     // MARK: Events
 
@@ -206,6 +209,7 @@ public final class Channel: EventHandler {
         guard state == .open, !peerClosed else { return }
         readPending = false
         var eof = false
+        var failure: Int32?
         while state == .open {
             let buffer = inboundBuffer()
             let before = buffer.readableCount
@@ -225,13 +229,19 @@ public final class Channel: EventHandler {
                     eof = true
                     break readLoop
                 case .failed(let error):
-                    closeReason = .ioFailed(errno: error)
-                    closeNow()
-                    return
+                    failure = error
+                    break readLoop
                 }
             }
+            // Bytes read before a reset are handed over first: a peer that answered and then
+            // reset must be judged by its answer (a cut or garbled one is the peer's error, not a
+            // connection that failed before answering).
             let received = buffer.readableCount > before
             if received { delegate?.channelRead(self) }
+            if let failure, state == .open {
+                closeReason = .ioFailed(errno: failure)
+                closeNow()
+            }
             guard state == .open else { return }
             // A full buffer the delegate drained may hide more bytes in the socket; with edge
             // triggering nobody would tell us, so go round again.
@@ -307,6 +317,7 @@ public final class Channel: EventHandler {
             switch writeOnce(from: buffer.readableBytes) {
             case .bytes(let count):
                 buffer.consume(count)
+                bytesWritten &+= UInt64(count)
             case .wouldBlock:
                 writeBlocked = true
                 return

@@ -35,6 +35,15 @@ enum FaultResponses {
         return head(response, framing: "content-length: \(declared)", close: true) + response.body.prefix(response.body.count / 2)
     }
 
+    /// `answers` interim heads, one after another, with no final answer after them.
+    static func interim(answers: Int) -> [UInt8] {
+        let one = Array("HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(one.count * answers)
+        for _ in 0..<answers { out += one }
+        return out
+    }
+
     private static let crlf: [UInt8] = [13, 10]
 
     private static func head(_ response: HTTPResponse, framing: String, close: Bool) -> [UInt8] {

@@ -23,6 +23,13 @@ public struct SimulatorFault: Sendable, Equatable {
         /// The normal answer's status line and headers with its full `Content-Length`, half of
         /// its body, then close.
         case closeMidBody
+        /// `byteCount` random bytes that are not HTTP, then a reset (RST) instead of a close.
+        case resetAfterGarbage(byteCount: Int)
+        /// As `closeMidBody`, but the connection ends with a reset (RST).
+        case resetMidBody
+        /// `answers` interim `103 Early Hints` heads and then nothing: a vendor that never
+        /// gets to its final answer.
+        case interim(answers: Int)
 
         /// The name used in the control API's JSON.
         public var name: String {
@@ -34,6 +41,9 @@ public struct SimulatorFault: Sendable, Equatable {
             case .gzip: "gzip"
             case .chunked: "chunked"
             case .closeMidBody: "closeMidBody"
+            case .resetAfterGarbage: "resetAfterGarbage"
+            case .resetMidBody: "resetMidBody"
+            case .interim: "interim"
             }
         }
     }
@@ -110,6 +120,14 @@ extension SimulatorFault {
             kind = .chunked(chunkSize: try Self.integer(object, "chunkSize", in: 1...65536) ?? 16)
         case "closeMidBody":
             kind = .closeMidBody
+        case "resetAfterGarbage":
+            allowed.insert("bytes")
+            kind = .resetAfterGarbage(byteCount: try Self.integer(object, "bytes", in: 1...65536) ?? 64)
+        case "resetMidBody":
+            kind = .resetMidBody
+        case "interim":
+            allowed.insert("answers")
+            kind = .interim(answers: try Self.integer(object, "answers", in: 1...100_000) ?? 1000)
         default:
             throw SimulatorError("unknown fault kind \"\(kindName)\" (expected one of \(Self.kindNames.joined(separator: ", ")))")
         }
@@ -121,7 +139,9 @@ extension SimulatorFault {
         self.pathPrefix = try Self.string(object, "path")
     }
 
-    static let kindNames = ["vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody"]
+    static let kindNames = [
+        "vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody", "resetAfterGarbage", "resetMidBody", "interim",
+    ]
 
     var json: [String: Any] {
         var object: [String: Any] = ["kind": kind.name, "count": count]
@@ -135,9 +155,10 @@ extension SimulatorFault {
                 object["headers"] = Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
             }
         case .delay(let seconds): object["seconds"] = seconds
-        case .garbage(let byteCount): object["bytes"] = byteCount
+        case .garbage(let byteCount), .resetAfterGarbage(let byteCount): object["bytes"] = byteCount
         case .chunked(let chunkSize): object["chunkSize"] = chunkSize
-        case .reset, .gzip, .closeMidBody: break
+        case .interim(let answers): object["answers"] = answers
+        case .reset, .gzip, .closeMidBody, .resetMidBody: break
         }
         return object
     }

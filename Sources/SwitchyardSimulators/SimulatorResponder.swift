@@ -52,6 +52,12 @@ final class SimulatorResponder: HTTPResponder, @unchecked Sendable {
             exchange.respondRaw(FaultResponses.chunked(answer(request), chunkSize: chunkSize), thenClose: false)
         case .closeMidBody:
             exchange.respondRaw(FaultResponses.truncated(answer(request)), thenClose: true)
+        case .resetAfterGarbage(let byteCount):
+            exchange.respondRawThenReset(FaultResponses.garbage(byteCount: byteCount))
+        case .resetMidBody:
+            exchange.respondRawThenReset(FaultResponses.truncated(answer(request)))
+        case .interim(let answers):
+            exchange.respondRawAndStall(FaultResponses.interim(answers: answers))
         }
     }
 

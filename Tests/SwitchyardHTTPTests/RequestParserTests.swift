@@ -316,8 +316,20 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(assertComplete(head(with: "Content-Length: 05\r\n")).framing, .contentLength(5))
         XCTAssertEqual(assertComplete(head(with: "Content-Length: 0\r\n")).framing, .contentLength(0))
         XCTAssertEqual(assertComplete(head(with: "content-length:\t7 \r\n")).framing, .contentLength(7))
-        XCTAssertEqual(assertComplete(head(with: "Content-Length: 5\r\nContent-Length: 5\r\n")).framing, .contentLength(5))
-        XCTAssertEqual(assertComplete(head(with: "Content-Length: 5\r\nContent-Length: 005\r\n")).framing, .contentLength(5))
+    }
+
+    /// API.md §2: a field a request may carry once, given twice, is refused, even with the same
+    /// value (RFC 9112 §6.3 would allow identical lengths; the contract is stricter).
+    func testSingletonFieldsGivenTwiceAreRefused() {
+        assertFailure(head(with: "Content-Length: 5\r\nContent-Length: 5\r\n"), .duplicateField("Content-Length"))
+        assertFailure(head(with: "Content-Length: 5\r\nContent-Length: 005\r\n"), .duplicateField("Content-Length"))
+        assertFailure(head(with: "Authorization: Bearer a\r\nauthorization: Bearer b\r\n"), .duplicateField("Authorization"))
+        assertFailure(head(with: "Authorization: Bearer a\r\nAUTHORIZATION: Bearer a\r\n"), .duplicateField("Authorization"))
+        assertFailure(head(with: "Content-Type: application/json\r\nContent-Type: text/plain\r\n"), .duplicateField("Content-Type"))
+        assertFailure(head(with: "Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n"), .duplicateField("Content-Encoding"))
+        assertFailure(head(with: "Idempotency-Key: a\r\nIdempotency-Key: b\r\n"), .duplicateField("Idempotency-Key"))
+        XCTAssertEqual(assertComplete(head(with: "Accept: a\r\nAccept: b\r\nX-Tag: 1\r\nx-tag: 2\r\n")).fields.count, 5,
+                       "fields that may repeat still do")
     }
 
     func testInvalidContentLength() {
@@ -519,11 +531,11 @@ final class RequestParserTests: XCTestCase {
             .headerTooLarge, .tooManyHeaders, .missingHost, .duplicateHost, .contentLengthWithTransferEncoding,
             .unsupportedTransferEncoding, .duplicateTransferEncoding, .transferEncodingInHTTP10, .invalidContentLength,
             .conflictingContentLength, .bodyTooLarge, .invalidChunkSize, .chunkSizeOverflow, .chunkExtensionTooLong,
-            .malformedChunk, .trailerTooLarge,
+            .malformedChunk, .trailerTooLarge, .duplicateField("Authorization"), .headTimeout, .bodyTimeout, .overloaded,
         ]
         XCTAssertEqual(Set(all.map(\.detail)).count, all.count, "each detail tells its case apart")
         for error in all {
-            XCTAssertTrue([400, 413, 431].contains(error.status), "\(error)")
+            XCTAssertTrue([400, 408, 413, 431, 503].contains(error.status), "\(error)")
             XCTAssertTrue(error.detail.hasSuffix("."), "\(error)")
         }
         XCTAssertEqual(HTTPParseError.contentLengthWithTransferEncoding.status, 400)

@@ -125,7 +125,7 @@ final class ControlAPITests: XCTestCase {
         XCTAssertEqual(info["endpoints"] as? [String], [
             "POST /mfp/api/az/v1/token", "PUT /imfpush/v1/apps/{applicationId}/devices/{deviceId}",
         ])
-        XCTAssertEqual(info["faultKinds"] as? [String], ["vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody"])
+        XCTAssertEqual(info["faultKinds"] as? [String], ["vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody", "resetAfterGarbage", "resetMidBody", "interim"])
         XCTAssertEqual(sim.host.controlURL, "https://localhost:\(sim.port)/_simulator")
     }
 

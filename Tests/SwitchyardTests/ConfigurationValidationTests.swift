@@ -41,7 +41,8 @@ final class ConfigurationValidationTests: XCTestCase {
             #"gateway.yaml:5:10: tenants.acme.vendr: unknown key (did you mean "vendor"?)"#,
             #"gateway.yaml:6:10: limits.maxheaderbyte: unknown key (did you mean "maxHeaderBytes"?)"#,
             "gateway.yaml:6:31: limits.colour: unknown key (expected one of: maxHeaderBytes, maxBodyBytes, "
-                + "maxBulkDevices, headerTimeoutSeconds, idleTimeoutSeconds, upstreamConnectTimeoutSeconds, "
+                + "maxBulkDevices, headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxPendingBodyBytes, "
+                + "maxUpstreamBodyBytes, upstreamConnectTimeoutSeconds, "
                 + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections)",
         ])
     }

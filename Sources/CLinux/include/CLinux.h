@@ -35,6 +35,15 @@ extern const int switchyard_SOCK_NONBLOCK_CLOEXEC_STREAM;
 int switchyard_timerfd_create(void);
 int switchyard_timerfd_arm(int fd, uint64_t monotonic_nanoseconds);
 
+/* Fills buf with len bytes from the kernel's CSPRNG (getrandom(2)); returns 0, or -1 with errno. */
+int switchyard_random_bytes(void *buf, size_t len);
+
+/* Gives free heap pages of every malloc arena back to the kernel (glibc malloc_trim(0)). */
+int switchyard_malloc_trim(void);
+
+/* Bytes the malloc arenas hold free (glibc mallinfo2().fordblks): what a trim could give back. */
+size_t switchyard_malloc_free_bytes(void);
+
 /* Names the calling thread (at most 15 bytes), so `top -H` shows which loop is busy. */
 int switchyard_set_thread_name(const char *name);
 

@@ -11,8 +11,16 @@ public struct Limits: Sendable, Equatable {
     public var maxBodyBytes = 1_048_576
     /// Items in one `PATCH /devices`; 413 beyond it. Range 1 to 100000.
     public var maxBulkDevices = 1_000
-    /// From accepting a connection (or the end of the previous request) to a complete header.
+    /// From accepting a connection (or the first byte of a later request) to a complete header.
     public var headerTimeoutSeconds = 10.0
+    /// From a complete header to the end of its body, however steadily the body trickles; 408 beyond it.
+    public var bodyTimeoutSeconds = 30.0
+    /// Memory all unfinished request bodies of the process may hold (declared lengths count in
+    /// full); past it a new request with a body is 503 `overloaded`. Range 64 KiB to 64 GiB.
+    public var maxPendingBodyBytes = 256 * 1_048_576
+    /// A vendor's answer body, as received and after gzip decoding; 502 `upstream_error` beyond it.
+    /// Range 1 KiB to 1 GiB.
+    public var maxUpstreamBodyBytes = 1_048_576
     /// A keep-alive connection with no request in progress is closed after this.
     public var idleTimeoutSeconds = 60.0
     /// TCP and TLS handshake to an upstream; 504 `upstream_timeout` beyond it (a deadline, like the
@@ -29,7 +37,8 @@ public struct Limits: Sendable, Equatable {
     public init() {}
 
     static let keys = [
-        "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "idleTimeoutSeconds",
+        "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "bodyTimeoutSeconds", "idleTimeoutSeconds",
+        "maxPendingBodyBytes", "maxUpstreamBodyBytes",
         "upstreamConnectTimeoutSeconds", "upstreamTimeoutSeconds", "shutdownGraceSeconds", "maxConnections",
     ]
 }
@@ -46,7 +55,10 @@ extension ConfigurationDecoder {
         limits.maxBodyBytes = map.integer("maxBodyBytes", in: 1...1_073_741_824) ?? limits.maxBodyBytes
         limits.maxBulkDevices = map.integer("maxBulkDevices", in: 1...100_000) ?? limits.maxBulkDevices
         limits.headerTimeoutSeconds = seconds("headerTimeoutSeconds") ?? limits.headerTimeoutSeconds
+        limits.bodyTimeoutSeconds = seconds("bodyTimeoutSeconds") ?? limits.bodyTimeoutSeconds
         limits.idleTimeoutSeconds = seconds("idleTimeoutSeconds") ?? limits.idleTimeoutSeconds
+        limits.maxPendingBodyBytes = map.integer("maxPendingBodyBytes", in: 65_536...68_719_476_736) ?? limits.maxPendingBodyBytes
+        limits.maxUpstreamBodyBytes = map.integer("maxUpstreamBodyBytes", in: 1_024...1_073_741_824) ?? limits.maxUpstreamBodyBytes
         limits.upstreamConnectTimeoutSeconds =
             seconds("upstreamConnectTimeoutSeconds") ?? limits.upstreamConnectTimeoutSeconds
         limits.upstreamTimeoutSeconds = seconds("upstreamTimeoutSeconds") ?? limits.upstreamTimeoutSeconds

@@ -55,6 +55,11 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
             return .failure(Problem(.invalidRequest,
                 detail: "A bare identifier needs a primary identifier kind, and this tenant's devices have none; write it as kind:value."))
         }
+        // A vendor puts the id into its path (mobilefirst-push: `/devices/{deviceId}`); `.` and
+        // `..` are path steps there, which a normalising proxy would resolve into another resource.
+        if value == "." || value == ".." {
+            return .failure(Problem(.invalidRequest, detail: "A device id cannot be \".\" or \"..\"."))
+        }
         switch FieldRules.check(kind.field, value) {
         case .success(let canonical):
             return .success(DeviceIdentifier(kind: kind, value: canonical))

@@ -55,24 +55,43 @@ public enum JSONValue: Sendable, Equatable {
 
 /// A JSON object with its members in document order; names are unique (`JSONParser` refuses
 /// duplicates, which parsers disagree on and which could smuggle a second value past a check).
+///
+/// Lookups scan the members while there are few (a device document has a dozen, and a scan beats
+/// hashing there); past `indexThreshold` members a name index is kept beside them, so that reading
+/// an object, duplicate checks included, stays linear in its size however many members a hostile
+/// body or vendor answer has (API.md §2, "Parsing costs time linear in the input").
 public struct JSONObject: Sendable, Equatable {
     public private(set) var members: [(name: String, value: JSONValue)]
+    /// Name → position in `members`; built once the object outgrows a scan.
+    private var index: [String: Int]?
+
+    static let indexThreshold = 16
 
     public init(_ members: [(name: String, value: JSONValue)] = []) {
-        self.members = members
+        self.members = []
+        self.members.reserveCapacity(members.count)
+        for member in members { append(member.name, member.value) }
     }
 
-    /// The member's value; a linear scan, which beats hashing for the dozen members a device
-    /// document has.
+    /// The member's value.
     public subscript(name: String) -> JSONValue? {
+        if let index { return index[name].map { members[$0].value } }
         for member in members where member.name == name { return member.value }
         return nil
     }
 
     public var count: Int { members.count }
 
+    /// Adds a member; the caller keeps names unique (the parser checks with the subscript first).
     public mutating func append(_ name: String, _ value: JSONValue) {
         members.append((name, value))
+        if index != nil {
+            index![name] = members.count - 1
+        } else if members.count > Self.indexThreshold {
+            var built = [String: Int](minimumCapacity: members.count * 2)
+            for (position, member) in members.enumerated() { built[member.name] = position }
+            index = built
+        }
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {

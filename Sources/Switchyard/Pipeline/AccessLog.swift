@@ -32,7 +32,7 @@ final class AccessLog {
     }
 
     /// `started`: the loop's clock when the request reached the gateway.
-    func record(_ request: HTTPRequest, status: Int, tenant: String?, started: UInt64) {
+    func record(_ head: HTTPRequestHead, requestID: String, status: Int, tenant: String?, started: UInt64) {
         var json = JSONWriter(capacity: 256)
         json.beginObject()
         let now = time(nil)
@@ -41,9 +41,9 @@ final class AccessLog {
             timestamp = RFC3339.utcString(secondsSince1970: Double(now))
         }
         json.member("time", timestamp)
-        json.member("requestId", request.requestID)
-        json.member("method", request.head.methodName)
-        json.member("path", request.head.path)
+        json.member("requestId", requestID)
+        json.member("method", head.methodName)
+        json.member("path", head.path)
         json.member("status", status)
         if let tenant { json.member("tenant", tenant) }
         json.member("durationMicros", Int((MonotonicClock.now() &- started) / 1000))

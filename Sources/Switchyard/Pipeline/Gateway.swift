@@ -34,7 +34,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
         /// The request's answer: logged, then sent. `started` is the loop's clock at arrival.
         func finish(_ exchange: HTTPExchange, _ request: HTTPRequest, _ response: HTTPResponse, tenant: String?, started: UInt64) {
-            accessLog?.record(request, status: response.status, tenant: tenant, started: started)
+            accessLog?.record(request.head, requestID: request.requestID, status: response.status, tenant: tenant, started: started)
             exchange.respond(response)
         }
 
@@ -78,7 +78,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         // not end in closing connections it will open again a moment later (idle ones still
         // expire after idleTimeoutSeconds).
         let upstreamLimits = UpstreamLimits(connectTimeoutSeconds: configuration.limits.upstreamConnectTimeoutSeconds,
-                                            timeoutSeconds: configuration.limits.upstreamTimeoutSeconds, maxIdlePerKey: 256)
+                                            timeoutSeconds: configuration.limits.upstreamTimeoutSeconds,
+                                            maxResponseBodyBytes: configuration.limits.maxUpstreamBodyBytes, maxIdlePerKey: 256)
         let statistics = upstreamStatistics
         contexts = loops.map { loop in
             LoopContext(state: state, client: UpstreamClient(loop: loop, limits: upstreamLimits, statistics: statistics),
@@ -193,16 +194,47 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         case limit(route: Route, tenant: String, body: JSONValue?)
     }
 
+    /// What the head alone decides (steps 1–3).
+    private enum HeadAdmission {
+        case answer(HTTPResponse, tenant: String?)
+        case admitted(Route, Credential)
+    }
+
+    /// API.md §2: route, credential and scope are decided from the head, so a request that no
+    /// body could make acceptable is answered before its body is read (and its connection closed).
+    public func refusalBeforeBody(_ head: HTTPRequestHead, requestID: String, loop: EventLoop) -> HTTPResponse? {
+        let context = contexts[loop.index]
+        guard case .answer(let response, let tenant) = admitHead(head, requestID: requestID, state: context.state, loop: loop.index) else {
+            return nil
+        }
+        context.accessLog?.record(head, requestID: requestID, status: response.status, tenant: tenant, started: loop.now)
+        return response
+    }
+
     private func admit(_ request: HTTPRequest, state: GatewayState, loop: Int) -> Admission {
-        let requestID = request.requestID
+        switch admitHead(request.head, requestID: request.requestID, state: state, loop: loop) {
+        case .answer(let response, let tenant):
+            return .answer(response, tenant: tenant)
+        case .admitted(let route, let credential):
+            // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
+            switch readBody(request, limits: state.limits, gunzip: contexts[loop].gunzip) {
+            case .success(let body): return .limit(route: route, tenant: credential.tenant, body: body)
+            case .failure(var problem):
+                state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
+                return .answer(problem.response(requestID: request.requestID), tenant: credential.tenant)
+            }
+        }
+    }
+
+    private func admitHead(_ head: HTTPRequestHead, requestID: String, state: GatewayState, loop: Int) -> HeadAdmission {
         // 1. Route: a path that is no resource, or a method it doesn't take, needs no credential.
-        let route = Route(method: request.head.method, path: request.head.path)
+        let route = Route(method: head.method, path: head.path)
         let scope: Scope
         switch route {
         case .notFound:
             return .answer(Problem(.notFound, detail: "No resource at this path.").response(requestID: requestID), tenant: nil)
         case .methodNotAllowed(let allow):
-            return .answer(Problem(.methodNotAllowed, detail: "This resource does not take \(request.head.methodName).",
+            return .answer(Problem(.methodNotAllowed, detail: "This resource does not take \(head.methodName).",
                            headers: [("allow", allow)]).response(requestID: requestID), tenant: nil)
         case .upsertDevice, .updateDevice:
             scope = .devicesWrite
@@ -213,7 +245,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         // 2. Authenticate: the tenant comes from the credential and nowhere else.
         let credential: Credential
         switch state.authenticator.authenticate(
-            authorizationHeader: request.head.firstValue("authorization"),
+            authorizationHeader: head.firstValue("authorization"),
             now: Date().timeIntervalSince1970, cache: contexts[loop].cache
         ) {
         case .success(let found):
@@ -232,14 +264,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             return .answer(Problem(.insufficientScope, detail: "This operation needs the \(scope.rawValue) scope.",
                            headers: headers).response(requestID: requestID), tenant: credential.tenant)
         }
-
-        // 4. The body: JSON only, inflated if gzip, within the limits; a bad one costs no budget.
-        switch readBody(request, limits: state.limits, gunzip: contexts[loop].gunzip) {
-        case .success(let body): return .limit(route: route, tenant: credential.tenant, body: body)
-        case .failure(var problem):
-            state.rateLimiter.peek(tenant: credential.tenant).appendHeaders(to: &problem.headers)
-            return .answer(problem.response(requestID: requestID), tenant: credential.tenant)
-        }
+        return .admitted(route, credential)
     }
 
     /// `Accept` (406), `Content-Type` (415), `Content-Encoding` (gzip within `maxBodyBytes`,

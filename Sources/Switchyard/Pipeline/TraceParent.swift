@@ -16,12 +16,10 @@ enum TraceParent {
         return isHex(3..<35) && isHex(36..<52) && isHex(53..<55) && !isZero(3..<35) && !isZero(36..<52)
     }
 
-    /// The value to send upstream: the client's when valid, else a new sampled trace whose ids
-    /// come from the loop's id generator (unique, no syscall).
+    /// The value to send upstream: the client's when valid, else a new sampled trace with random
+    /// ids from the loop's id generator (128-bit trace id, 64-bit parent id; no syscall per id).
     static func upstreamValue(_ incoming: String?, ids: RequestIDGenerator) -> String {
         if let incoming, isValid(incoming) { return incoming }
-        let trace = ids.next()
-        let parent = ids.next().suffix(16)
-        return "00-\(trace)-\(parent)-01"
+        return "00-\(ids.next())-\(ids.nextShort())-01"
     }
 }

@@ -19,7 +19,16 @@ public struct Problem: Sendable, Error {
         self.headers = headers
         self.fields = fields
         self.upstream = upstream
+        // A body of 85,000 unknown members is 85,000 errors; the client needs the first few to fix
+        // its request, and the gateway must not build (and buffer) megabytes of answer for it.
+        if fields.count > Problem.maxFields {
+            self.fields = Array(fields.prefix(Problem.maxFields))
+            self.detail += " (the first \(Problem.maxFields) of \(fields.count) are listed)"
+        }
     }
+
+    /// The most `fields` a problem lists.
+    public static let maxFields = 100
 
     public static let contentType = "application/problem+json"
 
@@ -72,12 +81,15 @@ public struct Problem: Sendable, Error {
 }
 
 extension Problem {
-    /// The problem for a request the HTTP layer could not parse: 431 for an oversized head,
-    /// 413 for an oversized body, 400 for everything malformed.
+    /// The problem for a request the HTTP layer refused before dispatch: 431 for an oversized head,
+    /// 413 for an oversized body, 408 for a head or body that did not arrive in time, 503 when
+    /// the pending-body budget is spent, 400 for everything malformed.
     public init(parseError: HTTPParseError) {
         switch parseError.status {
         case 431: self.init(.requestHeaderTooLarge, detail: parseError.detail)
         case 413: self.init(.payloadTooLarge, detail: parseError.detail)
+        case 408: self.init(.requestTimeout, detail: parseError.detail)
+        case 503: self.init(.overloaded, detail: parseError.detail, headers: [("retry-after", "1")])
         default: self.init(.invalidRequest, detail: parseError.detail)
         }
     }
@@ -92,7 +104,25 @@ public struct UpstreamDiagnostic: Sendable, Equatable {
 
     public init(status: Int, code: String? = nil, message: String? = nil) {
         self.status = status
-        self.code = code
-        self.message = message
+        self.code = code.map { UpstreamDiagnostic.cut($0, to: UpstreamDiagnostic.maxCodeBytes) }
+        self.message = message.map { UpstreamDiagnostic.cut($0, to: UpstreamDiagnostic.maxMessageBytes) }
+    }
+
+    /// API.md §2: a vendor's message is copied into a client's answer cut at 1 KiB, so a vendor
+    /// that floods its error text can't make every answer that large.
+    public static let maxMessageBytes = 1024
+    static let maxCodeBytes = 128
+
+    /// `text`'s longest prefix of at most `limit` UTF-8 bytes that ends on a scalar boundary.
+    static func cut(_ text: String, to limit: Int) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > limit else { return text }
+        var bytes = Array(utf8.prefix(limit))
+        // The byte after the cut continues a scalar: drop that scalar's bytes before the cut.
+        if utf8[utf8.index(utf8.startIndex, offsetBy: limit)] & 0xC0 == 0x80 {
+            while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
+            if !bytes.isEmpty { bytes.removeLast() }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

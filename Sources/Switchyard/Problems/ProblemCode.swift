@@ -11,6 +11,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case notAcceptable = "not_acceptable"
+    case requestTimeout = "request_timeout"
     case conflict
     case payloadTooLarge = "payload_too_large"
     case unsupportedMediaType = "unsupported_media_type"
@@ -24,6 +25,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
     case upstreamAuthFailed = "upstream_auth_failed"
     case upstreamError = "upstream_error"
     case upstreamUnavailable = "upstream_unavailable"
+    case overloaded
     case upstreamTimeout = "upstream_timeout"
 
     public var status: Int {
@@ -34,6 +36,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .deviceNotFound, .notFound: 404
         case .methodNotAllowed: 405
         case .notAcceptable: 406
+        case .requestTimeout: 408
         case .conflict: 409
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
@@ -43,7 +46,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .internalError: 500
         case .unsupportedOperation: 501
         case .upstreamAuthFailed, .upstreamError: 502
-        case .upstreamUnavailable: 503
+        case .upstreamUnavailable, .overloaded: 503
         case .upstreamTimeout: 504
         }
     }
@@ -58,6 +61,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .notFound: "Not found"
         case .methodNotAllowed: "Method not allowed"
         case .notAcceptable: "Not acceptable"
+        case .requestTimeout: "Request timeout"
         case .conflict: "Conflict"
         case .payloadTooLarge: "Payload too large"
         case .unsupportedMediaType: "Unsupported media type"
@@ -71,6 +75,7 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .upstreamAuthFailed: "Upstream authentication failed"
         case .upstreamError: "Upstream error"
         case .upstreamUnavailable: "Upstream unavailable"
+        case .overloaded: "Overloaded"
         case .upstreamTimeout: "Upstream timeout"
         }
     }

@@ -18,6 +18,8 @@ public final class GatewayRuntime: @unchecked Sendable {
     private var threads: [EventLoopThread] = []
     private let logger: Logger
     private let reloader: Reloader
+    /// Returns a flood's heap to the kernel once it is over.
+    private let trimmer = MemoryTrimmer()
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
@@ -43,11 +45,12 @@ public final class GatewayRuntime: @unchecked Sendable {
         } else {
             reloadHandler = nil
         }
-        self.admin = AdminResponder(metrics: { gateway.metricsText() + metrics() }, reload: reloadHandler)
-        self.server = try HTTPServer(
+        let server = try HTTPServer(
             address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
             connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
         )
+        self.server = server
+        self.admin = AdminResponder(metrics: { gateway.metricsText() + Self.metricsText(of: server) + metrics() }, reload: reloadHandler)
         if let adminAddress = settings.admin {
             // The admin listener answers probes and operators: a few connections on one loop.
             self.adminServer = try HTTPServer(
@@ -61,8 +64,25 @@ public final class GatewayRuntime: @unchecked Sendable {
         }
     }
 
+    /// The client listener's own counters: what the hostile-client defences hold and refuse.
+    private static func metricsText(of server: HTTPServer) -> String {
+        let statistics = server.statistics
+        return """
+        # TYPE switchyard_client_connections_open gauge
+        switchyard_client_connections_open \(server.openConnections)
+        # TYPE switchyard_client_pending_body_bytes gauge
+        switchyard_client_pending_body_bytes \(server.pendingBodies.current)
+        # TYPE switchyard_client_timeouts_total counter
+        switchyard_client_timeouts_total \(statistics.timeoutCount)
+        # TYPE switchyard_client_rejections_total counter
+        switchyard_client_rejections_total \(statistics.rejectionCount)
+
+        """
+    }
+
     public func start() {
         threads = loops.map { $0.start(name: "switchyard-\($0.index)") }
+        trimmer.start()
         var message: Logger.Message = "listening on https://\(server.address) with \(loops.count) workers"
         if let adminServer { message = "\(message); admin on http://\(adminServer.address)" }
         logger.info(message)
@@ -81,6 +101,7 @@ public final class GatewayRuntime: @unchecked Sendable {
         }
         let remaining = server.openConnections + (adminServer?.openConnections ?? 0)
         gateway.close()
+        trimmer.stop()
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
         return remaining

@@ -29,7 +29,9 @@ extension RuntimeSettings {
             limits: ServerLimits(
                 http: HTTPLimits(maxHeaderBytes: limits.maxHeaderBytes, maxBodyBytes: limits.maxBodyBytes),
                 headerTimeoutSeconds: limits.headerTimeoutSeconds,
-                idleTimeoutSeconds: limits.idleTimeoutSeconds
+                bodyTimeoutSeconds: limits.bodyTimeoutSeconds,
+                idleTimeoutSeconds: limits.idleTimeoutSeconds,
+                maxPendingBodyBytes: limits.maxPendingBodyBytes
             ),
             maxConnections: limits.maxConnections,
             shutdownGraceSeconds: limits.shutdownGraceSeconds

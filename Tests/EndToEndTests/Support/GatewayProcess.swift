@@ -29,6 +29,31 @@ final class GatewayProcess: @unchecked Sendable {
         """
     }
 
+    /// A fresh HS256 secret per test run: nothing secret is committed, not even for tests.
+    static let secret = UUID().uuidString + UUID().uuidString
+
+    /// `configuration(limits:)` plus an HS256 issuer and one tenant, `acme`, on control-center at
+    /// a port where nothing listens: enough for a request to pass the head's checks (route,
+    /// credential, scope) so that its body is read.
+    static func authenticatedConfiguration(limits: String = "", workers: Int = 2) -> String {
+        configuration(limits: limits, workers: workers) + """
+
+        auth:
+          jwt: {hs256Secret: "\(secret)"}
+        tenants:
+          acme: {vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {username: u, apiKey: k}}
+        """
+    }
+
+    /// A token minted by `switchyard token` from this gateway's configuration.
+    func token(tenant: String = "acme", scope: String = "devices:write devices:bulk") throws -> String {
+        let result = TestEnvironment.run(TestEnvironment.binary.path, ["token", "--config", configPath, "--tenant", tenant, "--scope", scope])
+        guard result.status == 0 else {
+            throw NSError(domain: "GatewayProcess", code: 2, userInfo: [NSLocalizedDescriptionKey: "switchyard token: \(result.error)"])
+        }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// `fileLimit` starts the gateway under `ulimit -n` (through `/bin/sh`), to run it out of
     /// file descriptors on purpose.
     init(configuration: String = GatewayProcess.configuration(), fileLimit: Int? = nil) throws {
