@@ -21,7 +21,7 @@ final class DeviceTestbed: @unchecked Sendable {
 
     /// `tenantLines` maps a tenant to extra keys for its flow mapping (`vendorQuota: {…}`);
     /// `limits` is added to the gateway's limits; `bindings` overrides which vendor serves a tenant.
-    init(limits: String = "upstreamTimeoutSeconds: 2", extra: [String: String] = [:],
+    init(limits: String = "upstreamTimeoutSeconds: 2", workers: Int = 2, extra: [String: String] = [:],
          bindings: [(name: String, vendor: SimulatedVendor)] = DeviceTestbed.tenants) throws {
         var simulators: [SimulatedVendor: SimulatorHost] = [:]
         for vendor in SimulatedVendor.allCases {
@@ -34,7 +34,7 @@ final class DeviceTestbed: @unchecked Sendable {
         let tenants = bindings.map { tenant in
             "  \(tenant.name): {\(Self.binding(tenant.vendor, simulators[tenant.vendor]!))\(extra[tenant.name].map { ", " + $0 } ?? "")}"
         }.joined(separator: "\n")
-        gateway = try GatewayProcess(configuration: GatewayProcess.configuration(limits: limits) + """
+        gateway = try GatewayProcess(configuration: GatewayProcess.configuration(limits: limits, workers: workers) + """
 
         auth:
           jwt: {hs256Secret: "\(secret)"}

@@ -18,14 +18,19 @@ final class GatewayProcess: @unchecked Sendable {
     private let stderrPipe = Pipe()
     private let stdoutPipe = Pipe()
 
-    /// Default limits are small so the limit tests stay quick; a test may override any key.
+    /// Default limits are small so the limit tests stay quick; `limits` (`key: value` pairs
+    /// separated by `, `) adds keys or overrides any default.
     static func configuration(limits: String = "", workers: Int = 2, admin: Bool = true) -> String {
-        """
+        let given = limits.components(separatedBy: ", ").filter { !$0.isEmpty }
+        let givenKeys = Set(given.map { $0.prefix { $0 != ":" } })
+        let defaults = ["maxHeaderBytes: 4096", "maxBodyBytes: 65536", "headerTimeoutSeconds: 2", "idleTimeoutSeconds: 3",
+                        "shutdownGraceSeconds: 5"].filter { !givenKeys.contains($0.prefix { $0 != ":" }) }
+        return """
         listen: "127.0.0.1:0"
         tls: {certificate: "\(TestEnvironment.serverCertificate)", privateKey: "\(TestEnvironment.serverKey)"}
         \(admin ? "admin: \"127.0.0.1:0\"" : "admin: off")
         workers: \(workers)
-        limits: {maxHeaderBytes: 4096, maxBodyBytes: 65536, headerTimeoutSeconds: 2, idleTimeoutSeconds: 3, shutdownGraceSeconds: 5\(limits.isEmpty ? "" : ", " + limits)}
+        limits: {\((defaults + given).joined(separator: ", "))}
         """
     }
 
@@ -145,7 +150,23 @@ final class GatewayProcess: @unchecked Sendable {
         }
     }
 
-    /// The server process's resident memory and CPU time, from /proc.
+    /// The server process's resident memory in KiB (`VmRSS`), from /proc.
+    var residentKiB: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// One sample of `/metrics` on the admin listener, by series name (series without labels).
+    func metric(_ name: String) -> Int? {
+        let text = TestEnvironment.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(adminPort)/metrics"]).output
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Int(line.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+
+    /// The server process's CPU time, from /proc.
     var cpuTicks: Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return -1 }

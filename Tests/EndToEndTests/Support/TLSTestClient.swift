@@ -98,6 +98,25 @@ final class TLSTestClient {
     @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
+    /// Sends as much of `bytes` as the connection takes within `timeout` seconds (a peer that
+    /// stopped reading makes the socket block), in records of at most 16 KiB; returns how many
+    /// bytes went. After a short count the connection can still be read, not written.
+    func send(_ bytes: [UInt8], timeout: Double) -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        var offset = 0
+        while offset < bytes.count {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { break }
+            setTimeout(remaining)
+            let end = min(offset + 16384, bytes.count)
+            ERR_clear_error()
+            let n = bytes[offset..<end].withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+            if n <= 0 { break }
+            offset += Int(n)
+        }
+        return offset
+    }
+
     /// Reads more bytes into the buffer; false on EOF, error or timeout.
     private func fill(deadline: Date) -> Bool {
         let remaining = deadline.timeIntervalSinceNow
