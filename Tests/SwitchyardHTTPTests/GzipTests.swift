@@ -31,4 +31,17 @@ final class GzipTests: XCTestCase {
             XCTAssertEqual($0 as? GzipError, .truncated)
         }
     }
+
+    /// API.md §2: one member and nothing after it; junk or a second member are refused, and the
+    /// decoder is fine for the next body afterwards.
+    func testBytesAfterTheMemberAreRefused() throws {
+        let decoder = GzipDecoder()
+        let member = GzipEncoder().compress(Array("{}".utf8))
+        for trailing in [Array("junk".utf8), [0], GzipEncoder().compress(Array("{}".utf8))] {
+            XCTAssertThrowsError(try decoder.decompress(member + trailing, limit: 100)) {
+                XCTAssertEqual($0 as? GzipError, .trailingData)
+            }
+        }
+        XCTAssertEqual(try decoder.decompress(member, limit: 100), Array("{}".utf8))
+    }
 }
