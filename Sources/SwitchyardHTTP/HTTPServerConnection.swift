@@ -311,9 +311,11 @@ final class HTTPServerConnection: ChannelDelegate {
         body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
         requestID = ""
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
-        if channel.pendingOutboundBytes > server.limits.maxPendingOutputBytes {
+        if channel.pendingOutboundBytes >= server.limits.maxPendingOutputBytes / 2 {
             // The client is not reading its answers: stop parsing (its pipelined requests wait in
-            // the inbound buffer, which then stops the socket) until it catches up.
+            // the inbound buffer, which then stops the socket) until it catches up. Stopping at
+            // half the bound leaves room for the answer that crossed it, so the output buffer,
+            // which grows by doubling, stays within the bound for answers of ordinary size.
             outputBlocked = true
             writtenAtDeadline = channel.bytesWritten
             return

@@ -11,8 +11,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var idleTimeoutSeconds: Double
     /// What unfinished request bodies may hold across the server's loops (`PendingBodyBudget`).
     public var maxPendingBodyBytes: Int
-    /// Output queued for a client that does not read, past which nothing more is read from its
-    /// connection (pipelined requests wait) until it reads (API.md §2: 256 KiB).
+    /// Output that may be queued for a client that does not read (API.md §2: 256 KiB). Once half
+    /// of it waits, no further request is parsed from the connection (pipelined requests wait)
+    /// until the client has read everything.
     public var maxPendingOutputBytes: Int
 
     public init(http: HTTPLimits = HTTPLimits(), headerTimeoutSeconds: Double = 10, bodyTimeoutSeconds: Double = 30,

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Replays the security review's resource attacks (issue "Hostile clients and hostile vendors") against
+the release gateway and reports what each costs it now: resident memory, time to the answer, whether
+new clients are still served.
+
+Starts `--binary` (default .build/release/switchyard) on loopback with one worker, a 300-connection cap
+(as in the review), `bodyTimeoutSeconds: 5` (the default 30 would only make the run longer), and one
+control-center tenant whose upstream nobody listens on. Attacks, one after the other:
+
+  1. one TLS connection pipelining `GET /x` for 5 s without reading;
+  2. 300 connections without a credential, each sending a head announcing a 1 MiB body, then one
+     byte every 4 s;
+  3. 250 authenticated connections each sending 1 MiB minus one byte of a 1 MiB body and stalling
+     (the pending-body budget is lowered to 64 MiB so the 65th is refused);
+  4. RSS at rest, right after the attacks, and after the heap trimmer's period.
+
+Every phase checks that a new client gets its answer meanwhile. Standard library only; every
+connection is closed and the gateway stopped by its pid at the end. Prints a Markdown report.
+"""
+
+import argparse
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+class Gateway:
+    def __init__(self, binary, work):
+        self.work = work
+        subprocess.run([os.path.join(ROOT, "certs/make-dev-certs.sh"), "--out", work + "/certs"],
+                       check=True, stdout=subprocess.DEVNULL)
+        config = os.path.join(work, "gateway.yaml")
+        with open(config, "w") as f:
+            f.write(f"""listen: "127.0.0.1:0"
+tls: {{certificate: "{work}/certs/server.crt", privateKey: "{work}/certs/server.key"}}
+admin: off
+workers: 1
+accessLog: off
+limits: {{maxConnections: 300, bodyTimeoutSeconds: 5, maxPendingBodyBytes: 67108864}}
+auth:
+  jwt: {{hs256Secret: "{os.urandom(24).hex()}"}}
+tenants:
+  acme: {{vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {{username: u, apiKey: k}}}}
+""")
+        self.token = subprocess.run([binary, "token", "--config", config, "--tenant", "acme", "--scope", "devices:write"],
+                                    check=True, capture_output=True, text=True).stdout.strip()
+        self.process = subprocess.Popen([binary, "serve", "--config", config], stderr=subprocess.PIPE, text=True)
+        self.port = None
+        deadline = time.time() + 20
+        while self.port is None and time.time() < deadline:
+            match = re.search(r"listening on https://127\.0\.0\.1:(\d+)", self.process.stderr.readline())
+            if match:
+                self.port = int(match.group(1))
+        if self.port is None:
+            self.stop()
+            sys.exit("the gateway did not start")
+        self.context = ssl.create_default_context(cafile=work + "/certs/ca.crt")
+
+    def connect(self, timeout=10):
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return self.context.wrap_socket(raw, server_hostname="localhost")
+
+    @property
+    def rss(self):
+        return rss_kib(self.process.pid)
+
+    def served(self):
+        """Whether a new client gets its 404 within 5 s."""
+        try:
+            tls = self.connect(timeout=5)
+            tls.sendall(b"GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            answer = tls.recv(100)
+            tls.close()
+            return answer.startswith(b"HTTP/1.1 404")
+        except OSError:
+            return False
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/switchyard"))
+    args = parser.parse_args()
+    gateway = Gateway(args.binary, tempfile.mkdtemp(prefix="switchyard-attacks-"))
+    rows = []
+    try:
+        time.sleep(1)
+        rest = gateway.rss
+        rows.append(("at rest", f"{rest} KiB", ""))
+
+        # 1. A client that never reads.
+        tls = gateway.connect()
+        tls.settimeout(0.5)
+        request = b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n" * 1000
+        sent = 0
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                sent += tls.send(request)
+            except (socket.timeout, ssl.SSLWantWriteError):
+                pass
+        grown = gateway.rss - rest
+        rows.append(("1. one client pipelining GET /x for 5 s, never reading",
+                     f"+{grown} KiB RSS ({sent // 37} requests sent)", "served" if gateway.served() else "NOT SERVED"))
+        tls.close()
+
+        # 2. No credential, a 1 MiB body announced, one byte every 4 s.
+        head = b"PATCH /devices/iccid:8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n"
+        slow = []
+        answered = 0
+        started = time.time()
+        for _ in range(300):
+            try:
+                conn = gateway.connect()
+                conn.settimeout(5)
+                conn.sendall(head)
+                if conn.recv(12).startswith(b"HTTP/1.1 401"):
+                    answered += 1
+                slow.append(conn)
+            except OSError:
+                break
+        elapsed = (time.time() - started) * 1000 / max(1, len(slow))
+        rows.append(("2. 300 connections without a credential announcing 1 MiB bodies",
+                     f"{answered}/300 answered 401 from the head, {elapsed:.1f} ms each (handshake included)",
+                     "served" if gateway.served() else "NOT SERVED"))
+        for conn in slow:
+            conn.close()
+
+        # 3. Authenticated 1 MiB bodies, all but one byte, then a stall.
+        auth = (f"PATCH /devices/iccid:8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {gateway.token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n").encode()
+        body = b" " * (1048576 - 1)
+        conns = []
+        for _ in range(80):
+            conn = gateway.connect()
+            conn.sendall(auth)
+            conns.append(conn)
+        time.sleep(0.5)  # a refusal comes right after the head; an admitted body gets no answer until it ends
+        held, overloaded = [], 0
+        for conn in conns:
+            conn.setblocking(False)
+            try:
+                answer = conn.recv(200)
+                if answer.startswith(b"HTTP/1.1 503 "):
+                    overloaded += 1
+                conn.close()
+                continue
+            except (ssl.SSLWantReadError, BlockingIOError):
+                pass
+            conn.setblocking(True)
+            conn.settimeout(5)
+            conn.sendall(body)
+            held.append(conn)
+        peak = gateway.rss
+        rows.append(("3. 80 authenticated 1 MiB bodies, one byte short, stalled (budget 64 MiB)",
+                     f"{len(held)} held, {overloaded} answered 503 overloaded; RSS {peak} KiB",
+                     "served" if gateway.served() else "NOT SERVED"))
+        started = time.time()
+        timed_out = 0
+        for conn in held:
+            try:
+                conn.settimeout(max(0.1, 15 - (time.time() - started)))
+                if b" 408 " in conn.recv(200):
+                    timed_out += 1
+            except OSError:
+                pass
+        rows.append(("   ... their bodies' deadline (bodyTimeoutSeconds: 5)",
+                     f"{timed_out}/{len(held)} answered 408 request_timeout within {time.time() - started:.1f} s", ""))
+        for conn in held:
+            conn.close()
+
+        # 4. Memory after.
+        after = gateway.rss
+        time.sleep(12)
+        trimmed = gateway.rss
+        rows.append(("4. RSS right after the attacks / 12 s later (one trim period)",
+                     f"{after} KiB / {trimmed} KiB ({100 * (trimmed - rest) / rest:+.0f} % of rest)", ""))
+    finally:
+        gateway.stop()
+
+    print("| attack | cost to the gateway | a new client meanwhile |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+    print("Command: `Benchmarks/attacks.py` (release build, one worker).")
+
+
+if __name__ == "__main__":
+    main()
