@@ -60,16 +60,6 @@ final class HostileClientTests: XCTestCase {
         try rig.simulator(vendor).recordedRequests().count
     }
 
-    /// Polls `condition` every 100 ms for at most `seconds`.
-    private func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
     // MARK: Clients that never read
 
     /// Finding 1: a client pipelining requests without reading made the gateway queue every

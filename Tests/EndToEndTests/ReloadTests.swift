@@ -31,16 +31,6 @@ final class ReloadTests: XCTestCase {
         return client.readResponse()?.status
     }
 
-    /// Polls `condition` every 50 ms for at most `seconds`.
-    private func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     func testSIGHUPAppliesAGoodFileRotatesTheSecretAndKeepsConnections() throws {
         let oldSecret = UUID().uuidString + UUID().uuidString
         let gateway = try GatewayProcess(configuration: configuration(secret: oldSecret, tenants: ["acme"]))
