@@ -162,6 +162,42 @@ final class HostileClientTests: XCTestCase {
         try assertANormalClientIsServed()
     }
 
+    /// Finding 3's lock-out: with the connection cap at 300, 300 connections trickling a body
+    /// without a credential kept every new client out. Now such connections are answered and
+    /// closed at once, so they hold no slot; only admitted bodies do, until their deadline.
+    func testSlowBodiesWithoutACredentialHoldNoConnectionSlot() throws {
+        let gateway = try GatewayProcess(configuration: GatewayProcess.authenticatedConfiguration(
+            limits: "maxConnections: 2, bodyTimeoutSeconds: 1", workers: 1))
+        defer { gateway.stop() }
+        let announce = "PATCH /devices/iccid:8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 60000\r\n"
+        var anonymous: [TLSTestClient] = []
+        for _ in 0..<4 {
+            let client = try gateway.client()
+            client.send(announce + "\r\n{")
+            XCTAssertEqual(client.readResponse()?.status, 401)
+            anonymous.append(client)
+        }
+        XCTAssertTrue(eventually { gateway.metric("switchyard_client_connections_open") == 0 }, "refused connections hold no slot")
+
+        // Two authenticated bodies do hold the two slots, until their body deadline (1 s, then the
+        // 2 s linger after the 408) frees them.
+        let token = try gateway.token()
+        var holders: [TLSTestClient] = []
+        for _ in 0..<2 {
+            let client = try gateway.client()
+            client.send(announce + "Authorization: Bearer \(token)\r\n\r\n{")
+            holders.append(client)
+        }
+        XCTAssertTrue(eventually { gateway.metric("switchyard_client_connections_open") == 2 })
+        // A third client waits in the kernel's backlog, not refused, and is served once a slot frees.
+        let third = try gateway.client()
+        third.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(third.readResponse(timeout: 10)?.status, 404)
+        for holder in holders {
+            XCTAssertEqual(holder.readResponse(timeout: 5)?.status, 408)
+        }
+    }
+
     /// A token without the operation's scope is refused from the head too, before any body.
     func testMissingScopeIsAnsweredFromTheHead() throws {
         let client = try gateway.client()

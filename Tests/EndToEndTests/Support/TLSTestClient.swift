@@ -58,9 +58,8 @@ final class TLSTestClient {
                 ERR_error_string_n(code, &text, text.count)
                 reasons.append(text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
             }
-            SSL_free(ssl)
-            SSL_CTX_free(context)
-            Glibc.close(fd)
+            // Every stored property is set: Swift runs deinit for this instance, which frees
+            // the SSL objects and closes the socket; freeing them here too would free them twice.
             throw Failure.handshake(reasons.joined(separator: "; "))
         }
     }
