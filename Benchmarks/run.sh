@@ -47,7 +47,9 @@ that upstream, beside nginx passing the same requests unchanged.
   --duration S             seconds per measured load run (default 10)
   --connections N          keep-alive connections for wrk (default 64)
   --newconn-connections N  concurrent connections for the new-connection scenario (default 16)
-  --idle-count N           idle TLS connections for the memory scenario (default 5000)
+  --idle-connections N     idle TLS connections for the memory scenario (default 10000; the
+                           gateway's limits.maxConnections and nginx's worker_connections are
+                           raised to fit; --idle-count is the same option)
   --only LIST              keepalive, newconn, idle, passthrough, translated, comma-separated
                            (default: all five)
   --servers LIST           gateway, nginx, comma-separated (default: both); in the pass-through
@@ -88,7 +90,7 @@ for a in "$@"; do command_line+=" $(printf '%q' "$a")"; done
 duration=10
 connections=64
 newconn_connections=16
-idle_count=5000
+idle_count=10000
 only="keepalive,newconn,idle,passthrough,translated"
 servers="gateway,nginx"
 workers=1
@@ -110,7 +112,7 @@ while [[ $# -gt 0 ]]; do
         --duration)            need_arg "$@"; duration=$2; shift 2 ;;
         --connections)         need_arg "$@"; connections=$2; shift 2 ;;
         --newconn-connections) need_arg "$@"; newconn_connections=$2; shift 2 ;;
-        --idle-count)          need_arg "$@"; idle_count=$2; shift 2 ;;
+        --idle-connections|--idle-count) need_arg "$@"; idle_count=$2; shift 2 ;;
         --only)                need_arg "$@"; only=$2; shift 2 ;;
         --servers)             need_arg "$@"; servers=$2; shift 2 ;;
         --workers)             need_arg "$@"; workers=$2; shift 2 ;;
@@ -134,7 +136,7 @@ for n in duration connections newconn_connections idle_count workers warmup repe
     [[ "${!n}" =~ ^[0-9]+$ ]] || die "--${n//_/-} must be a whole number"
 done
 (( duration >= 1 && connections >= 1 && newconn_connections >= 1 && idle_count >= 1 && workers >= 1 && repeat >= 1 )) \
-    || die "--duration, --connections, --newconn-connections, --idle-count, --workers and --repeat must be at least 1"
+    || die "--duration, --connections, --newconn-connections, --idle-connections, --workers and --repeat must be at least 1"
 has() { [[ ",$1," == *",$2,"* ]]; }
 for s in ${only//,/ }; do [[ $s =~ ^(keepalive|newconn|idle|passthrough|translated)$ ]] || die "--only: unknown scenario '$s'"; done
 [[ $profile =~ ^(auto|perf|callgrind|off)$ ]] || die "--profile: one of auto, perf, callgrind, off"
@@ -166,7 +168,12 @@ clk_tck=$(getconf CLK_TCK)
 # without CAP_SYS_RESOURCE, as in some containers, cannot either).
 nofile=$( (ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; ulimit -n) )
 [[ "$nofile" == unlimited ]] && nofile=65536
-(( nofile >= idle_count + 100 )) || die "open-file limit $nofile is too low for --idle-count $idle_count; raise ulimit -Hn"
+(( nofile >= idle_count + 100 )) || die "open-file limit $nofile is too low for --idle-connections $idle_count; raise ulimit -Hn"
+# Room for the idle connections on both servers, never below either one's own default: the gateway's
+# limits.maxConnections (default 10000; at the cap it stops accepting and connections wait in the
+# backlog) and nginx's worker_connections (16384 here; a connection past it is closed at once).
+gateway_max_connections=$(( idle_count + 1000 > 10000 ? idle_count + 1000 : 10000 ))
+nginx_worker_connections=$(( idle_count + 1024 > 16384 ? idle_count + 1024 : 16384 ))
 
 mkdir -p "$work"/{logs,bin,responses}
 : >"$work/logs/gateway.log" # appended to by every server start in this run, so it measures this run
@@ -293,7 +300,8 @@ write_nginx_conf() { # ACCESS_LOG
     mkdir -p "$work/nginx/tmp"
     render_template "$bench_dir/nginx/nginx.conf.template" \
         "PREFIX=$work/nginx" "WORKERS=$workers" "PORT=$nginx_port" "CERTIFICATE=$cert" \
-        "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" "NOFILE=$nofile" >"$work/nginx/nginx.conf"
+        "PRIVATE_KEY=$key" "PROBLEM_BODY=$PROBLEM_BODY" "ACCESS_LOG=$1" "NOFILE=$nofile" \
+        "WORKER_CONNECTIONS=$nginx_worker_connections" >"$work/nginx/nginx.conf"
 }
 
 write_upstream_conf() {
@@ -320,8 +328,9 @@ write_gateway_conf() {
         echo "tls: {certificate: \"$cert\", privateKey: \"$key\"}"
         echo "admin: \"127.0.0.1:$admin_port\""
         echo "workers: $workers"
-        echo "# Idle connections are held for the memory scenario; nothing may time them out meanwhile."
-        echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300}"
+        echo "# Idle connections are held for the memory scenario; nothing may time them out meanwhile,"
+        echo "# and the connection cap leaves room for all of them (--idle-connections + 1000, at least 10000)."
+        echo "limits: {headerTimeoutSeconds: 300, idleTimeoutSeconds: 300, maxConnections: $gateway_max_connections}"
         echo "tenants: {}"
         access_log_line
         local line
@@ -1156,6 +1165,9 @@ report() {
         echo "- Pass-through proxy: ${passthrough_bin#"$repo_root/"}, commit $commit$dirty"
     fi
     echo "- Servers pinned to CPU $server_cpus, load generators to CPU $client_cpus; $workers worker(s) each; no access log on either; open-file limit $nofile"
+    if has "$only" idle; then
+        echo "- Connection caps: gateway \`limits.maxConnections: $gateway_max_connections\`, nginx \`worker_connections $nginx_worker_connections\`"
+    fi
     echo "- Certificate: ECDSA P-256 leaf from certs/make-dev-certs.sh, the same files for both servers"
     echo
     if has "$only" keepalive; then

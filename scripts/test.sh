@@ -6,22 +6,19 @@ cd "$(dirname "$0")/.."
 
 # What the build and the tests need from Debian: OpenSSL and zlib headers, the real clients the
 # end-to-end tests drive (curl, openssl s_client), and a real Redis for the rate-limit store's tests.
-packages=(libssl-dev zlib1g-dev curl openssl ca-certificates redis-server)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-    echo "installing: ${missing[*]}"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install-packages.sh libssl-dev zlib1g-dev curl openssl ca-certificates redis-server
 
 # The end-to-end tests start many TLS connections and gateway processes.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 swift build --build-tests
+
+# A short fuzz smoke run: every libFuzzer target of Fuzz/ for FUZZ_SMOKE_SECONDS each (0 skips it),
+# from the committed seeds and the working corpus; a crash or a broken invariant fails the run
+# here, with the input's path. Built in its own .build-fuzz/, so the build above is untouched.
+if [ "${FUZZ_SMOKE_SECONDS:-12}" != 0 ]; then
+    FUZZ_QUIET=1 scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-12}" </dev/null
+fi
+
 # Every test is XCTest; without this, Swift Testing's empty run ("0 tests") would be the last line.
 swift test --skip-build --disable-swift-testing "$@"

@@ -354,6 +354,13 @@ final class ConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(fixture.problems("tls: 1\nlisten: a\ntls: 2\n"), [
             #"gateway.yaml:1:1: duplicate key "tls" in one mapping; each key may appear once"#,
         ])
+        // Found by fuzzing: a repeated complex key beside a repeated plain one was reported with a
+        // key order and line that changed between two reads of the same text.
+        for _ in 0..<20 {
+            XCTAssertEqual(fixture.problems("t:\n? t-2:\n? t-2:\nt:\n"), [
+                #"gateway.yaml: duplicate key "t", a key that is not a plain string in one mapping; each key may appear once"#,
+            ])
+        }
         XCTAssertEqual(fixture.problems("tls: 1\n---\ntls: 2\n"), [
             "gateway.yaml:2:1: invalid YAML: expected a single document in the stream at line 1, but found another document",
         ])

@@ -19,8 +19,17 @@ enum YAMLSyntaxProblem {
         case .reader(let message, let offset, _, let yaml):
             return problem("invalid YAML: \(message)", offset.map { mark(atCharacterOffset: $0, in: yaml) })
         case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return problem("duplicate key \(keys) in one mapping; each key may appear once", (context.mark.line, context.mark.column))
+            // Yams orders the repeated keys with a comparison that is not total when plain and
+            // complex (`? a:`) keys mix, so which key it names first, and the line it reports (the
+            // first key's), could change from one read of a file to the next (found by fuzzing:
+            // Fuzz/Corpus/config/finding-duplicate-complex-keys-nondeterministic.yaml). The names
+            // are sorted here, and the line is given only when every repeated key is plain.
+            let complex = "<uncovertable>" // Yams' stand-in for a key that is not a scalar
+            var keys = duplicates.filter { $0 != complex }.sorted().map { "\"\($0)\"" }
+            let hasComplex = keys.count < duplicates.count
+            if hasComplex { keys.append("a key that is not a plain string") }
+            let mark = hasComplex ? nil : (context.mark.line, context.mark.column)
+            return problem("duplicate key \(keys.joined(separator: ", ")) in one mapping; each key may appear once", mark)
         default:
             return problem("invalid YAML: \(error)", nil)
         }

@@ -1,0 +1,67 @@
+import FuzzSupport
+import Switchyard
+
+/// Fuzzes `JSONParser.parse` (Sources/Switchyard/JSON/JSONParser.swift) with the input as a
+/// request body or vendor answer.
+///
+/// Invariants for an accepted document:
+/// - no object in it has two members of the same name;
+/// - it nests no deeper than `maxDepth`;
+/// - the input as a whole is valid UTF-8 and holds nothing after the value but whitespace;
+/// - `JSONWriter` writes it back as text that parses to the same value, and writing that again
+///   gives the same bytes (a fixed point).
+/// For a refused one: the error's offset lies within the input.
+@main
+enum JSONFuzzer {
+    static func main() { FuzzDriver.run(testOneInput) }
+}
+
+let maxDepth = 8
+
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = Array(fuzzBuffer(data, size))
+    let value: JSONValue
+    do {
+        value = try JSONParser.parse(bytes, maxDepth: maxDepth)
+    } catch {
+        invariant(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
+        return 0
+    }
+    invariant(String(validating: bytes, as: UTF8.self) != nil, "accepted input that is not UTF-8")
+    check(value, depth: 0)
+
+    var writer = JSONWriter()
+    writer.value(value)
+    let written = writer.bytes
+    let reread: JSONValue
+    do {
+        reread = try JSONParser.parse(written, maxDepth: maxDepth)
+    } catch {
+        invariant(false, "the writer's text does not parse (\(error)): " + String(decoding: written, as: UTF8.self))
+        return 0
+    }
+    invariant(reread == value, "round trip changed the value: " + String(decoding: written, as: UTF8.self))
+    var again = JSONWriter()
+    again.value(reread)
+    invariant(again.bytes == written, "writing is not a fixed point")
+    return 0
+}
+
+func check(_ value: JSONValue, depth: Int) {
+    switch value {
+    case .object(let object):
+        invariant(depth < maxDepth, "nested \(depth + 1) deep, past maxDepth \(maxDepth)")
+        var names = Set<String>()
+        for member in object.members {
+            invariant(names.insert(member.name).inserted, "duplicate member name \"\(member.name)\" accepted")
+            check(member.value, depth: depth + 1)
+        }
+    case .array(let elements):
+        invariant(depth < maxDepth, "nested \(depth + 1) deep, past maxDepth \(maxDepth)")
+        for element in elements { check(element, depth: depth + 1) }
+    case .number(let text):
+        invariant(!text.isEmpty && text.utf8.allSatisfy { "0123456789+-.eE".utf8.contains($0) }, "number text \(text)")
+    case .null, .bool, .string:
+        break
+    }
+}
