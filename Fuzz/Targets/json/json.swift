@@ -5,7 +5,7 @@ import Switchyard
 /// request body or vendor answer.
 ///
 /// Invariants for an accepted document:
-/// - no object in it has two members of the same name;
+/// - no object in it has two members of the same name, and looking a member up by name finds it;
 /// - it nests no deeper than `maxDepth`;
 /// - the input as a whole is valid UTF-8 and holds nothing after the value but whitespace;
 /// - `JSONWriter` writes it back as text that parses to the same value, and writing that again
@@ -54,6 +54,8 @@ func check(_ value: JSONValue, depth: Int) {
         var names = Set<String>()
         for member in object.members {
             invariant(names.insert(member.name).inserted, "duplicate member name \"\(member.name)\" accepted")
+            // The name index (past JSONObject.indexThreshold members) and the scan agree.
+            invariant(object[member.name] == member.value, "lookup of \"\(member.name)\" finds another value")
             check(member.value, depth: depth + 1)
         }
     case .array(let elements):
