@@ -95,6 +95,28 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(try rig.simulator(.controlCenter).recordedRequests().count, before, "nothing reached the vendor")
     }
 
+    /// API.md §2: `msisdn` is 6 to 15 digits, optionally after a `+`; sent as the client gave it, in
+    /// single updates, bulk items and typed ids, and the vendor's own spelling comes back as it is.
+    func testPhoneNumbersWithoutAPlusAreSentAsGiven() throws {
+        let push = try rig.call("push", "PATCH", "/devices/12345-6789", #"{"msisdn": "123456789"}"#)
+        XCTAssertEqual(push.status, 200, push.text)
+        XCTAssertEqual(push.json?[pointer: "/msisdn"], .string("123456789"), "MobileFirst's own example comes back")
+        XCTAssertEqual(JSONValue.parse(try lastRequest(.mobileFirstPush).bodyText)[pointer: "/phoneNumber"], .string("123456789"))
+
+        let gate = try rig.call("gate", "PATCH", "/devices/imei:356938035643809", #"{"msisdn": "15550003333"}"#)
+        XCTAssertEqual(gate.status, 200, gate.text)
+        let data = try XCTUnwrap(JSONValue.parse(try lastRequest(.gate).bodyText)[pointer: "/data"]?.stringValue)
+        XCTAssertEqual(JSONValue.parse(data)[pointer: "/number"], .string("15550003333"))
+        let byNumber = try rig.call("gate", "PATCH", "/devices/msisdn:15550003333", #"{"user": {"class": "gold"}}"#)
+        XCTAssertEqual(byNumber.status, 200, byNumber.text)
+        XCTAssertEqual(byNumber.json?[pointer: "/id"], .string("msisdn:15550003333"))
+
+        let bulk = try rig.call("iot", "PATCH", "/devices", #"{"devices": [{"id": "msisdn:15550003333", "apn": "a"}, {"id": "imei:356938035643809", "msisdn": "4915112345678"}]}"#)
+        XCTAssertEqual(bulk.status, 207, "the simulator knows no device by that number: one of two updated, count only")
+        let items = try XCTUnwrap(JSONValue.parse(try lastRequest(.iotSecurity).bodyText)[pointer: "/devicelist"]?.arrayValue)
+        XCTAssertEqual(items.map { $0[pointer: "/msisdn"] }, [.string("15550003333"), .string("4915112345678")])
+    }
+
     func testMobileFirstFetchesOneTokenAndRefetchesOnceWhenRefused() throws {
         let first = try rig.call("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "alice"}, "msisdn": "+15550100002"}"#)
         XCTAssertEqual(first.status, 200, first.text)

@@ -59,12 +59,13 @@ public enum FieldRules {
         lengths.contains(value.utf8.count) && value.utf8.allSatisfy(isDigit) ? .success(value) : .failure(Violation(rule))
     }
 
-    /// E.164: `+`, a country code not starting with 0, at most 15 digits in all.
+    /// 6 to 15 digits, optionally after a `+` (API.md §2): E.164 (`+15551234567`) and the national
+    /// or bare forms operators and vendors write (MobileFirst's own example is `123456789`). Kept as
+    /// given: the vendor gets the client's spelling.
     private static func msisdn(_ value: String) -> Result<String, Violation> {
-        let utf8 = Array(value.utf8)
-        guard utf8.count >= 7, utf8.count <= 16, utf8[0] == UInt8(ascii: "+"), utf8[1] != UInt8(ascii: "0"),
-              utf8.dropFirst().allSatisfy(isDigit) else {
-            return .failure(Violation("an E.164 number: + and 6 to 15 digits, not starting with 0"))
+        let digits = value.utf8.first == UInt8(ascii: "+") ? value.utf8.dropFirst() : value.utf8[...]
+        guard (6...15).contains(digits.count), digits.allSatisfy(isDigit) else {
+            return .failure(Violation("6 to 15 digits, optionally after a +"))
         }
         return .success(value)
     }
