@@ -19,6 +19,12 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(get("/healthz").body, #"{"status":"ok"}"#)
         XCTAssertEqual(get("/readyz").code, "200")
         XCTAssertEqual(get("/nope").code, "404")
+        // HEAD answers as GET would, without the body (curl -I prints the head alone).
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            let head = TestEnvironment.run("curl", ["-sS", "-I", "http://127.0.0.1:\(gateway.adminPort)\(path)"]).output
+            XCTAssertTrue(head.hasPrefix("HTTP/1.1 200"), "HEAD \(path): \(head)")
+            XCTAssertTrue(head.lowercased().contains("content-type: "), "HEAD \(path): \(head)")
+        }
         // The TLS port does not serve admin paths.
         XCTAssertEqual(gateway.curl("/healthz", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
     }

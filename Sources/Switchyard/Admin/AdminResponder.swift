@@ -49,7 +49,7 @@ public final class AdminResponder: HTTPResponder {
         case (_, "/-/reload") where reload != nil:
             response = Problem(.methodNotAllowed, detail: "Use POST.", headers: [("allow", "POST")])
                 .response(requestID: request.requestID)
-        case (.get, "/metrics"):
+        case (.get, "/metrics"), (.head, "/metrics"):
             response = HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4")], body: Array(metrics().utf8))
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
             response = Problem(.methodNotAllowed, detail: "Use GET.", headers: [("allow", "GET, HEAD")])
