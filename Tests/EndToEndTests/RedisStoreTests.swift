@@ -101,8 +101,16 @@ final class RedisStoreTests: XCTestCase {
         }
         // local: this process's own limiter, which had counted nothing: its burst, then refused.
         XCTAssertEqual((0..<6).map { _ in timed(clients[0], tokens[0]) }, [501, 501, 501, 501, 501, 429])
-        // open: everything admitted.
-        XCTAssertEqual(Set((0..<6).map { _ in timed(clients[1], tokens[1]) }), [501])
+        // open: everything admitted, the policy still stated (API.md §2: in every mode).
+        for _ in 0..<6 {
+            let start = Date()
+            let admitted = try XCTUnwrap(Self.post(clients[1], token: tokens[1]))
+            slowest = max(slowest, Date().timeIntervalSince(start))
+            XCTAssertEqual(admitted.status, 501)
+            XCTAssertEqual(admitted.header("ratelimit-policy"), #""tenant";q=5;w=60"#)
+            XCTAssertTrue(admitted.header("ratelimit")?.hasPrefix(#""tenant";r="#) ?? false, admitted.header("ratelimit") ?? "none")
+            XCTAssertNil(admitted.header("retry-after"))
+        }
         // closed: everything refused, as over the limit.
         let refused = try XCTUnwrap(Self.post(clients[2], token: tokens[2]))
         XCTAssertEqual(refused.status, 429)

@@ -176,13 +176,13 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     }
 
     /// `onStoreFailure`: `local` counts in this process (the limit then holds per instance),
-    /// `open` admits, `closed` refuses as if over the limit. Never a 500, never a wait: the store's
+    /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500, never a wait: the store's
     /// own deadline (a few milliseconds) already passed, or it failed at once.
     private func decideWithoutStore(_ tenant: String, state: GatewayState) -> RateLimitDecision {
         storeFailures.add(1, ordering: .relaxed)
         switch state.onStoreFailure {
         case .local: return state.rateLimiter.check(tenant: tenant)
-        case .open: return .unlimited
+        case .open: return state.rateLimiter.peek(tenant: tenant).admittedAnyway()
         case .closed: return state.rateLimiter.peek(tenant: tenant).refused(retryAfterSeconds: 1)
         }
     }

@@ -69,6 +69,14 @@ public struct RateLimitDecision: Sendable, Equatable {
         return headers
     }
 
+    /// This decision turned into an admission (same policy headers, no `Retry-After`): what
+    /// `onStoreFailure: open` answers while the shared store can't decide. API.md §2: the policy
+    /// is still stated; `remaining` is this process's own view, the only one it has.
+    public func admittedAnyway() -> RateLimitDecision {
+        RateLimitDecision(admitted: true, policy: policy, remaining: remaining, resetSeconds: resetSeconds,
+                          retryAfterSeconds: nil, policyHeaderValue: policyHeaderValue, quotedPolicyName: quotedPolicyName)
+    }
+
     /// This decision turned into a refusal (same policy headers, nothing remaining): what
     /// `onStoreFailure: closed` answers while the shared store can't decide.
     public func refused(retryAfterSeconds: Int) -> RateLimitDecision {
