@@ -1,5 +1,5 @@
 /// Why an upstream's response head could not be accepted.
-public enum ResponseParseError: Error, Sendable, Equatable {
+public enum ResponseParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not `HTTP-version SP 3DIGIT [SP reason-phrase]`, a status outside 100–599, or a control
     /// character in the reason phrase.
     case malformedStatusLine
@@ -9,6 +9,25 @@ public enum ResponseParseError: Error, Sendable, Equatable {
     case unexpectedSwitchingProtocols
     /// A field-line, framing or size rule shared with the request side (`RequestParser`).
     case message(HTTPParseError)
+
+    /// For logs and a problem's `detail`: what is wrong, in words (never the vendor's bytes, never
+    /// a Swift type).
+    public var description: String {
+        switch self {
+        case .malformedStatusLine: "the status line is malformed"
+        case .unsupportedVersion: "an HTTP version other than 1.1 and 1.0"
+        case .unexpectedSwitchingProtocols: "101 Switching Protocols, which was not asked for"
+        case .message(.bodyTooLarge): "the body is larger than the limit"
+        case .message(.headerTooLarge), .message(.tooManyHeaders): "the head is larger than the limit"
+        case .message(.contentLengthWithTransferEncoding): "both Content-Length and Transfer-Encoding"
+        case .message(.conflictingContentLength): "Content-Length fields with different values"
+        case .message(.duplicateTransferEncoding): "Transfer-Encoding twice"
+        case .message(.transferEncodingInHTTP10): "Transfer-Encoding in HTTP/1.0"
+        case .message(let error):
+            // The request-side sentences of the other cases read as well for an answer.
+            String(error.detail.prefix(1).lowercased() + error.detail.dropFirst().dropLast())
+        }
+    }
 }
 
 /// The outcome of one `ResponseParser.parseHead` call.

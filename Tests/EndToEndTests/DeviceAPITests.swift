@@ -117,6 +117,23 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(items.map { $0[pointer: "/msisdn"] }, [.string("15550003333"), .string("4915112345678")])
     }
 
+    /// A problem's `detail` is written for people: no Swift type or enum dump reaches a client.
+    func testProblemDetailsAreWrittenForPeople() throws {
+        let malformed = try rig.call("push", "PATCH", "/devices/msisdn:12", #"{"push": {"token": "t"}}"#)
+        XCTAssertEqual(malformed.status, 400)
+        XCTAssertEqual(malformed.json?[pointer: "/detail"], .string("The msisdn identifier is malformed: 6 to 15 digits, optionally after a +."))
+
+        let huge = #"{"errorCode": "10000005", "errorMessage": "\#(String(repeating: "x", count: 1_100_000))"}"#
+        try rig.simulator(.controlCenter).inject(SimulatorFault(.vendorError(status: 400, errorCode: "10000005", body: huge, headers: [])))
+        let tooLarge = try rig.call("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"ratePlan": "Standard 5GB"}}"#)
+        XCTAssertEqual(tooLarge.status, 502)
+        XCTAssertEqual(tooLarge.json?[pointer: "/detail"],
+                       .string("The vendor's answer could not be read: malformed response: the body is larger than the limit."))
+        for answer in [malformed, tooLarge] {
+            XCTAssertFalse(answer.text.contains("Switchyard") || answer.text.contains("Violation") || answer.text.contains("("), answer.text)
+        }
+    }
+
     func testMobileFirstFetchesOneTokenAndRefetchesOnceWhenRefused() throws {
         let first = try rig.call("push", "PATCH", "/devices/12345-6789", #"{"user": {"id": "alice"}, "msisdn": "+15550100002"}"#)
         XCTAssertEqual(first.status, 200, first.text)

@@ -65,7 +65,7 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
             return .success(DeviceIdentifier(kind: kind, value: canonical))
         case .failure(let reason):
             if !typed, kind != .mac, let prefix, !prefix.isEmpty, prefix.allSatisfy(\.isLetter) { return .failure(unknownKind(prefix)) }
-            return .failure(Problem(.invalidRequest, detail: "The \(kind.rawValue) identifier is malformed: \(reason)."))
+            return .failure(Problem(.invalidRequest, detail: "The \(kind.rawValue) identifier is malformed: \(reason.reason)."))
         }
     }
 
