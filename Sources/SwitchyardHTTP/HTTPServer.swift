@@ -33,8 +33,8 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Binds one listener per loop to `address`. With port 0 the first bind picks the port and
-    /// the others join it.
+    /// Binds one listener per loop to `address`, refusing (`EADDRINUSE`) an address another
+    /// process already listens on. With port 0 the first bind picks the port and the others join it.
     public init(
         address: SocketAddress,
         loops: [EventLoop],
@@ -50,6 +50,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.pendingBodies = PendingBodyBudget(maximum: limits.maxPendingBodyBytes)
         self.tls = tls
         self.loops = loops
+        // One process per address: another gateway there would share it through SO_REUSEPORT.
+        try Socket.ensureNoListener(on: address)
         var bound = address
         var fds: [Int32] = []
         do {

@@ -9,6 +9,29 @@ public enum Socket {
     /// A listening socket with `SO_REUSEPORT`, so each loop binds its own listener to the same
     /// address and the kernel spreads new connections across loops without a shared accept lock.
     public static func listen(on address: SocketAddress, backlog: Int32 = 4096, reusePort: Bool = true) throws -> Int32 {
+        let fd = try bound(to: address, reusePort: reusePort)
+        guard Glibc.listen(fd, backlog) == 0 else {
+            let error = IOError("listen(\(address))")
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Throws `bind(address) failed: Address already in use` when a socket already listens on
+    /// `address` (or on its port's wildcard address), including another process's.
+    ///
+    /// The listeners set `SO_REUSEPORT` so that each loop has its own; the kernel lets any process
+    /// of the same user join such a group, so a second gateway started on the same address would
+    /// silently take part of the traffic, scrapes and reloads (API.md §4 forbids it). A probe bound
+    /// without `SO_REUSEPORT` is refused while anyone listens there, and is closed at once. A second
+    /// process starting in the very same instant could still slip between probe and bind.
+    public static func ensureNoListener(on address: SocketAddress) throws {
+        guard address.port != 0 else { return }
+        Glibc.close(try bound(to: address, reusePort: false))
+    }
+
+    private static func bound(to address: SocketAddress, reusePort: Bool) throws -> Int32 {
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let fd = Glibc.socket(domain, switchyard_SOCK_NONBLOCK_CLOEXEC_STREAM, 0)
         guard fd >= 0 else { throw IOError("socket") }
@@ -18,7 +41,6 @@ public enum Socket {
             if address.family == .ipv6 { try setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1, name: "IPV6_V6ONLY") }
             let rc = address.withSockaddr { Glibc.bind(fd, $0, $1) }
             guard rc == 0 else { throw IOError("bind(\(address))") }
-            guard Glibc.listen(fd, backlog) == 0 else { throw IOError("listen(\(address))") }
         } catch {
             Glibc.close(fd)
             throw error

@@ -149,6 +149,28 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(mismatch.error.contains("private key"), mismatch.error)
     }
 
+    /// API.md §4: a second process asked to listen where a running gateway listens refuses to start,
+    /// naming the address; it never shares the port through SO_REUSEPORT. Both listeners, in turn.
+    func testASecondProcessOnAHeldAddressExitsNamingIt() throws {
+        let first = try GatewayProcess()
+        defer { first.stop() }
+        let directory = TestEnvironment.temporaryDirectory("second")
+        for (listen, admin, held) in [("127.0.0.1:\(first.port)", "127.0.0.1:0", "127.0.0.1:\(first.port)"),
+                                      ("127.0.0.1:0", "127.0.0.1:\(first.adminPort)", "127.0.0.1:\(first.adminPort)")] {
+            let path = directory.appendingPathComponent("second.yaml").path
+            try GatewayProcess.configuration()
+                .replacingOccurrences(of: "listen: \"127.0.0.1:0\"", with: "listen: \"\(listen)\"")
+                .replacingOccurrences(of: "admin: \"127.0.0.1:0\"", with: "admin: \"\(admin)\"")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let second = TestEnvironment.run(TestEnvironment.binary.path, ["serve", "--config", path], timeout: 15)
+            XCTAssertEqual(second.status, 1, second.error)
+            XCTAssertTrue(second.error.contains(held) && second.error.contains("Address already in use"), second.error)
+        }
+        // The first one still serves all the traffic.
+        XCTAssertEqual(first.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
+        XCTAssertTrue(first.process.isRunning)
+    }
+
     func testServeRefusesABadConfigurationWithExitCode1() throws {
         let directory = TestEnvironment.temporaryDirectory("serve-bad")
         let path = directory.appendingPathComponent("bad.yaml").path
