@@ -1,3 +1,4 @@
+import Switchyard
 import SwitchyardTestSupport
 import Foundation
 import XCTest
@@ -19,8 +20,13 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(get("/healthz").body, #"{"status":"ok"}"#)
         XCTAssertEqual(get("/readyz").code, "200")
         XCTAssertEqual(get("/nope").code, "404")
+        XCTAssertEqual(get("/-/version").code, "200")
+        XCTAssertEqual(get("/-/version").body, #"{"version":"\#(SwitchyardVersion.number)"}"#)
+        let version = TestEnvironment.run(TestEnvironment.binary.path, ["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertEqual(version.output.trimmingCharacters(in: .whitespacesAndNewlines), SwitchyardVersion.number)
         // HEAD answers as GET would, without the body (curl -I prints the head alone).
-        for path in ["/healthz", "/readyz", "/metrics"] {
+        for path in ["/healthz", "/readyz", "/metrics", "/-/version"] {
             let head = TestEnvironment.run("curl", ["-sS", "-I", "http://127.0.0.1:\(gateway.adminPort)\(path)"]).output
             XCTAssertTrue(head.hasPrefix("HTTP/1.1 200"), "HEAD \(path): \(head)")
             XCTAssertTrue(head.lowercased().contains("content-type: "), "HEAD \(path): \(head)")

@@ -5,7 +5,7 @@ import SwitchyardHTTP
 /// The admin listener's endpoints (plain HTTP, loopback by default): `/healthz` says the
 /// process is alive; `/readyz` says it takes traffic (503 once draining, so a load balancer
 /// stops sending before the listener closes); `/metrics` is the counters in Prometheus' text
-/// format.
+/// format; `/-/version` the build's version.
 public final class AdminResponder: HTTPResponder {
     private let draining = Atomic<Bool>(false)
     private let metrics: @Sendable () -> String
@@ -27,6 +27,12 @@ public final class AdminResponder: HTTPResponder {
     public func respond(to request: HTTPRequest, exchange: HTTPExchange) {
         let response: HTTPResponse
         switch (request.head.method, request.head.path) {
+        case (.get, "/-/version"), (.head, "/-/version"):
+            var json = JSONWriter()
+            json.beginObject()
+            json.member("version", SwitchyardVersion.number)
+            json.endObject()
+            response = HTTPResponse(status: 200, headers: [("content-type", "application/json")], body: json.bytes)
         case (.get, "/healthz"), (.head, "/healthz"):
             response = AdminResponder.status(200, "ok")
         case (.get, "/readyz"), (.head, "/readyz"):
@@ -51,7 +57,7 @@ public final class AdminResponder: HTTPResponder {
                 .response(requestID: request.requestID)
         case (.get, "/metrics"), (.head, "/metrics"):
             response = HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4")], body: Array(metrics().utf8))
-        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/-/version"):
             response = Problem(.methodNotAllowed, detail: "Use GET.", headers: [("allow", "GET, HEAD")])
                 .response(requestID: request.requestID)
         default:
