@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // JWT signature checks (HS256, RS256, ES256) and SHA-256 for API keys. Not jwt-kit: in 5.8
         // its verifiers are reachable only through `JWTKeyCollection`, an actor, and the event
-        // loops must not hop through one per request (DESIGN.md).
+        // loops must not hop through one per request (docs/ARCHITECTURE.md, "Why not …").
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
     ],
     targets: [

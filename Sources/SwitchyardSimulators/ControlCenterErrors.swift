@@ -1,8 +1,8 @@
 /// Control Center's error catalogue, as its "Edit Device Details" document lists it
-/// (vendors/control-center-edit-device-details.txt, "Errors"), sorted by code. One row is not
-/// from that page: 40000029, the answer past the documented 5 calls per second per account,
-/// which the page does not list (vendors/NOTES.md gives the limit; the code and text are Control
-/// Center's general API error list's).
+/// (its "Errors" table; docs/VENDORS.md), sorted by code. One row is not from that page:
+/// 40000029, the answer past the documented 5 calls per second per account, which the page does
+/// not list (docs/VENDORS.md gives the limit; the code and text are Control Center's general API
+/// error list's).
 ///
 /// The body is `{"errorMessage": message, "errorCode": code}`, `errorCode` a string.
 struct ControlCenterError: Sendable, Equatable {

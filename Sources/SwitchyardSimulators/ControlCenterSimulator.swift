@@ -2,7 +2,7 @@ import Foundation
 import SwitchyardHTTP
 
 /// Cisco (Jasper) Control Center, "Edit Device Details": `PUT /rws/api/v{apiVersion}/devices/{iccid}`
-/// (vendors/control-center-edit-device-details.txt and NOTES.md).
+/// (docs/VENDORS.md).
 ///
 /// HTTP Basic `username:apiKey`; errors from the catalogue (`ControlCenterError`); at most 5
 /// calls per second per account; 200 for a change made now, 202 for one scheduled by a future

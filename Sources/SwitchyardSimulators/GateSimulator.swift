@@ -1,7 +1,7 @@
 import Foundation
 import SwitchyardHTTP
 
-/// Zequenze GATE, `POST {prefix}/device_app_user_update/` (vendors/gate-device-app-user-update.txt).
+/// Zequenze GATE, `POST {prefix}/device_app_user_update/` (docs/VENDORS.md).
 ///
 /// A Django REST Framework service: errors are DRF's shapes (`{"detail": "..."}` for
 /// authentication, 404 and 405; field name to a list of messages for 400 and 422). The body is

@@ -3,7 +3,7 @@ import SwitchyardHTTP
 
 /// Palo Alto Networks IoT Security, "Bulk Device Updates - Cellular Devices":
 /// `PUT /pub/v4.0/device/bulkUpdate?customerid={tenant}&updateSource={source}`
-/// (vendors/iot-security-bulk-device-update.txt and NOTES.md).
+/// (docs/VENDORS.md).
 ///
 /// `X-Key-Id` and `X-Access-Key` belong to one tenant; anything else about them is 403 (this API
 /// has no 401). At most 180 requests per minute per tenant. Each `devicelist` item updates the

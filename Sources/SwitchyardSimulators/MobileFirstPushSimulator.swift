@@ -4,12 +4,12 @@ import SwitchyardIO
 
 /// IBM MobileFirst Foundation push: the authorization server's token endpoint and
 /// `PUT /imfpush/v1/apps/{applicationId}/devices/{deviceId}`
-/// (vendors/mobilefirst-push-device-registration-put.txt and NOTES.md).
+/// (docs/VENDORS.md).
 ///
 /// The token endpoint speaks OAuth 2.0 client credentials (RFC 6749 §4.4, errors as §5.2). The
 /// push service wants a token holding both `devices.write` and `push.application.{applicationId}`.
 /// Its error bodies are not documented; this one sends `{"message": "..."}` with the document's
-/// wording, so clients must map by status as the notes say.
+/// wording, so clients must map by status (docs/VENDORS.md).
 final class MobileFirstPushSimulator: VendorSimulator {
     static let tokenPath = "/mfp/api/az/v1/token"
 

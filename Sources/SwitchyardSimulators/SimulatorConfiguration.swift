@@ -87,7 +87,7 @@ extension SimulatedVendor {
         self == .gate ? "/api/v1" : ""
     }
 
-    /// The limit the vendor documents (see vendors/NOTES.md), which its simulator enforces.
+    /// The limit the vendor documents (see docs/VENDORS.md), which its simulator enforces.
     public var documentedRateLimit: SimulatorRateLimit? {
         switch self {
         case .controlCenter: SimulatorRateLimit(requests: 5, perSeconds: 1)

@@ -2,13 +2,12 @@ import Foundation
 import SwitchyardHTTP
 import SwitchyardIO
 
-/// Vodlix OTT middleware, "Add Device": `POST {apiBase}/v2/device` (vendors/v2-add-device.txt
-/// and NOTES.md).
+/// Vodlix OTT middleware, "Add Device": `POST {apiBase}/v2/device` (docs/VENDORS.md).
 ///
 /// Every answer is Vodlix's envelope (`status` mirroring the HTTP status, `timestamp`, `time`,
 /// `ip`, `message`, `data`). All six fields are required (JSON or a form, as a PHP back end takes
 /// either); an existing `mac_address` is updated; a banned one gets 400 with `device_banned` in
-/// both `message` and `code`, since the notes leave open which of the two carries it.
+/// both `message` and `code`, since docs/VENDORS.md leaves open which of the two carries it.
 final class VodlixSimulator: VendorSimulator {
     static let path = "/v2/device"
     /// The required fields, in the document's order.

@@ -2,7 +2,7 @@ import Switchyard
 import SwitchyardHTTP
 
 /// Cisco (Jasper) Control Center, "Edit Device Details": `PUT /rws/api/v1/devices/{iccid}`
-/// (vendors/control-center-edit-device-details.txt and NOTES.md; API.md §3).
+/// (docs/VENDORS.md; API.md §3).
 ///
 /// One SIM per call, addressed by ICCID, authenticated with HTTP Basic `username:apiKey`. The
 /// answer is 200 for a change made now and 202 for one scheduled by a future `effectiveDate`;
@@ -15,7 +15,7 @@ public struct ControlCenterAdapter: VendorAdapter {
     public var supportsUpsert: Bool { false }
     /// The vendor has no bulk call: a bulk update is fanned out, one call per SIM.
     public var batchSize: Int { 1 }
-    /// Operators document one active call at a time per account (NOTES.md), so a bulk update
+    /// Operators document one active call at a time per account (docs/VENDORS.md), so a bulk update
     /// never has two in flight.
     public var fanOutConcurrency: Int { 1 }
 
@@ -76,7 +76,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         for parameter in Self.parameters {
             if let value = change.document.string(parameter.field) { json.member(parameter.name, value) }
         }
-        // NOTES.md's form, in UTC; fractions of a second are dropped, as the form has none.
+        // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
         if let effectiveAt = change.document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
             json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))
         }
@@ -149,10 +149,10 @@ public struct ControlCenterAdapter: VendorAdapter {
     }
 
     /// The vendor document's error table (every code, at its documented status) and the answers
-    /// NOTES.md adds, then two deliberate rows for answers no document lists.
+    /// docs/VENDORS.md adds, then two deliberate rows for answers no document lists.
     public static let errorRows: [ErrorCatalogue.Row] = [
         ErrorCatalogue.Row(.controlCenter, status: 401, .upstreamAuthFailed,
-            "Refused before authentication, without an errorCode: the gateway's Basic credentials are missing or unreadable (NOTES.md)."),
+            "Refused before authentication, without an errorCode: the gateway's Basic credentials are missing or unreadable (docs/VENDORS.md)."),
         ErrorCatalogue.Row(.controlCenter, status: 401, code: "10000001", .upstreamAuthFailed,
             "Invalid credentials: the gateway's username or API key is wrong, or its address is outside the account's allowed range."),
         ErrorCatalogue.Row(.controlCenter, status: 400, code: "10000005", .validationFailed,
@@ -202,6 +202,6 @@ public struct ControlCenterAdapter: VendorAdapter {
         ErrorCatalogue.Row(.controlCenter, status: 404, .upstreamError, documented: false,
             "A 404 without a documented errorCode is not the API's (its 404s carry 20000001 or 10000013): the path is wrong, typically the tenant's upstream prefix."),
         ErrorCatalogue.Row(.controlCenter, status: 429, code: "40000029", .upstreamRateLimited, documented: false,
-            "Rate limit exceeded: over the 5 calls per second per account (NOTES.md); the code is from the vendor's general error list, not this endpoint's page."),
+            "Rate limit exceeded: over the 5 calls per second per account (docs/VENDORS.md); the code is from the vendor's general error list, not this endpoint's page."),
     ]
 }

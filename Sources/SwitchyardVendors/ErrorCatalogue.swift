@@ -19,7 +19,7 @@ public enum ErrorCatalogue {
         /// The vendor's own error code (`errorCode`, `code`), nil when the row matches by status.
         public var vendorCode: String?
         public var problem: ProblemCode
-        /// Whether a vendor document (or vendors/NOTES.md) lists this answer.
+        /// Whether a vendor document (or another public source, docs/VENDORS.md) lists this answer.
         public var documented: Bool
         /// What the answer means, in an operator's words.
         public var meaning: String

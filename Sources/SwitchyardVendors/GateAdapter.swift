@@ -2,8 +2,8 @@ import Foundation
 import Switchyard
 import SwitchyardHTTP
 
-/// Zequenze GATE, `POST /device_app_user_update/` (vendors/gate-device-app-user-update.txt,
-/// NOTES.md): one user record, found by any of its identifiers and updated with the rest.
+/// Zequenze GATE, `POST /device_app_user_update/` (docs/VENDORS.md): one user record, found by
+/// any of its identifiers and updated with the rest.
 ///
 /// The body is `{"data": "<a JSON object as a string>"}`: the inner object is written first and
 /// its text is then a string value of the outer one, so every quote and backslash of a value is
@@ -38,8 +38,8 @@ public struct GateAdapter: VendorAdapter {
     static let storable = Set(members.map(\.field))
     static let addressable: Set<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
 
-    /// From the document's table and NOTES.md (404 from an older revision of the page, 429 from a
-    /// sibling endpoint); gate has no error codes, so rows match by status.
+    /// From the document's table and docs/VENDORS.md (404 from an older revision of the page, 429
+    /// from a sibling endpoint); gate has no error codes, so rows match by status.
     public static let errorRows: [ErrorCatalogue.Row] = [
         .init(.gate, status: 400, .validationFailed, "Gate refused the data: invalid format or no identifier to find the user by."),
         .init(.gate, status: 401, .upstreamAuthFailed, "Gate refused the tenant's bearer token (credentials.token)."),
@@ -143,8 +143,8 @@ public struct GateAdapter: VendorAdapter {
         value.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
-    /// NOTES.md: gate's error body is not documented, so a text body (a proxy's page, say) is
-    /// kept as the message, trimmed and cut short enough to sit in a problem document.
+    /// docs/VENDORS.md: gate's error body is not documented, so a text body (a proxy's page, say)
+    /// is kept as the message, trimmed and cut short enough to sit in a problem document.
     private static func textMessage(_ body: [UInt8]) -> String? {
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : String(text.prefix(200))

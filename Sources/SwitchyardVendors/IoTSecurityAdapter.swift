@@ -3,7 +3,7 @@ import SwitchyardHTTP
 
 /// Palo Alto Networks IoT Security, "Bulk Device Updates - Cellular Devices":
 /// `PUT /pub/v4.0/device/bulkUpdate?customerid={customerId}&updateSource={updateSource}`
-/// (vendors/iot-security-bulk-device-update.txt and NOTES.md; API.md §3).
+/// (docs/VENDORS.md; API.md §3).
 ///
 /// A native bulk call: each change is one `devicelist` item naming its device by one of its
 /// identifiers. The answer only counts the devices updated (`updatedDeviceNum`), so no item is
@@ -74,7 +74,7 @@ public struct IoTSecurityAdapter: VendorAdapter {
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
         let body = try? JSONParser.parse(response.body).objectValue
         guard response.status == 200 else {
-            // `code` is typed a string but sent as a number (NOTES.md): either is read.
+            // `code` is typed a string but sent as a number (docs/VENDORS.md): either is read.
             let problem = ErrorCatalogue.problem(for: response, vendor: .iotSecurity, rows: Self.errorRows,
                                                  code: body?["code"]?.scalarText, message: body?["msg"]?.stringValue)
             return .all(.failed(problem), count: changes.count)
@@ -93,7 +93,7 @@ public struct IoTSecurityAdapter: VendorAdapter {
                             reportedSuccesses: updated)
     }
 
-    /// The document's error examples, one per status (the vendor has no 401, NOTES.md), then a
+    /// The document's error examples, one per status (the vendor has no 401, docs/VENDORS.md), then a
     /// deliberate row for an answer no document lists.
     public static let errorRows: [ErrorCatalogue.Row] = [
         ErrorCatalogue.Row(.iotSecurity, status: 400, .validationFailed,

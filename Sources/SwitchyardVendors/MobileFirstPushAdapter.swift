@@ -3,11 +3,10 @@ import SwitchyardHTTP
 
 /// IBM MobileFirst Foundation push, "Push Device Registration (PUT)":
 /// `PUT /imfpush/v1/apps/{applicationId}/devices/{deviceId}` with a bearer token from the
-/// authorization server's client-credentials grant (vendors/mobilefirst-push-device-registration-put.txt,
-/// NOTES.md).
+/// authorization server's client-credentials grant (docs/VENDORS.md).
 ///
 /// It updates registrations only, so there is no `POST /devices`. Error bodies are not
-/// documented (NOTES.md: map by status); a `message` or OAuth `error_description` member, when
+/// documented (docs/VENDORS.md: map by status); a `message` or OAuth `error_description` member, when
 /// there is one, is kept as the vendor's message.
 public struct MobileFirstPushAdapter: VendorAdapter {
     public var vendor: Vendor { .mobileFirstPush }
@@ -69,7 +68,7 @@ public struct MobileFirstPushAdapter: VendorAdapter {
 
     /// The token endpoint's errors (OAuth 2.0, RFC 6749 §5.2): its statuses mean other things
     /// than the registration call's, so they are a table of their own. No vendor document lists
-    /// them; NOTES.md names the endpoint and its grant.
+    /// them; docs/VENDORS.md names the endpoint and its grant.
     public static let tokenErrorRows: [ErrorCatalogue.Row] = [
         .init(.mobileFirstPush, status: 400, .upstreamAuthFailed, documented: false,
               "The token endpoint refused the grant (invalid_scope, unsupported_grant_type…): the client may not have devices.write or push.application.<applicationId>."),

@@ -1,12 +1,12 @@
 import Switchyard
 import SwitchyardHTTP
 
-/// Vodlix OTT middleware, "Add Device": `POST /v2/device` (vendors/v2-add-device.txt, NOTES.md).
+/// Vodlix OTT middleware, "Add Device": `POST /v2/device` (docs/VENDORS.md).
 ///
 /// One call both registers and updates (an existing `mac_address` is updated), and it needs
 /// all six fields every time, so a `PATCH` must carry the five the MAC does not give. Every
 /// answer is Vodlix's envelope: `status` mirroring the HTTP status, `message`, `data`, and on
-/// errors (NOTES.md, inferred) a `code`.
+/// errors (docs/VENDORS.md, inferred) a `code`.
 public struct VodlixAdapter: VendorAdapter {
     public var vendor: Vendor { .vodlix }
     public var primaryKind: IdentifierKind? { .mac }
@@ -42,7 +42,7 @@ public struct VodlixAdapter: VendorAdapter {
               "No /v2/device under the tenant's upstream: a configuration error; Vodlix registers unknown devices, it never answers 404 for one."),
     ]
 
-    /// The message that carries the ban when the envelope has no `code` (NOTES.md).
+    /// The message that carries the ban when the envelope has no `code` (docs/VENDORS.md).
     static let bannedCode = "device_banned"
 
     /// Vodlix needs all six fields on every call; the MAC comes from the id on an update.
@@ -108,7 +108,7 @@ public struct VodlixAdapter: VendorAdapter {
         return .accepted(status: change.operation == .upsert ? 201 : 200, confirmed: confirmed)
     }
 
-    /// The catalogue's problem for an error envelope. NOTES.md leaves open whether the ban is in
+    /// The catalogue's problem for an error envelope. docs/VENDORS.md leaves open whether the ban is in
     /// `code` or `message`, so a message of exactly `device_banned` counts as that code.
     private func problem(for response: UpstreamResponse, _ envelope: JSONObject?) -> Problem {
         let message = envelope?["message"]?.stringValue

@@ -14,7 +14,7 @@ public enum FieldRules {
         init(_ reason: String) { self.reason = reason }
     }
 
-    /// Control Center's SIM status values (vendors/NOTES.md).
+    /// Control Center's SIM status values (docs/VENDORS.md).
     public static let simStatuses: Set<String> = [
         "ACTIVATED", "ACTIVATION_READY", "DEACTIVATED", "INVENTORY", "PURGED", "REPLACED", "RETIRED", "TEST_READY",
     ]
@@ -162,7 +162,7 @@ public enum RFC3339 {
         return Double(seconds) + fraction
     }
 
-    /// `yyyy-MM-ddTHH:mm:ssZ` in UTC: the form Control Center takes (vendors/NOTES.md).
+    /// `yyyy-MM-ddTHH:mm:ssZ` in UTC: the form Control Center takes (docs/VENDORS.md).
     public static func utcString(secondsSince1970 seconds: Double) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()

@@ -2,7 +2,8 @@
 ///
 /// Problem documents and device documents are small and built on every error or request, so
 /// they are written by hand into a byte array instead of through `JSONEncoder` (about 10 µs a
-/// document here, DESIGN.md). The writer tracks only whether a comma is due.
+/// document here, several times this writer's cost: docs/ARCHITECTURE.md). The writer tracks only
+/// whether a comma is due.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false

@@ -5,7 +5,7 @@ import SwitchyardIO
 
 /// The gateway's request pipeline: the `/devices` API behind the TLS listener.
 ///
-/// `respond` reads as the request's way through the gateway (DESIGN.md's order): route,
+/// `respond` reads as the request's way through the gateway (docs/ARCHITECTURE.md): route,
 /// authenticate, check scope, read the body, tenant rate limit, then the tenant's adapter
 /// validates and translates, and `DeviceCall` spends the vendor quota, calls the vendor and
 /// translates back. Each step is one call into the module that owns it.
