@@ -127,7 +127,8 @@ struct Demo: ParsableCommand {
           # readiness (503 while draining)
           curl -s http://\(admin)/readyz
 
-        Ctrl-C stops the gateway and the simulators.
+        Ctrl-C stops the gateway and the simulators. The access log is off here, so that these
+        instructions stay readable; `accessLog: stdout` in routes/demo.yaml turns it on.
 
         """
     }

@@ -44,6 +44,11 @@ final class DemoTests: XCTestCase {
             XCTAssertFalse(result.output.contains("s3cret!"), "\(comment): the password came back")
         }
 
+        // The instructions stay readable: no access-log line follows them (the log is flushed
+        // within 200 ms, so a second is enough for one to show up if it were on).
+        usleep(1_000_000)
+        XCTAssertFalse(output.currentOutput.contains("\"durationMicros\""), "access-log lines after the instructions")
+
         kill(process.processIdentifier, SIGINT)
         let exitDeadline = Date().addingTimeInterval(15)
         while process.isRunning && Date() < exitDeadline { usleep(50_000) }
