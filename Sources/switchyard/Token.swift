@@ -7,7 +7,7 @@ import Switchyard
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mint an HS256 JWT for a tenant, signed with the configured hs256Secret.",
-        discussion: "Prints the token on standard output. The token carries tenant, scope, iat and exp, and iss/aud when auth.jwt sets issuer/audience. Exits 1 when the configuration is invalid, has no hs256Secret, or has no such tenant."
+        discussion: "Prints the token on standard output. The token carries tenant, scope, iat and exp, and iss/aud when auth.jwt sets issuer/audience. Reads only the file's auth section and its tenants' names (no TLS files, no vendor credentials). Exits 1 when the auth section is invalid, has no hs256Secret, or the file has no such tenant."
     )
 
     @OptionGroup var options: ConfigurationOption
@@ -30,13 +30,20 @@ struct Token: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try loadConfiguration(options.config)
-        guard let jwt = configuration.auth.jwt, let secret = jwt.hs256Secret else {
+        // Only the auth section and the tenants' names: no TLS files, no vendor credentials.
+        let settings: (auth: AuthSettings, tenantNames: Set<String>)
+        do {
+            settings = try GatewayConfiguration.loadTokenSettings(path: options.config)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        guard let jwt = settings.auth.jwt, let secret = jwt.hs256Secret else {
             printError("\(options.config): auth.jwt.hs256Secret is not set; only tokens for it can be minted here")
             throw ExitCode(1)
         }
-        guard configuration.tenants[tenant] != nil else {
-            let known = configuration.tenants.keys.sorted().joined(separator: ", ")
+        guard settings.tenantNames.contains(tenant) else {
+            let known = settings.tenantNames.sorted().joined(separator: ", ")
             printError("\(options.config): no tenant named \"\(tenant)\" (configured: \(known.isEmpty ? "none" : known))")
             throw ExitCode(1)
         }

@@ -177,6 +177,34 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(first.process.isRunning)
     }
 
+    /// `switchyard token` reads only what it uses: the auth section and the tenants' names. A file
+    /// whose TLS files are elsewhere and whose vendor credentials name unset variables still mints;
+    /// a broken auth section or an unknown tenant does not.
+    func testTokenNeedsOnlyTheAuthSectionAndTheTenantsNames() throws {
+        let secret = UUID().uuidString + UUID().uuidString
+        let path = TestEnvironment.temporaryDirectory("token").appendingPathComponent("production.yaml").path
+        try """
+        tls: {certificate: /etc/switchyard/absent.crt, privateKey: /etc/switchyard/absent.key}
+        auth:
+          jwt: {hs256Secret: "\(secret)", issuer: "https://id.example/", audience: switchyard}
+        tenants:
+          acme: {vendor: control-center, upstream: "https://cc.example", credentials: {username: "${UNSET_CC_USER}", apiKey: "${UNSET_CC_KEY}"}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(TestEnvironment.run(TestEnvironment.binary.path, ["check", "--config", path]).status, 1, "the file is no servable configuration")
+        let minted = TestEnvironment.run(TestEnvironment.binary.path, ["token", "--config", path, "--tenant", "acme"])
+        XCTAssertEqual(minted.status, 0, minted.error)
+        XCTAssertEqual(minted.output.split(separator: ".").count, 3, minted.output)
+
+        let unknown = TestEnvironment.run(TestEnvironment.binary.path, ["token", "--config", path, "--tenant", "globex"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.error.contains("no tenant named \"globex\" (configured: acme)"), unknown.error)
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: secret, with: "short")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let weak = TestEnvironment.run(TestEnvironment.binary.path, ["token", "--config", path, "--tenant", "acme"])
+        XCTAssertEqual(weak.status, 1)
+        XCTAssertTrue(weak.error.contains("auth.jwt.hs256Secret: must be at least 32 bytes"), weak.error)
+    }
+
     func testServeRefusesABadConfigurationWithExitCode1() throws {
         let directory = TestEnvironment.temporaryDirectory("serve-bad")
         let path = directory.appendingPathComponent("bad.yaml").path

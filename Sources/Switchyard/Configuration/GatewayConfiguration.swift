@@ -40,6 +40,31 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> GatewayConfiguration {
+        let (yaml, directory) = try read(path)
+        return try parse(yaml: yaml, baseDirectory: directory, source: path, environment: environment)
+    }
+
+    /// What minting a token needs from the file at `path`, and nothing else: the `auth` section,
+    /// validated, and the tenants' names. TLS files, listeners and vendor credentials (with the
+    /// environment variables they name) are not read, so `switchyard token` works where only
+    /// the secret is at hand, as on a developer's machine or in a CI job.
+    public static func loadTokenSettings(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> (auth: AuthSettings, tenantNames: Set<String>) {
+        let (yaml, directory) = try read(path)
+        let (decoder, root) = try compose(yaml: yaml, baseDirectory: directory, source: path, environment: environment)
+        var tenantNames = Set<String>()
+        var auth = AuthSettings.none
+        if let map = decoder.mapping(root, at: .root) {
+            tenantNames = Set(map.mapping("tenants")?.keys ?? [])
+            auth = map.decode("auth") { decoder.authSettings($0, at: $1, tenantNames: tenantNames) } ?? .none
+        }
+        guard decoder.problems.isEmpty else { throw ConfigurationError(problems: decoder.problems.sortedByLocation()) }
+        return (auth, tenantNames)
+    }
+
+    /// The file's text and the directory its relative paths are resolved against.
+    private static func read(_ path: String) throws(ConfigurationError) -> (yaml: String, directory: String) {
         let absolute = ConfigurationFilePath.resolve(path, against: FileManager.default.currentDirectoryPath)
         let unreadable = { (message: String) in
             ConfigurationError(problems: [
@@ -52,8 +77,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
         }
         guard let yaml = String(data: data, encoding: .utf8) else { throw unreadable("not UTF-8 text") }
         let parent = String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.startIndex)])
-        let directory = parent.isEmpty ? "/" : parent
-        return try parse(yaml: yaml, baseDirectory: directory, source: path, environment: environment)
+        return (yaml, parent.isEmpty ? "/" : parent)
     }
 
     /// Validates `yaml` as if read from a file named `source` in `baseDirectory` (what relative paths
@@ -61,6 +85,19 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public static func parse(
         yaml: String, baseDirectory: String, source: String, environment: [String: String]
     ) throws(ConfigurationError) -> GatewayConfiguration {
+        let (decoder, root) = try compose(yaml: yaml, baseDirectory: baseDirectory, source: source, environment: environment)
+        let configuration = decoder.gatewayConfiguration(root)
+        guard let configuration, decoder.problems.isEmpty else {
+            assert(!decoder.problems.isEmpty, "a configuration is only missing after a reported problem")
+            throw ConfigurationError(problems: decoder.problems.sortedByLocation())
+        }
+        return configuration
+    }
+
+    /// The YAML's node tree and a decoder for it; a syntax error or an empty file is the one problem.
+    private static func compose(
+        yaml: String, baseDirectory: String, source: String, environment: [String: String]
+    ) throws(ConfigurationError) -> (ConfigurationDecoder, Node) {
         let decoder = ConfigurationDecoder(
             source: source,
             baseDirectory: ConfigurationFilePath.resolve(baseDirectory, against: FileManager.default.currentDirectoryPath),
@@ -76,12 +113,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
                 ConfigurationProblem(source: source, keyPath: "", line: nil, column: nil, message: "the file is empty"),
             ])
         }
-        let configuration = decoder.gatewayConfiguration(root)
-        guard let configuration, decoder.problems.isEmpty else {
-            assert(!decoder.problems.isEmpty, "a configuration is only missing after a reported problem")
-            throw ConfigurationError(problems: decoder.problems.sortedByLocation())
-        }
-        return configuration
+        return (decoder, root)
     }
 }
 
