@@ -16,15 +16,10 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
-import ssl
-import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from loopback_gateway import ROOT, Gateway
 LIMIT = 1_048_576
 
 
@@ -81,42 +76,14 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    work = tempfile.mkdtemp(prefix="switchyard-json-")
-    subprocess.run([os.path.join(ROOT, "certs/make-dev-certs.sh"), "--out", work + "/certs"],
-                   check=True, stdout=subprocess.DEVNULL)
-    secret = os.urandom(24).hex()
-    config = os.path.join(work, "gateway.yaml")
-    with open(config, "w") as f:
-        f.write(f"""listen: "127.0.0.1:0"
-tls: {{certificate: "{work}/certs/server.crt", privateKey: "{work}/certs/server.key"}}
-admin: off
-workers: 1
-accessLog: off
-limits: {{maxBodyBytes: {LIMIT}}}
-auth:
-  jwt: {{hs256Secret: "{secret}"}}
-tenants:
-  acme: {{vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {{username: u, apiKey: k}}}}
-""")
-    token = subprocess.run([args.binary, "token", "--config", config, "--tenant", "acme", "--scope", "devices:write"],
-                           check=True, capture_output=True, text=True).stdout.strip()
-    gateway = subprocess.Popen([args.binary, "serve", "--config", config], stderr=subprocess.PIPE, text=True)
+    gateway = Gateway(args.binary, tempfile.mkdtemp(prefix="switchyard-json-"), limits=f"maxBodyBytes: {LIMIT}")
     try:
-        port = None
-        deadline = time.time() + 20
-        while port is None and time.time() < deadline:
-            line = gateway.stderr.readline()
-            match = re.search(r"listening on https://127\.0\.0\.1:(\d+)", line)
-            if match:
-                port = int(match.group(1))
-        if port is None:
-            sys.exit("the gateway did not start")
-        context = ssl.create_default_context(cafile=work + "/certs/ca.crt")
-        tls = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+        tls = gateway.connect()
+        tls.settimeout(None)
         rows = []
         for name, body in shapes():
             head = (f"PATCH /devices/iccid:8988216716970004975 HTTP/1.1\r\nHost: localhost\r\n"
-                    f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                    f"Authorization: Bearer {gateway.token}\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(body)}\r\n\r\n").encode()
             times = []
             status = code = None
@@ -136,11 +103,7 @@ tenants:
         print(f"Command: `Benchmarks/json_shapes.py --repeat {args.repeat}` (release build, one worker, "
               "one keep-alive TLS connection; each time includes sending the 1 MiB body over loopback TLS).")
     finally:
-        gateway.send_signal(signal.SIGTERM)
-        try:
-            gateway.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
+        gateway.stop()
 
 
 if __name__ == "__main__":

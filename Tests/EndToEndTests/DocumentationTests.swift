@@ -3,7 +3,8 @@ import SwitchyardTestSupport
 import XCTest
 
 /// The project stands on its own: the README and docs/ link only to files inside the repository,
-/// and nothing in it refers to the team's workshop (`../shared/`, its DESIGN.md or vendor notes).
+/// and nothing in it refers to the team's workshop, a folder beside the repository that users don't
+/// have (its contract, design brief and vendor notes now live in docs/).
 final class DocumentationTests: XCTestCase {
     private let root = TestEnvironment.repositoryRoot
 
@@ -35,9 +36,10 @@ final class DocumentationTests: XCTestCase {
     func testNothingRefersToTheWorkshop() throws {
         let files = TestEnvironment.run("git", ["-C", root.path, "ls-files"]).output.split(separator: "\n")
         XCTAssertGreaterThan(files.count, 100, "git ls-files listed the repository")
-        let workshop = ["../shared", "shared/API.md", "DESIGN.md", "NOTES.md"]
-        // This file names them to look for them; the fuzz corpus is arbitrary bytes.
-        for file in files where !file.hasPrefix("Fuzz/Corpus/") && !file.hasSuffix("/DocumentationTests.swift") {
+        // Spelled in pieces so that this file does not name them itself.
+        let workshop = ["../" + "shared", "shared/" + "API.md", "DESIGN" + ".md", "NOTES" + ".md"]
+        // The fuzz corpus is arbitrary bytes.
+        for file in files where !file.hasPrefix("Fuzz/Corpus/") {
             guard let text = try? String(contentsOf: root.appendingPathComponent(String(file)), encoding: .utf8) else { continue }
             for name in workshop where text.contains(name) {
                 XCTFail("\(file) refers to the workshop (\(name))")
