@@ -176,8 +176,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     }
 
     /// `onStoreFailure`: `local` counts in this process (the limit then holds per instance),
-    /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500, never a wait: the store's
-    /// own deadline (a few milliseconds) already passed, or it failed at once.
+    /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500,
+    /// never a wait: the store's own deadline (a few milliseconds) already passed, or it failed at once.
     private func decideWithoutStore(_ tenant: String, state: GatewayState) -> RateLimitDecision {
         storeFailures.add(1, ordering: .relaxed)
         switch state.onStoreFailure {
