@@ -92,13 +92,18 @@ public final class UpstreamClient {
     private func connect(_ call: UpstreamCall) {
         var call = call
         let target = call.target
+        let addresses = target.addresses
+        guard !addresses.isEmpty else {
+            complete(call, with: .failure(UpstreamError(.resolutionFailed("\(target.host) has not resolved yet"))))
+            return
+        }
         if call.addressesTried == 0 {
-            call.firstAddress = nextAddress % target.addresses.count
+            call.firstAddress = nextAddress % addresses.count
             nextAddress &+= 1
         }
         var lastErrno: Int32 = 0
-        while call.addressesTried < target.addresses.count {
-            let address = target.addresses[(call.firstAddress + call.addressesTried) % target.addresses.count]
+        while call.addressesTried < addresses.count {
+            let address = addresses[(call.firstAddress + call.addressesTried) % addresses.count]
             call.addressesTried += 1
             let channel: Channel
             do {

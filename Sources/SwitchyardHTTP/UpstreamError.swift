@@ -24,7 +24,8 @@ public struct UpstreamError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public enum Cause: Sendable, Equatable {
-        /// The host name did not resolve (when the target was built, never on a loop).
+        /// The host name has not resolved (resolving happens off the loops, see `UpstreamTarget`);
+        /// the text names the host and says why.
         case resolutionFailed(String)
         /// The TCP connect failed (`ECONNREFUSED`, `ENETUNREACH`, …).
         case connectFailed(errno: Int32)
@@ -70,7 +71,7 @@ public struct UpstreamError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch cause {
-        case .resolutionFailed(let reason): "the upstream host could not be resolved: \(reason)"
+        case .resolutionFailed(let reason): reason
         case .connectFailed(let errno): "connecting failed: \(Self.text(errno))"
         case .tlsFailed(let reason): "TLS handshake failed: \(reason)"
         case .connectionReset(let errno): "the connection failed before the response: \(Self.text(errno))"

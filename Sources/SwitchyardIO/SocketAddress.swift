@@ -53,16 +53,14 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// Resolves `host` (numeric or a name) with `getaddrinfo`. Blocking: startup and reload only.
-    public static func resolve(host: String, port: UInt16) throws -> [SocketAddress] {
+    /// Resolves `host` (numeric or a name) with `getaddrinfo`. Blocking: never on a loop.
+    public static func resolve(host: String, port: UInt16) throws(NameResolutionError) -> [SocketAddress] {
         if let numeric = SocketAddress(numericHost: host, port: port) { return [numeric] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let first = result else {
-            throw IOError("getaddrinfo(\(host))", errno: rc == EAI_SYSTEM ? Glibc.errno : EHOSTUNREACH)
-        }
+        guard rc == 0, let first = result else { throw NameResolutionError(host: host, code: rc) }
         defer { freeaddrinfo(first) }
         var addresses: [SocketAddress] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = first
@@ -81,7 +79,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             }
             cursor = info.pointee.ai_next
         }
-        if addresses.isEmpty { throw IOError("getaddrinfo(\(host))", errno: EHOSTUNREACH) }
+        if addresses.isEmpty { throw NameResolutionError(host: host, reason: "no IPv4 or IPv6 address") }
         return addresses
     }
 

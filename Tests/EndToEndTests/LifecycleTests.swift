@@ -205,6 +205,39 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(weak.error.contains("auth.jwt.hs256Secret: must be at least 32 bytes"), weak.error)
     }
 
+    /// API.md §4: a vendor name that does not resolve stops neither `check` (a warning, exit 0) nor
+    /// `serve`: the gateway is ready, that tenant answers 503 `upstream_unavailable` and the log
+    /// says why, once. (`.invalid` never resolves, RFC 6761.)
+    func testAnUpstreamNameThatDoesNotResolveStopsNothing() throws {
+        let configuration = GatewayProcess.authenticatedConfiguration(limits: "dnsRefreshSeconds: 0.2")
+            .replacingOccurrences(of: "https://127.0.0.1:9", with: "https://vendor.invalid")
+        let path = TestEnvironment.temporaryDirectory("unresolved").appendingPathComponent("switchyard.yaml").path
+        try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+        let check = TestEnvironment.run(TestEnvironment.binary.path, ["check", "--config", path])
+        XCTAssertEqual(check.status, 0, check.error)
+        XCTAssertTrue(check.error.contains("warning: tenants.acme.upstream: vendor.invalid does not resolve"), check.error)
+
+        let gateway = try GatewayProcess(configuration: configuration)
+        let ready = TestEnvironment.run("curl", ["-sS", "http://127.0.0.1:\(gateway.adminPort)/readyz"])
+        XCTAssertEqual(ready.output, #"{"status":"ready"}"#)
+        let token = try gateway.token()
+        for _ in 0..<2 {
+            let answer = gateway.curl("/devices/iccid:8988216716970004975", [
+                "-i", "-X", "PATCH", "-H", "authorization: Bearer \(token)", "-H", "content-type: application/json",
+                "-d", #"{"sim": {"status": "ACTIVATED"}}"#,
+            ])
+            XCTAssertTrue(answer.output.hasPrefix("HTTP/1.1 503"), answer.output)
+            XCTAssertTrue(answer.output.contains(#""code":"upstream_unavailable""#), answer.output)
+            XCTAssertTrue(answer.output.lowercased().contains("retry-after:"), answer.output)
+        }
+        // Five refresh passes later the log still has the one line.
+        usleep(1_000_000)
+        let warnings = gateway.output.components(separatedBy: "tenant acme: vendor.invalid does not resolve").count - 1
+        XCTAssertEqual(warnings, 1, gateway.output)
+        XCTAssertTrue(gateway.output.contains("its requests answer 503 upstream_unavailable until it resolves"), gateway.output)
+        XCTAssertEqual(gateway.metric("switchyard_upstream_failures_total{kind=\"unavailable\"}"), 2)
+    }
+
     func testServeRefusesABadConfigurationWithExitCode1() throws {
         let directory = TestEnvironment.temporaryDirectory("serve-bad")
         let path = directory.appendingPathComponent("bad.yaml").path

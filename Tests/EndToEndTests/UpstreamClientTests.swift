@@ -2,6 +2,7 @@ import SwitchyardTestSupport
 import Foundation
 import SwitchyardHTTP
 import SwitchyardIO
+import Synchronization
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,38 @@ final class UpstreamClientTests: XCTestCase {
         harness = nil
         servers.forEach { $0.stop() }
         servers = []
+    }
+
+    /// API.md §4: a name that does not resolve yet fails each call as unavailable without a
+    /// connection attempt; once it resolves, new connections follow it; when it stops resolving
+    /// the last addresses stay in use.
+    func testTargetsFollowTheirNamesResolution() throws {
+        let server = try server { _, exchange, _ in exchange.respond(HTTPResponse(status: 200, body: Array("ok".utf8))) }
+        let answer = Mutex<[SocketAddress]?>(nil)
+        let target = try UpstreamTarget(unresolvedScheme: .https, host: "localhost", port: server.port, caFile: TestEnvironment.caFile) {
+            host, _ throws(NameResolutionError) in
+            guard let addresses = answer.withLock({ $0 }) else { throw NameResolutionError(host: host, reason: "no such name") }
+            return addresses
+        }
+        XCTAssertTrue(target.addresses.isEmpty)
+        XCTAssertEqual(target.refreshAddresses()?.cause, .resolutionFailed("localhost does not resolve: no such name"))
+        let unresolved = try error(harness.send(get(), to: target))
+        XCTAssertEqual(unresolved.kind, .unavailable)
+        XCTAssertEqual(unresolved.cause, .resolutionFailed("localhost has not resolved yet"))
+        XCTAssertEqual(server.acceptedConnections, 0)
+
+        answer.withLock { $0 = [SocketAddress(numericHost: "127.0.0.1", port: 0)!] }
+        XCTAssertNil(target.refreshAddresses())
+        XCTAssertNil(target.resolutionFailure)
+        XCTAssertEqual(target.addresses, [SocketAddress(numericHost: "127.0.0.1", port: server.port)!], "the target's port")
+        XCTAssertEqual(text(try response(harness.send(get(), to: target))), "ok")
+
+        answer.withLock { $0 = nil }
+        XCTAssertNotNil(target.refreshAddresses())
+        XCTAssertEqual(target.addresses.count, 1, "a resolver's failure keeps the last addresses")
+        try restartClient(UpstreamLimits(connectTimeoutSeconds: 2, timeoutSeconds: 5)) // an empty pool: a new connection
+        XCTAssertEqual(text(try response(harness.send(get(), to: target))), "ok")
+        XCTAssertEqual(server.acceptedConnections, 2)
     }
 
     // MARK: Helpers

@@ -30,6 +30,8 @@ public struct Limits: Sendable, Equatable {
     public var upstreamTimeoutSeconds = 10.0
     /// How long SIGTERM waits for requests in flight before closing what is left; 0 closes at once.
     public var shutdownGraceSeconds = 10.0
+    /// How often upstream host names are resolved again, off the loops (API.md §4).
+    public var dnsRefreshSeconds = 30.0
     /// Open client connections of the process (all workers); further ones wait in the kernel's accept queue.
     public var maxConnections = 10_000
 
@@ -40,6 +42,7 @@ public struct Limits: Sendable, Equatable {
         "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "bodyTimeoutSeconds", "idleTimeoutSeconds",
         "maxPendingBodyBytes", "maxUpstreamBodyBytes",
         "upstreamConnectTimeoutSeconds", "upstreamTimeoutSeconds", "shutdownGraceSeconds", "maxConnections",
+        "dnsRefreshSeconds",
     ]
 }
 
@@ -63,6 +66,7 @@ extension ConfigurationDecoder {
             seconds("upstreamConnectTimeoutSeconds") ?? limits.upstreamConnectTimeoutSeconds
         limits.upstreamTimeoutSeconds = seconds("upstreamTimeoutSeconds") ?? limits.upstreamTimeoutSeconds
         limits.shutdownGraceSeconds = seconds("shutdownGraceSeconds", allowsZero: true) ?? limits.shutdownGraceSeconds
+        limits.dnsRefreshSeconds = seconds("dnsRefreshSeconds") ?? limits.dnsRefreshSeconds
         limits.maxConnections = map.integer("maxConnections", in: 1...1_000_000) ?? limits.maxConnections
         return limits
     }

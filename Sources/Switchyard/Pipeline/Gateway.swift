@@ -64,9 +64,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
     /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
-    /// unreadable JWKS file, a malformed key) or an upstream or Redis address doesn't resolve,
-    /// which must stop startup. Runs before the loops' threads start (Redis clients register
-    /// with their loop).
+    /// unreadable JWKS file, a malformed key) or the Redis address doesn't resolve, which must
+    /// stop startup (a vendor's name that doesn't resolve does not, see `TenantRoute`). Runs
+    /// before the loops' threads start (Redis clients register with their loop).
     public init(configuration: GatewayConfiguration, loops: [EventLoop],
                 adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter,
                 log: (@Sendable (String) -> Void)? = nil) throws {
@@ -97,6 +97,11 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         } else {
             stores = nil
         }
+    }
+
+    /// Each tenant's upstream in the running configuration, for `UpstreamRefresher`.
+    var upstreams: [(tenant: String, target: UpstreamTarget)] {
+        current.withLock { $0 }.routes.map { ($0.key, $0.value.target) }
     }
 
     /// Rate-limit decisions that the Redis store could not make (deadline passed, connection

@@ -23,8 +23,8 @@ final class GatewayState: Sendable {
     var onStoreFailure: RateLimitSettings.FailurePolicy { configuration.rateLimit.onStoreFailure }
 
     /// Builds the state of `configuration`, reusing what `previous` has for unchanged tenants.
-    /// Throws when a key can't be used (an unreadable JWKS file, a malformed key) or an upstream
-    /// doesn't resolve. Blocks (files, DNS): never call it on a loop.
+    /// Throws when a key can't be used (an unreadable JWKS file, a malformed key) or a CA file
+    /// can't be loaded. Blocks (files, DNS): never call it on a loop.
     init(configuration: GatewayConfiguration, loopCount: Int, adapter: (TenantConfiguration) -> any VendorAdapter,
          previous: GatewayState?) throws {
         self.configuration = configuration

@@ -20,6 +20,8 @@ public final class GatewayRuntime: @unchecked Sendable {
     private let reloader: Reloader
     /// Returns a flood's heap to the kernel once it is over.
     private let trimmer = MemoryTrimmer()
+    /// Follows the vendors' DNS.
+    private let refresher: UpstreamRefresher
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
@@ -37,7 +39,9 @@ public final class GatewayRuntime: @unchecked Sendable {
         self.loops = loops
         self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter) { [logger] in logger.warning("\($0)") }
         let gateway = self.gateway
-        let reload = Reloader(path: configurationPath, gateway: gateway, logger: logger)
+        let refresher = UpstreamRefresher(gateway: gateway, intervalSeconds: configuration.limits.dnsRefreshSeconds, logger: logger)
+        self.refresher = refresher
+        let reload = Reloader(path: configurationPath, gateway: gateway, refresher: refresher, logger: logger)
         self.reloader = reload
         let reloadHandler: (@Sendable () -> (succeeded: Bool, message: String))?
         if configurationPath != nil {
@@ -83,6 +87,7 @@ public final class GatewayRuntime: @unchecked Sendable {
     public func start() {
         threads = loops.map { $0.start(name: "switchyard-\($0.index)") }
         trimmer.start()
+        refresher.start()
         var message: Logger.Message = "listening on https://\(server.address) with \(loops.count) workers"
         if let adminServer { message = "\(message); admin on http://\(adminServer.address)" }
         logger.info(message)
@@ -102,6 +107,7 @@ public final class GatewayRuntime: @unchecked Sendable {
         let remaining = server.openConnections + (adminServer?.openConnections ?? 0)
         gateway.close()
         trimmer.stop()
+        refresher.stop()
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
         return remaining
@@ -132,12 +138,15 @@ public final class GatewayRuntime: @unchecked Sendable {
 final class Reloader: Sendable {
     let path: String?
     let gateway: Gateway
+    /// Told after each reload, which may bring tenants whose name doesn't resolve.
+    let refresher: UpstreamRefresher
     let logger: Logger
     private let lock = Mutex(())
 
-    init(path: String?, gateway: Gateway, logger: Logger) {
+    init(path: String?, gateway: Gateway, refresher: UpstreamRefresher, logger: Logger) {
         self.path = path
         self.gateway = gateway
+        self.refresher = refresher
         self.logger = logger
     }
 
@@ -157,7 +166,12 @@ final class Reloader: Sendable {
             } catch {
                 outcome = (false, "\(path): reload refused, the running configuration is kept: \(error)")
             }
-            if outcome.succeeded { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
+            if outcome.succeeded {
+                logger.notice("\(outcome.message)")
+                refresher.logChanges()
+            } else {
+                logger.error("\(outcome.message)")
+            }
             return outcome
         }
     }
