@@ -285,6 +285,23 @@ final class ConfigurationTests: XCTestCase {
                        "$${ is a literal ${, a lone $ stays, and substituted text is not expanded again")
     }
 
+    /// API.md §4: `${file:…}` is the file's content without one trailing newline (a Kubernetes
+    /// secret or a systemd credential), relative paths from the configuration's directory.
+    func testValuesCanComeFromFiles() throws {
+        try "t0k3n\n\n".write(toFile: fixture.directory + "/gate-token", atomically: true, encoding: .utf8)
+        try "8443".write(toFile: fixture.directory + "/port", atomically: true, encoding: .utf8)
+        let yaml = ConfigurationFixture.minimal.replacingOccurrences(
+            of: "credentials: {token: t0ken}", with: #"credentials: {token: "${file:gate-token}"}"#)
+            + "\nlisten: \"127.0.0.1:${file:\(fixture.directory)/port}\"\n"
+        XCTAssertEqual(fixture.problems(yaml), [
+            "gateway.yaml:5:83: tenants.acme.credentials.token: must not contain control characters (a trailing newline?)",
+        ], "only one trailing newline goes; a second is the file's content and caught as such")
+        try "t0k3n\n".write(toFile: fixture.directory + "/gate-token", atomically: true, encoding: .utf8)
+        let config = try fixture.parse(yaml)
+        XCTAssertEqual(config.tenants["acme"]?.account, .gate(token: Secret("t0k3n")))
+        XCTAssertEqual(config.listen, try listen("127.0.0.1", 8443))
+    }
+
     // MARK: Secrets
 
     func testPrintingAConfigurationNeverShowsASecret() throws {

@@ -208,9 +208,24 @@ final class ConfigurationValidationTests: XCTestCase {
         ])
     }
 
+    /// A `${file:…}` that can't be used names the file and why, never its content.
+    func testUnusableFilesAreNamed() throws {
+        let directory = fixture.directory
+        try Data(repeating: UInt8(ascii: "s"), count: 65_537).write(to: URL(fileURLWithPath: directory + "/huge"))
+        try Data([0x73, 0xff, 0xfe]).write(to: URL(fileURLWithPath: directory + "/binary"))
+        func problems(_ reference: String) -> [String] {
+            fixture.problems(ConfigurationFixture.minimal.replacingOccurrences(of: "{token: t0ken}", with: "{token: \"\(reference)\"}"))
+        }
+        let prefix = "gateway.yaml:5:83: tenants.acme.credentials.token: ${file:…}: "
+        XCTAssertEqual(problems("${file:absent}"), [prefix + "no such file: \(directory)/absent"])
+        XCTAssertEqual(problems("${file:.}"), [prefix + "\(directory) is a directory, not a file"])
+        XCTAssertEqual(problems("${file:huge}"), [prefix + "\(directory)/huge is larger than 64 KiB"])
+        XCTAssertEqual(problems("${file:binary}"), [prefix + "\(directory)/binary is not UTF-8 text"])
+    }
+
     func testMalformedReferencesAreRefusedWithoutEchoingTheValue() {
-        let message = #"tenants.acme.credentials.token: "${" must start a reference like ${NAME} (letters, digits, "_"); write "$${" for a literal "${""#
-        for token in ["${GATE TOKEN}", "s3cr3t${", "${}", "${1X}"] {
+        let message = #"tenants.acme.credentials.token: "${" must start a reference like ${NAME} (letters, digits, "_") or ${file:PATH}; write "$${" for a literal "${""#
+        for token in ["${GATE TOKEN}", "s3cr3t${", "${}", "${1X}", "${file:}"] {
             let yaml = ConfigurationFixture.minimal.replacingOccurrences(of: "{token: t0ken}", with: "{token: \"\(token)\"}")
             XCTAssertEqual(fixture.problems(yaml), ["gateway.yaml:5:83: " + message], token)
         }

@@ -6,7 +6,7 @@ import Yams
 ///
 /// Each reader returns `nil` (or the caller keeps its default) after reporting what is wrong, so
 /// decoding always walks the whole document; the loader throws if anything was reported. All scalar
-/// values pass through `${VAR}` substitution here, before they are typed.
+/// values pass through `${VAR}` and `${file:…}` substitution here, before they are typed.
 final class ConfigurationDecoder {
     let source: String
     let baseDirectory: String
@@ -60,15 +60,18 @@ final class ConfigurationDecoder {
             report("expected \(expected), found \(node.kindDescription)", at: path, node: node)
             return nil
         }
-        var failures: [EnvironmentSubstitution.Failure] = []
-        let text = EnvironmentSubstitution.substitute(scalar.string, from: environment, failures: &failures)
+        var failures: [ValueSubstitution.Failure] = []
+        let sources = ValueSubstitution.Sources(environment: environment, baseDirectory: baseDirectory)
+        let text = ValueSubstitution.substitute(scalar.string, from: sources, failures: &failures)
         for failure in failures {
             switch failure {
             case .missing(let name):
                 report("environment variable \(name) is not set", at: path, node: node)
             case .malformed:
-                report("\"${\" must start a reference like ${NAME} (letters, digits, \"_\"); write \"$${\" for a literal \"${\"",
+                report("\"${\" must start a reference like ${NAME} (letters, digits, \"_\") or ${file:PATH}; write \"$${\" for a literal \"${\"",
                        at: path, node: node)
+            case .unusableFile(_, let reason):
+                report("${file:…}: \(reason)", at: path, node: node)
             }
         }
         return failures.isEmpty ? text : nil
