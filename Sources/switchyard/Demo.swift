@@ -30,6 +30,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try makeCertificates()
+        try makeSecret()
         // Blocked before any loop thread exists, so only the main thread's sigwait gets them.
         Signals.blockTermination()
         var simulators: [SimulatorHost] = []
@@ -46,8 +47,6 @@ struct Demo: ParsableCommand {
             }
         }
         defer { for simulator in simulators { simulator.stop() } }
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        setenv("SWITCHYARD_DEMO_JWT_SECRET", secret, 1)
         setenv("SWITCHYARD_DEMO_PORT", "\(port)", 1)
         setenv("SWITCHYARD_DEMO_ADMIN_PORT", "\(adminPort)", 1)
 
@@ -79,6 +78,22 @@ struct Demo: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// The JWT secret routes/demo.yaml reads (`${file:…}`), made on first use like the
+    /// certificates beside it, so that `switchyard token --config routes/demo.yaml` mints tokens the
+    /// demo accepts, across runs. Random, never committed (certs/dev/ is git-ignored), readable by
+    /// its owner only.
+    private func makeSecret() throws {
+        guard !FileManager.default.fileExists(atPath: Self.secretPath) else { return }
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        guard FileManager.default.createFile(atPath: Self.secretPath, contents: Data((secret + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            printError("switchyard demo: cannot write \(Self.secretPath)")
+            throw ExitCode(1)
+        }
+    }
+
+    static let secretPath = "certs/dev/demo-jwt-secret"
 
     private func mintToken(_ configuration: GatewayConfiguration, tenant: String) throws -> String {
         guard let jwt = configuration.auth.jwt, let secret = jwt.hs256Secret else {
@@ -126,6 +141,9 @@ struct Demo: ParsableCommand {
 
           # readiness (503 while draining)
           curl -s http://\(admin)/readyz
+
+        # more tokens (any tenant above, other scopes or lifetimes), signed with the demo's secret in \(Self.secretPath):
+          TOKEN=$(swift run switchyard token --config routes/demo.yaml --tenant hooli --scope 'devices:write devices:bulk' --ttl 3600)
 
         Ctrl-C stops the gateway and the simulators. The access log is off here, so that these
         instructions stay readable; `accessLog: stdout` in routes/demo.yaml turns it on.

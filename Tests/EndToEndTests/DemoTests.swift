@@ -44,6 +44,22 @@ final class DemoTests: XCTestCase {
             XCTAssertFalse(result.output.contains("s3cret!"), "\(comment): the password came back")
         }
 
+        // The printed way to mint more tokens works on the demo's own file and secret (the
+        // binary stands in for `swift run switchyard`, which would build first): the hooli bulk
+        // command with a freshly minted token answers as with the printed one.
+        let mint = try XCTUnwrap(printed.split(separator: "\n").first { $0.contains("switchyard token --config routes/demo.yaml") },
+                                 "no token command printed: \(printed)")
+        let script = mint.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "swift run switchyard", with: "\"$1\"")
+            + " && printf %s \"$TOKEN\""
+        let minted = TestEnvironment.run("/bin/sh", ["-c", "cd \"$0\" && " + script, TestEnvironment.repositoryRoot.path, TestEnvironment.binary.path])
+        XCTAssertEqual(minted.status, 0, minted.error)
+        let hooliBulk = try XCTUnwrap(commands.first { $0.comment.contains("hooli") }).command
+        let printedToken = try XCTUnwrap(hooliBulk.range(of: #"Bearer [A-Za-z0-9_.-]+"#, options: .regularExpression))
+        let withMinted = hooliBulk.replacingCharacters(in: printedToken, with: "Bearer \(minted.output)")
+        XCTAssertNotEqual(withMinted, hooliBulk)
+        let again = TestEnvironment.run("/bin/sh", ["-c", "cd \"$0\" && " + withMinted, TestEnvironment.repositoryRoot.path])
+        XCTAssertTrue(again.output.hasPrefix("HTTP/1.1 207 "), again.output + again.error)
+
         // The instructions stay readable: no access-log line follows them (the log is flushed
         // within 200 ms, so a second is enough for one to show up if it were on).
         usleep(1_000_000)
