@@ -4,7 +4,7 @@
 /// next request starts, so it answers with `status` and closes. Cases are fine-grained so that logs
 /// and metrics tell smuggling attempts (`contentLengthWithTransferEncoding`, `obsoleteLineFolding`,
 /// `whitespaceBeforeColon`, …) apart from clients that are merely broken.
-public enum HTTPParseError: Error, Sendable, Equatable {
+public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
     // Request line.
     case malformedRequestLine
     case invalidRequestTarget
@@ -59,6 +59,9 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         default: 400
         }
     }
+
+    /// The detail, for logs.
+    public var description: String { detail }
 
     /// One sentence for the problem document's `detail`. Fixed text only: the request's bytes are
     /// never echoed, so nothing a client sent can be reflected into a response or a log line.

@@ -39,7 +39,7 @@ public final class Channel: EventHandler {
     /// classify (an upstream call maps these to `upstream_unavailable`).
     public private(set) var closeReason: CloseReason?
 
-    public enum CloseReason: Sendable, Equatable {
+    public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
         /// `close()` or `abort()` on our side.
         case local
         /// The peer closed (FIN or close_notify) and we finished with it.
@@ -51,6 +51,16 @@ public final class Channel: EventHandler {
         case handshakeFailed(String)
         /// Reading or writing failed (reset by peer, broken pipe).
         case ioFailed(errno: Int32)
+
+        public var description: String {
+            switch self {
+            case .local: "closed here"
+            case .peerClosed: "closed by the peer"
+            case .connectFailed(let errno): "connect failed: \(String(cString: strerror(errno))) (errno \(errno))"
+            case .handshakeFailed(let reason): "TLS handshake failed: \(reason)"
+            case .ioFailed(let errno): "\(String(cString: strerror(errno))) (errno \(errno))"
+            }
+        }
     }
     /// Bytes received and not yet consumed; `nil` while there are none (the buffer goes back to
     /// the loop's pool, so idle connections hold no buffer).

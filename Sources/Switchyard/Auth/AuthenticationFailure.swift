@@ -2,7 +2,7 @@
 /// `WWW-Authenticate: Bearer error="invalid_token"` (``missing``: plain `Bearer`, RFC 6750 §3.1).
 ///
 /// ``detail`` is fixed text, safe for a problem's `detail` and for logs: it never echoes the token.
-public enum AuthenticationFailure: Error, Sendable, Equatable, CaseIterable {
+public enum AuthenticationFailure: Error, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     /// No `Authorization` header.
     case missing
     /// Not `Bearer <token>`, a JWT with bad segments, base64url or JSON, or a claim of the wrong type.
@@ -25,6 +25,9 @@ public enum AuthenticationFailure: Error, Sendable, Equatable, CaseIterable {
     case missingTenant
     /// `tenant`/`tid` names no configured tenant.
     case unknownTenant
+
+    /// The detail, for logs.
+    public var description: String { detail }
 
     public var detail: String {
         switch self {

@@ -408,7 +408,9 @@ public final class Authenticator: Sendable {
 }
 
 /// A JWT or JWK member of the wrong JSON type.
-struct JWTMemberError: Error {}
+struct JWTMemberError: Error, CustomStringConvertible {
+    var description: String { "a JWT or JWK member has the wrong JSON type" }
+}
 
 extension JSONObject {
     /// The member as a string; nil when absent or `null`, an error for another type.

@@ -63,17 +63,7 @@ final class ConfigurationDecoder {
         var failures: [ValueSubstitution.Failure] = []
         let sources = ValueSubstitution.Sources(environment: environment, baseDirectory: baseDirectory)
         let text = ValueSubstitution.substitute(scalar.string, from: sources, failures: &failures)
-        for failure in failures {
-            switch failure {
-            case .missing(let name):
-                report("environment variable \(name) is not set", at: path, node: node)
-            case .malformed:
-                report("\"${\" must start a reference like ${NAME} (letters, digits, \"_\") or ${file:PATH}; write \"$${\" for a literal \"${\"",
-                       at: path, node: node)
-            case .unusableFile(_, let reason):
-                report("${file:…}: \(reason)", at: path, node: node)
-            }
-        }
+        for failure in failures { report(failure.description, at: path, node: node) }
         return failures.isEmpty ? text : nil
     }
 

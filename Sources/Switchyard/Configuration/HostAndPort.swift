@@ -1,8 +1,9 @@
 /// The `host[:port]` part of an address or URL, split the way RFC 3986 does: IPv6 literals in brackets.
 struct HostAndPort {
     /// Says what is wrong in words an operator can act on; never contains the text that was parsed.
-    struct SyntaxError: Error {
+    struct SyntaxError: Error, CustomStringConvertible {
         let message: String
+        var description: String { message }
     }
 
     let host: NetworkHost

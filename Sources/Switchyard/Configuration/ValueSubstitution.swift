@@ -17,7 +17,7 @@ enum ValueSubstitution {
         var baseDirectory: String
     }
 
-    enum Failure: Error, Equatable {
+    enum Failure: Error, Equatable, CustomStringConvertible {
         /// The named variable is not in the environment.
         case missing(String)
         /// `${` without a valid name (or `file:` and a path) and a closing `}`; the text is not
@@ -25,6 +25,14 @@ enum ValueSubstitution {
         case malformed
         /// A `${file:…}` that can't be used: the resolved path and why (the content is never echoed).
         case unusableFile(path: String, reason: String)
+
+        var description: String {
+            switch self {
+            case .missing(let name): "environment variable \(name) is not set"
+            case .malformed: "\"${\" must start a reference like ${NAME} (letters, digits, \"_\") or ${file:PATH}; write \"$${\" for a literal \"${\""
+            case .unusableFile(_, let reason): "${file:…}: \(reason)"
+            }
+        }
     }
 
     /// A file's content is a secret or a short value, never a document: a larger file is a path

@@ -9,9 +9,10 @@ import Glibc
 /// Each rule returns the value in canonical form (a MAC as `A1B2C3D4E5F6`) or why it is wrong.
 /// The reasons name the rule, never repeat the value: a problem document echoes them.
 public enum FieldRules {
-    public struct Violation: Error, Sendable, Equatable {
+    public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
         public var reason: String
         init(_ reason: String) { self.reason = reason }
+        public var description: String { reason }
     }
 
     /// Control Center's SIM status values (docs/VENDORS.md).

@@ -1,7 +1,7 @@
 import SwitchyardHTTP
 
 /// An RFC 9457 problem document: how every error leaves the gateway.
-public struct Problem: Sendable, Error {
+public struct Problem: Sendable, Error, CustomStringConvertible {
     public var code: ProblemCode
     public var detail: String
     /// Extra response headers the problem needs (`Allow`, `Retry-After`, `WWW-Authenticate`).
@@ -26,6 +26,9 @@ public struct Problem: Sendable, Error {
             self.detail += " (the first \(Problem.maxFields) of \(fields.count) are listed)"
         }
     }
+
+    /// The code and the detail, for logs (the document itself is `ProblemDocument`'s).
+    public var description: String { "\(code.rawValue): \(detail)" }
 
     /// The most `fields` a problem lists.
     public static let maxFields = 100

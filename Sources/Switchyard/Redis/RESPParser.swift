@@ -24,9 +24,16 @@ public struct RESPParser {
         }
     }
 
-    public enum ParseError: Error, Equatable, Sendable {
+    public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         case malformed(String)
         case limitExceeded(String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let reason): "malformed reply: \(reason)"
+            case .limitExceeded(let reason): "reply over a limit: \(reason)"
+            }
+        }
     }
 
     public let limits: Limits
@@ -42,8 +49,9 @@ public struct RESPParser {
         needed = 0
     }
 
-    private struct Incomplete: Error {
+    private struct Incomplete: Error, CustomStringConvertible {
         var needed: Int
+        var description: String { "incomplete: \(needed) bytes needed" }
     }
 
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> (value: RESPValue, consumed: Int)? {

@@ -220,7 +220,7 @@ public final class RedisConnection: ChannelDelegate {
         self.channel = nil
         if state == .ready && !client.isClosed && !outageLogged {
             outageLogged = true
-            client.log("redis: connection \(index) to \(client.address) lost (\(channel.closeReason.map { "\($0)" } ?? "closed")); "
+            client.log("redis: connection \(index) to \(client.address) lost (\(channel.closeReason?.description ?? "closed")); "
                        + "deciding by onStoreFailure while reconnecting")
         }
         state = .down
