@@ -49,7 +49,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["BuildCommit"]
         ),
         // One adapter per vendor and the error catalogue: pure translation, no sockets.
         .target(
@@ -71,6 +72,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The git commit of the build, for `--version` and `GET /-/version`.
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         // The I/O core as a plain reverse proxy, for Benchmarks/run.sh's pass-through scenario.
         .executableTarget(
             name: "switchyard-passthrough",

@@ -73,8 +73,10 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             path: "Linked/Switchyard",
-            swiftSettings: instrumented
+            swiftSettings: instrumented,
+            plugins: ["BuildCommit"]
         ),
+        .plugin(name: "BuildCommit", capability: .buildTool(), path: "Linked/BuildCommit"),
         .target(name: "SwitchyardVendors", dependencies: ["Switchyard", "SwitchyardHTTP"], path: "Linked/SwitchyardVendors",
                 swiftSettings: instrumented),
 

@@ -7,7 +7,7 @@ struct SwitchyardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "A TLS API gateway: one /devices API in front of five device vendors.",
-        version: SwitchyardVersion.number,
+        version: SwitchyardVersion.text,
         subcommands: [Serve.self, Check.self, Demo.self, Simulate.self, Token.self, Errors.self]
     )
 }

@@ -21,10 +21,15 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(get("/readyz").code, "200")
         XCTAssertEqual(get("/nope").code, "404")
         XCTAssertEqual(get("/-/version").code, "200")
-        XCTAssertEqual(get("/-/version").body, #"{"version":"\#(SwitchyardVersion.number)"}"#)
+        // The build knows its commit (the tests run in a git checkout): one of this repository's.
+        let commit = try XCTUnwrap(SwitchyardVersion.commit, "the build did not record its commit")
+        XCTAssertNotNil(commit.wholeMatch(of: /[0-9a-f]{12}(-dirty)?/), commit)
+        let known = TestEnvironment.run("git", ["-C", TestEnvironment.repositoryRoot.path, "cat-file", "-e", "\(commit.prefix(12))^{commit}"])
+        XCTAssertEqual(known.status, 0, "\(commit) is no commit of this repository")
+        XCTAssertEqual(get("/-/version").body, #"{"version":"\#(SwitchyardVersion.number)","commit":"\#(commit)"}"#)
         let version = TestEnvironment.run(TestEnvironment.binary.path, ["--version"])
         XCTAssertEqual(version.status, 0)
-        XCTAssertEqual(version.output.trimmingCharacters(in: .whitespacesAndNewlines), SwitchyardVersion.number)
+        XCTAssertEqual(version.output.trimmingCharacters(in: .whitespacesAndNewlines), "\(SwitchyardVersion.number) (commit \(commit))")
         // HEAD answers as GET would, without the body (curl -I prints the head alone).
         for path in ["/healthz", "/readyz", "/metrics", "/-/version"] {
             let head = TestEnvironment.run("curl", ["-sS", "-I", "http://127.0.0.1:\(gateway.adminPort)\(path)"]).output

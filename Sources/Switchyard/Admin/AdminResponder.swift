@@ -31,6 +31,7 @@ public final class AdminResponder: HTTPResponder {
             var json = JSONWriter()
             json.beginObject()
             json.member("version", SwitchyardVersion.number)
+            if let commit = SwitchyardVersion.commit { json.member("commit", commit) }
             json.endObject()
             response = HTTPResponse(status: 200, headers: [("content-type", "application/json")], body: json.bytes)
         case (.get, "/healthz"), (.head, "/healthz"):
