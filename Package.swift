@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers point one way: SwitchyardIO ← SwitchyardHTTP ← Switchyard ← switchyard (docs/ARCHITECTURE.md).
+// Layers point one way (docs/ARCHITECTURE.md): SwitchyardIO ← SwitchyardHTTP, SwitchyardJSON,
+// SwitchyardRedis ← SwitchyardDevices (the device domain) ← SwitchyardVendors (the adapters) ←
+// Switchyard (the gateway) ← switchyard (the executable). The simulators know the domain only.
 // Nothing here may depend on SwiftNIO: the I/O core is our own.
 // Release builds drop the runtime exclusivity checks: they cost about 5% of a keep-alive request
 // (profiled: swift_beginAccess on every buffer append). Debug builds, and so every test run,
@@ -40,10 +42,21 @@ let package = Package(
             dependencies: ["SwitchyardIO", "CZlib"],
             swiftSettings: strict
         ),
+        // A strict JSON reader and a streaming writer: nothing of HTTP or devices.
+        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO"], swiftSettings: strict),
+        // A Redis client on the event loops: RESP, pipelining, reconnection.
+        .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO"], swiftSettings: strict),
+        // The device domain: documents, fields, identifiers, problems, vendors and the adapter protocol.
+        .target(
+            name: "SwitchyardDevices",
+            dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON"],
+            swiftSettings: strict
+        ),
+        // The gateway: configuration, auth, rate limits, the pipeline, admin, runtime.
         .target(
             name: "Switchyard",
             dependencies: [
-                "SwitchyardIO", "SwitchyardHTTP",
+                "SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardRedis", "SwitchyardDevices", "SwitchyardVendors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -55,18 +68,18 @@ let package = Package(
         // One adapter per vendor and the error catalogue: pure translation, no sockets.
         .target(
             name: "SwitchyardVendors",
-            dependencies: ["Switchyard", "SwitchyardHTTP"],
+            dependencies: ["SwitchyardDevices", "SwitchyardHTTP", "SwitchyardJSON"],
             swiftSettings: strict
         ),
         .target(
             name: "SwitchyardSimulators",
-            dependencies: ["SwitchyardIO", "SwitchyardHTTP"],
+            dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardDevices"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Switchyard", "SwitchyardVendors", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
+                "Switchyard", "SwitchyardVendors", "SwitchyardDevices", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,10 +98,17 @@ let package = Package(
         .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport", swiftSettings: strict),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
+        .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"], swiftSettings: strict),
+        .testTarget(
+            name: "SwitchyardDevicesTests",
+            dependencies: ["SwitchyardDevices", "SwitchyardJSON", "SwitchyardHTTP"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SwitchyardTests",
             dependencies: [
-                "Switchyard", "SwitchyardVendors", "SwitchyardTestSupport",
+                "Switchyard", "SwitchyardVendors", "SwitchyardDevices", "SwitchyardJSON", "SwitchyardRedis", "SwitchyardIO",
+                "SwitchyardTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
@@ -96,19 +116,20 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardVendorsTests",
-            dependencies: ["SwitchyardVendors", "Switchyard", "SwitchyardHTTP", "SwitchyardTestSupport"],
+            dependencies: ["SwitchyardVendors", "SwitchyardDevices", "SwitchyardJSON", "SwitchyardHTTP", "SwitchyardTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SwitchyardSimulatorsTests",
-            dependencies: ["SwitchyardSimulators", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardTestSupport"],
+            dependencies: ["SwitchyardSimulators", "SwitchyardDevices", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Switchyard", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators", "COpenSSL", "SwitchyardTestSupport",
+                "Switchyard", "SwitchyardDevices", "SwitchyardJSON", "SwitchyardIO", "SwitchyardHTTP", "SwitchyardSimulators",
+                "COpenSSL", "SwitchyardTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

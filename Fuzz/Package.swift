@@ -43,7 +43,7 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 }
 
 let vendorTargets = ["gate", "mobilefirst-push", "control-center", "vodlix", "iot-security"].map { vendor in
-    fuzzTarget("vendor-\(vendor)", ["Switchyard", "SwitchyardHTTP", "SwitchyardVendors"])
+    fuzzTarget("vendor-\(vendor)", ["SwitchyardDevices", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardVendors"])
 }
 
 let package = Package(
@@ -63,10 +63,18 @@ let package = Package(
                 swiftSettings: instrumented),
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardIO", "CZlib"], path: "Linked/SwitchyardHTTP",
                 swiftSettings: instrumented),
+        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO"], path: "Linked/SwitchyardJSON",
+                swiftSettings: instrumented),
+        .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO"], path: "Linked/SwitchyardRedis",
+                swiftSettings: instrumented),
+        .target(name: "SwitchyardDevices", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON"],
+                path: "Linked/SwitchyardDevices", swiftSettings: instrumented),
+        .target(name: "SwitchyardVendors", dependencies: ["SwitchyardDevices", "SwitchyardHTTP", "SwitchyardJSON"],
+                path: "Linked/SwitchyardVendors", swiftSettings: instrumented),
         .target(
             name: "Switchyard",
             dependencies: [
-                "SwitchyardIO", "SwitchyardHTTP",
+                "SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardRedis", "SwitchyardDevices", "SwitchyardVendors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -77,14 +85,12 @@ let package = Package(
             plugins: ["BuildCommit"]
         ),
         .plugin(name: "BuildCommit", capability: .buildTool(), path: "Linked/BuildCommit"),
-        .target(name: "SwitchyardVendors", dependencies: ["Switchyard", "SwitchyardHTTP"], path: "Linked/SwitchyardVendors",
-                swiftSettings: instrumented),
 
         // What the fuzz targets share: the driver, invariant checks, the vendor-answer harness.
         .target(name: "CLibFuzzer", path: "Support/CLibFuzzer"),
         .target(
             name: "FuzzSupport",
-            dependencies: ["CLibFuzzer", "Switchyard", "SwitchyardHTTP"],
+            dependencies: ["CLibFuzzer", "SwitchyardDevices", "SwitchyardHTTP", "SwitchyardJSON"],
             path: "Support/FuzzSupport",
             swiftSettings: instrumented
         ),
@@ -92,9 +98,9 @@ let package = Package(
         fuzzTarget("request-head", ["SwitchyardHTTP"]),
         fuzzTarget("chunked-body", ["SwitchyardHTTP"]),
         fuzzTarget("response-head", ["SwitchyardHTTP"]),
-        fuzzTarget("json", ["Switchyard"]),
+        fuzzTarget("json", ["SwitchyardJSON"]),
         fuzzTarget("jwt", [
-            "Switchyard",
+            "Switchyard", "SwitchyardJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),

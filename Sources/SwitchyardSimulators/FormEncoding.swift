@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// `application/x-www-form-urlencoded` (WHATWG URL §5), used by the mobilefirst-push token
 /// endpoint, vodlix bodies and every query string.
@@ -45,8 +46,8 @@ enum FormEncoding {
             if byte == UInt8(ascii: "+") && plusIsSpace {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let high = HTTPSyntax.hexValue(iterator[iterator.startIndex]),
-                      let low = HTTPSyntax.hexValue(iterator[iterator.startIndex + 1]) {
+                      let high = ASCII.hexValue(iterator[iterator.startIndex]),
+                      let low = ASCII.hexValue(iterator[iterator.startIndex + 1]) {
                 bytes.append(high << 4 | low)
                 iterator.removeFirst(2)
             } else {

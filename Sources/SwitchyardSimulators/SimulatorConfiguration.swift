@@ -1,3 +1,5 @@
+import SwitchyardDevices
+
 /// "At most `requests` in any `perSeconds`" for one account or tenant.
 public struct SimulatorRateLimit: Sendable, Equatable {
     public var requests: Int
@@ -14,7 +16,7 @@ public struct SimulatorRateLimit: Sendable, Equatable {
 /// path prefix in front of the vendor's paths and the credentials it accepts. Every field but the
 /// certificate has a default a demo can print.
 public struct SimulatorConfiguration: Sendable {
-    public var vendor: SimulatedVendor
+    public var vendor: Vendor
     /// A numeric address or a name (resolved once, at start).
     public var host: String
     /// 0 lets the kernel choose (read it back from `SimulatorHost.port`).
@@ -41,7 +43,7 @@ public struct SimulatorConfiguration: Sendable {
     public var maxRecordedRequests: Int
 
     public init(
-        vendor: SimulatedVendor,
+        vendor: Vendor,
         host: String = "127.0.0.1",
         port: UInt16 = 0,
         certificatePath: String,
@@ -81,7 +83,7 @@ public struct SimulatorConfiguration: Sendable {
     }
 }
 
-extension SimulatedVendor {
+extension Vendor {
     /// gate's documented base URL carries `/api/v1`; the others' paths start at the host.
     public var defaultPathPrefix: String {
         self == .gate ? "/api/v1" : ""

@@ -1,3 +1,5 @@
+import SwitchyardDevices
+
 /// What a simulator expects from its client, in the vendor's own scheme. The names follow the
 /// gateway's `credentials` keys (docs/CONFIGURATION.md) so a demo can print them as they are
 /// configured.
@@ -15,7 +17,7 @@ public enum SimulatorCredentials: Sendable, Equatable {
 
     /// The credentials a simulator of `vendor` expects unless told otherwise: fixed, so that a
     /// demo's configuration and a test can name them.
-    public static func defaults(for vendor: SimulatedVendor) -> SimulatorCredentials {
+    public static func defaults(for vendor: Vendor) -> SimulatorCredentials {
         switch vendor {
         case .gate: .bearerToken("sim-gate-token")
         case .mobileFirstPush: .clientCredentials(clientId: "sim-push-client", clientSecret: "sim-push-secret")
@@ -26,7 +28,7 @@ public enum SimulatorCredentials: Sendable, Equatable {
     }
 
     /// Whether these are the kind of credentials `vendor` uses.
-    public func fits(_ vendor: SimulatedVendor) -> Bool {
+    public func fits(_ vendor: Vendor) -> Bool {
         switch (self, vendor) {
         case (.bearerToken, .gate), (.clientCredentials, .mobileFirstPush), (.basic, .controlCenter),
              (.sessionCookie, .vodlix), (.accessKey, .iotSecurity):

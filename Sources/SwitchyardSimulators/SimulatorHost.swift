@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +67,7 @@ public final class SimulatorHost: Sendable {
     }
 
     public var port: UInt16 { address.port }
-    public var vendor: SimulatedVendor { configuration.vendor }
+    public var vendor: Vendor { configuration.vendor }
     public var credentials: SimulatorCredentials { configuration.credentials }
 
     /// `https://localhost:PORT` plus the path prefix: what a tenant's `upstream` should say. The

@@ -1,5 +1,6 @@
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Cisco (Jasper) Control Center, "Edit Device Details": `PUT /rws/api/v1/devices/{iccid}`
 /// (docs/VENDORS.md; API.md §3).

@@ -1,5 +1,5 @@
 import Foundation
-import Switchyard
+import SwitchyardDevices
 
 extension ErrorCatalogue {
     /// The catalogue as the Markdown table of `docs/ERRORS.md` (`switchyard errors` prints it;

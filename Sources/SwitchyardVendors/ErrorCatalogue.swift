@@ -1,5 +1,5 @@
 import Synchronization
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 
 /// Every vendor answer and transport failure the gateway can meet, mapped to API.md's problem

@@ -1,6 +1,7 @@
 import Foundation
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Zequenze GATE, `POST /device_app_user_update/` (docs/VENDORS.md): one user record, found by
 /// any of its identifiers and updated with the rest.

@@ -1,5 +1,6 @@
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Palo Alto Networks IoT Security, "Bulk Device Updates - Cellular Devices":
 /// `PUT /pub/v4.0/device/bulkUpdate?customerid={customerId}&updateSource={updateSource}`

@@ -1,5 +1,6 @@
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// IBM MobileFirst Foundation push, "Push Device Registration (PUT)":
 /// `PUT /imfpush/v1/apps/{applicationId}/devices/{deviceId}` with a bearer token from the

@@ -1,23 +1,8 @@
-import Switchyard
+import SwitchyardDevices
 
-/// The adapter for a tenant's vendor account: how the gateway (`GatewayRuntime`'s `adapter`)
-/// gets from configuration to translation.
+/// The five adapters together: the error catalogue they make up. (Which adapter serves a tenant is
+/// the gateway's to decide, from its configuration: `VendorAdapters.adapter(for:)` there.)
 public enum VendorAdapters {
-    public static func adapter(for tenant: TenantConfiguration) -> any VendorAdapter {
-        switch tenant.account {
-        case .gate(let token):
-            GateAdapter(token: token.revealed)
-        case .mobileFirstPush(let applicationId, let clientId, let clientSecret):
-            MobileFirstPushAdapter(applicationId: applicationId, clientId: clientId.revealed, clientSecret: clientSecret.revealed)
-        case .controlCenter(let username, let apiKey):
-            ControlCenterAdapter(username: username.revealed, apiKey: apiKey.revealed)
-        case .vodlix(let cookie):
-            VodlixAdapter(cookie: cookie.revealed)
-        case .iotSecurity(let customerId, let updateSource, let keyId, let accessKey):
-            IoTSecurityAdapter(customerId: customerId, updateSource: updateSource, keyId: keyId.revealed, accessKey: accessKey.revealed)
-        }
-    }
-
     /// Every row of the error catalogue, in the order `docs/ERRORS.md` shows them.
     public static let catalogue: [ErrorCatalogue.Row] =
         GateAdapter.errorRows + MobileFirstPushAdapter.errorRows + MobileFirstPushAdapter.tokenErrorRows

@@ -1,5 +1,6 @@
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Vodlix OTT middleware, "Add Device": `POST /v2/device` (docs/VENDORS.md).
 ///

@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import ArgumentParser
 import Foundation
 import Logging
@@ -24,7 +25,7 @@ struct Demo: ParsableCommand {
     var adminPort: UInt16 = 9090
 
     /// The demo's tenants, as routes/demo.yaml binds them.
-    static let tenants: [(name: String, vendor: SimulatedVendor)] = [
+    static let tenants: [(name: String, vendor: Vendor)] = [
         ("acme", .controlCenter), ("globex", .gate), ("initech", .mobileFirstPush), ("umbrella", .vodlix), ("hooli", .iotSecurity),
     ]
 

@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import ArgumentParser
 import Foundation
 import SwitchyardIO
@@ -10,7 +11,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a simulator of one vendor's API over HTTPS.",
         discussion: """
-        VENDOR is one of: \(SimulatedVendor.allCases.map(\.rawValue).joined(separator: ", ")).
+        VENDOR is one of: \(Vendor.allCases.map(\.rawValue).joined(separator: ", ")).
         Prints the base URL, the credentials the simulator accepts and its control API; Ctrl-C stops it.
         The default certificate is certs/dev/ (make it with certs/make-dev-certs.sh); see docs/SIMULATORS.md.
         """
@@ -35,13 +36,13 @@ struct Simulate: ParsableCommand {
     var prefix: String?
 
     func validate() throws {
-        guard SimulatedVendor(rawValue: vendor) != nil else {
-            throw ValidationError("unknown vendor \"\(vendor)\" (expected one of: \(SimulatedVendor.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard Vendor(rawValue: vendor) != nil else {
+            throw ValidationError("unknown vendor \"\(vendor)\" (expected one of: \(Vendor.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 
     func run() throws {
-        let vendor = SimulatedVendor(rawValue: vendor)!
+        let vendor = Vendor(rawValue: vendor)!
         for file in [cert, key] where !FileManager.default.isReadableFile(atPath: file) {
             printError("switchyard simulate: \(file) not found; make dev certificates with certs/make-dev-certs.sh (or pass --cert and --key)")
             throw ExitCode(1)

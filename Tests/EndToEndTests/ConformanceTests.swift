@@ -1,5 +1,7 @@
 import Foundation
 import Switchyard
+import SwitchyardDevices
+import SwitchyardJSON
 import SwitchyardSimulators
 import SwitchyardTestSupport
 import XCTest
@@ -29,7 +31,7 @@ final class ConformanceTests: XCTestCase {
     }
 
     /// Each vendor's tenant, a device it knows, and a change it can store.
-    static let subjects: [(tenant: String, vendor: SimulatedVendor, id: String, change: String)] = [
+    static let subjects: [(tenant: String, vendor: Vendor, id: String, change: String)] = [
         ("cc", .controlCenter, "iccid:8988216716970004975", #""sim": {"ratePlan": "Standard 5GB"}"#),
         ("gate", .gate, "imei:356938035643809", #""msisdn": "+15550100099""#),
         ("push", .mobileFirstPush, "deviceId:12345-6789", #""user": {"id": "alice"}"#),
@@ -95,11 +97,11 @@ final class ConformanceTests: XCTestCase {
 
     /// Runs `scenario` on every subject `sharing` the capability; every normalized answer must
     /// equal the first, and equal `expected` when given.
-    private func assertConforms(_ label: String, sharing: Set<SimulatedVendor> = Set(SimulatedVendor.allCases), expected: String? = nil,
+    private func assertConforms(_ label: String, sharing: Set<Vendor> = Set(Vendor.allCases), expected: String? = nil,
                                 prepare: (SimulatorHost) -> Void = { _ in },
-                                _ scenario: (_ subject: (tenant: String, vendor: SimulatedVendor, id: String, change: String)) -> (method: String, path: String, body: String?, headers: [String]),
+                                _ scenario: (_ subject: (tenant: String, vendor: Vendor, id: String, change: String)) -> (method: String, path: String, body: String?, headers: [String]),
                                 file: StaticString = #filePath, line: UInt = #line) throws {
-        var answers: [(SimulatedVendor, String)] = []
+        var answers: [(Vendor, String)] = []
         for subject in Self.subjects where sharing.contains(subject.vendor) {
             let simulator = try rig.simulator(subject.vendor)
             prepare(simulator)
@@ -195,7 +197,7 @@ final class ConformanceTests: XCTestCase {
             ("PATCH", "/devices", #"{"devices": [{"id": "imei:356938035643809", "msisdn": "+15550100003"}, {"id": "iccid:89014103211118510720", "imsi": "310150123456789"}]}"#),
             ("POST", "/devices/imei:356938035643809", #"{}"#),
         ]
-        func answers(_ vendor: SimulatedVendor) throws -> [String] {
+        func answers(_ vendor: Vendor) throws -> [String] {
             let rig = try DeviceTestbed(bindings: [("acme", vendor)])
             defer { rig.stop() }
             return try requests.map { request in

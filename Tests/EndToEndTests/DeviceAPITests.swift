@@ -1,9 +1,11 @@
 import Foundation
-import Synchronization
 import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 import SwitchyardSimulators
 import SwitchyardTestSupport
+import Synchronization
 import XCTest
 
 /// The unified `/devices` API end to end: client → gateway (real TLS) → simulator (real TLS).
@@ -30,7 +32,7 @@ final class DeviceAPITests: XCTestCase {
         rig.reset()
     }
 
-    private func lastRequest(_ vendor: SimulatedVendor) throws -> RecordedRequest {
+    private func lastRequest(_ vendor: Vendor) throws -> RecordedRequest {
         try XCTUnwrap(try rig.simulator(vendor).recordedRequests().last, "\(vendor) received nothing")
     }
 

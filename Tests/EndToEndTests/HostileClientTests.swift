@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import Foundation
 import Switchyard
 import SwitchyardHTTP
@@ -56,7 +57,7 @@ final class HostileClientTests: XCTestCase {
         response?.json?["code"] as? String
     }
 
-    private func vendorRequests(_ vendor: SimulatedVendor) throws -> Int {
+    private func vendorRequests(_ vendor: Vendor) throws -> Int {
         try rig.simulator(vendor).recordedRequests().count
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Switchyard
+import SwitchyardDevices
+import SwitchyardJSON
 import XCTest
 
 /// docs/openapi.yaml against the code it documents (problem codes, device fields) and the

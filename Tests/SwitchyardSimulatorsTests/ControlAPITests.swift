@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import SwitchyardTestSupport
 import Foundation
 import SwitchyardSimulators
@@ -141,7 +142,7 @@ final class ControlAPITests: XCTestCase {
     }
 
     func testEachVendorAnswersUnknownPathsItsOwnWay() throws {
-        let expectations: [(SimulatedVendor, String)] = [
+        let expectations: [(Vendor, String)] = [
             (.gate, "detail"), (.mobileFirstPush, "message"), (.controlCenter, "errorMessage"), (.vodlix, "message"), (.iotSecurity, "msg"),
         ]
         for (vendor, member) in expectations {
@@ -168,7 +169,7 @@ final class ControlAPITests: XCTestCase {
     }
 
     func testSeveralHostsInOneProcess() throws {
-        let hosts = try SimulatedVendor.allCases.map { try SimulatorFixture($0) }
+        let hosts = try Vendor.allCases.map { try SimulatorFixture($0) }
         XCTAssertEqual(Set(hosts.map(\.port)).count, 5)
         for fixture in hosts {
             XCTAssertEqual(fixture.control("GET", "/info").json?["vendor"] as? String, fixture.host.vendor.rawValue)

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
 @testable import Switchyard
 import SwitchyardIO
+@testable import SwitchyardRedis
 import SwitchyardTestSupport
+import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif

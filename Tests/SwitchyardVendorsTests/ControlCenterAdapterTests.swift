@@ -1,6 +1,7 @@
-import XCTest
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
+import XCTest
 @testable import SwitchyardVendors
 
 final class ControlCenterAdapterTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardTestSupport
 @testable import SwitchyardVendors

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
+import XCTest
 @testable import SwitchyardVendors
 
 final class MobileFirstPushAdapterTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 @testable import SwitchyardVendors
 

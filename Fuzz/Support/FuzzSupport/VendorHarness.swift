@@ -1,4 +1,5 @@
-import Switchyard
+import SwitchyardDevices
+import SwitchyardJSON
 import SwitchyardHTTP
 
 /// The shared harness of the vendor-* targets: one vendor answer (the fuzz input, read by

@@ -1,5 +1,5 @@
 import FuzzSupport
-import Switchyard
+import SwitchyardJSON
 
 /// Fuzzes `JSONParser.parse` (Sources/Switchyard/JSON/JSONParser.swift) with the input as a
 /// request body or vendor answer.

@@ -3,6 +3,7 @@ import CryptoExtras
 import Foundation
 import FuzzSupport
 import Switchyard
+import SwitchyardJSON
 
 /// Fuzzes the `Authenticator` (Sources/Switchyard/Auth/Authenticator.swift) with the input as an
 /// `Authorization` header value.

@@ -1,5 +1,5 @@
 import FuzzSupport
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardVendors
 

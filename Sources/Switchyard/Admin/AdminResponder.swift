@@ -1,6 +1,8 @@
 import Dispatch
-import Synchronization
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
+import Synchronization
 
 /// The admin listener's endpoints (plain HTTP, loopback by default): `/healthz` says the
 /// process is alive; `/readyz` says it takes traffic (503 once draining, so a load balancer

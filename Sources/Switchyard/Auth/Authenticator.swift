@@ -1,8 +1,10 @@
 import Crypto
 import CryptoExtras
 import Foundation
-import Synchronization
 import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardJSON
+import Synchronization
 
 /// Why an ``Authenticator`` could not be built from a configuration.
 public struct AuthenticatorSetupError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -399,7 +401,7 @@ public final class Authenticator: Sendable {
         bytes.reserveCapacity(digits.count / 2)
         var i = 0
         while i < digits.count {
-            guard let high = HTTPSyntax.hexValue(digits[i]), let low = HTTPSyntax.hexValue(digits[i + 1]) else { return nil }
+            guard let high = ASCII.hexValue(digits[i]), let low = ASCII.hexValue(digits[i + 1]) else { return nil }
             bytes.append(high << 4 | low)
             i += 2
         }

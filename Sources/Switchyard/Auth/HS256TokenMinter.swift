@@ -1,4 +1,5 @@
 import Crypto
+import SwitchyardJSON
 
 /// Mints the HS256 tokens `switchyard token` prints: `tenant`, `scope`, `iat`, `exp`, and `iss`/`aud`
 /// when configured. Signed with the configured `hs256Secret`, so the gateway accepts them.

@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import Yams
 
 /// One tenant: the vendor account its requests are translated for, and the budgets that protect both.

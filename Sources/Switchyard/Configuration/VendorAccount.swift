@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import Yams
 
 /// The vendor a tenant is bound to, with the credentials and account identifiers that vendor needs.

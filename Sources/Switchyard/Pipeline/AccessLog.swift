@@ -1,5 +1,7 @@
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 #if canImport(Glibc)
 import Glibc
 #endif

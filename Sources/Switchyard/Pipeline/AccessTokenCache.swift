@@ -1,5 +1,6 @@
-import Synchronization
+import SwitchyardDevices
 import SwitchyardIO
+import Synchronization
 
 /// A vendor access token shared by every loop (API.md §3, mobilefirst-push): fetched when
 /// first needed, reused until shortly before it expires, one fetch in flight at a time while

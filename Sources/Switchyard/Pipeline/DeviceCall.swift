@@ -1,6 +1,8 @@
 import Foundation
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// One client request's way through the vendor: vendor quota, access token, upstream call,
 /// translation back, for one change or a bulk update's many.

@@ -1,4 +1,7 @@
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardJSON
 
 /// A `/devices` request read against the tenant's adapter: the changes to send, one per device,
 /// each either ready or already refused with its problem.
@@ -126,7 +129,7 @@ struct DeviceRequest {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(HTTPSyntax.hexValue), let low = iterator.next().flatMap(HTTPSyntax.hexValue) else {
+            guard let high = iterator.next().flatMap(ASCII.hexValue), let low = iterator.next().flatMap(ASCII.hexValue) else {
                 return nil
             }
             bytes.append(high << 4 | low)

@@ -1,7 +1,10 @@
 import Foundation
-import Synchronization
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
+import SwitchyardRedis
+import Synchronization
 
 /// The gateway's request pipeline: the `/devices` API behind the TLS listener.
 ///

@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import SwitchyardHTTP
 
 /// Everything the pipeline derives from one configuration: credentials, limits, tenant routes.

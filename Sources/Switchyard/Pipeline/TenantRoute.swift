@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import SwitchyardHTTP
 
 /// Where one tenant's device calls go and how they are translated: built once per

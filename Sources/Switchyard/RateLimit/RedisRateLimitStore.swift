@@ -1,5 +1,6 @@
 import Crypto
 import SwitchyardIO
+import SwitchyardRedis
 
 /// The tenant limiter's state in Redis, shared by every gateway instance: the same GCRA as
 /// `GCRA.swift`, run as one Lua script so a decision is atomic on the server.

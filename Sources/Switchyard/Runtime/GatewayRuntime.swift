@@ -1,7 +1,8 @@
-import Synchronization
 import Logging
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,7 @@
 import Foundation
 import Switchyard
+import SwitchyardDevices
+import SwitchyardJSON
 import SwitchyardSimulators
 import SwitchyardTestSupport
 import XCTest
@@ -9,11 +11,11 @@ import XCTest
 /// a fresh JWT secret per rig, and a keep-alive TLS client per call site.
 final class DeviceTestbed: @unchecked Sendable {
     /// The tenant bound to each vendor in the default rig.
-    static let tenants: [(name: String, vendor: SimulatedVendor)] = [
+    static let tenants: [(name: String, vendor: Vendor)] = [
         ("cc", .controlCenter), ("gate", .gate), ("push", .mobileFirstPush), ("vodlix", .vodlix), ("iot", .iotSecurity),
     ]
 
-    let simulators: [SimulatedVendor: SimulatorHost]
+    let simulators: [Vendor: SimulatorHost]
     let gateway: GatewayProcess
     let secret = UUID().uuidString + UUID().uuidString
     private var tokens: [String: String] = [:]
@@ -22,9 +24,9 @@ final class DeviceTestbed: @unchecked Sendable {
     /// `tenantLines` maps a tenant to extra keys for its flow mapping (`vendorQuota: {…}`);
     /// `limits` is added to the gateway's limits; `bindings` overrides which vendor serves a tenant.
     init(limits: String = "upstreamTimeoutSeconds: 2", workers: Int = 2, extra: [String: String] = [:],
-         bindings: [(name: String, vendor: SimulatedVendor)] = DeviceTestbed.tenants) throws {
-        var simulators: [SimulatedVendor: SimulatorHost] = [:]
-        for vendor in SimulatedVendor.allCases {
+         bindings: [(name: String, vendor: Vendor)] = DeviceTestbed.tenants) throws {
+        var simulators: [Vendor: SimulatorHost] = [:]
+        for vendor in Vendor.allCases {
             let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
                 vendor: vendor, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
             simulator.start()
@@ -44,7 +46,7 @@ final class DeviceTestbed: @unchecked Sendable {
     }
 
     /// A tenant's vendor, upstream and credentials, as the simulator accepts them.
-    static func binding(_ vendor: SimulatedVendor, _ simulator: SimulatorHost) -> String {
+    static func binding(_ vendor: Vendor, _ simulator: SimulatorHost) -> String {
         let upstream = "upstream: \"https://127.0.0.1:\(simulator.port)\(simulator.configuration.pathPrefix)\", caFile: \"\(TestEnvironment.caFile)\""
         switch vendor {
         case .controlCenter: return "vendor: control-center, \(upstream), credentials: {username: sim-cc-user, apiKey: sim-cc-api-key}"
@@ -70,7 +72,7 @@ final class DeviceTestbed: @unchecked Sendable {
         }
     }
 
-    func simulator(_ vendor: SimulatedVendor) -> SimulatorHost { simulators[vendor]! }
+    func simulator(_ vendor: Vendor) -> SimulatorHost { simulators[vendor]! }
 
     /// A token for `tenant` with both scopes, minted by `switchyard token` once per tenant.
     func token(_ tenant: String) -> String {

@@ -5,6 +5,8 @@ import Glibc
 import Switchyard
 import SwitchyardTestSupport
 import Yams
+import SwitchyardJSON
+import SwitchyardDevices
 
 /// `docs/openapi.yaml`, read so that a test can hold a real answer of the gateway against it.
 ///

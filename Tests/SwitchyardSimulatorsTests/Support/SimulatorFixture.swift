@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import SwitchyardTestSupport
 import Foundation
 import SwitchyardSimulators
@@ -8,7 +9,7 @@ import XCTest
 final class SimulatorFixture {
     let host: SimulatorHost
 
-    init(_ vendor: SimulatedVendor, configure: (inout SimulatorConfiguration) -> Void = { _ in }) throws {
+    init(_ vendor: Vendor, configure: (inout SimulatorConfiguration) -> Void = { _ in }) throws {
         var configuration = SimulatorConfiguration(
             vendor: vendor, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey)
         configure(&configuration)

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
-import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardJSON
 import SwitchyardVendors
+import XCTest
 
 /// A golden request/response pair for an adapter, read from `Fixtures/<vendor>/<case>.json`:
 /// the client's change(s), the exact upstream request the adapter must build, the vendor's

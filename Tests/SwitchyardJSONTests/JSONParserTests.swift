@@ -1,5 +1,5 @@
+@testable import SwitchyardJSON
 import XCTest
-@testable import Switchyard
 
 final class JSONParserTests: XCTestCase {
     private func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }

@@ -1,3 +1,5 @@
+import SwitchyardJSON
+
 /// A device document: which fields are present and their values.
 ///
 /// Stored as the present fields only, sorted by `DeviceField` (the document's canonical order,

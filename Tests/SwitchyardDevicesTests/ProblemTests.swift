@@ -1,6 +1,6 @@
+@testable import SwitchyardDevices
 import SwitchyardHTTP
 import XCTest
-@testable import Switchyard
 
 /// What a problem document may carry from outside: bounded, whatever a client or vendor sends.
 final class ProblemTests: XCTestCase {

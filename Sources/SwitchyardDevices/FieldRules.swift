@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,7 +90,7 @@ public enum FieldRules {
         return .success(String(decoding: hex.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }, as: UTF8.self))
     }
 
-    private static func isHex(_ byte: UInt8) -> Bool { HTTPSyntax.hexValue(byte) != nil }
+    private static func isHex(_ byte: UInt8) -> Bool { ASCII.hexValue(byte) != nil }
 
     private static func address(_ value: String, family: Int32, _ rule: String) -> Result<String, Violation> {
         var storage = in6_addr()

@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// A parsed head's field lines as offsets into its own copy of the head's bytes, looked up by name
 /// without building a `String` until a value is asked for.
 ///
@@ -62,7 +64,7 @@ extension HTTPSyntax {
         guard utf8.count == range.count else { return false }
         var index = Int(range.lowerBound)
         for byte in utf8 {
-            guard lowercased(raw[index]) == lowercased(byte) else { return false }
+            guard ASCII.lowercased(raw[index]) == ASCII.lowercased(byte) else { return false }
             index += 1
         }
         return true

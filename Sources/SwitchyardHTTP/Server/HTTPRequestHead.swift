@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// The protocol version of a request. Only HTTP/1.0 and HTTP/1.1 are accepted on the wire; the
 /// parser rejects anything else with `.unsupportedVersion`.
 public enum HTTPVersion: Sendable, Equatable {
@@ -130,7 +132,7 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     /// mistaken for a scheme.
     private func absoluteFormAuthorityEnd(_ raw: UnsafeRawBufferPointer) -> Int? {
         let start = Int(target.lowerBound), end = Int(target.upperBound)
-        guard start < end, HTTPSyntax.isAlpha(raw[start]) else { return nil }
+        guard start < end, ASCII.isAlpha(raw[start]) else { return nil }
         var index = start + 1
         while index < end, HTTPSyntax.isSchemeCharacter(raw[index]) { index += 1 }
         guard index + 2 < end,

@@ -1,4 +1,4 @@
-import SwitchyardHTTP
+import SwitchyardIO
 
 /// A strict RFC 8259 reader for request bodies and vendor answers.
 ///
@@ -222,7 +222,7 @@ public struct JSONParser {
         guard bytes.count - offset >= 4 else { throw error("a \\u escape needs four hex digits") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let digit = HTTPSyntax.hexValue(bytes[offset]) else { throw error("a \\u escape needs four hex digits") }
+            guard let digit = ASCII.hexValue(bytes[offset]) else { throw error("a \\u escape needs four hex digits") }
             value = value << 4 | UInt32(digit)
             offset += 1
         }

@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// What a head's `Content-Length`, `Transfer-Encoding` and `Connection` fields say, collected while
 /// its fields are walked once, and the framing and persistence decided from them (RFC 9112 §6.3,
 /// §9.3).
@@ -68,7 +70,7 @@ struct FramingFields {
         var length = 0
         for index in range {
             let byte = buffer[index]
-            guard HTTPSyntax.isDigit(byte) else { return nil }
+            guard ASCII.isDigit(byte) else { return nil }
             length = length &* 10 &+ Int(byte &- UInt8(ascii: "0"))
         }
         return length

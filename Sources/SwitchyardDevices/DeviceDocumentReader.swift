@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardJSON
 
 /// Reads a device document from parsed JSON, checking every member against the document's
 /// fields and their rules (API.md §2), and sorting what is wrong by what the client must fix.

@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// An RFC 9457 problem document: how every error leaves the gateway.
 public struct Problem: Sendable, Error, CustomStringConvertible {

@@ -1,14 +1,7 @@
-/// The device platforms a tenant can be bound to; raw values are the names used in the configuration.
-///
-/// A closed set because each one needs its own adapter: a vendor name the gateway has no adapter for
-/// must fail at load time, not on the tenant's first request.
-public enum Vendor: String, Sendable, CaseIterable {
-    case gate
-    case mobileFirstPush = "mobilefirst-push"
-    case controlCenter = "control-center"
-    case vodlix
-    case iotSecurity = "iot-security"
+import SwitchyardDevices
 
+/// What a tenant of each vendor must configure.
+extension Vendor {
     /// Keys under `credentials` this vendor needs, all of them required.
     var credentialKeys: [String] {
         switch self {

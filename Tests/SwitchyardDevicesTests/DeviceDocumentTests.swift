@@ -1,5 +1,6 @@
+@testable import SwitchyardDevices
+@testable import SwitchyardJSON
 import XCTest
-@testable import Switchyard
 
 final class DeviceDocumentTests: XCTestCase {
     private func read(_ text: String, allowsID: Bool = false) throws -> DeviceDocumentReader.Reading {

@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// The outcome of one `ChunkedDecoder.decode` call. `consumed` bytes of the buffer have been used
 /// (their payload, if any, is in the body) and must be dropped before the next call.
 public enum ChunkedDecodeResult: Equatable, Sendable {
@@ -114,7 +116,7 @@ public struct ChunkedDecoder: Sendable {
 
         switch state {
         case .size:
-            if let value = HTTPSyntax.hexValue(byte) {
+            if let value = ASCII.hexValue(byte) {
                 digits += 1
                 guard digits <= Self.maxChunkSizeDigits else { throw .chunkSizeOverflow }
                 chunkSize = chunkSize << 4 | Int(value)

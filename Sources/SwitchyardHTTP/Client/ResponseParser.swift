@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// Why an upstream's response head could not be accepted.
 public enum ResponseParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not `HTTP-version SP 3DIGIT [SP reason-phrase]`, a status outside 100–599, or a control
@@ -152,7 +154,7 @@ public struct ResponseParser: Sendable {
         }
         var status = 0
         for index in (start + 9)..<(start + 12) {
-            guard HTTPSyntax.isDigit(buffer[index]) else { throw .malformedStatusLine }
+            guard ASCII.isDigit(buffer[index]) else { throw .malformedStatusLine }
             status = status * 10 + Int(buffer[index] &- UInt8(ascii: "0"))
         }
         guard (100...599).contains(status) else { throw .malformedStatusLine }

@@ -149,7 +149,7 @@ public final class UpstreamTarget: Sendable, CustomStringConvertible {
 extension HTTPSyntax {
     /// Letters, digits, `-`, `.`, `_` and, for IPv6 literals, `:` and `%` (a zone id).
     static func isHostCharacter(_ byte: UInt8) -> Bool {
-        isAlpha(byte) || isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "%")
     }
 }

@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// A request for an upstream, as a vendor adapter builds it.
 ///
 /// The client writes the framing itself: `Host` (from the target), `Content-Length`,
@@ -50,7 +52,7 @@ public struct UpstreamRequest: Sendable {
         candidates: for literal in reservedNames where literal.utf8CodeUnitCount == utf8.count {
             var offset = 0
             for byte in utf8 {
-                guard HTTPSyntax.lowercased(byte) == literal.utf8Start[offset] else { continue candidates }
+                guard ASCII.lowercased(byte) == literal.utf8Start[offset] else { continue candidates }
                 offset += 1
             }
             return true

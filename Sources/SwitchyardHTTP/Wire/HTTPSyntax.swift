@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
 /// request and response parsers, the chunked decoder's trailer section and the heads' accessors. Plain byte
 /// arithmetic: no tables to initialise, no `String`, nothing allocated.
@@ -46,35 +48,16 @@ public enum HTTPSyntax {
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
 
-    @inline(__always)
-    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    static func isAlpha(_ byte: UInt8) -> Bool { lowercased(byte) &- UInt8(ascii: "a") < 26 }
-
     /// `ALPHA / DIGIT / "+" / "-" / "."` (RFC 3986 §3.1).
     static func isSchemeCharacter(_ byte: UInt8) -> Bool {
-        isAlpha(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-    }
-
-    /// The value of a HEXDIG, or nil (chunk sizes, percent-encoding).
-    @inline(__always)
-    public static func hexValue(_ byte: UInt8) -> UInt8? {
-        if isDigit(byte) { return byte &- UInt8(ascii: "0") }
-        let letter = lowercased(byte) &- UInt8(ascii: "a")
-        return letter < 6 ? letter + 10 : nil
-    }
-
-    /// ASCII lower case; every other byte unchanged (so `^` never equals `~`, as `| 0x20` would make it).
-    @inline(__always)
-    static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+        ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
     /// Whether `buffer[range]` equals the lower-case ASCII `literal`, ignoring ASCII case.
     static func equalsIgnoringCase(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
         guard range.count == literal.utf8CodeUnitCount else { return false }
         let expected = literal.utf8Start
-        for offset in 0..<range.count where lowercased(buffer[range.lowerBound + offset]) != expected[offset] {
+        for offset in 0..<range.count where ASCII.lowercased(buffer[range.lowerBound + offset]) != expected[offset] {
             return false
         }
         return true
@@ -102,7 +85,7 @@ public enum HTTPSyntax {
     static func parseVersion(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> VersionParse {
         guard range.count == 8, hasPrefix(buffer, range, "HTTP/") else { return .malformed }
         let major = buffer[range.lowerBound + 5], dot = buffer[range.lowerBound + 6], minor = buffer[range.lowerBound + 7]
-        guard isDigit(major), dot == UInt8(ascii: "."), isDigit(minor) else { return .malformed }
+        guard ASCII.isDigit(major), dot == UInt8(ascii: "."), ASCII.isDigit(minor) else { return .malformed }
         switch (major, minor) {
         case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .supported(.http1_1)
         case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .supported(.http1_0)
