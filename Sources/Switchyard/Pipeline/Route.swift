@@ -13,6 +13,15 @@ public enum Route: Equatable, Sendable {
     case methodNotAllowed(allow: String)
     case notFound
 
+    /// The scope a token needs for the operation; nil where nothing is done.
+    var scope: Scope? {
+        switch self {
+        case .upsertDevice, .updateDevice: .devicesWrite
+        case .bulkUpdate: .devicesBulk
+        case .methodNotAllowed, .notFound: nil
+        }
+    }
+
     public init(method: HTTPMethod, path: String) {
         if path == "/devices" {
             switch method {

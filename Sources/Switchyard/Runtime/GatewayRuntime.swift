@@ -38,7 +38,7 @@ public final class GatewayRuntime: @unchecked Sendable {
         let tls = try TLSContext.server(certificateChain: settings.certificateChain, privateKey: settings.privateKey)
         let loops = try (0..<max(1, settings.workers)).map { try EventLoop(index: $0) }
         self.loops = loops
-        self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter) { [logger] in logger.warning("\($0)") }
+        self.gateway = try Gateway(configuration: configuration, loops: loops, adapter: adapter, log: { [logger] in logger.warning("\($0)") })
         let gateway = self.gateway
         let refresher = UpstreamRefresher(gateway: gateway, intervalSeconds: configuration.limits.dnsRefreshSeconds, logger: logger)
         self.refresher = refresher

@@ -1,9 +1,19 @@
 /// A complete request: the parsed head, the (de-chunked) body and the request's id.
-public struct HTTPRequest: Sendable {
+public struct HTTPRequest {
     public var head: HTTPRequestHead
     public var body: [UInt8]
     /// The client's `X-Request-Id` when it was sane, else one we generated.
     public var requestID: String
     /// Whether the client reached us over TLS (the admin listener is plain).
     public var isTLS: Bool
+    /// What the responder decided from the head (`HeadDecision.admit`), handed back with the body.
+    public var admission: AnyObject?
+
+    public init(head: HTTPRequestHead, body: [UInt8], requestID: String, isTLS: Bool, admission: AnyObject? = nil) {
+        self.head = head
+        self.body = body
+        self.requestID = requestID
+        self.isTLS = isTLS
+        self.admission = admission
+    }
 }

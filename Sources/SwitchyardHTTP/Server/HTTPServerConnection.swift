@@ -35,6 +35,8 @@ final class HTTPServerConnection: ChannelDelegate {
     private var state = State.idle
     private var sequence: UInt64 = 0
     private var requestID = ""
+    /// What the responder decided from the current request's head, until its body is whole.
+    private var admission: AnyObject?
     private var servedRequests = 0
     private var draining = false
     /// The body being read holds this much of the server's `PendingBodyBudget`.
@@ -176,7 +178,10 @@ final class HTTPServerConnection: ChannelDelegate {
     private func beginBody() {
         requestID = head.firstValue("x-request-id").flatMap { RequestIDGenerator.isSane($0) ? $0 : nil }
             ?? shared.requestIDs.next()
-        if let refusal = server.responder.refusalBeforeBody(head, requestID: requestID, loop: channel.loop) {
+        switch server.responder.admit(head, requestID: requestID, loop: channel.loop) {
+        case .admit(let decided):
+            admission = decided
+        case .refuse(let refusal):
             switch head.framing {
             case .none, .contentLength(0):
                 // Nothing is left unread: an answer like any other, on a connection that stays usable.
@@ -215,7 +220,8 @@ final class HTTPServerConnection: ChannelDelegate {
         sequence &+= 1
         releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
-        let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS)
+        let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, admission: admission)
+        admission = nil
         server.responder.respond(to: request, exchange: HTTPExchange(connection: self, sequence: sequence))
     }
 
@@ -310,6 +316,7 @@ final class HTTPServerConnection: ChannelDelegate {
         head.reset()
         body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
         requestID = ""
+        admission = nil
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
         if channel.pendingOutboundBytes >= server.limits.maxPendingOutputBytes / 2 {
             // The client is not reading its answers: stop parsing (its pipelined requests wait in

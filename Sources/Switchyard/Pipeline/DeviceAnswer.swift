@@ -1,0 +1,93 @@
+import SwitchyardDevices
+import SwitchyardHTTP
+import SwitchyardJSON
+
+/// The translate-back phase: what the vendor made of each change, as the answer API.md §2
+/// promises. One device's answer is its document (or its problem); a bulk update's is every item
+/// in request order, then the counts. A value computed from the request and the vendor's outcome,
+/// with no state and no clock.
+struct DeviceAnswer {
+    let deviceRequest: DeviceRequest
+    let outcome: DeviceCall.Outcome
+    /// The tenant's adapter: which identifier kinds it addresses, for a new device's `id`.
+    let adapter: any VendorAdapter
+    let requestID: String
+
+    var response: HTTPResponse {
+        deviceRequest.isBulk ? bulkResponse() : singleResponse()
+    }
+
+    private func singleResponse() -> HTTPResponse {
+        let item = deviceRequest.items[0]
+        switch outcome.results[0] {
+        case .accepted(let status, let confirmed):
+            var json = JSONWriter(capacity: 512)
+            writeDevice(item, confirmed: confirmed, to: &json)
+            return HTTPResponse(status: status, headers: [("content-type", "application/json")], body: json.bytes)
+        case .failed(let problem):
+            return problem.response(requestID: requestID)
+        }
+    }
+
+    /// API.md's bulk document: results in request order, then the counts. Items of a batch the
+    /// vendor answered with a count only are 202 each, and the vendor's count is what succeeded.
+    private func bulkResponse() -> HTTPResponse {
+        var json = JSONWriter(capacity: 128 * max(1, outcome.results.count))
+        var succeeded = outcome.countedBatches.reduce(0) { $0 + $1.succeeded }
+        var failed = outcome.countedBatches.reduce(0) { $0 + $1.size - $1.succeeded }
+        json.beginObject()
+        json.key("results")
+        json.beginArray()
+        for (index, item) in deviceRequest.items.enumerated() {
+            json.beginObject()
+            if let id = item.id { json.member("id", id) }
+            switch outcome.results[index] {
+            case .accepted(let status, let confirmed):
+                json.member("status", status)
+                json.key("device")
+                writeDevice(item, confirmed: confirmed, to: &json)
+                if !outcome.countedItems.contains(index) { succeeded += 1 }
+            case .failed(let problem):
+                json.member("status", problem.code.status)
+                json.key("problem")
+                problem.write(to: &json, requestID: requestID)
+                if !outcome.countedItems.contains(index) { failed += 1 }
+            }
+            json.endObject()
+        }
+        json.endArray()
+        json.member("succeeded", succeeded)
+        json.member("failed", failed)
+        json.endObject()
+        return HTTPResponse(status: failed == 0 ? 200 : 207, headers: [("content-type", "application/json")], body: json.bytes)
+    }
+
+    /// The confirmed fields whose values keep the document's rules, in canonical form: a vendor
+    /// that answers a phone number without its `+` or a MAC in its own spelling must not hand a
+    /// client a value the gateway itself would refuse (the value sent, if any, stays instead).
+    private static func conforming(_ confirmed: DeviceDocument) -> DeviceDocument {
+        var checked = DeviceDocument()
+        for field in confirmed.fields {
+            guard case .string(let value)? = confirmed[field] else {
+                checked[field] = confirmed[field]
+                continue
+            }
+            if case .success(let canonical) = FieldRules.check(field, value) { checked[field] = .string(canonical) }
+        }
+        return checked
+    }
+
+    /// What was sent (never a write-only field), with what the vendor confirmed laid over it,
+    /// and `id`: the request's, or for a new device an identifier the client sent (the vendor's
+    /// primary kind first), else one the vendor confirmed.
+    private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
+        guard case .success(let change) = item.change else { return }
+        var document = change.document.redacted.merging(Self.conforming(confirmed.redacted))
+        // The device's identifier is part of its document, whichever vendor echoes it.
+        if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
+        let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
+        let id = change.id ?? (kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil })
+            .flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
+        document.write(to: &json, id: id)
+    }
+}

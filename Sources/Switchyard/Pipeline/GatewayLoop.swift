@@ -1,0 +1,41 @@
+import SwitchyardHTTP
+import SwitchyardIO
+
+/// What one event loop owns for the gateway: the configuration's state as this loop sees it, its
+/// token cache, its upstream pool, gzip streams, trace ids, access log and rate-limit store
+/// connection. Used on its own loop only, so none of it takes a lock.
+final class GatewayLoop {
+    /// The loop everything here belongs to; `unowned(unsafe)` like `Channel.loop`: loops outlive
+    /// the gateway.
+    unowned(unsafe) let loop: EventLoop
+    /// Every loop, for a token fetch that ends here to wake the requests waiting on the others.
+    let loops: [EventLoop]
+    /// Replaced on reload, on this loop, between requests (`Gateway.apply`).
+    var state: GatewayState
+    let cache = AuthenticationCache()
+    let upstream: any UpstreamTransport
+    let gzip = GzipEncoder()
+    /// For `Content-Encoding: gzip` request bodies: one inflate stream per loop, reset per body.
+    let gunzip = GzipDecoder()
+    let traceIDs = RequestIDGenerator()
+    let accessLog: AccessLog?
+    /// This loop's connection to the shared rate-limit store (`rateLimit.store: redis://…`).
+    let store: RedisRateLimitStore?
+
+    init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
+         accessLog: AccessLog?, store: RedisRateLimitStore?) {
+        self.loop = loop
+        self.loops = loops
+        self.state = state
+        self.upstream = upstream
+        self.accessLog = accessLog
+        self.store = store
+    }
+
+    /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.
+    func close() {
+        upstream.shutdown()
+        accessLog?.flush()
+        store?.client.close()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import SwitchyardDevices
+import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardJSON
+
+/// One `/devices` request on its way through the gateway (`Pipeline.swift`): made when its head
+/// arrives, it carries what each phase decides, and it owns the one way an answer is finished.
+///
+/// Lives on its loop from head to answer. It keeps the configuration state it arrived under, so a
+/// reload meanwhile neither drops nor misroutes it, and it reads the clocks once.
+final class GatewayRequest {
+    let context: GatewayLoop
+    let state: GatewayState
+    let head: HTTPRequestHead
+    let requestID: String
+    /// The loop's clock at arrival, monotonic nanoseconds: where the logged duration starts.
+    let arrived: UInt64
+    /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
+    let now: Double
+
+    /// Decided by `route`.
+    var route: Route = .notFound
+    /// Decided by `authenticate`: who the request acts for.
+    var credential: Credential?
+    /// The tenant's rate limit: decided by `rateLimit`, or only peeked at for a request refused
+    /// before it (which costs no budget). Its headers go on every answer once it is set.
+    var limit: RateLimitDecision?
+    /// Read by `readBody`: the JSON document, nil for an empty body.
+    var body: JSONValue?
+    /// Where the answer goes, once the body is whole (`respond`).
+    var exchange: HTTPExchange?
+
+    init(head: HTTPRequestHead, requestID: String, context: GatewayLoop) {
+        self.head = head
+        self.requestID = requestID
+        self.context = context
+        state = context.state
+        arrived = context.loop.now
+        now = Date().timeIntervalSince1970
+    }
+
+    var tenant: String? { credential?.tenant }
+
+    /// W3C `traceparent` for the vendor calls (API.md §2): the client's when valid, else a new
+    /// trace; made once, when the first call goes out.
+    lazy var traceParent: String = TraceParent.upstreamValue(head.firstValue("traceparent"), ids: context.traceIDs)
+
+    /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
+    /// client takes it and it pays, and the request logged. Every answer passes here once.
+    func finished(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        limit?.appendHeaders(to: &response.headers)
+        response = compressed(response)
+        context.accessLog?.record(head, requestID: requestID, status: response.status, tenant: tenant, started: arrived)
+        return response
+    }
+
+    /// A problem as the answer: its document, for this request's id.
+    func finished(_ problem: Problem) -> HTTPResponse {
+        finished(problem.response(requestID: requestID))
+    }
+
+    /// Gzip for a client that takes it, when the body is large enough to gain (API.md: 1 KiB).
+    private func compressed(_ response: HTTPResponse) -> HTTPResponse {
+        guard response.body.count >= ContentNegotiation.minimumGzipBytes, ContentNegotiation.acceptsGzip(head) else {
+            return response
+        }
+        var compressed = response
+        compressed.body = context.gzip.compress(response.body)
+        compressed.headers.append(("content-encoding", "gzip"))
+        compressed.headers.append(("vary", "accept-encoding"))
+        return compressed
+    }
+}

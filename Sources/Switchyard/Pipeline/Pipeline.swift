@@ -1,0 +1,198 @@
+import SwitchyardDevices
+import SwitchyardHTTP
+import SwitchyardIO
+
+/// The request's way through the gateway, phase by phase, in order: this file is the table of
+/// contents (docs/ARCHITECTURE.md, "The request's way through").
+///
+///     route → authenticate → authorize        from the head (`admit`), before any body is read
+///     → read body → rate limit → translate    with the body (`respond`)
+///     → call the vendor → translate back → respond (and log)
+///
+/// Each phase is one call into the module that owns it, and returns the problem that ends the
+/// request there, or nil to go on. The phases carry stable names and are never inlined, so a
+/// profile groups its samples by them (`Benchmarks/perf_phases.py`).
+extension Gateway {
+    // MARK: From the head
+
+    /// API.md §2: route, credential and scope are decided from the head, so a request that no
+    /// body could make acceptable is answered before its body is read (and its connection closed
+    /// when it announced one). An admitted request goes on in `respond`, with what was decided.
+    public func admit(_ head: HTTPRequestHead, requestID: String, loop: EventLoop) -> HeadDecision {
+        let request = GatewayRequest(head: head, requestID: requestID, context: contexts[loop.index])
+        if let refusal = route(request) ?? authenticate(request) ?? authorize(request) {
+            return .refuse(request.finished(refusal))
+        }
+        return .admit(request)
+    }
+
+    // MARK: With the body
+
+    public func respond(to http: HTTPRequest, exchange: HTTPExchange) {
+        let request: GatewayRequest
+        if let admitted = http.admission as? GatewayRequest {
+            request = admitted
+        } else {
+            // Never from the server, which admits every head first; a caller that skipped it
+            // gets the same decisions now.
+            switch admit(http.head, requestID: http.requestID, loop: exchange.loop) {
+            case .refuse(let refusal):
+                return exchange.respond(refusal)
+            case .admit(let admitted):
+                guard let admitted = admitted as? GatewayRequest else { preconditionFailure("admit makes a GatewayRequest") }
+                request = admitted
+            }
+        }
+        request.exchange = exchange
+        if let problem = readBody(request, http.body) { return respond(request, problem) }
+        rateLimit(request) { [self] refusal in
+            if let refusal { return respond(request, refusal) }
+            switch translate(request) {
+            case .failure(let problem):
+                respond(request, problem)
+            case .success(let (route, deviceRequest)):
+                callVendor(request, route, deviceRequest) { [self] outcome in
+                    respond(request, translateBack(request, route, deviceRequest, outcome))
+                }
+            }
+        }
+    }
+
+    // MARK: The phases
+
+    /// A path that is no resource, or a method it doesn't take, needs no credential (404, 405).
+    @inline(never)
+    func route(_ request: GatewayRequest) -> Problem? {
+        request.route = Route(method: request.head.method, path: request.head.path)
+        switch request.route {
+        case .notFound:
+            return Problem(.notFound, detail: "No resource at this path.")
+        case .methodNotAllowed(let allow):
+            return Problem(.methodNotAllowed, detail: "This resource does not take \(request.head.methodName).",
+                           headers: [("allow", allow)])
+        case .upsertDevice, .updateDevice, .bulkUpdate:
+            return nil
+        }
+    }
+
+    /// The tenant comes from the credential and nowhere else (401).
+    @inline(never)
+    func authenticate(_ request: GatewayRequest) -> Problem? {
+        switch request.state.authenticator.authenticate(
+            authorizationHeader: request.head.firstValue("authorization"), now: request.now, cache: request.context.cache
+        ) {
+        case .success(let credential):
+            request.credential = credential
+            return nil
+        case .failure(let failure):
+            return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])
+        }
+    }
+
+    /// The operation's scope (403). The rate limit is only peeked at: a refused request costs no budget.
+    @inline(never)
+    func authorize(_ request: GatewayRequest) -> Problem? {
+        guard let credential = request.credential, let scope = request.route.scope else { return nil }
+        guard credential.scopes.contains(scope) else {
+            request.limit = request.state.rateLimiter.peek(tenant: credential.tenant)
+            return Problem(.insufficientScope, detail: "This operation needs the \(scope.rawValue) scope.",
+                           headers: [("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"\(scope.rawValue)\"")])
+        }
+        return nil
+    }
+
+    /// JSON only, inflated if gzip, within the limits (406, 415, 413, 400); a bad body costs no budget.
+    @inline(never)
+    func readBody(_ request: GatewayRequest, _ bytes: [UInt8]) -> Problem? {
+        switch RequestBody.read(bytes, of: request.head, limits: request.state.limits, gunzip: request.context.gunzip) {
+        case .success(let body):
+            request.body = body
+            return nil
+        case .failure(let problem):
+            request.limit = request.tenant.map { request.state.rateLimiter.peek(tenant: $0) }
+            return problem
+        }
+    }
+
+    /// The tenant's rate limit (GCRA), in this process or on the shared store (429); only
+    /// admitted requests count. `then` runs on the request's loop, with the refusal or nil.
+    @inline(never)
+    func rateLimit(_ request: GatewayRequest, then: @escaping (Problem?) -> Void) {
+        guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
+        let state = request.state
+        func decided(_ decision: RateLimitDecision) {
+            request.limit = decision
+            guard decision.admitted else {
+                // The decision's headers, added when the answer is finished, carry the Retry-After.
+                return then(Problem(.rateLimited,
+                                    detail: "The tenant's rate limit is spent; retry after \(decision.retryAfterSeconds ?? 1) s."))
+            }
+            then(nil)
+        }
+        guard let store = request.context.store, let policy = state.policies[tenant] else {
+            return decided(state.rateLimiter.check(tenant: tenant))
+        }
+        store.check(tenant: tenant, policy: policy) { [self] result in
+            switch result {
+            case .success(let decision): decided(decision)
+            case .failure: decided(decideWithoutStore(tenant, state: state))
+            }
+        }
+    }
+
+    /// The tenant's adapter: what the vendor can do, the device layer's checks, the vendor's own
+    /// rules, translation into changes (422, 400, 501).
+    @inline(never)
+    func translate(_ request: GatewayRequest) -> Result<(TenantRoute, DeviceRequest), Problem> {
+        guard let tenant = request.tenant, let route = request.state.routes[tenant] else {
+            // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
+            return .failure(Problem(.internalError, detail: "The tenant has no route."))
+        }
+        let adapter = route.adapter
+        guard let body = request.body else {
+            return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
+        }
+        let deviceRequest: Result<DeviceRequest, Problem>
+        switch request.route {
+        case .upsertDevice:
+            guard adapter.supportsUpsert else {
+                return .failure(Problem(.unsupportedOperation,
+                                        detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
+            }
+            deviceRequest = DeviceRequest.single(.upsert, pathID: nil, body: body, adapter: adapter, now: request.now)
+        case .updateDevice(let id):
+            deviceRequest = DeviceRequest.single(.update, pathID: id, body: body, adapter: adapter, now: request.now)
+        case .bulkUpdate:
+            deviceRequest = DeviceRequest.bulk(body: body, adapter: adapter, maxDevices: request.state.limits.maxBulkDevices,
+                                               now: request.now)
+        case .methodNotAllowed, .notFound:
+            preconditionFailure("admit answers requests that route nowhere")
+        }
+        return deviceRequest.map { (route, $0) }
+    }
+
+    /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer.
+    @inline(never)
+    func callVendor(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
+                    then: @escaping (DeviceCall.Outcome) -> Void) {
+        DeviceCall(request: request, route: route, deviceRequest: deviceRequest).start(completion: then)
+    }
+
+    /// What the vendor made of each change, as the unified answer.
+    @inline(never)
+    func translateBack(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
+                       _ outcome: DeviceCall.Outcome) -> HTTPResponse {
+        DeviceAnswer(deviceRequest: deviceRequest, outcome: outcome, adapter: route.adapter, requestID: request.requestID).response
+    }
+
+    /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.
+    @inline(never)
+    func respond(_ request: GatewayRequest, _ response: HTTPResponse) {
+        guard let exchange = request.exchange else { preconditionFailure("an answer before the body was read") }
+        exchange.respond(request.finished(response))
+    }
+
+    func respond(_ request: GatewayRequest, _ problem: Problem) {
+        respond(request, problem.response(requestID: request.requestID))
+    }
+}
