@@ -125,6 +125,12 @@ let package = Package(
             dependencies: ["SwitchyardSimulators", "SwitchyardDevices", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardTestSupport"],
             swiftSettings: strict
         ),
+        // The pipeline in-process: every phase's outcomes with a scripted vendor, no sockets.
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Switchyard", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardJSON", "SwitchyardTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

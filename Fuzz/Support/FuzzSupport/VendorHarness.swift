@@ -3,7 +3,7 @@ import SwitchyardJSON
 import SwitchyardHTTP
 
 /// The shared harness of the vendor-* targets: one vendor answer (the fuzz input, read by
-/// `upstreamResponse`) interpreted by an adapter for a few fixed sets of changes, and the
+/// `UpstreamResponse(parsing:)`) interpreted by an adapter for a few fixed sets of changes, and the
 /// invariants every adapter's reading must keep whatever the vendor says.
 public enum VendorHarness {
     /// A change as the gateway would hand it over: `id` in `kind:value` form, `document` a

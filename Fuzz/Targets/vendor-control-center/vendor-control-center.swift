@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardVendors
 
 /// Fuzzes `ControlCenterAdapter.interpret` (Sources/SwitchyardVendors/ControlCenterAdapter.swift)
-/// with the input as Control Center's HTTP answer (see `upstreamResponse`), for a status change
+/// with the input as Control Center's HTTP answer (see `UpstreamResponse(parsing:)`), for a status change
 /// and a change of several fields (custom ones included) on one SIM.
 ///
 /// Invariants: `VendorHarness.check` (one result per change, only 2xx answers accepted and as
@@ -28,7 +28,7 @@ let changeSets: [[DeviceChange]] = [
 ]
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let response = upstreamResponse(fuzzBuffer(data, size), requestMethod: .put) else { return 0 }
+    guard let response = UpstreamResponse(parsing: fuzzBuffer(data, size), requestMethod: .put) else { return 0 }
     VendorHarness.check(adapter, response, changeSets)
     return 0
 }

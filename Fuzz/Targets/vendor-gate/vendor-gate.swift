@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardVendors
 
 /// Fuzzes `GateAdapter.interpret` (Sources/SwitchyardVendors/GateAdapter.swift) with the input as
-/// gate's HTTP answer (status line, fields, body; see `upstreamResponse`), for an update by ICCID
+/// gate's HTTP answer (status line, fields, body; see `UpstreamResponse(parsing:)`), for an update by ICCID
 /// and an upsert, both carrying a user password.
 ///
 /// Invariants: `VendorHarness.check` (one result per change, only 2xx answers accepted and as
@@ -29,7 +29,7 @@ let changeSets: [[DeviceChange]] = [
 ]
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let response = upstreamResponse(fuzzBuffer(data, size), requestMethod: .post) else { return 0 }
+    guard let response = UpstreamResponse(parsing: fuzzBuffer(data, size), requestMethod: .post) else { return 0 }
     VendorHarness.check(adapter, response, changeSets, withheld: [password])
     return 0
 }

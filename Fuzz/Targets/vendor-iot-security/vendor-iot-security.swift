@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardVendors
 
 /// Fuzzes `IoTSecurityAdapter.interpret` (Sources/SwitchyardVendors/IoTSecurityAdapter.swift) with
-/// the input as IoT Security's HTTP answer (see `upstreamResponse`), for a batch of five changes
+/// the input as IoT Security's HTTP answer (see `UpstreamResponse(parsing:)`), for a batch of five changes
 /// (one per identifier kind) and a single change.
 ///
 /// Invariants: `VendorHarness.check` (one result per change, only 2xx answers accepted and as
@@ -28,7 +28,7 @@ let changeSets: [[DeviceChange]] = [
 ]
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let response = upstreamResponse(fuzzBuffer(data, size), requestMethod: .put) else { return 0 }
+    guard let response = UpstreamResponse(parsing: fuzzBuffer(data, size), requestMethod: .put) else { return 0 }
     VendorHarness.check(adapter, response, changeSets)
     for changes in changeSets {
         let statuses = adapter.interpret(response, for: changes).results.map { result -> Int in

@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardVendors
 
 /// Fuzzes `MobileFirstPushAdapter` (Sources/SwitchyardVendors/MobileFirstPushAdapter.swift) with
-/// the input as the push service's HTTP answer (see `upstreamResponse`), read two ways: as the
+/// the input as the push service's HTTP answer (see `UpstreamResponse(parsing:)`), read two ways: as the
 /// answer to a registration update (`interpret`) and as the token endpoint's answer
 /// (`accessToken(from:)`).
 ///
@@ -26,10 +26,10 @@ let changeSets: [[DeviceChange]] = [
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = fuzzBuffer(data, size)
-    if let response = upstreamResponse(input, requestMethod: .put) {
+    if let response = UpstreamResponse(parsing: input, requestMethod: .put) {
         VendorHarness.check(adapter, response, changeSets)
     }
-    guard let tokenAnswer = upstreamResponse(input, requestMethod: .post) else { return 0 }
+    guard let tokenAnswer = UpstreamResponse(parsing: input, requestMethod: .post) else { return 0 }
     switch adapter.accessToken(from: tokenAnswer) {
     case .success(let token):
         invariant(tokenAnswer.status == 200, "a token from a \(tokenAnswer.status) answer")

@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardVendors
 
 /// Fuzzes `VodlixAdapter.interpret` (Sources/SwitchyardVendors/VodlixAdapter.swift) with the input
-/// as Vodlix's HTTP answer (see `upstreamResponse`), for an upsert with all six fields and an
+/// as Vodlix's HTTP answer (see `UpstreamResponse(parsing:)`), for an upsert with all six fields and an
 /// update by MAC.
 ///
 /// Invariants: `VendorHarness.check` (one result per change, only 2xx answers accepted and as
@@ -33,7 +33,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 func check(_ data: UnsafePointer<UInt8>?, _ size: Int) {
-    guard let response = upstreamResponse(fuzzBuffer(data, size), requestMethod: .post) else { return }
+    guard let response = UpstreamResponse(parsing: fuzzBuffer(data, size), requestMethod: .post) else { return }
     VendorHarness.check(adapter, response, changeSets)
     for changes in changeSets {
         for result in adapter.interpret(response, for: changes).results {

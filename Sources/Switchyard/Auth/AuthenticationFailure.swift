@@ -1,5 +1,6 @@
 /// Why a request's credential was refused. Every case maps to a 401 `unauthenticated` problem with
-/// `WWW-Authenticate: Bearer error="invalid_token"` (``missing``: plain `Bearer`, RFC 6750 §3.1).
+/// `WWW-Authenticate: Bearer error="invalid_token"`, ``missing`` included (API.md's one header for
+/// every 401, where RFC 6750 §3.1 would omit the error; docs/AUTH.md).
 ///
 /// ``detail`` is fixed text, safe for a problem's `detail` and for logs: it never echoes the token.
 public enum AuthenticationFailure: Error, Sendable, Equatable, CaseIterable, CustomStringConvertible {

@@ -80,6 +80,18 @@ public struct UpstreamResponse: Sendable {
         self.head = head
         self.body = body
     }
+
+    /// A whole answer from its bytes, head then body (everything after the head, as it is): for
+    /// the vendors scripted in tests and fuzz targets, never for the wire, where `UpstreamClient`
+    /// frames and decodes. nil when the head does not parse, is cut short or is interim.
+    public init?(parsing bytes: UnsafeRawBufferPointer, requestMethod: HTTPMethod = .put, limits: HTTPLimits = HTTPLimits()) {
+        var parser = ResponseParser(limits: limits)
+        var head = HTTPResponseHead()
+        guard case .complete(let headLength) = parser.parseHead(bytes, requestMethod: requestMethod, into: &head), !head.isInterim else {
+            return nil
+        }
+        self.init(head: head, body: Array(bytes[headLength...]))
+    }
 }
 
 extension HTTPMethod {

@@ -140,11 +140,10 @@ struct GoldenFixture {
         }
         let body = try bodyBytes(answer) ?? []
         head += "content-length: \(body.count)\r\n\r\n"
-        var parser = ResponseParser(limits: HTTPLimits())
-        var parsed = HTTPResponseHead()
-        let result = Array(head.utf8).withUnsafeBytes { parser.parseHead($0, requestMethod: .put, into: &parsed) }
-        guard case .complete = result else { throw FixtureError("upstreamResponse head did not parse: \(result)") }
-        return UpstreamResponse(head: parsed, body: body)
+        guard let response = (Array(head.utf8) + body).withUnsafeBytes({ UpstreamResponse(parsing: $0) }) else {
+            throw FixtureError("upstreamResponse head did not parse: \(head)")
+        }
+        return response
     }
 
     private static func bodyBytes(_ part: JSONObject) throws -> [UInt8]? {

@@ -1,0 +1,147 @@
+import Foundation
+import Switchyard
+import SwitchyardHTTP
+import SwitchyardJSON
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// translate → call the vendor → translate back → respond: what the tenant's adapter refuses
+/// before any call, what each vendor outcome becomes, and how the answer leaves.
+final class VendorPhaseTests: XCTestCase {
+    private var harness: PipelineHarness!
+
+    override func setUpWithError() throws {
+        harness = try PipelineHarness(acme: ", vendorQuota: {requests: 1, perSeconds: 60}")
+    }
+
+    override func tearDown() {
+        harness.stop()
+    }
+
+    // MARK: translate
+
+    func testTranslateRefusesWhatTheVendorCannotTakeBeforeAnyCall() throws {
+        let acme = try harness.token("acme")
+        let upsert = try harness.send("POST", "/devices", token: acme, json: #"{"iccid": "8988216716970004975"}"#)
+        XCTAssertEqual(upsert.status, 501, upsert.text)
+        XCTAssertEqual(upsert.code, "unsupported_operation")
+        let mac = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"mac": "A1B2C3D4E5F6"}"#)
+        XCTAssertEqual(mac.status, 422)
+        XCTAssertEqual(mac.code, "unsupported_field")
+        let invalid = try harness.send("PATCH", "/devices/iccid:12", token: acme, json: #"{"sim": {"status": "ACTIVATED"}}"#)
+        XCTAssertEqual(invalid.status, 400, invalid.text)
+        XCTAssertEqual(invalid.code, "invalid_request")
+        let tooMany = try harness.send("PATCH", "/devices", token: try harness.token("hooli"),
+                                       json: #"{"devices": [{"id": "imei:356938035643809"}, {"id": "imei:356938035643809"}, {"id": "imei:356938035643809"}, {"id": "imei:356938035643809"}, {"id": "imei:356938035643809"}, {"id": "imei:356938035643809"}]}"#)
+        XCTAssertEqual(tooMany.status, 413, tooMany.text)
+        XCTAssertEqual(tooMany.code, "payload_too_large")
+        XCTAssertTrue(harness.vendor.requests.isEmpty)
+        XCTAssertNotNil(upsert.header("ratelimit"), "past the limit, every answer states it")
+    }
+
+    // MARK: call the vendor
+
+    func testTheVendorQuotaIsSpentPerCall() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(200, #"{"iccid": "8988216716970004975"}"#) }
+        let acme = try harness.token("acme")
+        let body = #"{"sim": {"status": "ACTIVATED"}}"#
+        XCTAssertEqual(try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: body).status, 200)
+        let spent = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: body)
+        XCTAssertEqual(spent.status, 429)
+        XCTAssertEqual(spent.code, "upstream_rate_limited")
+        XCTAssertNotNil(spent.header("retry-after"))
+        XCTAssertEqual(harness.vendor.requests.count, 1)
+    }
+
+    func testEachTransportFailureBecomesItsProblem() throws {
+        let failures: [(UpstreamError, Int, String)] = [
+            (UpstreamError(.connectFailed(errno: ECONNREFUSED)), 503, "upstream_unavailable"),
+            (UpstreamError(.resolutionFailed("vendor.test does not resolve")), 503, "upstream_unavailable"),
+            (UpstreamError(.timedOut), 504, "upstream_timeout"),
+            (UpstreamError(.malformedResponse(.malformedStatusLine)), 502, "upstream_error"),
+        ]
+        let globex = try harness.token("globex")
+        for (failure, status, code) in failures {
+            harness.vendor.script { _ in .failure(failure) }
+            let answer = try harness.send("POST", "/devices", token: globex, json: #"{"imei": "123456789012345"}"#)
+            XCTAssertEqual(answer.status, status, "\(failure)")
+            XCTAssertEqual(answer.code, code, "\(failure)")
+        }
+    }
+
+    /// The request goes out with the gateway's request id and a trace, and with the vendor's
+    /// own authentication.
+    func testTheVendorRequestCarriesTheRequestIdAndATrace() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(201, #"{"message": "registered"}"#) }
+        let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        _ = try harness.send("POST", "/devices", token: try harness.token("globex"), json: #"{"imei": "123456789012345"}"#,
+                             headers: [("traceparent", traceparent)])
+        let sent = try XCTUnwrap(harness.vendor.requests.first)
+        let headers = Dictionary(sent.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        XCTAssertEqual(headers["x-request-id"], "pipeline-test")
+        XCTAssertEqual(headers["traceparent"], traceparent)
+        XCTAssertEqual(headers["authorization"], "Bearer t")
+        XCTAssertEqual(sent.path, "/api/v1/device_app_user_update/")
+    }
+
+    /// mobilefirst-push: one token fetch serves later calls; a token the vendor refuses is
+    /// fetched again, once.
+    func testTheAccessTokenIsFetchedOnceAndAgainAfterARefusal() throws {
+        let fetches = Locked(0)
+        let refuseNext = Locked(false)
+        harness.vendor.script { request in
+            if request.path == "/mfp/api/az/v1/token" {
+                fetches.set(fetches.get() + 1)
+                return ScriptedVendor.json(200, #"{"access_token": "token-\#(fetches.get())", "expires_in": 3600, "token_type": "Bearer"}"#)
+            }
+            if refuseNext.get() {
+                refuseNext.set(false)
+                return ScriptedVendor.json(401, #"{"code": "unauthorized"}"#)
+            }
+            return ScriptedVendor.json(200, #"{"deviceId": "android-0001", "userId": "bob"}"#)
+        }
+        let initech = try harness.token("initech")
+        let body = #"{"user": {"id": "bob"}}"#
+        XCTAssertEqual(try harness.send("PATCH", "/devices/android-0001", token: initech, json: body).status, 200)
+        XCTAssertEqual(try harness.send("PATCH", "/devices/android-0001", token: initech, json: body).status, 200)
+        XCTAssertEqual(fetches.get(), 1, "the cached token served the second call")
+        refuseNext.set(true)
+        XCTAssertEqual(try harness.send("PATCH", "/devices/android-0001", token: initech, json: body).status, 200)
+        XCTAssertEqual(fetches.get(), 2, "refused once, fetched again")
+        let bearers = harness.vendor.requests.filter { $0.path.hasPrefix("/imfpush") }
+            .compactMap { request in request.headers.first { $0.name.lowercased() == "authorization" }?.value }
+        XCTAssertEqual(bearers, ["Bearer token-1", "Bearer token-1", "Bearer token-1", "Bearer token-2"])
+    }
+
+    // MARK: translate back and respond
+
+    /// iot-security answers a batch with a count only: every item is 202 and the vendor's count
+    /// is what succeeded; an item refused before the call keeps its place and its problem.
+    func testABulkAnswerKeepsRequestOrderAndTheVendorsCount() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(200, #"{"api": "device/bulkUpdate", "ver": "v4.0", "code": 1, "message": "OK", "updatedDeviceNum": 1}"#) }
+        let answer = try harness.send("PATCH", "/devices", token: try harness.token("hooli"), json: """
+            {"devices": [{"id": "imei:356938035643809", "apn": "a"}, {"id": "mac:zz"}, {"id": "imsi:310150123456780", "apn": "c"}]}
+            """)
+        XCTAssertEqual(answer.status, 207, answer.text)
+        let results = try XCTUnwrap(answer.json?["results"]?.arrayValue)
+        XCTAssertEqual(results.map { $0.objectValue?["status"]?.intValue }, [202, 400, 202])
+        XCTAssertEqual(results.map { $0.objectValue?["id"]?.stringValue }, ["imei:356938035643809", "mac:zz", "imsi:310150123456780"])
+        XCTAssertEqual(answer.json?["succeeded"]?.intValue, 1)
+        XCTAssertEqual(answer.json?["failed"]?.intValue, 2)
+        XCTAssertEqual(harness.vendor.requests.count, 1, "one batch, one call")
+    }
+
+    func testALargeAnswerIsGzippedForAClientThatTakesIt() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(200, #"{"api": "device/bulkUpdate", "ver": "v4.0", "code": 1, "message": "OK", "updatedDeviceNum": 5}"#) }
+        let devices = (0..<5).map { #"{"id": "imei:35693803564380\#($0)", "apn": "\#(String(repeating: "a", count: 200))"}"# }
+        let answer = try harness.send("PATCH", "/devices", token: try harness.token("hooli"),
+                                      json: #"{"devices": [\#(devices.joined(separator: ","))]}"#, headers: [("accept-encoding", "gzip")])
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertEqual(answer.header("content-encoding"), "gzip")
+        XCTAssertEqual(answer.header("vary"), "accept-encoding")
+        let inflated = try GzipDecoder().decompress(answer.body, limit: 1 << 20)
+        XCTAssertEqual((try JSONParser.parse(inflated)).objectValue?["succeeded"]?.intValue, 5)
+    }
+}
