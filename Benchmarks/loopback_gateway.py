@@ -1,6 +1,7 @@
 """The release gateway on loopback for a benchmark script: fresh dev certificates, one worker, no
 access log, and one control-center tenant whose upstream nobody listens on (every request the
-scripts send is answered by the gateway itself). Shared by attacks.py and json_shapes.py.
+scripts send is answered by the gateway itself). Shared by attacks.py and json_shapes.py; the
+helpers (dev certificates, `switchyard token`, RSS) also serve run.sh's switchyard_bench.
 
 Standard library only; `stop()` ends the gateway by its pid.
 """
@@ -18,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def rss_kib(pid):
+    """VmRSS of one process in KiB (-1 when it has none, as a zombie); OSError when it is gone."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
@@ -25,13 +27,27 @@ def rss_kib(pid):
     return -1
 
 
+def make_dev_certs(out, log=subprocess.DEVNULL):
+    """Fresh dev CA and ECDSA P-256 leaf for localhost in `out`, from the project's own script, so
+    every benchmark serves the same kind of certificate as the README's setup."""
+    subprocess.run([os.path.join(ROOT, "certs/make-dev-certs.sh"), "--out", out], check=True, stdout=log)
+
+
+def mint_token(binary, config, tenant, scope, ttl=None):
+    """A bearer token from the gateway's own `switchyard token`, so the benchmarks never carry a JWT
+    minter of their own that could drift from what the gateway accepts."""
+    argv = [binary, "token", "--config", config, "--tenant", tenant, "--scope", scope]
+    if ttl is not None:
+        argv += ["--ttl", str(ttl)]
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout.strip()
+
+
 class Gateway:
     """`limits` is the configuration's `limits` flow mapping, without braces."""
 
     def __init__(self, binary, work, limits):
         self.work = work
-        subprocess.run([os.path.join(ROOT, "certs/make-dev-certs.sh"), "--out", work + "/certs"],
-                       check=True, stdout=subprocess.DEVNULL)
+        make_dev_certs(work + "/certs")
         config = os.path.join(work, "gateway.yaml")
         with open(config, "w") as f:
             f.write(f"""listen: "127.0.0.1:0"
@@ -45,8 +61,7 @@ auth:
 tenants:
   acme: {{vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {{username: u, apiKey: k}}}}
 """)
-        self.token = subprocess.run([binary, "token", "--config", config, "--tenant", "acme", "--scope", "devices:write"],
-                                    check=True, capture_output=True, text=True).stdout.strip()
+        self.token = mint_token(binary, config, "acme", "devices:write")
         self.process = subprocess.Popen([binary, "serve", "--config", config], stderr=subprocess.PIPE, text=True)
         self.port = None
         deadline = time.time() + 20

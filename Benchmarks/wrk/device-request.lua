@@ -1,7 +1,7 @@
 -- wrk script for Benchmarks/run.sh's translated scenario: one device request, the same on every
 -- keep-alive connection, sent to the gateway (which translates it for the tenant's vendor) or to
--- nginx (which passes it on unchanged). run.sh defines the requests (CC_REQUEST_* and
--- GATE_REQUEST_* at its top) and passes one in the environment:
+-- nginx (which passes it on unchanged). The harness defines the requests (DEVICE_REQUESTS in
+-- switchyard_bench/messages.py) and passes one in the environment:
 --
 --   DEVICE_METHOD  e.g. PATCH
 --   DEVICE_PATH    e.g. /devices/iccid:8988216716970004975
