@@ -1,7 +1,7 @@
 import CLinux
 
 /// The epoll readiness bits as a Swift option set. Raw `EPOLL*` constants are used in this file
-/// and in `Epoll.swift` only.
+/// and in `EventLoop.swift` (which registers and waits) only.
 public struct EpollEvents: OptionSet, Sendable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }

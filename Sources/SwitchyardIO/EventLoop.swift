@@ -56,10 +56,6 @@ public final class EventLoop: @unchecked Sendable {
     public let readBuffers: BufferPool
     public let writeBuffers: BufferPool
 
-    /// Per-loop value for the layers above (the HTTP layer keeps its request-id generator and
-    /// date cache here); set before `run()`, used only on this thread.
-    public var context: AnyObject?
-
     public init(index: Int, readBufferCapacity: Int = 32 * 1024, writeBufferCapacity: Int = 16 * 1024) throws {
         self.index = index
         let epollFD = switchyard_epoll_create()

@@ -50,14 +50,6 @@ struct TLSConnection {
         return "certificate verification failed: " + String(cString: X509_verify_cert_error_string(result))
     }
 
-    var negotiatedProtocolVersion: String {
-        String(cString: SSL_get_version(ssl))
-    }
-
-    var sessionReused: Bool {
-        switchyard_SSL_session_reused(ssl) == 1
-    }
-
     func free() {
         SSL_free(ssl)
     }

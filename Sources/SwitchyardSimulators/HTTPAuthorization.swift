@@ -19,10 +19,6 @@ enum HTTPAuthorization {
         return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
     }
 
-    static func basicHeader(user: String, password: String) -> String {
-        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
-    }
-
     private static func credentials(_ header: String?, scheme: String) -> String? {
         guard let header else { return nil }
         let trimmed = header.trimmingCharacters(in: .whitespaces)

@@ -9,8 +9,6 @@ enum Base64URL {
     }()
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func isAlphabet(_ byte: UInt8) -> Bool { decodeTable[Int(byte)] != 0xFF }
-
     static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
         if input.count % 4 == 1 { return nil }
         var output: [UInt8] = []

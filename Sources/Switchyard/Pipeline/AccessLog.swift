@@ -18,8 +18,9 @@ public enum AccessLogDestination: String, Sendable, Equatable, CaseIterable {
 /// syscall per request (and nothing when idle: the timer runs only while lines wait).
 ///
 /// A line holds what an operator needs to find a request (`requestId`, as sent upstream), and
-/// never a credential: no header is logged, and the path is the route's, whose only variable is
-/// the device id.
+/// never a credential: no header is logged, nor the query, nor a body; the path is the one the
+/// request was routed on (a `/devices` path names at most a device id; a refused one, whatever the
+/// client asked for, as decoded by `HTTPRequestHead.path`).
 final class AccessLog {
     private unowned(unsafe) let loop: EventLoop
     private var buffer: [UInt8] = []

@@ -1,6 +1,4 @@
 import SwitchyardDevices
-import SwitchyardHTTP
-import SwitchyardIO
 
 /// The vendor-call phase of one request: vendor quota, access token, upstream call and the
 /// adapter's reading of the answer, for one change or a bulk update's many.

@@ -1,5 +1,4 @@
 import SwitchyardDevices
-import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
 

@@ -1,8 +1,6 @@
-import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
-import SwitchyardJSON
 import SwitchyardRedis
 import SwitchyardVendors
 import Synchronization

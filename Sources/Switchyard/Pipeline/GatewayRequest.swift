@@ -1,7 +1,6 @@
 import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
-import SwitchyardIO
 import SwitchyardJSON
 
 /// One `/devices` request on its way through the gateway (`Pipeline.swift`): made when its head

@@ -1,5 +1,4 @@
 import SwitchyardDevices
-import SwitchyardHTTP
 
 /// Everything the pipeline derives from one configuration: credentials, limits, tenant routes.
 /// Immutable, and swapped whole on reload (`Gateway.apply`): each loop picks up the new state

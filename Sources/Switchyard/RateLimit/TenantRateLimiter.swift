@@ -7,8 +7,9 @@ import SwitchyardIO
 /// Lock-free: a tenant's whole state is its TAT, one `Atomic<UInt64>` updated by a compare-exchange
 /// loop (`GCRA.decide` on the loaded value, store if admitted, retry on a lost race). Loops never wait
 /// on each other, and tenants share nothing. Refusals do not write at all. The tenant table itself is
-/// immutable after `init`, so reading it needs no synchronisation; a configuration reload builds a new
-/// limiter (state starts idle, i.e. every tenant gets its burst back).
+/// immutable after `init`, so reading it needs no synchronisation. A reload keeps the limiter, budgets
+/// and all, when the policies are the same, and builds a new, idle one when they changed
+/// (`GatewayState`).
 public final class TenantRateLimiter: Sendable {
     final class Slot: Sendable {
         let gcra: GCRA

@@ -249,7 +249,6 @@ final class HTTPServerConnection: ChannelDelegate {
         write(response, isHead: head.method == .head)
         state = .closing
         servedRequests += 1
-        server.statistics.recordResponse()
         closeAfterLastAnswer(lingering: true)
     }
 
@@ -302,7 +301,6 @@ final class HTTPServerConnection: ChannelDelegate {
     /// After an answer is written: close, or get ready for the next request on the connection.
     private func finishExchange(close: Bool) {
         servedRequests += 1
-        server.statistics.recordResponse()
         if close {
             state = .closing
             // The request was read whole; only bytes already behind it (a pipeline the client
