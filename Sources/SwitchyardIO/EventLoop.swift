@@ -23,9 +23,9 @@ public struct Registration: Sendable, Equatable {
 /// One event-loop thread: its own epoll fd, an eventfd for wake-ups from other threads, a timer
 /// wheel for deadlines and a table of handlers.
 ///
-/// Everything but `execute(_:)` and `stop()` must be called on the loop's own thread, which is
-/// why the class is `@unchecked Sendable`: other threads only ever reach it through those two,
-/// which go through a mutex and the eventfd.
+/// Everything but `execute(_:)` and `stop()` must be called on the loop's own thread (debug builds
+/// check it: `assertCurrent`), which is why the class is `@unchecked Sendable`: other threads only
+/// ever reach it through those two, which go through a mutex and the eventfd.
 public final class EventLoop: @unchecked Sendable {
     public let index: Int
     private let epollFD: Int32
@@ -46,6 +46,9 @@ public final class EventLoop: @unchecked Sendable {
     private var dueTimers: [TimerWheel.Entry] = []
     private let tasks = Mutex<[@Sendable (EventLoop) -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
+    /// The thread running the loop (`pthread_t`, an integer on Linux), 0 before `run()`: what
+    /// `isCurrent` compares with.
+    private let owner = Atomic<UInt>(0)
     /// The slot id that marks the eventfd in epoll data (never a real slot).
     private static let wakeToken = UInt64.max
 
@@ -87,6 +90,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Adds `fd` to epoll once, for its whole life, with `events` (usually `.stream`).
     public func register(fd: Int32, events: EpollEvents, handler: any EventHandler) throws -> Registration {
+        assertCurrent()
         let id = allocateSlot(for: handler)
         guard switchyard_epoll_ctl(epollFD, switchyard_EPOLL_CTL_ADD, fd, events.rawValue, id.packed) == 0 else {
             let error = IOError("epoll_ctl(ADD)")
@@ -112,6 +116,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Forgets a handler. Call before closing its fd; closing removes the fd from epoll, and the
     /// bumped generation makes any event for it already fetched in this batch a no-op.
     public func deregister(_ registration: Registration) {
+        assertCurrent()
         guard isLive(registration) else { return }
         release(slot: registration.id.slot)
     }
@@ -136,6 +141,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Sets (or with 0 clears) the registration's one deadline. Moving a deadline later costs a
     /// store: the wheel entry already filed fires early and re-files itself.
     public func setDeadline(_ registration: Registration, at deadline: UInt64) {
+        assertCurrent()
         guard isLive(registration) else { return }
         let index = Int(registration.id.slot)
         slots[index].deadline = deadline
@@ -181,6 +187,7 @@ public final class EventLoop: @unchecked Sendable {
     /// own deadlines are its connection's single deadline, which costs no allocation.
     @discardableResult
     public func schedule(afterSeconds seconds: Double, _ body: @escaping () -> Void) -> Registration {
+        assertCurrent()
         let timer = OneOffTimer(body: body)
         let registration = Registration(id: allocateSlot(for: timer))
         timer.release = { [unowned self] in self.deregister(registration) }
@@ -190,6 +197,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Cancels a timer from `schedule`; a no-op once it ran.
     public func cancel(_ timer: Registration) {
+        assertCurrent()
         deregister(timer)
     }
 
@@ -225,8 +233,25 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: The loop
 
+    /// Whether the caller may touch what belongs to this loop: it runs on the loop's thread, or the
+    /// loop is not running (everything is built on one thread before the loops run, and a stopped
+    /// loop's state belongs to whoever stopped it).
+    public var isCurrent: Bool {
+        let thread = owner.load(ordering: .acquiring)
+        return thread == 0 || pthread_equal(pthread_t(thread), pthread_self()) != 0
+    }
+
+    /// Stops a debug build where loop-confined state is touched from another thread.
+    @inline(__always)
+    public func assertCurrent(file: StaticString = #fileID, line: UInt = #line) {
+        assert(isCurrent, "touched off loop \(index)'s thread", file: file, line: line)
+    }
+
     /// Runs on the calling thread until `stop()`.
     public func run() {
+        owner.store(UInt(pthread_self()), ordering: .releasing)
+        // A stopped loop's state goes back to whoever joins it (shutdown, a test's tear-down).
+        defer { owner.store(0, ordering: .releasing) }
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
@@ -282,6 +307,9 @@ private final class OneOffTimer: EventHandler {
 
 /// The pthread that runs one loop. Plain pthreads, not `Thread` or a Task: a loop blocks in
 /// `epoll_wait` for its whole life and must own its OS thread.
+///
+/// `@unchecked Sendable`: its one stored value, the `pthread_t`, is written in `init` and only
+/// read afterwards (by `join`, from whichever thread stops the loop).
 public final class EventLoopThread: @unchecked Sendable {
     private var thread: pthread_t = pthread_t()
     public let loop: EventLoop
@@ -304,6 +332,8 @@ public final class EventLoopThread: @unchecked Sendable {
     }
 }
 
+/// What `pthread_create` hands the new thread. `@unchecked Sendable`: immutable, and the loop it
+/// carries is the one the thread is about to own.
 private final class ThreadStart: @unchecked Sendable {
     let loop: EventLoop
     let name: String

@@ -1,6 +1,7 @@
 import Dispatch
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardJSON
 import Synchronization
 
@@ -44,12 +45,13 @@ public final class AdminResponder: HTTPResponder {
                 : AdminResponder.status(200, "ready")
         case (.post, "/-/reload") where reload != nil:
             let reload = reload!
-            nonisolated(unsafe) let exchange = exchange
+            // Off the loop (a reload reads files and resolves names), then back to it to answer.
+            let exchange = LoopBound(exchange, loop: exchange.loop)
             let requestID = request.requestID
             DispatchQueue.global().async {
                 let outcome = reload()
                 exchange.loop.execute { _ in
-                    exchange.respond(outcome.succeeded
+                    exchange.value.respond(outcome.succeeded
                         ? AdminResponder.status(200, outcome.message)
                         : Problem(.validationFailed, detail: outcome.message).response(requestID: requestID))
                 }

@@ -11,14 +11,15 @@ import Synchronization
 /// phases work with: each loop's `GatewayLoop`, the configuration's state and its reload, the
 /// counters for `/metrics`.
 ///
-/// `@unchecked Sendable`: everything is immutable after `init` except the per-loop contexts,
-/// each touched only on its own loop (`contexts[loop.index]`), and `current`, under its mutex.
+/// `@unchecked Sendable`: everything is immutable after `init` but `current`, which is under its
+/// mutex, and the loops' contexts, which `LoopBound` confines to their loops.
 public final class Gateway: HTTPResponder, @unchecked Sendable {
     private let adapter: @Sendable (TenantConfiguration) -> any VendorAdapter
     /// The latest state, for the next reload to build on (loops read their own copy).
     private let current: Mutex<GatewayState>
     private let loops: [EventLoop]
-    let contexts: [GatewayLoop]
+    /// Each loop's own, checked to be touched on that loop only.
+    let contexts: [LoopBound<GatewayLoop>]
     private let storeFailures = Atomic<Int>(0)
     /// Every loop's upstream calls, counted together.
     public let upstreamStatistics = UpstreamStatistics()
@@ -58,8 +59,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 client.logger = log.map { log in { log("rate-limit store (loop \(loop.index)): \($0)") } }
                 return RedisRateLimitStore(client: client)
             }
-            return GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
-                               accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store)
+            return LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
+                                         accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store),
+                             loop: loop)
         }
     }
 
@@ -100,18 +102,16 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let previous = current.withLock { $0 }
         let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: previous)
         current.withLock { $0 = state }
-        for (loop, context) in zip(loops, contexts) {
-            nonisolated(unsafe) let context = context
-            loop.execute { _ in context.state = state }
+        for context in contexts {
+            context.loop.execute { _ in context.value.state = state }
         }
         return previous.restartOnlyChanges(in: configuration)
     }
 
     /// Closes the Redis connections and the upstream pools, each on its own loop; for shutdown.
     public func close() {
-        for (loop, context) in zip(loops, contexts) {
-            nonisolated(unsafe) let context = context
-            loop.execute { _ in context.close() }
+        for context in contexts {
+            context.loop.execute { _ in context.value.close() }
         }
     }
 

@@ -19,7 +19,7 @@ extension Gateway {
     /// body could make acceptable is answered before its body is read (and its connection closed
     /// when it announced one). An admitted request goes on in `respond`, with what was decided.
     public func admit(_ head: HTTPRequestHead, requestID: String, loop: EventLoop) -> HeadDecision {
-        let request = GatewayRequest(head: head, requestID: requestID, context: contexts[loop.index])
+        let request = GatewayRequest(head: head, requestID: requestID, context: contexts[loop.index].value)
         if let refusal = route(request) ?? authenticate(request) ?? authorize(request) {
             return .refuse(request.finished(refusal))
         }

@@ -9,6 +9,9 @@ import Glibc
 
 /// The running gateway: one event loop per worker, the TLS listener on every loop, the admin
 /// listener on the first, and the graceful shutdown that ties them together.
+///
+/// `@unchecked Sendable`: built, started and shut down from the main thread; `threads`, its one
+/// mutable member, is written by `start` and read by `shutdown`, both on that thread.
 public final class GatewayRuntime: @unchecked Sendable {
     public let settings: RuntimeSettings
     public let gateway: Gateway

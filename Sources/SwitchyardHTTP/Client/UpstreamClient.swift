@@ -18,8 +18,8 @@ import SwitchyardIO
 ///   with a server closing an idle connection. The retry goes on a new connection. A POST is never
 ///   retried, a timeout never is, and neither is a fresh connection's failure.
 ///
-/// Not thread-safe, by design: create one per loop, and call it on that loop only. `send`'s
-/// completion runs exactly once, on the loop, and never before `send` has returned.
+/// Not thread-safe, by design: create one per loop, and call it on that loop only (debug builds
+/// check). `send`'s completion runs exactly once, on the loop, and never before `send` has returned.
 public final class UpstreamClient {
     /// `unowned(unsafe)` like `Channel.loop`: the client is the loop's, and dies with it.
     public unowned(unsafe) let loop: EventLoop
@@ -54,6 +54,7 @@ public final class UpstreamClient {
         _ request: UpstreamRequest, to target: UpstreamTarget,
         completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
     ) {
+        loop.assertCurrent()
         sending += 1
         defer { sending -= 1 }
         statistics.recordRequest()

@@ -6,6 +6,9 @@ import SwitchyardIO
 /// Build it before the loops' threads start (listeners register with their loop, and a loop's
 /// tables are touched by its own thread only once it runs); after that, reach it only through
 /// `beginShutdown()` and the read-only properties.
+///
+/// `@unchecked Sendable`: `states`, its one mutable member, is filled in `init` (a `var` only
+/// because the listeners' accept closures capture `self`) and each element is a `LoopBound`.
 public final class HTTPServer: @unchecked Sendable {
     public let limits: ServerLimits
     public let responder: any HTTPResponder
@@ -17,12 +20,12 @@ public final class HTTPServer: @unchecked Sendable {
     public let address: SocketAddress
     private let tls: TLSContext?
     private let loops: [EventLoop]
-    private var states: [LoopState] = []
+    /// Each loop's own, checked to be touched on that loop only (`beginShutdown` sends it there).
+    private var states: [LoopBound<LoopState>] = []
 
-    /// Loop-confined state: the connections living on one loop and its per-loop helpers.
-    /// `@unchecked Sendable` only so `beginShutdown` can send it to its own loop in `execute`;
-    /// it is touched on that loop's thread alone.
-    final class LoopState: @unchecked Sendable {
+    /// The connections living on one loop and its per-loop helpers. Its connections hold it
+    /// directly (they live on the same loop); everything else reaches it through `states`.
+    final class LoopState {
         let requestIDs = RequestIDGenerator()
         let dates = DateCache()
         var listener: Listener?
@@ -67,7 +70,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.address = bound
         for (loop, fd) in zip(loops, fds) {
             let state = LoopState()
-            states.append(state)
+            states.append(LoopBound(state, loop: loop))
             state.listener = try Listener(fd: fd, loop: loop, limit: connectionLimit) { [unowned self] connection in
                 self.accept(connection, on: loop, state: state)
             }
@@ -92,8 +95,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// close now, busy ones after their current response. Returns at once; watch
     /// `openConnections` to see the drain finish.
     public func beginShutdown() {
-        for (loop, state) in zip(loops, states) {
-            loop.execute { _ in
+        for bound in states {
+            bound.loop.execute { _ in
+                let state = bound.value
                 state.listener?.close()
                 state.listener = nil
                 for connection in Array(state.connections.values) { connection.drain() }
