@@ -1,21 +1,35 @@
 #!/usr/bin/env python3
-"""Where the gateway's time goes, by step of the request's way: reads `perf script` output (Swift
+"""Where the gateway's time goes, by phase of the request's way: reads `perf script` output (Swift
 names already demangled, e.g. through `swift demangle --simplified`) on standard input and prints a
-Markdown table, the share of samples per step.
+Markdown table, the share of samples per phase, and per I/O step for what happens outside them.
 
 Used by Benchmarks/run.sh for the translated scenario's profile (`perf record -g`, frame pointers).
-Each sample goes to the innermost frame of its call stack that names a step: a sample in malloc
-called from the JSON parser counts as JSON parsing, a sample in the kernel's TCP code under
-sendto() as the upstream send. Debian's libc and OpenSSL have no frame pointers, so a sample
-inside them often has no callers: it counts by the library (OpenSSL: TLS) or as "caller unknown".
+Each sample goes to the innermost pipeline phase on its call stack (the phases are `Gateway` methods
+named after them, never inlined): a sample in malloc called from the JSON parser under `readBody`
+counts as reading the body. Samples under no phase go to the I/O step of their innermost frame that
+names one (a sample in the kernel's TCP code under sendto() as the upstream send). Debian's libc and
+OpenSSL have no frame pointers, so a sample inside them often has no callers: it counts by the
+library (OpenSSL: TLS) or as "caller unknown".
 
 Standard library only. Usage: perf script -i perf.data | swift demangle --simplified | perf_phases.py
 """
 import re
 import sys
 
-# (step, pattern on one frame's text "symbol+offset (object)"), in the order they are tried on each
-# frame; a frame that matches none is skipped and its caller tried.
+# The pipeline's phases (Sources/Switchyard/Pipeline/Pipeline.swift): each is a `Gateway` method of
+# that name, never inlined, so one pattern finds them all. A sample goes to the innermost phase on its
+# stack: JSON parsing under readBody is readBody, the vendor's answer read under DeviceCall (the phase's
+# own type, whose completions the upstream client calls) is callVendor.
+PHASE = re.compile(r"Gateway\.(route|authenticate|authorize|readBody|rateLimit|translate|callVendor|translateBack|respond)\(")
+VENDOR_CALL = re.compile(r"\bDeviceCall\b|AccessTokenCache")
+PHASE_NAMES = {
+    "route": "1 route", "authenticate": "2 authenticate", "authorize": "3 authorize", "readBody": "4 read body",
+    "rateLimit": "5 rate limit", "translate": "6 translate", "callVendor": "7 call the vendor (and read its answer)",
+    "translateBack": "8 translate back", "respond": "9 respond (headers, gzip, access log)",
+}
+
+# (step, pattern on one frame's text "symbol+offset (object)") for samples outside the pipeline's
+# phases: the I/O around them, tried in order on each frame.
 STEPS = [
     # System calls, by what the gateway uses each for (SwitchyardIO: read() for every socket, OpenSSL's
     # write() for TLS records, send() for plain upstream sockets, recv(MSG_PEEK) to check a pooled one).
@@ -27,21 +41,8 @@ STEPS = [
     ("kernel: upstream connect, close, socket setup", r"__sys_connect|__x64_sys_close|__sys_socket|__x64_sys_setsockopt|__x64_sys_shutdown"),
     # OpenSSL, by library (its own frames have no frame pointers).
     ("TLS (OpenSSL: records, AES-GCM)", r"\(\S*lib(ssl|crypto)\.so|TLSConnection\.|\bSSL_"),
-    # String.contains(String) and friends resolve to Foundation's NSString search when Foundation
-    # is imported; counted apart wherever it is called from (its callers are often lost).
-    ("Foundation string search (String.contains/range(of:) through NSString)", r"CFString|NSString|StringProtocol\.range|_CFIsSwift|CFUniChar"),
-    ("JSON parse (client body, vendor answer)", r"JSONParser|JSONValue"),
-    ("JSON write (vendor body, client answer)", r"JSONWriter"),
-    ("auth: bearer token, JWT verify", r"Authenticat|JWT|HMAC|HS256|Base64|base64"),
-    ("tenant rate limit", r"RateLimit|GCRA|RatePolicy"),
-    ("content negotiation (Accept, Content-Type)", r"ContentNegotiation"),
-    ("device request: route, read and validate the document", r"DeviceDocumentReader|DeviceRequest|FieldRules|\bRoute\b|DeviceIdentifier|DeviceDocument\.|DeviceChange"),
-    ("vendor adapter: request translation", r"Adapter\.(request|validate)|Adapter\.[a-z]*[Pp]ath|URLEncoding"),
-    ("vendor adapter: answer translation", r"Adapter\.interpret|ErrorCatalogue"),
-    ("client answer: device document, headers", r"writeDevice|singleResponse|DeviceCall\.finish|Problem|LoopContext\.compress"),
-    ("upstream answer: parse", r"ResponseParser|HTTPClientConnection\.(process|finishAnswer|readAnswer)|ChunkedDecoder"),
-    ("upstream client: request write, pool, completion", r"UpstreamClient|HTTPClientConnection|UpstreamRequest|UpstreamCall|DeviceCall|TraceParent|FieldLines"),
-    ("HTTP server: request parse, response write", r"RequestParser|HeadScanner|HTTPServerConnection|HTTPRequest|HTTPResponse|HTTPExchange|RequestID|DateCache|HTTPSyntax|KnownField|HTTPFieldSection"),
+    ("upstream client: pool, connections (outside a call)", r"UpstreamClient|HTTPClientConnection|ResponseParser"),
+    ("HTTP server: request parse, response write", r"RequestParser|HeadScanner|HTTPServerConnection|HTTPExchange|DateCache"),
     ("event loop, channels, timers", r"EventLoop|Channel\.|TimerWheel|ByteBuffer"),
 ]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in STEPS]
@@ -64,6 +65,14 @@ def samples(text):
 
 
 def classify(frames):
+    """The innermost phase of the pipeline on the stack; else the innermost I/O step; else the
+    object of the innermost frame."""
+    for frame in frames:
+        phase = PHASE.search(frame)
+        if phase:
+            return PHASE_NAMES[phase.group(1)]
+        if VENDOR_CALL.search(frame):
+            return PHASE_NAMES["callVendor"]
     for frame in frames:
         for name, pattern in COMPILED:
             if pattern.search(frame):

@@ -348,9 +348,10 @@ def profile(p, o):
         lines += [f"| {row['object']} | {row['self']} |" for row in p["shared_objects"]]
         lines += ["", "| self % | shared object | symbol |", "|---:|---|---|"]
         lines += [f"| {row['self']} | {row['object']} | `{escape_bars(row['symbol'])}` |" for row in p["symbols"]]
-        lines += ["", "By step of the request's way (`perf_phases.py`: each sample goes to the innermost frame of its call",
-                  "stack that names a step; Debian's libc and OpenSSL have no frame pointers, so their samples often",
-                  "lose their callers and count by library):", ""]
+        lines += ["", "By phase of the request's way (`perf_phases.py`: each sample goes to the innermost pipeline phase on",
+                  "its call stack, the `Gateway` methods of Pipeline.swift, else to the I/O step of its innermost frame;",
+                  "Debian's libc and OpenSSL have no frame pointers, so their samples often lose their callers and",
+                  "count by library):", ""]
         return lines + markdown(p["steps"]) + [""]
     if p["mode"] == "callgrind":
         return ["### Where the gateway's time goes: callgrind, control-center", "",
