@@ -73,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchyardSimulators",
-            dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardDevices"],
+            dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardDevices"],
             swiftSettings: strict
         ),
         .executableTarget(

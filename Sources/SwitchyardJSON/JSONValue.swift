@@ -40,6 +40,14 @@ public enum JSONValue: Sendable, Equatable {
         if case .number(let text) = self { Int(text) } else { nil }
     }
 
+    /// A number's value as the nearest `Double`, for numbers that are read by value rather than
+    /// as text (`2.0`, `2e0` and `2` alike); nil for other values and for numbers past `Double`'s
+    /// range (`1e400`), which have no such value.
+    public var doubleValue: Double? {
+        guard case .number(let text) = self, let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
     /// The name of the value's type, for messages ("expected a string, found an array").
     public var typeName: String {
         switch self {

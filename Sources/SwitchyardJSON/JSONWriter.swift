@@ -54,6 +54,18 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A finite number in the shortest form that reads back as the same `Double`, without a
+    /// fraction when it is whole: `2`, `0.5`, `1e-05`. That is how Foundation's `JSONSerialization`
+    /// spells a `Double`, so a document moved from it onto this writer keeps its bytes.
+    public mutating func number(_ value: Double) {
+        precondition(value.isFinite, "JSON has no number \(value)")
+        separate()
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
     /// A number already in JSON's syntax (a parsed number's literal text).
     mutating func rawNumber(_ text: String) {
         separate()
@@ -81,6 +93,19 @@ public struct JSONWriter {
     public mutating func member(_ name: String, _ value: Int) {
         key(name)
         number(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Double) {
+        key(name)
+        number(value)
+    }
+
+    /// An array of strings, as a list of messages or names.
+    public mutating func member(_ name: String, _ values: [String]) {
+        key(name)
+        beginArray()
+        for value in values { string(value) }
+        endArray()
     }
 
     private static func needsEscape(_ byte: UInt8) -> Bool {

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Cisco (Jasper) Control Center, "Edit Device Details": `PUT /rws/api/v{apiVersion}/devices/{iccid}`
 /// (docs/VENDORS.md).
@@ -89,12 +90,12 @@ final class ControlCenterSimulator: VendorSimulator {
         guard segments.count == 5, segments[0] == "rws", segments[1] == "api", segments[2].hasPrefix("v"),
               segments[3] == "devices", !segments[4].isEmpty
         else {
-            return .json(404, ["errorMessage": "Not Found"])
+            return Self.errorMessage(404, "Not Found")
         }
         // Spring Security answers before the API does: no credentials, no error code.
         guard let credentials = HTTPAuthorization.basic(request.header("authorization")) else {
-            return .json(401, ["errorMessage": "Full authentication is required to access this resource"],
-                         headers: [("www-authenticate", "Basic realm=\"Jasper\"")])
+            return Self.errorMessage(401, "Full authentication is required to access this resource",
+                                     headers: [("www-authenticate", "Basic realm=\"Jasper\"")])
         }
         guard accounts[credentials.user] == credentials.password else {
             return error(.invalidCredentials)
@@ -105,15 +106,15 @@ final class ControlCenterSimulator: VendorSimulator {
             guard admitted else { return error(.rateLimitExceeded) }
         }
         guard request.method == .put else {
-            return .json(405, ["errorMessage": "Request method '\(request.methodName)' not supported"], headers: [("allow", "PUT")])
+            return Self.errorMessage(405, "Request method '\(request.methodName)' not supported", headers: [("allow", "PUT")])
         }
         guard segments[2] == "v1" else { return error(.invalidAPIVersion) }
         return edit(iccid: segments[4], request)
     }
 
     private func edit(iccid: String, _ request: SimulatorRequest) -> HTTPResponse {
-        guard let body = SimulatorJSON.object(request.body) else { return error(.malformedJSON) }
-        guard body.keys.allSatisfy(Self.parameters.contains) else { return error(.invalidRequest) }
+        guard let body = JSONBody.parse(request.body)?.objectValue else { return error(.malformedJSON) }
+        guard body.members.allSatisfy({ Self.parameters.contains($0.name) }) else { return error(.invalidRequest) }
         guard Self.editable.contains(where: { body[$0] != nil }) else { return error(.requiredFieldsMissing) }
         if body["ipv4Address"] != nil || body["ipv6Address"] != nil, body["apn"] == nil || body["pdpId"] == nil {
             return error(.requiredFieldsMissing)
@@ -122,13 +123,13 @@ final class ControlCenterSimulator: VendorSimulator {
         guard let device = devices[iccid] else { return error(.invalidICCID) }
 
         var changes: [String: String] = [:]
-        for (name, value) in body where name != "effectiveDate" {
-            guard let string = value as? String else { return error(Self.typeError(for: name)) }
+        for (name, value) in body.members where name != "effectiveDate" {
+            guard let string = value.stringValue else { return error(Self.typeError(for: name)) }
             changes[name] = string
         }
         var effective: Date?
         if let value = body["effectiveDate"] {
-            guard let text = value as? String, let date = try? Date(text, strategy: .iso8601),
+            guard let text = value.stringValue, let date = try? Date(text, strategy: .iso8601),
                   date.timeIntervalSince(request.date) <= Self.maximumDaysAhead * 86_400
             else { return error(.invalidDateFormat) }
             if date > request.date { effective = date }
@@ -138,10 +139,10 @@ final class ControlCenterSimulator: VendorSimulator {
         if let effective {
             devices[iccid]?.scheduled.append((effective, changes))
             devices[iccid]?.scheduled.sort { $0.effective < $1.effective }
-            return .json(202, ["iccid": iccid])
+            return .json(202) { $0.member("iccid", iccid) }
         }
         devices[iccid]?.attributes.merge(changes) { _, new in new }
-        return .json(200, ["iccid": iccid])
+        return .json(200) { $0.member("iccid", iccid) }
     }
 
     /// The catalogue row for a parameter that is not a string.
@@ -197,7 +198,20 @@ final class ControlCenterSimulator: VendorSimulator {
     }
 
     private func error(_ error: ControlCenterError) -> HTTPResponse {
-        .json(error.status, ["errorMessage": error.message, "errorCode": error.code])
+        Self.error(status: error.status, code: error.code, message: error.message)
+    }
+
+    /// The API's error: `{"errorCode": "...", "errorMessage": "..."}`, the code a string.
+    private static func error(status: Int, code: String, message: String) -> HTTPResponse {
+        .json(status) { json in
+            json.member("errorCode", code)
+            json.member("errorMessage", message)
+        }
+    }
+
+    /// An answer from before the API (Spring's): `{"errorMessage": "..."}` alone.
+    private static func errorMessage(_ status: Int, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        .json(status, headers: headers) { $0.member("errorMessage", message) }
     }
 
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse {
@@ -207,7 +221,7 @@ final class ControlCenterSimulator: VendorSimulator {
             return response
         }
         if let errorCode {
-            return .json(status ?? 400, ["errorMessage": "Error \(errorCode)", "errorCode": errorCode])
+            return Self.error(status: status ?? 400, code: errorCode, message: "Error \(errorCode)")
         }
         let status = status ?? 500
         if let row = ControlCenterError.forStatus(status) {
@@ -215,21 +229,21 @@ final class ControlCenterSimulator: VendorSimulator {
             response.status = status
             return response
         }
-        return .json(status, ["errorMessage": HTTPStatus.reasonPhrase(status)])
+        return Self.errorMessage(status, HTTPStatus.reasonPhrase(status))
     }
 
     // MARK: State
 
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError) {
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError) {
         try checkMembers(document, allowed: ["devices", "ratePlans", "communicationPlans", "customers", "accounts"])
         var seeded: [Device] = []
         for object in try objects(document, "devices") {
-            guard let iccid = object["iccid"] as? String, !iccid.isEmpty else {
+            guard let iccid = object["iccid"]?.stringValue, !iccid.isEmpty else {
                 throw SimulatorError("a control-center device needs an \"iccid\" string")
             }
             var attributes: [String: String] = [:]
-            for (name, value) in object where name != "iccid" {
-                guard Self.editable.contains(name), let string = value as? String else {
+            for (name, value) in object.members where name != "iccid" {
+                guard Self.editable.contains(name), let string = value.stringValue else {
                     throw SimulatorError("a control-center device has string members among iccid, \(Self.editable.joined(separator: ", ")); \"\(name)\" is not one")
                 }
                 attributes[name] = string
@@ -241,7 +255,7 @@ final class ControlCenterSimulator: VendorSimulator {
         }
         var seededAccounts: [(String, String)] = []
         for object in try objects(document, "accounts") {
-            guard let username = object["username"] as? String, let apiKey = object["apiKey"] as? String,
+            guard let username = object["username"]?.stringValue, let apiKey = object["apiKey"]?.stringValue,
                   object.count == 2, !username.isEmpty, !username.contains(":") else {
                 throw SimulatorError("an account is {\"username\": \"...\", \"apiKey\": \"...\"} (no \":\" in the username)")
             }
@@ -262,24 +276,32 @@ final class ControlCenterSimulator: VendorSimulator {
         if let customerNames { customers = Array(Set(customers + customerNames)).sorted() }
     }
 
-    var state: [String: Any] {
+    var state: JSONObject {
         applyDueChanges(now: Date())
-        return [
-            "devices": order.compactMap { iccid -> [String: Any]? in
-                guard let device = devices[iccid] else { return nil }
-                var object: [String: Any] = device.attributes
-                object["iccid"] = iccid
-                if !device.scheduled.isEmpty {
-                    object["scheduled"] = device.scheduled.map {
-                        ["effectiveDate": $0.effective.formatted(.iso8601), "changes": $0.changes] as [String: Any]
-                    }
-                }
-                return object
-            },
-            "ratePlans": ratePlans,
-            "communicationPlans": communicationPlans,
-            "customers": customers,
-            "accounts": accounts.keys.sorted().map { ["username": $0, "apiKey": accounts[$0] ?? ""] },
-        ]
+        return JSONObject(sorting: [
+            "devices": .array(order.compactMap { devices[$0].map { .object($0.document) } }),
+            "ratePlans": .array(ratePlans.map(JSONValue.string)),
+            "communicationPlans": .array(communicationPlans.map(JSONValue.string)),
+            "customers": .array(customers.map(JSONValue.string)),
+            "accounts": .array(accounts.keys.sorted().map { .object(JSONObject(sorting: ["username": $0, "apiKey": accounts[$0] ?? ""])) }),
+        ])
+    }
+}
+
+extension ControlCenterSimulator.Device {
+    /// The SIM in the seed's shape: `iccid`, its attributes, and its changes waiting for their
+    /// date under `scheduled`.
+    var document: JSONObject {
+        var members = attributes.mapValues(JSONValue.string)
+        members["iccid"] = .string(iccid)
+        if !scheduled.isEmpty {
+            members["scheduled"] = .array(scheduled.map { change in
+                .object(JSONObject(sorting: [
+                    "effectiveDate": .string(change.effective.formatted(.iso8601)),
+                    "changes": .object(JSONObject(sorting: change.changes)),
+                ]))
+            })
+        }
+        return JSONObject(sorting: members)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Zequenze GATE, `POST {prefix}/device_app_user_update/` (docs/VENDORS.md).
 ///
@@ -55,15 +56,15 @@ final class GateSimulator: VendorSimulator {
         }
         guard presented == token else { return unauthorized("Invalid token.") }
         guard request.method == .post else {
-            return .json(405, ["detail": "Method \"\(request.methodName)\" not allowed."], headers: [("allow", "POST, OPTIONS")])
+            return Self.detail(405, "Method \"\(request.methodName)\" not allowed.", headers: [("allow", "POST, OPTIONS")])
         }
         let data: String
         switch readData(request) {
         case .success(let value): data = value
         case .failure(let answer): return answer
         }
-        guard let object = SimulatorJSON.parse(Array(data.utf8)) as? [String: Any] else {
-            return .json(400, ["data": ["Value must be valid JSON."]])
+        guard let object = JSONBody.parse(Array(data.utf8))?.objectValue else {
+            return Self.dataError("Value must be valid JSON.")
         }
         let update: [String: String]
         switch validate(object) {
@@ -72,13 +73,13 @@ final class GateSimulator: VendorSimulator {
         }
         let matches = matchingUsers(update)
         guard let index = matches.first else {
-            return .json(404, ["detail": "User not found."])
+            return Self.detail(404, "User not found.")
         }
         guard matches.count == 1 else {
-            return .json(422, ["non_field_errors": ["The identifiers belong to different users."]])
+            return .json(422) { $0.member("non_field_errors", ["The identifiers belong to different users."]) }
         }
         users[index].merge(update) { _, new in new }
-        return .json(201, users[index])
+        return .json(201, JSONObject(sorting: users[index]))
     }
 
     private enum Outcome<Value> {
@@ -89,38 +90,36 @@ final class GateSimulator: VendorSimulator {
     /// The `data` member: from a JSON body, or a form like DRF's FormParser takes.
     private func readData(_ request: SimulatorRequest) -> Outcome<String> {
         let contentType = MediaType.essence(request.header("content-type")) ?? "application/json"
-        let value: Any?
+        let value: JSONValue?
         switch contentType {
         case "application/json":
-            guard let parsed = SimulatorJSON.parse(request.body) else {
-                return .failure(.json(400, ["detail": "JSON parse error - the body is not valid JSON"]))
+            guard let parsed = JSONBody.parse(request.body) else {
+                return .failure(Self.detail(400, "JSON parse error - the body is not valid JSON"))
             }
-            value = (parsed as? [String: Any])?["data"]
+            value = parsed.objectValue?["data"]
         case "application/x-www-form-urlencoded":
-            value = FormEncoding.dictionary(request.body)["data"]
+            value = FormEncoding.dictionary(request.body)["data"].map(JSONValue.string)
         default:
-            return .failure(.json(415, ["detail": "Unsupported media type \"\(contentType)\" in request."]))
+            return .failure(Self.detail(415, "Unsupported media type \"\(contentType)\" in request."))
         }
-        guard let value, !(value is NSNull) else {
-            return .failure(.json(400, ["data": ["This field is required."]]))
+        switch value {
+        case nil, .null?: return .failure(Self.dataError("This field is required."))
+        case .string(let string)?: return .success(string)
+        default: return .failure(Self.dataError("Not a valid string."))
         }
-        guard let string = value as? String else {
-            return .failure(.json(400, ["data": ["Not a valid string."]]))
-        }
-        return .success(string)
     }
 
     /// Every field a known one, a non-blank string in its format; all problems at once, as DRF
     /// reports them. Then at least one identifier.
-    private func validate(_ object: [String: Any]) -> Outcome<[String: String]> {
+    private func validate(_ object: JSONObject) -> Outcome<[String: String]> {
         var errors: [String: [String]] = [:]
         var fields: [String: String] = [:]
-        for (name, value) in object {
+        for (name, value) in object.members {
             guard Self.fields.contains(name) else {
                 errors[name] = ["Unknown field."]
                 continue
             }
-            guard let string = value as? String else {
+            guard let string = value.stringValue else {
                 errors[name] = ["Not a valid string."]
                 continue
             }
@@ -130,9 +129,13 @@ final class GateSimulator: VendorSimulator {
             }
             fields[name] = string
         }
-        if !errors.isEmpty { return .failure(.json(422, errors)) }
+        if !errors.isEmpty {
+            return .failure(.json(422) { json in
+                for (name, messages) in MemberOrder.sorted(errors) { json.member(name, messages) }
+            })
+        }
         guard Self.identifiers.contains(where: { fields[$0] != nil }) else {
-            return .failure(.json(400, ["data": ["Name the user with at least one of: \(Self.identifiers.joined(separator: ", "))."]]))
+            return .failure(Self.dataError("Name the user with at least one of: \(Self.identifiers.joined(separator: ", "))."))
         }
         return .success(fields)
     }
@@ -177,7 +180,17 @@ final class GateSimulator: VendorSimulator {
     }
 
     private func unauthorized(_ detail: String) -> HTTPResponse {
-        .json(401, ["detail": detail], headers: [("www-authenticate", "Bearer realm=\"api\"")])
+        Self.detail(401, detail, headers: [("www-authenticate", "Bearer realm=\"api\"")])
+    }
+
+    /// DRF's answer for a request as a whole: `{"detail": "..."}`.
+    private static func detail(_ status: Int, _ detail: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        .json(status, headers: headers) { $0.member("detail", detail) }
+    }
+
+    /// DRF's 400 for the `data` field: `{"data": ["..."]}`.
+    private static func dataError(_ message: String) -> HTTPResponse {
+        .json(400) { $0.member("data", [message]) }
     }
 
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse {
@@ -192,18 +205,18 @@ final class GateSimulator: VendorSimulator {
         case 500: "A server error occurred."
         default: HTTPStatus.reasonPhrase(status)
         }
-        return .json(status, ["detail": detail])
+        return Self.detail(status, detail)
     }
 
     // MARK: State
 
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError) {
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError) {
         try checkMembers(document, allowed: ["users"])
         var seeded: [[String: String]] = []
         for object in try objects(document, "users") {
             var user: [String: String] = [:]
-            for (name, value) in object {
-                guard Self.fields.contains(name), let string = value as? String else {
+            for (name, value) in object.members {
+                guard Self.fields.contains(name), let string = value.stringValue else {
                     throw SimulatorError("a gate user has string members among \(Self.fields.joined(separator: ", ")); \"\(name)\" is not one")
                 }
                 user[name] = string
@@ -221,7 +234,7 @@ final class GateSimulator: VendorSimulator {
         }
     }
 
-    var state: [String: Any] {
-        ["users": users]
+    var state: JSONObject {
+        JSONObject(sorting: ["users": .array(users.map { .object(JSONObject(sorting: $0)) })])
     }
 }

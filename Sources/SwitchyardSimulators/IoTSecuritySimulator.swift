@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// Palo Alto Networks IoT Security, "Bulk Device Updates - Cellular Devices":
 /// `PUT /pub/v4.0/device/bulkUpdate?customerid={tenant}&updateSource={source}`
@@ -75,21 +76,27 @@ final class IoTSecuritySimulator: VendorSimulator {
             self.limiter = limiter
             guard admitted else { return errorResponse(status: 429, errorCode: nil) }
         }
-        guard let body = SimulatorJSON.object(request.body), let list = body["devicelist"] as? [Any] else {
-            return .json(400, ["code": 400, "msg": "Bad Request. The body must be a JSON object with a \"devicelist\" array."])
+        guard let list = JSONBody.parse(request.body)?.objectValue?["devicelist"]?.arrayValue else {
+            return Self.error(400, "Bad Request. The body must be a JSON object with a \"devicelist\" array.")
         }
         let updated = list.reduce(0) { count, item in count + (update(with: item, source: source) ? 1 : 0) }
-        return .json(200, ["api": "device/bulkUpdate", "ver": "v4.0", "code": 1, "message": "OK", "updatedDeviceNum": updated])
+        return .json(200) { json in
+            json.member("api", "device/bulkUpdate")
+            json.member("code", 1)
+            json.member("message", "OK")
+            json.member("updatedDeviceNum", updated)
+            json.member("ver", "v4.0")
+        }
     }
 
     /// Updates the device `item` names; false when it names none or has a member of the wrong type.
-    private func update(with item: Any, source: String) -> Bool {
-        guard let object = item as? [String: Any] else { return false }
+    private func update(with item: JSONValue, source: String) -> Bool {
+        guard let object = item.objectValue else { return false }
         var values: [String: String] = [:]
         for field in Self.fields {
             guard let value = object[field] else { continue }
             // The example sends session times as numbers; everything else is a string.
-            guard let string = field.hasPrefix("session") ? SimulatorJSON.scalarString(value) : value as? String else { return false }
+            guard let string = field.hasPrefix("session") ? JSONBody.scalarString(value) : value.stringValue else { return false }
             values[field] = string
         }
         for identifier in Self.identifiers {
@@ -104,18 +111,26 @@ final class IoTSecuritySimulator: VendorSimulator {
 
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse {
         let status = status ?? 500
-        return .json(status, ["code": status, "msg": Self.messages[status] ?? HTTPStatus.reasonPhrase(status)])
+        return Self.error(status, Self.messages[status] ?? HTTPStatus.reasonPhrase(status))
+    }
+
+    /// The API's error: `{"code": status, "msg": "..."}`, `code` a number.
+    private static func error(_ status: Int, _ message: String) -> HTTPResponse {
+        .json(status) { json in
+            json.member("code", status)
+            json.member("msg", message)
+        }
     }
 
     // MARK: State
 
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError) {
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError) {
         try checkMembers(document, allowed: ["devices"])
         var seeded: [[String: String]] = []
         for object in try objects(document, "devices") {
             var device: [String: String] = [:]
-            for (name, value) in object {
-                guard Self.fields.contains(name) || name == "updateSource", let string = value as? String else {
+            for (name, value) in object.members {
+                guard Self.fields.contains(name) || name == "updateSource", let string = value.stringValue else {
                     throw SimulatorError("an iot-security device has string members among \(Self.fields.joined(separator: ", ")); \"\(name)\" is not one")
                 }
                 device[name] = string
@@ -132,7 +147,7 @@ final class IoTSecuritySimulator: VendorSimulator {
         }
     }
 
-    var state: [String: Any] {
-        ["devices": devices]
+    var state: JSONObject {
+        JSONObject(sorting: ["devices": .array(devices.map { .object(JSONObject(sorting: $0)) })])
     }
 }

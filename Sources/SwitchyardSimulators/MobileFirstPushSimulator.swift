@@ -1,6 +1,7 @@
 import Foundation
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// IBM MobileFirst Foundation push: the authorization server's token endpoint and
 /// `PUT /imfpush/v1/apps/{applicationId}/devices/{deviceId}`
@@ -25,15 +26,18 @@ final class MobileFirstPushSimulator: VendorSimulator {
         var createdTime: Date
         var lastUpdatedTime: Date
 
-        var json: [String: Any] {
-            var object: [String: Any] = [
+        /// The push service's form (without `applicationId`, which is in its path); the state's
+        /// listing adds it.
+        func document(withApplicationId: Bool) -> JSONObject {
+            var members = [
                 "deviceId": deviceId, "platform": platform, "createdMode": createdMode,
                 "createdTime": createdTime.formatted(.iso8601), "lastUpdatedTime": lastUpdatedTime.formatted(.iso8601),
             ]
-            if let phoneNumber { object["phoneNumber"] = phoneNumber }
-            if let token { object["token"] = token }
-            if let userId { object["userId"] = userId }
-            return object
+            if let phoneNumber { members["phoneNumber"] = phoneNumber }
+            if let token { members["token"] = token }
+            if let userId { members["userId"] = userId }
+            if withApplicationId { members["applicationId"] = applicationId }
+            return JSONObject(sorting: members)
         }
     }
 
@@ -132,10 +136,12 @@ final class MobileFirstPushSimulator: VendorSimulator {
             scopes: Set(scopes),
             expires: request.monotonic + UInt64(lifetimeSeconds) * 1_000_000_000
         )
-        return .json(200, [
-            "access_token": accessToken, "token_type": "Bearer", "expires_in": lifetimeSeconds,
-            "scope": scopes.joined(separator: " "),
-        ], headers: [("cache-control", "no-store"), ("pragma", "no-cache")])
+        return .json(200, headers: [("cache-control", "no-store"), ("pragma", "no-cache")]) { json in
+            json.member("access_token", accessToken)
+            json.member("expires_in", lifetimeSeconds)
+            json.member("scope", scopes.joined(separator: " "))
+            json.member("token_type", "Bearer")
+        }
     }
 
     private func isGrantable(_ scope: String) -> Bool {
@@ -146,26 +152,28 @@ final class MobileFirstPushSimulator: VendorSimulator {
 
     private func oauthError(_ status: Int, _ error: String, _ description: String,
                             headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        .json(status, ["error": error, "error_description": description], headers: headers)
+        .json(status, headers: headers) { json in
+            json.member("error", error)
+            json.member("error_description", description)
+        }
     }
 
     // MARK: Device registration (PUT)
 
     private func updateRegistration(_ request: SimulatorRequest, applicationId: String, deviceId: String) -> HTTPResponse {
         guard request.method == .put else {
-            return .json(405, ["message": "Method \(request.methodName) is not allowed."], headers: [("allow", "PUT")])
+            return message(405, "Method \(request.methodName) is not allowed.", headers: [("allow", "PUT")])
         }
         // The OAuth filter runs before the push service sees the request.
         let required = ["devices.write", "push.application.\(applicationId)"]
         guard let presented = HTTPAuthorization.bearerToken(request.header("authorization")),
               let token = tokens[presented], token.expires > request.monotonic
         else {
-            return .json(401, ["message": "Unauthorized - The caller is either not authenticated or not authorized to make this request."],
-                         headers: [("www-authenticate", "Bearer error=\"invalid_token\"")])
+            return message(401, Self.unauthorized, headers: [("www-authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard required.allSatisfy(token.scopes.contains) else {
-            return .json(401, ["message": "Unauthorized - The caller is either not authenticated or not authorized to make this request."],
-                         headers: [("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"\(required.joined(separator: " "))\"")])
+            return message(401, Self.unauthorized,
+                           headers: [("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"\(required.joined(separator: " "))\"")])
         }
         guard MediaType.essence(request.header("content-type")) == "application/json" else {
             return message(405, "Unsupported Content type - The content type specified in Content-Type header is not application/json.")
@@ -173,15 +181,15 @@ final class MobileFirstPushSimulator: VendorSimulator {
         guard MediaType.accepts(request.header("accept"), "application/json") else {
             return message(406, "Unsupported Accept type - The content type specified in Accept header is not application/json.")
         }
-        guard let payload = SimulatorJSON.object(request.body) else {
+        guard let payload = JSONBody.parse(request.body)?.objectValue else {
             return message(400, "The payload is not a JSON object.")
         }
         for name in ["deviceId", "phoneNumber", "token", "userId"] {
-            if let value = payload[name], !(value is String) {
+            if let value = payload[name], value.stringValue == nil {
                 return message(400, "\(name) must be a string.")
             }
         }
-        let userId = payload["userId"] as? String
+        let userId = payload["userId"]?.stringValue
         if let userId, userId.count > 254 {
             return message(400, "A device registration has userId longer than 254 characters.")
         }
@@ -190,21 +198,24 @@ final class MobileFirstPushSimulator: VendorSimulator {
             return message(404, "A device registration with the specified deviceId is not found.")
         }
         if let userId { registration.userId = userId }
-        if let phoneNumber = payload["phoneNumber"] as? String { registration.phoneNumber = phoneNumber }
-        if let pushToken = payload["token"] as? String { registration.token = pushToken }
+        if let phoneNumber = payload["phoneNumber"]?.stringValue { registration.phoneNumber = phoneNumber }
+        if let pushToken = payload["token"]?.stringValue { registration.token = pushToken }
         registration.lastUpdatedTime = request.date
         registrations[key] = registration
-        return .json(200, registration.json)
+        return .json(200, registration.document(withApplicationId: false))
     }
 
-    private func message(_ status: Int, _ text: String) -> HTTPResponse {
-        .json(status, ["message": text])
+    /// The document's one wording for every token problem; `WWW-Authenticate` tells them apart.
+    private static let unauthorized = "Unauthorized - The caller is either not authenticated or not authorized to make this request."
+
+    private func message(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        .json(status, headers: headers) { $0.member("message", text) }
     }
 
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse {
         let status = status ?? 500
         let text = switch status {
-        case 401: "Unauthorized - The caller is either not authenticated or not authorized to make this request."
+        case 401: Self.unauthorized
         case 404: "Not Found"
         case 500: "An internal error occurred."
         default: HTTPStatus.reasonPhrase(status)
@@ -214,15 +225,15 @@ final class MobileFirstPushSimulator: VendorSimulator {
 
     // MARK: State
 
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError) {
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError) {
         try checkMembers(document, allowed: ["devices"])
         var seeded: [Registration] = []
         for object in try objects(document, "devices") {
             let allowed: Set<String> = ["applicationId", "deviceId", "phoneNumber", "token", "userId", "platform",
                                         "createdMode", "createdTime", "lastUpdatedTime"]
             var strings: [String: String] = [:]
-            for (name, value) in object {
-                guard allowed.contains(name), let string = value as? String else {
+            for (name, value) in object.members {
+                guard allowed.contains(name), let string = value.stringValue else {
                     throw SimulatorError("a mobilefirst-push device has string members among \(allowed.sorted().joined(separator: ", ")); \"\(name)\" is not one")
                 }
                 strings[name] = string
@@ -252,16 +263,11 @@ final class MobileFirstPushSimulator: VendorSimulator {
         seeded.forEach(store)
     }
 
-    var state: [String: Any] {
-        [
-            "devices": order.compactMap { key in
-                registrations[key].map { registration in
-                    var object = registration.json
-                    object["applicationId"] = registration.applicationId
-                    return object
-                }
-            },
-            "unexpiredTokens": tokens.values.filter { $0.expires > MonotonicClock.now() }.count,
-        ]
+    var state: JSONObject {
+        let now = MonotonicClock.now()
+        return JSONObject(sorting: [
+            "devices": .array(order.compactMap { registrations[$0].map { .object($0.document(withApplicationId: true)) } }),
+            "unexpiredTokens": .number(String(tokens.values.filter { $0.expires > now }.count)),
+        ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// One vendor request as the simulator received it.
 public struct RecordedRequest: Sendable, Equatable {
@@ -21,16 +22,22 @@ public struct RecordedRequest: Sendable, Equatable {
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
-    var json: [String: Any] {
-        [
-            "sequence": sequence,
-            "method": method,
-            "target": target,
-            "headers": headers.map { [$0.name, $0.value] },
-            "body": bodyText,
-            "bodyBase64": Data(body).base64EncodedString(),
-            "fault": fault.map { $0 as Any } ?? NSNull(),
-        ]
+    /// The control API's form, members in `MemberOrder`: `body`, `bodyBase64`, `fault` (null
+    /// when answered normally), `headers` (`[name, value]` pairs), `method`, `sequence`, `target`.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("body", bodyText)
+        json.member("bodyBase64", Data(body).base64EncodedString())
+        json.key("fault")
+        if let fault { json.string(fault) } else { json.null() }
+        json.key("headers")
+        json.beginArray()
+        for header in headers { json.value(.array([.string(header.name), .string(header.value)])) }
+        json.endArray()
+        json.member("method", method)
+        json.member("sequence", sequence)
+        json.member("target", target)
+        json.endObject()
     }
 }
 

@@ -1,3 +1,5 @@
+import SwitchyardJSON
+
 /// Misbehaviour a simulator shows on purpose, to the next `count` vendor requests (those whose
 /// path starts with `pathPrefix`, when given). Control API requests are never affected.
 ///
@@ -75,8 +77,8 @@ extension SimulatorFault {
 
     /// Reads the control API's form: `{"kind": "delay", "seconds": 2, "count": 1, "path": "/x"}`.
     /// Unknown members are refused, so a typo is an error and not a fault that never fires.
-    init(json object: [String: Any]) throws(SimulatorError) {
-        guard let kindName = object["kind"] as? String else {
+    init(json object: JSONObject) throws(SimulatorError) {
+        guard let kindName = object["kind"]?.stringValue else {
             throw SimulatorError("a fault needs \"kind\": one of \(Self.kindNames.joined(separator: ", "))")
         }
         var allowed: Set<String> = ["kind", "count", "path"]
@@ -89,11 +91,11 @@ extension SimulatorFault {
             let body = try Self.string(object, "body")
             var headers: [SimulatorHeader] = []
             if let value = object["headers"] {
-                guard let fields = value as? [String: Any] else {
+                guard let fields = value.objectValue else {
                     throw SimulatorError("\"headers\" must be an object of header names to string values")
                 }
-                for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    guard let value = value as? String, Self.isToken(name), !value.contains(where: \.isNewline) else {
+                for (name, value) in fields.members.sorted(by: { $0.name < $1.name }) {
+                    guard let value = value.stringValue, Self.isToken(name), !value.contains(where: \.isNewline) else {
                         throw SimulatorError("header \"\(name)\" must be a token with a one-line string value")
                     }
                     headers.append(SimulatorHeader(name: name, value: value))
@@ -102,9 +104,7 @@ extension SimulatorFault {
             kind = .vendorError(status: status, errorCode: errorCode, body: body, headers: headers)
         case "delay":
             allowed.insert("seconds")
-            guard let seconds = object["seconds"], SimulatorJSON.isNumber(seconds),
-                  let value = (seconds as? Double), value > 0, value <= Self.maximumDelaySeconds
-            else {
+            guard let value = object["seconds"]?.doubleValue, value > 0, value <= Self.maximumDelaySeconds else {
                 throw SimulatorError("a delay needs \"seconds\": a number above 0 and at most \(Int(Self.maximumDelaySeconds))")
             }
             kind = .delay(seconds: value)
@@ -131,7 +131,7 @@ extension SimulatorFault {
         default:
             throw SimulatorError("unknown fault kind \"\(kindName)\" (expected one of \(Self.kindNames.joined(separator: ", ")))")
         }
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+        if let unknown = object.members.map(\.name).sorted().first(where: { !allowed.contains($0) }) {
             throw SimulatorError("a \(kindName) fault takes no \"\(unknown)\" (it takes \(allowed.sorted().joined(separator: ", ")))")
         }
         self.kind = kind
@@ -143,39 +143,46 @@ extension SimulatorFault {
         "vendorError", "delay", "reset", "garbage", "gzip", "chunked", "closeMidBody", "resetAfterGarbage", "resetMidBody", "interim",
     ]
 
-    var json: [String: Any] {
-        var object: [String: Any] = ["kind": kind.name, "count": count]
-        if let pathPrefix { object["path"] = pathPrefix }
+    /// The control API's form, as `init(json:)` reads it, members in `MemberOrder`.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
         switch kind {
-        case .vendorError(let status, let errorCode, let body, let headers):
-            if let status { object["status"] = status }
-            if let errorCode { object["errorCode"] = errorCode }
-            if let body { object["body"] = body }
-            if !headers.isEmpty {
-                object["headers"] = Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            }
-        case .delay(let seconds): object["seconds"] = seconds
-        case .garbage(let byteCount), .resetAfterGarbage(let byteCount): object["bytes"] = byteCount
-        case .chunked(let chunkSize): object["chunkSize"] = chunkSize
-        case .interim(let answers): object["answers"] = answers
-        case .reset, .gzip, .closeMidBody, .resetMidBody: break
+        case .interim(let answers): json.member("answers", answers)
+        case .vendorError(_, _, let body?, _): json.member("body", body)
+        case .garbage(let byteCount), .resetAfterGarbage(let byteCount): json.member("bytes", byteCount)
+        case .chunked(let chunkSize): json.member("chunkSize", chunkSize)
+        default: break
         }
-        return object
+        json.member("count", count)
+        if case .vendorError(_, let errorCode, _, let headers) = kind {
+            if let errorCode { json.member("errorCode", errorCode) }
+            if !headers.isEmpty {
+                json.key("headers")
+                json.value(.object(JSONObject(sorting: Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))))
+            }
+        }
+        json.member("kind", kind.name)
+        if let pathPrefix { json.member("path", pathPrefix) }
+        switch kind {
+        case .delay(let seconds): json.member("seconds", seconds)
+        case .vendorError(let status?, _, _, _): json.member("status", status)
+        default: break
+        }
+        json.endObject()
     }
 
-    private static func integer(_ object: [String: Any], _ key: String, in range: ClosedRange<Int>) throws(SimulatorError) -> Int? {
+    /// A number that is whole, however it is spelled (`2`, `2.0`, `2e0`), within `range`.
+    private static func integer(_ object: JSONObject, _ key: String, in range: ClosedRange<Int>) throws(SimulatorError) -> Int? {
         guard let value = object[key] else { return nil }
-        guard SimulatorJSON.isNumber(value), let number = value as? Double, number == number.rounded(),
-              let integer = Int(exactly: number), range.contains(integer)
-        else {
+        guard let number = value.doubleValue, number == number.rounded(), let integer = Int(exactly: number), range.contains(integer) else {
             throw SimulatorError("\"\(key)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return integer
     }
 
-    private static func string(_ object: [String: Any], _ key: String) throws(SimulatorError) -> String? {
+    private static func string(_ object: JSONObject, _ key: String) throws(SimulatorError) -> String? {
         guard let value = object[key] else { return nil }
-        guard let string = value as? String else { throw SimulatorError("\"\(key)\" must be a string") }
+        guard let string = value.stringValue else { throw SimulatorError("\"\(key)\" must be a string") }
         return string
     }
 

@@ -156,7 +156,7 @@ public final class SimulatorHost: Sendable {
 
     /// The vendor's state as `GET /_simulator/devices` shows it (JSON text).
     public func stateJSON() -> String {
-        onLoop { String(decoding: SimulatorJSON.encode($0.vendor.state), as: UTF8.self) }
+        onLoop { String(decoding: $0.vendor.state.jsonBytes, as: UTF8.self) }
     }
 
     /// Back to the seeded defaults, with no faults, recordings or counts.

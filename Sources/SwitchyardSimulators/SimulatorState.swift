@@ -1,5 +1,6 @@
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// Counters of one simulator since it started or was last reset.
 public struct SimulatorStatistics: Sendable, Equatable {
@@ -9,10 +10,6 @@ public struct SimulatorStatistics: Sendable, Equatable {
     public var requests: Int
     /// Connections open now.
     public var openConnections: Int
-
-    var json: [String: Any] {
-        ["acceptedConnections": acceptedConnections, "requests": requests, "openConnections": openConnections]
-    }
 }
 
 /// Everything a simulator knows: its vendor's state, the fault queue, the recorded requests and
@@ -58,17 +55,17 @@ final class SimulatorState: @unchecked Sendable {
 
     /// Seeds the vendor from the control API's JSON (`"replace": true` forgets devices first).
     func seed(_ bytes: [UInt8]) throws(SimulatorError) {
-        guard var document = SimulatorJSON.object(bytes) else {
+        guard let document = JSONBody.parse(bytes)?.objectValue else {
             throw SimulatorError("the seed must be a JSON object")
         }
         var replacing = false
-        if let replace = document.removeValue(forKey: "replace") {
-            guard SimulatorJSON.isBoolean(replace), let flag = replace as? Bool else {
+        if let replace = document["replace"] {
+            guard let flag = replace.boolValue else {
                 throw SimulatorError("\"replace\" must be true or false")
             }
             replacing = flag
         }
-        try vendor.seed(document, replacing: replacing)
+        try vendor.seed(JSONObject(document.members.filter { $0.name != "replace" }), replacing: replacing)
     }
 
     /// Back to the state at start: seeded defaults, no faults, no recorded requests, counters at 0.
@@ -77,25 +74,5 @@ final class SimulatorState: @unchecked Sendable {
         faults.removeAll()
         recorder.removeAll()
         acceptedBaseline = serverStatistics?.acceptedCount ?? 0
-    }
-
-    /// What a client needs to talk to this simulator, for `GET /_simulator/info` and demos.
-    var info: [String: Any] {
-        var credentials: [String: Any] = [:]
-        for (key, value) in configuration.credentials.configurationKeys { credentials[key] = value }
-        var info: [String: Any] = [
-            "vendor": configuration.vendor.rawValue,
-            "pathPrefix": configuration.pathPrefix,
-            "credentials": credentials,
-            "endpoints": configuration.vendor.endpoints.map { endpoint -> String in
-                let space = endpoint.firstIndex(of: " ")!
-                return endpoint[..<space] + " " + configuration.pathPrefix + endpoint[endpoint.index(after: space)...]
-            },
-            "faultKinds": SimulatorFault.kindNames,
-        ]
-        if let limit = configuration.rateLimit {
-            info["rateLimit"] = ["requests": limit.requests, "perSeconds": limit.perSeconds]
-        }
-        return info
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// One vendor's behaviour: its endpoints, authentication, validation, errors and device state.
 ///
@@ -14,37 +15,39 @@ protocol VendorSimulator: AnyObject {
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse
     /// Adds or replaces state from the control API's seed document; with `replacing`, the
     /// devices (users, banned addresses…) there were are forgotten first.
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError)
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError)
     /// The state, in the seed document's shape.
-    var state: [String: Any] { get }
+    var state: JSONObject { get }
     /// Back to the seeded defaults (or to nothing), with rate limits and tokens forgotten.
     func reset()
 }
 
 extension VendorSimulator {
     /// Seed members a vendor does not know are refused, so a seed that does nothing is an error.
-    func checkMembers(_ document: [String: Any], allowed: Set<String>) throws(SimulatorError) {
-        if let unknown = document.keys.sorted().first(where: { !allowed.contains($0) }) {
+    func checkMembers(_ document: JSONObject, allowed: Set<String>) throws(SimulatorError) {
+        if let unknown = document.members.map(\.name).sorted().first(where: { !allowed.contains($0) }) {
             throw SimulatorError("this simulator's seed takes no \"\(unknown)\" (it takes \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 
     /// The array of objects under `key`, or an empty array when absent.
-    func objects(_ document: [String: Any], _ key: String) throws(SimulatorError) -> [[String: Any]] {
-        guard let value = document[key] else { return [] }
-        guard let array = value as? [[String: Any]] else {
-            throw SimulatorError("\"\(key)\" must be an array of objects")
-        }
-        return array
+    func objects(_ document: JSONObject, _ key: String) throws(SimulatorError) -> [JSONObject] {
+        try array(document, key, of: "objects", \.objectValue) ?? []
     }
 
     /// The array of strings under `key`, or nil when absent.
-    func strings(_ document: [String: Any], _ key: String) throws(SimulatorError) -> [String]? {
+    func strings(_ document: JSONObject, _ key: String) throws(SimulatorError) -> [String]? {
+        try array(document, key, of: "strings", \.stringValue)
+    }
+
+    /// The elements of the array under `key`, each read by `element`; nil when absent.
+    private func array<Element>(_ document: JSONObject, _ key: String, of kind: String,
+                                _ element: (JSONValue) -> Element?) throws(SimulatorError) -> [Element]? {
         guard let value = document[key] else { return nil }
-        guard let array = value as? [String] else {
-            throw SimulatorError("\"\(key)\" must be an array of strings")
+        guard let elements = value.arrayValue, elements.allSatisfy({ element($0) != nil }) else {
+            throw SimulatorError("\"\(key)\" must be an array of \(kind)")
         }
-        return array
+        return elements.compactMap(element)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// Vodlix OTT middleware, "Add Device": `POST {apiBase}/v2/device` (docs/VENDORS.md).
 ///
@@ -81,12 +82,12 @@ final class VodlixSimulator: VendorSimulator {
         let key = Self.key(for: mac)
         if banned[key] != nil {
             return envelope(request, 400, "device_banned", code: "device_banned",
-                            data: ["mac_address": mac, "status": 0, "ban_status": 1])
+                            data: DeviceStatus(mac: mac, banned: true))
         }
         var device: [String: String] = [:]
         for field in Self.fields { device[field] = parameters[field] }
         store(device)
-        return envelope(request, 200, "Success", data: ["mac_address": mac, "status": 1, "ban_status": 0])
+        return envelope(request, 200, "Success", data: DeviceStatus(mac: mac, banned: false))
     }
 
     /// The body's fields as strings: JSON (strings, or numbers as PHP reads them) or a form.
@@ -95,44 +96,65 @@ final class VodlixSimulator: VendorSimulator {
         if MediaType.essence(request.header("content-type")) == "application/x-www-form-urlencoded" {
             return FormEncoding.dictionary(request.body)
         }
-        guard let object = SimulatorJSON.object(request.body) else { return [:] }
-        return object.compactMapValues(SimulatorJSON.scalarString)
+        guard let object = JSONBody.parse(request.body)?.objectValue else { return [:] }
+        var parameters: [String: String] = [:]
+        for (name, value) in object.members { parameters[name] = JSONBody.scalarString(value) }
+        return parameters
+    }
+
+    /// `data` of an answer about one device: the MAC address as sent and whether it is banned.
+    private struct DeviceStatus {
+        let mac: String
+        let banned: Bool
     }
 
     private func envelope(_ request: SimulatorRequest, _ status: Int, _ message: String, code: String? = nil,
-                          data: [String: Any]? = nil, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+                          data: DeviceStatus? = nil, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         let elapsed = Double(MonotonicClock.now() &- request.monotonic) / 1e9
-        var body: [String: Any] = [
-            "status": status,
-            "timestamp": Int(request.date.timeIntervalSince1970),
-            "time": (elapsed * 1000).rounded() / 1000,
-            "ip": request.header("x-forwarded-for")?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "127.0.0.1",
-            "message": message,
-            "data": data.map { $0 as Any } ?? NSNull(),
-        ]
-        if let code { body["code"] = code }
-        return .json(status, body, headers: headers)
+        let ip = request.header("x-forwarded-for")?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "127.0.0.1"
+        return Self.envelope(status, message, code: code, data: data, ip: ip, time: (elapsed * 1000).rounded() / 1000,
+                             timestamp: Int(request.date.timeIntervalSince1970), headers: headers)
     }
 
     func errorResponse(status: Int?, errorCode: String?) -> HTTPResponse {
         let status = status ?? 500
-        var body: [String: Any] = [
-            "status": status, "timestamp": Int(Date().timeIntervalSince1970), "time": 0.001, "ip": "127.0.0.1",
-            "message": errorCode ?? HTTPStatus.reasonPhrase(status), "data": NSNull(),
-        ]
-        if let errorCode { body["code"] = errorCode }
-        return .json(status, body)
+        return Self.envelope(status, errorCode ?? HTTPStatus.reasonPhrase(status), code: errorCode, data: nil, ip: "127.0.0.1",
+                             time: 0.001, timestamp: Int(Date().timeIntervalSince1970), headers: [])
+    }
+
+    /// The envelope every answer is, members in `MemberOrder`: `code` (errors only), `data`, `ip`,
+    /// `message`, `status` (the HTTP status again), `time` (seconds taken), `timestamp`.
+    private static func envelope(_ status: Int, _ message: String, code: String?, data: DeviceStatus?, ip: String, time: Double,
+                                 timestamp: Int, headers: [(name: String, value: String)]) -> HTTPResponse {
+        .json(status, headers: headers) { json in
+            if let code { json.member("code", code) }
+            json.key("data")
+            if let data {
+                json.beginObject()
+                json.member("ban_status", data.banned ? 1 : 0)
+                json.member("mac_address", data.mac)
+                json.member("status", data.banned ? 0 : 1)
+                json.endObject()
+            } else {
+                json.null()
+            }
+            json.member("ip", ip)
+            json.member("message", message)
+            json.member("status", status)
+            json.member("time", time)
+            json.member("timestamp", timestamp)
+        }
     }
 
     // MARK: State
 
-    func seed(_ document: [String: Any], replacing: Bool) throws(SimulatorError) {
+    func seed(_ document: JSONObject, replacing: Bool) throws(SimulatorError) {
         try checkMembers(document, allowed: ["devices", "banned"])
         var seeded: [[String: String]] = []
         for object in try objects(document, "devices") {
             var device: [String: String] = [:]
-            for (name, value) in object {
-                guard Self.fields.contains(name), let string = value as? String else {
+            for (name, value) in object.members {
+                guard Self.fields.contains(name), let string = value.stringValue else {
                     throw SimulatorError("a vodlix device has string members among \(Self.fields.joined(separator: ", ")); \"\(name)\" is not one")
                 }
                 device[name] = string
@@ -152,10 +174,10 @@ final class VodlixSimulator: VendorSimulator {
         for mac in bannedMACs { banned[Self.key(for: mac)] = mac }
     }
 
-    var state: [String: Any] {
-        [
-            "devices": order.compactMap { devices[$0] },
-            "banned": banned.keys.sorted().compactMap { banned[$0] },
-        ]
+    var state: JSONObject {
+        JSONObject(sorting: [
+            "devices": .array(order.compactMap { devices[$0].map { .object(JSONObject(sorting: $0)) } }),
+            "banned": .array(banned.keys.sorted().compactMap { banned[$0].map(JSONValue.string) }),
+        ])
     }
 }

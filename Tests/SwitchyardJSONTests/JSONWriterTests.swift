@@ -1,0 +1,38 @@
+import SwitchyardJSON
+import XCTest
+
+final class JSONWriterTests: XCTestCase {
+    private func written(_ write: (inout JSONWriter) -> Void) -> String {
+        var json = JSONWriter()
+        write(&json)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The shortest spelling that reads back as the same `Double`, whole numbers without `.0`:
+    /// `JSONSerialization`'s, which the simulators' answers were written with before.
+    func testWritesDoublesInTheirShortestForm() throws {
+        let expected: [(Double, String)] = [
+            (0, "0"), (2, "2"), (600, "600"), (0.5, "0.5"), (0.001, "0.001"), (0.1, "0.1"), (123456.789, "123456.789"),
+            (0.00001, "1e-05"), (1e16, "1e+16"), (1e15, "1000000000000000"), (-0.0, "-0"), (-2.5, "-2.5"),
+        ]
+        for (value, text) in expected {
+            XCTAssertEqual(written { $0.number(value) }, text)
+            XCTAssertEqual(try JSONParser.parse(Array(text.utf8)).doubleValue, value, text)
+        }
+        XCTAssertEqual(written { json in
+            json.beginObject()
+            json.member("time", 0.25)
+            json.member("count", 2)
+            json.endObject()
+        }, #"{"time":0.25,"count":2}"#)
+    }
+
+    func testWritesArraysOfStrings() {
+        XCTAssertEqual(written { json in
+            json.beginObject()
+            json.member("data", ["This field is required.", "a \"quote\""])
+            json.member("none", [])
+            json.endObject()
+        }, #"{"data":["This field is required.","a \"quote\""],"none":[]}"#)
+    }
+}
