@@ -41,7 +41,41 @@ final class VendorPhaseTests: XCTestCase {
         XCTAssertNotNil(upsert.header("ratelimit"), "past the limit, every answer states it")
     }
 
+    func testTranslateRefusesBadValuesAndABadBulkEnvelope() throws {
+        let invalid = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: try harness.token("acme"),
+                                       json: #"{"sim": {"status": "SLEEPING"}}"#)
+        XCTAssertEqual(invalid.status, 422, invalid.text)
+        XCTAssertEqual(invalid.code, "validation_failed")
+        XCTAssertEqual(invalid.json?["fields"]?.arrayValue?.first?.objectValue?["pointer"]?.stringValue, "/sim/status")
+        let envelope = try harness.send("PATCH", "/devices", token: try harness.token("hooli"), json: #"{"devices": {}}"#)
+        XCTAssertEqual(envelope.status, 400, envelope.text)
+        XCTAssertEqual(envelope.code, "invalid_request")
+        XCTAssertTrue(harness.vendor.requests.isEmpty)
+    }
+
     // MARK: call the vendor
+
+    /// The vendor's own refusal, through the tenant's adapter and the error catalogue, with what
+    /// the vendor said under `upstream`.
+    func testAVendorsRefusalBecomesTheCataloguedProblem() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(404, #"{"errorMessage": "Resource not found - Invalid ICCID.", "errorCode": "20000001"}"#) }
+        let answer = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: try harness.token("acme"),
+                                      json: #"{"sim": {"status": "ACTIVATED"}}"#)
+        XCTAssertEqual(answer.status, 404, answer.text)
+        XCTAssertEqual(answer.code, "device_not_found")
+        let upstream = answer.json?["upstream"]?.objectValue
+        XCTAssertEqual(upstream?["status"]?.intValue, 404)
+        XCTAssertEqual(upstream?["code"]?.stringValue, "20000001")
+    }
+
+    /// A token endpoint that refuses the client fails the call before any device request goes out.
+    func testARefusedTokenFetchFailsTheCall() throws {
+        harness.vendor.script { _ in ScriptedVendor.json(401, #"{"error": "invalid_client", "error_description": "bad secret"}"#) }
+        let answer = try harness.send("PATCH", "/devices/android-0001", token: try harness.token("initech"), json: #"{"user": {"id": "bob"}}"#)
+        XCTAssertEqual(answer.status, 502, answer.text)
+        XCTAssertEqual(answer.code, "upstream_auth_failed")
+        XCTAssertEqual(harness.vendor.requests.map(\.path), ["/mfp/api/az/v1/token"])
+    }
 
     func testTheVendorQuotaIsSpentPerCall() throws {
         harness.vendor.script { _ in ScriptedVendor.json(200, #"{"iccid": "8988216716970004975"}"#) }
