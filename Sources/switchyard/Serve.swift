@@ -8,7 +8,7 @@ import SwitchyardIO
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the gateway with a configuration file.",
-        discussion: "Stops on SIGTERM or SIGINT: stops accepting, finishes requests in flight within limits.shutdownGraceSeconds, exits 0."
+        discussion: "Stops on SIGTERM: /readyz answers 503 while the listeners still accept for limits.drainDelaySeconds, then stops accepting, finishes requests in flight within limits.shutdownGraceSeconds and exits 0. SIGINT (Ctrl-C) skips the drain delay."
     )
 
     @OptionGroup var options: ConfigurationOption

@@ -66,6 +66,41 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(gateway.output.contains("drained"), gateway.output)
     }
 
+    /// API.md §4: SIGTERM turns `/readyz` to 503 at once while both listeners still accept for
+    /// `drainDelaySeconds`, so a client the load balancer still sends is served, not refused; then
+    /// the listeners close, a keep-alive client's next answer says `Connection: close`, and the
+    /// process exits 0.
+    func testSIGTERMKeepsAcceptingWhileReadyzSaysDrainingThenCloses() throws {
+        let gateway = try GatewayProcess(configuration: GatewayProcess.configuration(limits: "drainDelaySeconds: 2"))
+        let keepAlive = try gateway.client()
+        XCTAssertTrue(keepAlive.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        XCTAssertEqual(keepAlive.readResponse()?.status, 404)
+        func readyz() -> String {
+            TestEnvironment.run("curl", ["-sS", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}",
+                                         "http://127.0.0.1:\(gateway.adminPort)/readyz"]).output
+        }
+        XCTAssertEqual(readyz(), "200")
+        let signalled = Date()
+        gateway.signal(SIGTERM)
+        XCTAssertTrue(eventually(1) { readyz() == "503" }, "readyz turns 503 at once")
+        // Every new connection during the delay is accepted and answered; bounded in count and time.
+        var served = 0
+        while Date().timeIntervalSince(signalled) < 1.5 && served < 20 {
+            let client = try gateway.client()
+            XCTAssertTrue(client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+            XCTAssertEqual(client.readResponse()?.status, 404, "a connection opened \(Date().timeIntervalSince(signalled)) s after SIGTERM")
+            XCTAssertEqual(readyz(), "503")
+            served += 1
+        }
+        XCTAssertGreaterThan(served, 2)
+        XCTAssertNil(gateway.waitForExit(timeout: 0.1), "still serving within the delay")
+        XCTAssertTrue(keepAlive.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        XCTAssertNil(keepAlive.readResponse()?.header("connection"), "within the delay, keep-alive goes on")
+        XCTAssertEqual(gateway.waitForExit(timeout: 8), 0)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(signalled), 1.9, "the listeners stayed for the delay")
+        XCTAssertTrue(gateway.output.contains("draining: /readyz answers 503"), gateway.output)
+    }
+
     func testGracePeriodBoundsTheDrain() throws {
         let gateway = try GatewayProcess(configuration: GatewayProcess.configuration()
             .replacingOccurrences(of: "headerTimeoutSeconds: 2", with: "headerTimeoutSeconds: 30")

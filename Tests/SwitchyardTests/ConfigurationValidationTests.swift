@@ -43,7 +43,7 @@ final class ConfigurationValidationTests: XCTestCase {
             "gateway.yaml:6:31: limits.colour: unknown key (expected one of: maxHeaderBytes, maxBodyBytes, "
                 + "maxBulkDevices, headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxPendingBodyBytes, "
                 + "maxUpstreamBodyBytes, upstreamConnectTimeoutSeconds, "
-                + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections, dnsRefreshSeconds)",
+                + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections, dnsRefreshSeconds, drainDelaySeconds)",
         ])
     }
 

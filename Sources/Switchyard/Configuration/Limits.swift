@@ -30,6 +30,9 @@ public struct Limits: Sendable, Equatable {
     public var upstreamTimeoutSeconds = 10.0
     /// How long SIGTERM waits for requests in flight before closing what is left; 0 closes at once.
     public var shutdownGraceSeconds = 10.0
+    /// After SIGTERM, how long `/readyz` answers 503 while the listeners still accept, so that load
+    /// balancers and Kubernetes endpoints stop sending before anything is refused; 0 skips it.
+    public var drainDelaySeconds = 5.0
     /// How often upstream host names are resolved again, off the loops (API.md §4).
     public var dnsRefreshSeconds = 30.0
     /// Open client connections of the process (all workers); further ones wait in the kernel's accept queue.
@@ -42,7 +45,7 @@ public struct Limits: Sendable, Equatable {
         "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "bodyTimeoutSeconds", "idleTimeoutSeconds",
         "maxPendingBodyBytes", "maxUpstreamBodyBytes",
         "upstreamConnectTimeoutSeconds", "upstreamTimeoutSeconds", "shutdownGraceSeconds", "maxConnections",
-        "dnsRefreshSeconds",
+        "dnsRefreshSeconds", "drainDelaySeconds",
     ]
 }
 
@@ -67,6 +70,7 @@ extension ConfigurationDecoder {
         limits.upstreamTimeoutSeconds = seconds("upstreamTimeoutSeconds") ?? limits.upstreamTimeoutSeconds
         limits.shutdownGraceSeconds = seconds("shutdownGraceSeconds", allowsZero: true) ?? limits.shutdownGraceSeconds
         limits.dnsRefreshSeconds = seconds("dnsRefreshSeconds") ?? limits.dnsRefreshSeconds
+        limits.drainDelaySeconds = seconds("drainDelaySeconds", allowsZero: true) ?? limits.drainDelaySeconds
         limits.maxConnections = map.integer("maxConnections", in: 1...1_000_000) ?? limits.maxConnections
         return limits
     }

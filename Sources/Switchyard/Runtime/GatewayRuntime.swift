@@ -97,11 +97,16 @@ public final class GatewayRuntime: @unchecked Sendable {
         logger.info(message)
     }
 
-    /// Stops accepting, lets requests in flight finish for up to the grace period, closes what
+    /// The drain (API.md §4): `/readyz` answers 503 at once while both listeners still accept, for
+    /// `drainDelay` seconds, so that load balancers and Kubernetes endpoints stop sending before
+    /// anything is refused; then stops accepting, lets requests in flight finish for up to the
+    /// grace period (keep-alive clients get `Connection: close` on their next answer), closes what
     /// is left, stops the loops. Returns the number of connections cut off at the deadline.
     @discardableResult
-    public func shutdown() -> Int {
+    public func shutdown(drainDelay: Double = 0) -> Int {
         admin.markDraining()
+        if drainDelay > 0 { usleep(UInt32(min(drainDelay, 3600) * 1_000_000)) }
+        logger.info("shutting down: draining connections for up to \(settings.shutdownGraceSeconds) s")
         server.beginShutdown()
         adminServer?.beginShutdown()
         let deadline = MonotonicClock.now() + MonotonicClock.nanoseconds(seconds: settings.shutdownGraceSeconds)
@@ -117,22 +122,28 @@ public final class GatewayRuntime: @unchecked Sendable {
         return remaining
     }
 
-    /// `switchyard serve`: runs until SIGTERM or SIGINT, then drains and returns.
+    /// `switchyard serve`: runs until SIGTERM or SIGINT, then drains and returns. Ctrl-C (SIGINT) is
+    /// a person at a terminal, whom no load balancer routes by: it skips the drain delay.
     public func runUntilSignalled() {
         while true {
             switch Signals.wait() {
-            case .terminate, .interrupt:
-                logger.info("shutting down: draining connections for up to \(settings.shutdownGraceSeconds) s")
-                let cut = shutdown()
-                if cut > 0 {
-                    logger.warning("grace period over: closed \(cut) connections with requests unfinished")
-                } else {
-                    logger.info("drained; bye")
-                }
-                return
+            case .terminate:
+                return stop(drainDelay: settings.drainDelaySeconds)
+            case .interrupt:
+                return stop(drainDelay: 0)
             case .hangup:
                 _ = reloader.reload()
             }
+        }
+    }
+
+    private func stop(drainDelay: Double) {
+        if drainDelay > 0 { logger.info("draining: /readyz answers 503; the listeners close in \(drainDelay) s") }
+        let cut = shutdown(drainDelay: drainDelay)
+        if cut > 0 {
+            logger.warning("grace period over: closed \(cut) connections with requests unfinished")
+        } else {
+            logger.info("drained; bye")
         }
     }
 }

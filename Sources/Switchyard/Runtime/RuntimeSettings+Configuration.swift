@@ -34,7 +34,8 @@ extension RuntimeSettings {
                 maxPendingBodyBytes: limits.maxPendingBodyBytes
             ),
             maxConnections: limits.maxConnections,
-            shutdownGraceSeconds: limits.shutdownGraceSeconds
+            shutdownGraceSeconds: limits.shutdownGraceSeconds,
+            drainDelaySeconds: limits.drainDelaySeconds
         )
     }
 }

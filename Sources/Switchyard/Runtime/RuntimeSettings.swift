@@ -12,10 +12,12 @@ public struct RuntimeSettings: Sendable {
     public var limits: ServerLimits
     public var maxConnections: Int
     public var shutdownGraceSeconds: Double
+    /// After SIGTERM, how long `/readyz` answers 503 while the listeners still accept (API.md §4).
+    public var drainDelaySeconds: Double
 
     public init(
         listen: SocketAddress, admin: SocketAddress?, certificateChain: String, privateKey: String,
-        workers: Int, limits: ServerLimits, maxConnections: Int, shutdownGraceSeconds: Double
+        workers: Int, limits: ServerLimits, maxConnections: Int, shutdownGraceSeconds: Double, drainDelaySeconds: Double = 0
     ) {
         self.listen = listen
         self.admin = admin
@@ -25,5 +27,6 @@ public struct RuntimeSettings: Sendable {
         self.limits = limits
         self.maxConnections = maxConnections
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.drainDelaySeconds = drainDelaySeconds
     }
 }

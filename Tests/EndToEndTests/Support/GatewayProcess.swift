@@ -24,7 +24,7 @@ final class GatewayProcess: @unchecked Sendable {
         let given = limits.components(separatedBy: ", ").filter { !$0.isEmpty }
         let givenKeys = Set(given.map { $0.prefix { $0 != ":" } })
         let defaults = ["maxHeaderBytes: 4096", "maxBodyBytes: 65536", "headerTimeoutSeconds: 2", "idleTimeoutSeconds: 3",
-                        "shutdownGraceSeconds: 5"].filter { !givenKeys.contains($0.prefix { $0 != ":" }) }
+                        "shutdownGraceSeconds: 5", "drainDelaySeconds: 0"].filter { !givenKeys.contains($0.prefix { $0 != ":" }) }
         return """
         listen: "127.0.0.1:0"
         tls: {certificate: "\(TestEnvironment.serverCertificate)", privateKey: "\(TestEnvironment.serverKey)"}
