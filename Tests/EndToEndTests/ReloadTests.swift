@@ -79,4 +79,54 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(result.output.contains("reload refused"), result.output)
         XCTAssertEqual(TestEnvironment.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", admin]).output, "405")
     }
+
+    /// API.md §4: a reload reads the certificate and key again; new handshakes get the new pair,
+    /// a connection made before keeps its own, and a pair that doesn't match refuses the reload.
+    func testAReloadServesANewCertificateToNewConnections() throws {
+        let directory = TestEnvironment.temporaryDirectory("tls-reload")
+        let script = TestEnvironment.repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path
+        for prefix in ["first", "second"] {
+            let made = TestEnvironment.run(script, ["--out", directory.path, "--ca-dir", TestEnvironment.certificates.path, "--prefix", prefix])
+            XCTAssertEqual(made.status, 0, made.error)
+        }
+        func install(_ certificate: String, _ key: String) throws {
+            for (from, to) in [(certificate, "live.crt"), (key, "live.key")] {
+                let target = directory.appendingPathComponent(to)
+                try? FileManager.default.removeItem(at: target)
+                try FileManager.default.copyItem(at: directory.appendingPathComponent(from), to: target)
+            }
+        }
+        try install("first.crt", "first.key")
+        let configuration = GatewayProcess.configuration()
+            .replacingOccurrences(of: TestEnvironment.serverCertificate, with: directory.appendingPathComponent("live.crt").path)
+            .replacingOccurrences(of: TestEnvironment.serverKey, with: directory.appendingPathComponent("live.key").path)
+        let gateway = try GatewayProcess(configuration: configuration)
+        defer { gateway.stop() }
+        func fingerprint(ofFile name: String) -> String {
+            TestEnvironment.run("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", directory.appendingPathComponent(name).path]).output
+        }
+        func served() -> String {
+            TestEnvironment.run("/bin/sh", ["-c", "openssl s_client -connect 127.0.0.1:$0 -servername localhost </dev/null 2>/dev/null"
+                                            + " | openssl x509 -noout -fingerprint -sha256", "\(gateway.port)"]).output
+        }
+        func reload() -> String {
+            TestEnvironment.run("curl", ["-s", "-w", "\n%{http_code}", "-X", "POST", "http://127.0.0.1:\(gateway.adminPort)/-/reload"]).output
+        }
+        XCTAssertEqual(served(), fingerprint(ofFile: "first.crt"))
+        let before = try gateway.client()
+        XCTAssertTrue(before.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        XCTAssertEqual(before.readResponse()?.status, 404)
+
+        try install("second.crt", "second.key")
+        XCTAssertTrue(reload().hasSuffix("\n200"))
+        XCTAssertEqual(served(), fingerprint(ofFile: "second.crt"), "new handshakes get the new pair")
+        XCTAssertTrue(before.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        XCTAssertEqual(before.readResponse()?.status, 404, "a connection made before keeps working")
+
+        try install("first.crt", "second.key")
+        let refused = reload()
+        XCTAssertTrue(refused.hasSuffix("\n422"), refused)
+        XCTAssertTrue(refused.contains("reload refused"), refused)
+        XCTAssertEqual(served(), fingerprint(ofFile: "second.crt"), "a refused reload keeps the running pair")
+    }
 }

@@ -51,6 +51,32 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertTrue(changed.rateLimiter !== after.rateLimiter, "a changed policy is a new limiter")
         XCTAssertTrue(changed.routes["acme"] === after.routes["acme"], "the rate limit is not part of the route")
     }
+
+    /// A tenant's `caFile` is read again by every reload: the same bytes keep the route (its pool
+    /// and token), other bytes (a rotated CA) build a new one that trusts them.
+    func testAReloadReadsTheTenantsCAFileAgain() throws {
+        let jwks = TestEnvironment.temporaryFile("jwks-ca.json")
+        try AuthenticatorTests.jwks.write(to: URL(fileURLWithPath: jwks))
+        let caFile = TestEnvironment.temporaryFile("upstream-ca.pem")
+        try FileManager.default.copyItem(atPath: TestEnvironment.caFile, toPath: caFile)
+        let tenant = "  acme: {vendor: control-center, upstream: \"https://127.0.0.1:9\", caFile: \"\(caFile)\", credentials: {username: u, apiKey: k}}"
+        func state(after previous: GatewayState?) throws -> GatewayState {
+            try GatewayState(configuration: configuration(jwksFile: jwks, tenants: tenant), loopCount: 1,
+                             adapter: VendorAdapters.adapter(for:), previous: previous)
+        }
+        let first = try state(after: nil)
+        let same = try state(after: first)
+        XCTAssertTrue(same.routes["acme"] === first.routes["acme"], "the same CA keeps the route")
+
+        let other = TestEnvironment.temporaryDirectory("other-ca")
+        XCTAssertEqual(TestEnvironment.run(TestEnvironment.repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path,
+                                           ["--out", other.path]).status, 0)
+        try FileManager.default.removeItem(atPath: caFile)
+        try FileManager.default.copyItem(atPath: other.appendingPathComponent("ca.crt").path, toPath: caFile)
+        let rotated = try state(after: same)
+        XCTAssertTrue(rotated.routes["acme"] !== same.routes["acme"], "a rotated CA builds a new route")
+        XCTAssertEqual(rotated.routes["acme"]?.caBundle, FileManager.default.contents(atPath: caFile).map { Array($0) })
+    }
 }
 
 extension Result where Failure == AuthenticationFailure {

@@ -38,21 +38,22 @@ final class GatewayState: Sendable {
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
         routes = try configuration.tenants.mapValues { tenant in
             if let route = previous?.routes[tenant.name], let old = previous?.configuration.tenants[tenant.name],
-               old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account {
+               old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account,
+               route.caBundle == TenantRoute.readCABundle(tenant.caFilePath) {
                 return route
             }
             return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
         }
     }
 
-    /// The settings of `configuration` that a reload does not apply (listeners, TLS, workers,
-    /// limits, the rate-limit store), when they differ from this state's: they need a restart.
+    /// The settings of `configuration` that a reload does not apply (listeners, workers, limits,
+    /// the rate-limit store, the access log), when they differ from this state's: they need a
+    /// restart. (The TLS certificate and key are read again by every reload: `Reloader`.)
     func restartOnlyChanges(in configuration: GatewayConfiguration) -> [String] {
         let old = self.configuration
         var changed: [String] = []
         if old.listen != configuration.listen { changed.append("listen") }
         if old.admin != configuration.admin { changed.append("admin") }
-        if old.tls != configuration.tls { changed.append("tls") }
         if old.workers != configuration.workers { changed.append("workers") }
         var limits = configuration.limits
         limits.maxBulkDevices = old.limits.maxBulkDevices

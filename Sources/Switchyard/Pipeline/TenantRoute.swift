@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
 
@@ -13,14 +14,26 @@ final class TenantRoute: Sendable {
     let pathPrefix: String
     /// For vendors that authenticate with an OAuth token (mobilefirst-push).
     let accessTokens: AccessTokenCache?
+    /// The tenant's `caFile` as it was when the route was built: a reload that finds other bytes
+    /// there builds a new route, so a rotated CA is trusted without a restart.
+    let caBundle: [UInt8]?
 
     init(tenant: TenantConfiguration, adapter: any VendorAdapter, loopCount: Int) throws(UpstreamError) {
         name = tenant.name
         self.adapter = adapter
+        caBundle = Self.readCABundle(tenant.caFilePath)
         target = try tenant.upstreamTarget()
         target.refreshAddresses()
         pathPrefix = tenant.upstream.pathPrefix
         accessTokens = adapter.accessTokenRequest() == nil ? nil : AccessTokenCache(loopCount: loopCount)
+    }
+}
+
+extension TenantRoute {
+    /// The CA file's bytes (blocking: never on a loop); nil without one, or when it can't be read
+    /// (building the target then says why).
+    static func readCABundle(_ path: String?) -> [UInt8]? {
+        path.flatMap { FileManager.default.contents(atPath: $0) }.map { Array($0) }
     }
 }
 

@@ -45,7 +45,12 @@ public final class GatewayRuntime: @unchecked Sendable {
         let gateway = self.gateway
         let refresher = UpstreamRefresher(gateway: gateway, intervalSeconds: configuration.limits.dnsRefreshSeconds, logger: logger)
         self.refresher = refresher
-        let reload = Reloader(path: configurationPath, gateway: gateway, refresher: refresher, logger: logger)
+        let server = try HTTPServer(
+            address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
+            connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
+        )
+        self.server = server
+        let reload = Reloader(path: configurationPath, gateway: gateway, server: server, refresher: refresher, logger: logger)
         self.reloader = reload
         let reloadHandler: (@Sendable () -> (succeeded: Bool, message: String))?
         if configurationPath != nil {
@@ -53,11 +58,6 @@ public final class GatewayRuntime: @unchecked Sendable {
         } else {
             reloadHandler = nil
         }
-        let server = try HTTPServer(
-            address: settings.listen, loops: loops, tls: tls, limits: settings.limits,
-            connectionLimit: ConnectionLimit(maximum: settings.maxConnections), responder: gateway
-        )
-        self.server = server
         self.admin = AdminResponder(metrics: { gateway.metricsText() + Self.metricsText(of: server) + metrics() }, reload: reloadHandler)
         if let adminAddress = settings.admin {
             // The admin listener answers probes and operators: a few connections on one loop.
@@ -153,14 +153,17 @@ public final class GatewayRuntime: @unchecked Sendable {
 final class Reloader: Sendable {
     let path: String?
     let gateway: Gateway
+    /// Handed the certificate and key the file names, read again on each reload.
+    let server: HTTPServer
     /// Told after each reload, which may bring tenants whose name doesn't resolve.
     let refresher: UpstreamRefresher
     let logger: Logger
     private let lock = Mutex(())
 
-    init(path: String?, gateway: Gateway, refresher: UpstreamRefresher, logger: Logger) {
+    init(path: String?, gateway: Gateway, server: HTTPServer, refresher: UpstreamRefresher, logger: Logger) {
         self.path = path
         self.gateway = gateway
+        self.server = server
         self.refresher = refresher
         self.logger = logger
     }
@@ -172,7 +175,11 @@ final class Reloader: Sendable {
             let outcome: (succeeded: Bool, message: String)
             do {
                 let configuration = try GatewayConfiguration.load(path: path)
+                // The certificate and key first: a pair that doesn't load refuses the whole reload.
+                let tls = try TLSContext.server(certificateChain: configuration.tls.certificatePath,
+                                                privateKey: configuration.tls.privateKeyPath)
                 let restartOnly = try gateway.apply(configuration)
+                server.replaceTLS(tls)
                 var message = "\(path): reloaded (\(configuration.tenants.count) tenants)"
                 if !restartOnly.isEmpty {
                     message += "; changed but applied only on restart: \(restartOnly.joined(separator: ", "))"

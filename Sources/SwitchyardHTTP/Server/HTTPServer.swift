@@ -18,7 +18,6 @@ public final class HTTPServer: @unchecked Sendable {
     public let pendingBodies: PendingBodyBudget
     /// The address the listeners are bound to (with the kernel's port when the configuration said 0).
     public let address: SocketAddress
-    private let tls: TLSContext?
     private let loops: [EventLoop]
     /// Each loop's own, checked to be touched on that loop only (`beginShutdown` sends it there).
     private var states: [LoopBound<LoopState>] = []
@@ -26,6 +25,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// The connections living on one loop and its per-loop helpers. Its connections hold it
     /// directly (they live on the same loop); everything else reaches it through `states`.
     final class LoopState {
+        /// The certificate and key new connections on this loop get (`replaceTLS`); nil for plain HTTP.
+        var tls: TLSContext?
         let requestIDs = RequestIDGenerator()
         let dates = DateCache()
         var listener: Listener?
@@ -51,7 +52,6 @@ public final class HTTPServer: @unchecked Sendable {
         self.responder = responder
         self.connectionLimit = connectionLimit
         self.pendingBodies = PendingBodyBudget(maximum: limits.maxPendingBodyBytes)
-        self.tls = tls
         self.loops = loops
         // One process per address: another gateway there would share it through SO_REUSEPORT.
         try Socket.ensureNoListener(on: address)
@@ -70,6 +70,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.address = bound
         for (loop, fd) in zip(loops, fds) {
             let state = LoopState()
+            state.tls = tls
             states.append(LoopBound(state, loop: loop))
             state.listener = try Listener(fd: fd, loop: loop, limit: connectionLimit) { [unowned self] connection in
                 self.accept(connection, on: loop, state: state)
@@ -81,7 +82,7 @@ public final class HTTPServer: @unchecked Sendable {
         statistics.recordAccept()
         let channel: Channel
         do {
-            channel = try Channel(fd: fd, loop: loop, tls: tls)
+            channel = try Channel(fd: fd, loop: loop, tls: state.tls)
         } catch {
             connectionLimit.release()
             return
@@ -101,6 +102,17 @@ public final class HTTPServer: @unchecked Sendable {
                 state.listener?.close()
                 state.listener = nil
                 for connection in Array(state.connections.values) { connection.drain() }
+            }
+        }
+    }
+
+    /// A new certificate and key (a reload): each loop's next handshakes use `context`, connections
+    /// already open keep the pair they were made with. A server built without TLS stays plain.
+    public func replaceTLS(_ context: TLSContext) {
+        for bound in states {
+            bound.loop.execute { _ in
+                let state = bound.value
+                if state.tls != nil { state.tls = context }
             }
         }
     }
