@@ -165,6 +165,15 @@ public enum RFC3339 {
     }
 
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC: the form Control Center takes (docs/VENDORS.md).
+    /// The wall clock now, to the millisecond, for logs: `2026-12-02T18:30:05.042Z`.
+    public static func utcNowWithMilliseconds() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        let millis = spec.tv_nsec / 1_000_000
+        return String(utcString(secondsSince1970: Double(spec.tv_sec)).dropLast())
+            + (millis < 10 ? ".00" : millis < 100 ? ".0" : ".") + String(millis) + "Z"
+    }
+
     public static func utcString(secondsSince1970 seconds: Double) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()

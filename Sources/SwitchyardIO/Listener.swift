@@ -9,14 +9,15 @@ public final class Listener: EventHandler {
     public let address: SocketAddress
     private var registration: Registration?
     private let limit: ConnectionLimit
-    private let accept: (Int32) -> Void
+    private let accept: (Int32, SocketAddress?) -> Void
     private var paused = false
     public static let backoffSeconds = 0.1
     /// Times accepting paused on `EMFILE`/`ENFILE` or the connection cap.
     public private(set) var backoffs = 0
 
-    /// `accept` receives an fd for which one unit of `limit` is held; whoever closes it releases it.
-    public init(fd: Int32, loop: EventLoop, limit: ConnectionLimit, accept: @escaping (Int32) -> Void) throws {
+    /// `accept` receives an fd for which one unit of `limit` is held (whoever closes it releases
+    /// it) and the peer's address.
+    public init(fd: Int32, loop: EventLoop, limit: ConnectionLimit, accept: @escaping (Int32, SocketAddress?) -> Void) throws {
         self.fd = fd
         self.loop = loop
         self.limit = limit
@@ -41,8 +42,8 @@ public final class Listener: EventHandler {
                 return
             }
             switch Socket.accept(fd) {
-            case .accepted(let connection):
-                accept(connection)
+            case .accepted(let connection, let peer):
+                accept(connection, peer)
             case .wouldBlock:
                 limit.release()
                 return

@@ -49,7 +49,7 @@ public enum Socket {
     }
 
     public enum AcceptResult {
-        case accepted(Int32)
+        case accepted(Int32, peer: SocketAddress?)
         case wouldBlock
         /// Out of file descriptors: the caller backs off instead of spinning on a full backlog.
         case exhausted(IOError)
@@ -59,8 +59,13 @@ public enum Socket {
     }
 
     public static func accept(_ listener: Int32) -> AcceptResult {
-        let fd = switchyard_accept4(listener, nil, nil)
-        if fd >= 0 { return .accepted(fd) }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { switchyard_accept4(listener, $0, &length) }
+        }
+        // The peer's address comes with the accept at no extra cost; an odd family is no address.
+        if fd >= 0 { return .accepted(fd, peer: try? SocketAddress(storage: storage)) }
         switch errno {
         case EAGAIN, EWOULDBLOCK: return .wouldBlock
         case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(IOError("accept4"))

@@ -1,7 +1,6 @@
 import SwitchyardDevices
 import ArgumentParser
 import Foundation
-import Logging
 import Switchyard
 import SwitchyardIO
 import SwitchyardSimulators
@@ -53,7 +52,7 @@ struct Demo: ParsableCommand {
 
         let configPath = "routes/demo.yaml"
         let configuration = try loadConfiguration(configPath)
-        let runtime = try Startup.runtime(configPath: configPath, logger: Logger(label: "switchyard"))
+        let runtime = try Startup.runtime(configPath: configPath)
         runtime.start()
         let tokens = try Dictionary(uniqueKeysWithValues: Self.tenants.map { tenant in
             (tenant.name, try mintToken(configuration, tenant: tenant.name))

@@ -14,8 +14,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var options: ConfigurationOption
 
     func run() throws {
-        let logger = Logger(label: "switchyard")
-        let runtime = try Startup.runtime(configPath: options.config, logger: logger)
+        let runtime = try Startup.runtime(configPath: options.config)
         runtime.start()
         runtime.runUntilSignalled()
     }
@@ -24,11 +23,13 @@ struct Serve: ParsableCommand {
 /// Building a runtime from a file, shared by `serve` and `demo`: any failure is printed as the
 /// operator should read it and ends the process with status 1.
 enum Startup {
-    static func runtime(configPath: String, logger: Logger) throws -> GatewayRuntime {
+    static func runtime(configPath: String) throws -> GatewayRuntime {
         // Signals are blocked before any loop thread exists, so every thread inherits the mask
         // and only the main thread's sigwait receives them.
         Signals.blockTermination()
         let configuration = try loadConfiguration(configPath)
+        configuration.logFormat.bootstrap()
+        let logger = Logger(label: "switchyard")
         for warning in configuration.warnings { logger.warning("\(configPath): \(warning)") }
         do {
             return try GatewayRuntime(

@@ -62,9 +62,20 @@ final class DeviceAPITests: XCTestCase {
         let line = try XCTUnwrap(try rig.gateway.accessLog.split(separator: "\n").first { $0.contains(requestID) }, "no access log line")
         let entry = JSONValue.parse(String(line))
         XCTAssertEqual(entry[pointer: "/method"], .string("POST"))
-        XCTAssertEqual(entry[pointer: "/path"], .string("/devices"))
+        XCTAssertEqual(entry[pointer: "/route"], .string("/devices"))
         XCTAssertEqual(entry[pointer: "/status"], .number("201"))
         XCTAssertEqual(entry[pointer: "/tenant"], .string("gate"))
+        XCTAssertEqual(entry[pointer: "/vendor"], .string("gate"))
+        XCTAssertEqual(entry[pointer: "/upstreamStatus"], .number("201"))
+        XCTAssertEqual(entry[pointer: "/clientAddress"], .string("127.0.0.1"))
+        XCTAssertNotNil(entry[pointer: "/time"]?.stringValue?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/))
+        XCTAssertNotNil(entry[pointer: "/traceId"]?.stringValue?.wholeMatch(of: /[0-9a-f]{32}/))
+        XCTAssertEqual(entry[pointer: "/bytesIn"], .number("\(#"{"imei": "123456789012345", "user": {"class": "gold \"vip\"", "password": "p\\w\"1é"}}"#.utf8.count)"))
+        XCTAssertEqual(entry[pointer: "/bytesOut"], .number("\(answer.body.count)"))
+        XCTAssertNil(entry[pointer: "/problem"])
+        for key in ["upstreamMillis", "durationMillis"] {
+            XCTAssertNotNil(entry[pointer: "/\(key)"].flatMap { if case .number = $0 { $0 } else { nil } }, key)
+        }
         XCTAssertFalse(try rig.gateway.accessLog.contains(rig.token("gate")), "no token in the access log")
         XCTAssertFalse(try rig.gateway.accessLog.contains("p\\w"), "no password in the access log")
     }

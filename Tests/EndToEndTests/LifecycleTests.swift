@@ -1,4 +1,5 @@
 import Switchyard
+import SwitchyardJSON
 import SwitchyardTestSupport
 import Foundation
 import XCTest
@@ -276,6 +277,23 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(warnings, 1, gateway.output)
         XCTAssertTrue(gateway.output.contains("its requests answer 503 upstream_unavailable until it resolves"), gateway.output)
         XCTAssertEqual(gateway.metric("switchyard_upstream_failures_total{kind=\"unavailable\"}"), 2)
+    }
+
+    /// API.md §6: `logFormat: json` makes the gateway's own messages JSON lines on standard error.
+    func testLogFormatJSONWritesEveryMessageAsAJSONLine() throws {
+        let gateway = try GatewayProcess(configuration: GatewayProcess.configuration() + "\nlogFormat: json\n")
+        gateway.signal(SIGTERM)
+        XCTAssertEqual(gateway.waitForExit(timeout: 10), 0)
+        let lines = gateway.output.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 3, gateway.output)
+        for line in lines {
+            let entry = try XCTUnwrap((try? JSONParser.parse(Array(line.utf8)))?.objectValue, "not a JSON object: \(line)")
+            XCTAssertNotNil(entry["time"]?.stringValue?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/), String(line))
+            XCTAssertNotNil(entry["level"]?.stringValue, String(line))
+            XCTAssertEqual(entry["logger"]?.stringValue, "switchyard")
+        }
+        XCTAssertTrue(lines.contains { $0.contains(#""level":"info""#) && $0.contains("listening on https://127.0.0.1:") }, gateway.output)
+        XCTAssertTrue(lines.contains { $0.contains("drained; bye") }, gateway.output)
     }
 
     func testServeRefusesABadConfigurationWithExitCode1() throws {

@@ -23,8 +23,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var tenants: [String: TenantConfiguration]
     /// A JSON line per `/devices` request on standard output (default), or `off`.
     public var accessLog = AccessLogDestination.stdout
+    /// How the gateway's own messages (startup, reload, outages) are written to standard error.
+    public var logFormat = LogFormat.text
 
-    static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog"]
+    static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog", "logFormat"]
 
     /// Valid but probably not what the operator meant; `check` and `serve` print these.
     public var warnings: [String] {
@@ -130,12 +132,14 @@ extension ConfigurationDecoder {
         let auth = map.decode("auth") { authSettings($0, at: $1, tenantNames: tenants.names) } ?? AuthSettings.none
         let rateLimit = map.decode("rateLimit") { rateLimitSettings($0, at: $1) } ?? RateLimitSettings()
         let accessLog: AccessLogDestination = map.decode("accessLog") { choice($0, at: $1, noun: "access log destination") } ?? .stdout
+        let logFormat: LogFormat = map.decode("logFormat") { choice($0, at: $1, noun: "log format") } ?? .text
         guard let tls else { return nil }
         return GatewayConfiguration(
             workers: workers,
             listen: listen ?? ListenAddress(host: "0.0.0.0", port: 8443),
             admin: admin ?? ListenAddress(host: "127.0.0.1", port: 9090),
-            tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants, accessLog: accessLog)
+            tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants, accessLog: accessLog,
+            logFormat: logFormat)
     }
 }
 

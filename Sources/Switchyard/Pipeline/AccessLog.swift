@@ -13,43 +13,50 @@ public enum AccessLogDestination: String, Sendable, Equatable, CaseIterable {
     case off
 }
 
-/// One loop's access log: a JSON line per request, buffered and written to standard output in
-/// one `write` when 16 KiB have gathered or 200 ms after the first line, so logging costs no
-/// syscall per request (and nothing when idle: the timer runs only while lines wait).
+/// One loop's access log (API.md §6): a JSON line per request on the TLS listener, buffered and
+/// written to standard output in one `write` when 16 KiB have gathered or 200 ms after the first
+/// line, so logging costs no syscall per request (and nothing when idle: the timer runs only while
+/// lines wait).
 ///
-/// A line holds what an operator needs to find a request (`requestId`, as sent upstream), and
-/// never a credential: no header is logged, nor the query, nor a body; the path is the one the
-/// request was routed on (a `/devices` path names at most a device id; a refused one, whatever the
-/// client asked for, as decoded by `HTTPRequestHead.path`).
+/// A line holds what an operator needs to find a request and see what became of it, and never a
+/// credential, a body or a query string: no header is logged but a bounded `User-Agent`, the
+/// route is its template (`/devices/{id}`), the device is its typed id with an MSISDN or IMSI
+/// masked to its last 4 digits (they identify a subscriber).
 final class AccessLog {
     private unowned(unsafe) let loop: EventLoop
     private var buffer: [UInt8] = []
     private var flushScheduled = false
-    /// The current second's timestamp, formatted once per second rather than once per line.
-    private var second = 0
-    private var timestamp = ""
     private static let flushBytes = 16 * 1024
+    /// A `User-Agent` longer than this is cut: the line stays bounded whatever a client sends.
+    static let maxUserAgentBytes = 256
 
     init(loop: EventLoop) {
         self.loop = loop
     }
 
-    /// `started`: the loop's clock when the request reached the gateway.
-    func record(_ head: HTTPRequestHead, requestID: String, status: Int, tenant: String?, started: UInt64) {
-        var json = JSONWriter(capacity: 256)
+    /// The request's line, with the answer's `status` and body size as sent.
+    func record(_ request: GatewayRequest, status: Int, bytesOut: Int) {
+        var json = JSONWriter(capacity: 512)
         json.beginObject()
-        let now = time(nil)
-        if now != second {
-            second = now
-            timestamp = RFC3339.utcString(secondsSince1970: Double(now))
-        }
-        json.member("time", timestamp)
-        json.member("requestId", requestID)
-        json.member("method", head.methodName)
-        json.member("path", head.path)
+        json.member("time", RFC3339.utcNowWithMilliseconds())
+        json.member("requestId", request.requestID)
+        json.member("traceId", TraceParent.traceID(of: request.traceParent))
+        if let client = request.client { json.member("clientAddress", client.host) }
+        json.member("method", request.head.methodName)
+        json.member("route", request.routeTemplate)
+        if let device = request.device { json.member("device", Self.masked(device)) }
         json.member("status", status)
-        if let tenant { json.member("tenant", tenant) }
-        json.member("durationMicros", Int((MonotonicClock.now() &- started) / 1000))
+        if let problem = request.problem { json.member("problem", problem.rawValue) }
+        if let tenant = request.tenant { json.member("tenant", tenant) }
+        if let vendor = request.vendor { json.member("vendor", vendor.rawValue) }
+        if let upstreamStatus = request.upstreamStatus { json.member("upstreamStatus", upstreamStatus) }
+        if let upstreamNanos = request.upstreamNanos { json.member("upstreamMillis", Self.millis(upstreamNanos)) }
+        json.member("durationMillis", Self.millis(MonotonicClock.now() &- request.arrived))
+        json.member("bytesIn", request.bytesIn)
+        json.member("bytesOut", bytesOut)
+        if let agent = request.head.firstValue("user-agent") {
+            json.member("userAgent", String(decoding: agent.utf8.prefix(Self.maxUserAgentBytes), as: UTF8.self))
+        }
         json.endObject()
         buffer += json.bytes
         buffer.append(UInt8(ascii: "\n"))
@@ -62,6 +69,19 @@ final class AccessLog {
                 flush()
             }
         }
+    }
+
+    /// Nanoseconds as milliseconds with microsecond precision, for a log line (`1.234`).
+    static func millis(_ nanoseconds: UInt64) -> Double {
+        Double(nanoseconds / 1_000) / 1_000
+    }
+
+    /// A typed id as it may be logged: an MSISDN's or IMSI's value masked but for its last 4
+    /// characters (`msisdn:*******4567`); every other kind as it is.
+    static func masked(_ id: String) -> String {
+        guard let colon = id.firstIndex(of: ":"), ["msisdn", "imsi"].contains(id[..<colon]) else { return id }
+        let value = id[id.index(after: colon)...]
+        return id[...colon] + String(repeating: "*", count: max(0, value.count - 4)) + value.suffix(4)
     }
 
     /// Writes what is buffered; on an error the rest is dropped rather than retried, since a log

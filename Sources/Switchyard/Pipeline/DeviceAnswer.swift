@@ -17,6 +17,12 @@ struct DeviceAnswer {
         deviceRequest.isBulk ? bulkResponse() : singleResponse()
     }
 
+    /// The problem a single device's answer is, if it is one (a bulk answer is never one problem).
+    var problem: ProblemCode? {
+        guard !deviceRequest.isBulk, case .failed(let problem) = outcome.results.first else { return nil }
+        return problem.code
+    }
+
     private func singleResponse() -> HTTPResponse {
         let item = deviceRequest.items[0]
         switch outcome.results[0] {

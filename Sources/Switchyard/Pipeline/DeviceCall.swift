@@ -99,6 +99,7 @@ final class DeviceCall {
             case .failure(let error):
                 complete(batch, with: .all(.failed(adapter.problem(for: error)), count: batch.count))
             case .success(let response):
+                request.upstreamStatus = response.status
                 // A token the vendor refuses is dropped and fetched again, once.
                 if let token, let tokens = route.accessTokens, response.status == 401, !isRetry {
                     tokens.invalidate(token)

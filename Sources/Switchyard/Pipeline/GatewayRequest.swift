@@ -1,6 +1,7 @@
 import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardJSON
 
 /// One `/devices` request on its way through the gateway (`Pipeline.swift`): made when its head
@@ -13,6 +14,8 @@ final class GatewayRequest {
     let state: GatewayState
     let head: HTTPRequestHead
     let requestID: String
+    /// Who sent it (the access log's `clientAddress`).
+    let client: SocketAddress?
     /// The loop's clock at arrival, monotonic nanoseconds: where the logged duration starts.
     let arrived: UInt64
     /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
@@ -30,9 +33,23 @@ final class GatewayRequest {
     /// Where the answer goes, once the body is whole (`respond`).
     var exchange: HTTPExchange?
 
-    init(head: HTTPRequestHead, requestID: String, context: GatewayLoop) {
+    // What the access log says of the request besides the above.
+    /// The tenant's vendor, once authentication named the tenant.
+    var vendor: Vendor?
+    /// A single-device request's typed id (`iccid:…`), once `translate` read it.
+    var device: String?
+    /// The problem the answer is, when it is one.
+    var problem: ProblemCode?
+    /// The status of the vendor's last answer, and how long the vendor phase took.
+    var upstreamStatus: Int?
+    var upstreamNanos: UInt64?
+    /// The body's size as it arrived (before gzip was undone).
+    var bytesIn = 0
+
+    init(head: HTTPRequestHead, requestID: String, client: SocketAddress?, context: GatewayLoop) {
         self.head = head
         self.requestID = requestID
+        self.client = client
         self.context = context
         state = context.state
         arrived = context.loop.now
@@ -40,6 +57,16 @@ final class GatewayRequest {
     }
 
     var tenant: String? { credential?.tenant }
+
+    /// The route as a template, for logs and metrics: `/devices`, `/devices/{id}` or `other`.
+    var routeTemplate: String {
+        switch route {
+        case .upsertDevice, .bulkUpdate: "/devices"
+        case .updateDevice: "/devices/{id}"
+        case .methodNotAllowed: head.path == "/devices" ? "/devices" : "/devices/{id}"
+        case .notFound: "other"
+        }
+    }
 
     /// W3C `traceparent` for the vendor calls (API.md §2): the client's when valid, else a new
     /// trace; made once, when the first call goes out.
@@ -51,13 +78,14 @@ final class GatewayRequest {
         var response = response
         limit?.appendHeaders(to: &response.headers)
         response = compressed(response)
-        context.accessLog?.record(head, requestID: requestID, status: response.status, tenant: tenant, started: arrived)
+        context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
         return response
     }
 
     /// A problem as the answer: its document, for this request's id.
     func finished(_ problem: Problem) -> HTTPResponse {
-        finished(problem.response(requestID: requestID))
+        self.problem = problem.code
+        return finished(problem.response(requestID: requestID))
     }
 
     /// Gzip for a client that takes it, when the body is large enough to gain (API.md: 1 KiB).

@@ -60,6 +60,7 @@ final class GatewayState: Sendable {
         if old.limits != limits { changed.append("limits (all but maxBulkDevices, which applies at once)") }
         if old.rateLimit.store != configuration.rateLimit.store { changed.append("rateLimit.store") }
         if old.accessLog != configuration.accessLog { changed.append("accessLog") }
+        if old.logFormat != configuration.logFormat { changed.append("logFormat") }
         return changed
     }
 }

@@ -18,8 +18,8 @@ extension Gateway {
     /// API.md §2: route, credential and scope are decided from the head, so a request that no
     /// body could make acceptable is answered before its body is read (and its connection closed
     /// when it announced one). An admitted request goes on in `respond`, with what was decided.
-    public func admit(_ head: HTTPRequestHead, requestID: String, loop: EventLoop) -> HeadDecision {
-        let request = GatewayRequest(head: head, requestID: requestID, context: contexts[loop.index].value)
+    public func admit(_ head: HTTPRequestHead, requestID: String, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
+        let request = GatewayRequest(head: head, requestID: requestID, client: client, context: contexts[loop.index].value)
         if let refusal = route(request) ?? authenticate(request) ?? authorize(request) {
             return .refuse(request.finished(refusal))
         }
@@ -35,7 +35,7 @@ extension Gateway {
         } else {
             // Never from the server, which admits every head first; a caller that skipped it
             // gets the same decisions now.
-            switch admit(http.head, requestID: http.requestID, loop: exchange.loop) {
+            switch admit(http.head, requestID: http.requestID, client: http.client, loop: exchange.loop) {
             case .refuse(let refusal):
                 return exchange.respond(refusal)
             case .admit(let admitted):
@@ -83,6 +83,7 @@ extension Gateway {
         ) {
         case .success(let credential):
             request.credential = credential
+            request.vendor = request.state.routes[credential.tenant]?.adapter.vendor
             return nil
         case .failure(let failure):
             return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])
@@ -104,6 +105,7 @@ extension Gateway {
     /// JSON only, inflated if gzip, within the limits (406, 415, 413, 400); a bad body costs no budget.
     @inline(never)
     func readBody(_ request: GatewayRequest, _ bytes: [UInt8]) -> Problem? {
+        request.bytesIn = bytes.count
         switch RequestBody.read(bytes, of: request.head, limits: request.state.limits, gunzip: request.context.gunzip) {
         case .success(let body):
             request.body = body
@@ -168,6 +170,7 @@ extension Gateway {
         case .methodNotAllowed, .notFound:
             preconditionFailure("admit answers requests that route nowhere")
         }
+        if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
         return deviceRequest.map { (route, $0) }
     }
 
@@ -175,14 +178,20 @@ extension Gateway {
     @inline(never)
     func callVendor(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
                     then: @escaping (DeviceCall.Outcome) -> Void) {
-        DeviceCall(request: request, route: route, deviceRequest: deviceRequest).start(completion: then)
+        let started = request.context.loop.now
+        DeviceCall(request: request, route: route, deviceRequest: deviceRequest).start { outcome in
+            request.upstreamNanos = request.context.loop.now &- started
+            then(outcome)
+        }
     }
 
     /// What the vendor made of each change, as the unified answer.
     @inline(never)
     func translateBack(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
                        _ outcome: DeviceCall.Outcome) -> HTTPResponse {
-        DeviceAnswer(deviceRequest: deviceRequest, outcome: outcome, adapter: route.adapter, requestID: request.requestID).response
+        let answer = DeviceAnswer(deviceRequest: deviceRequest, outcome: outcome, adapter: route.adapter, requestID: request.requestID)
+        request.problem = answer.problem
+        return answer.response
     }
 
     /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.
@@ -193,6 +202,7 @@ extension Gateway {
     }
 
     func respond(_ request: GatewayRequest, _ problem: Problem) {
+        request.problem = problem.code
         respond(request, problem.response(requestID: request.requestID))
     }
 }

@@ -16,6 +16,11 @@ enum TraceParent {
         return isHex(3..<35) && isHex(36..<52) && isHex(53..<55) && !isZero(3..<35) && !isZero(36..<52)
     }
 
+    /// The trace id of a valid `traceparent` (characters 3–34).
+    static func traceID(of traceParent: String) -> String {
+        String(traceParent.utf8.dropFirst(3).prefix(32)) ?? ""
+    }
+
     /// The value to send upstream: the client's when valid, else a new sampled trace with random
     /// ids from the loop's id generator (128-bit trace id, 64-bit parent id; no syscall per id).
     static func upstreamValue(_ incoming: String?, ids: RequestIDGenerator) -> String {

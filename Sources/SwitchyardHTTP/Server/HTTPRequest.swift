@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// A complete request: the parsed head, the (de-chunked) body and the request's id.
 public struct HTTPRequest {
     public var head: HTTPRequestHead
@@ -6,14 +8,18 @@ public struct HTTPRequest {
     public var requestID: String
     /// Whether the client reached us over TLS (the admin listener is plain).
     public var isTLS: Bool
+    /// The client's address, when the server knows it.
+    public var client: SocketAddress?
     /// What the responder decided from the head (`HeadDecision.admit`), handed back with the body.
     public var admission: AnyObject?
 
-    public init(head: HTTPRequestHead, body: [UInt8], requestID: String, isTLS: Bool, admission: AnyObject? = nil) {
+    public init(head: HTTPRequestHead, body: [UInt8], requestID: String, isTLS: Bool, client: SocketAddress? = nil,
+                admission: AnyObject? = nil) {
         self.head = head
         self.body = body
         self.requestID = requestID
         self.isTLS = isTLS
+        self.client = client
         self.admission = admission
     }
 }

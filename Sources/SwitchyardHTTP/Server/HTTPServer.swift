@@ -72,13 +72,13 @@ public final class HTTPServer: @unchecked Sendable {
             let state = LoopState()
             state.tls = tls
             states.append(LoopBound(state, loop: loop))
-            state.listener = try Listener(fd: fd, loop: loop, limit: connectionLimit) { [unowned self] connection in
-                self.accept(connection, on: loop, state: state)
+            state.listener = try Listener(fd: fd, loop: loop, limit: connectionLimit) { [unowned self] connection, peer in
+                self.accept(connection, peer: peer, on: loop, state: state)
             }
         }
     }
 
-    private func accept(_ fd: Int32, on loop: EventLoop, state: LoopState) {
+    private func accept(_ fd: Int32, peer: SocketAddress?, on loop: EventLoop, state: LoopState) {
         statistics.recordAccept()
         let channel: Channel
         do {
@@ -87,7 +87,7 @@ public final class HTTPServer: @unchecked Sendable {
             connectionLimit.release()
             return
         }
-        let connection = HTTPServerConnection(channel: channel, server: self, shared: state)
+        let connection = HTTPServerConnection(channel: channel, server: self, shared: state, peer: peer)
         state.connections[ObjectIdentifier(connection)] = connection
         channel.delegate = connection
     }

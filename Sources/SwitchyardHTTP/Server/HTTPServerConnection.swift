@@ -35,6 +35,8 @@ final class HTTPServerConnection: ChannelDelegate {
     private var state = State.idle
     private var sequence: UInt64 = 0
     private var requestID = ""
+    /// The client's address, as accepted (a proxy in front of the gateway is the client here).
+    let peer: SocketAddress?
     /// What the responder decided from the current request's head, until its body is whole.
     private var admission: AnyObject?
     private var servedRequests = 0
@@ -54,8 +56,9 @@ final class HTTPServerConnection: ChannelDelegate {
     /// is given back, so an idle connection never holds a big body's memory.
     private static let retainedBodyCapacity = 4 * 1024
 
-    init(channel: Channel, server: HTTPServer, shared: HTTPServer.LoopState) {
+    init(channel: Channel, server: HTTPServer, shared: HTTPServer.LoopState, peer: SocketAddress?) {
         self.channel = channel
+        self.peer = peer
         self.server = server
         self.shared = shared
         self.parser = RequestParser(limits: server.limits.http)
@@ -178,7 +181,7 @@ final class HTTPServerConnection: ChannelDelegate {
     private func beginBody() {
         requestID = head.firstValue("x-request-id").flatMap { RequestIDGenerator.isSane($0) ? $0 : nil }
             ?? shared.requestIDs.next()
-        switch server.responder.admit(head, requestID: requestID, loop: channel.loop) {
+        switch server.responder.admit(head, requestID: requestID, client: peer, loop: channel.loop) {
         case .admit(let decided):
             admission = decided
         case .refuse(let refusal):
@@ -220,7 +223,7 @@ final class HTTPServerConnection: ChannelDelegate {
         sequence &+= 1
         releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
-        let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, admission: admission)
+        let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, client: peer, admission: admission)
         admission = nil
         server.responder.respond(to: request, exchange: HTTPExchange(connection: self, sequence: sequence))
     }

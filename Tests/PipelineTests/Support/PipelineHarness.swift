@@ -78,7 +78,7 @@ final class PipelineHarness: @unchecked Sendable {
         let parsedHead = head
         loop.execute { [gateway] loop in
             let requestID = "pipeline-test"
-            switch gateway.admit(parsedHead, requestID: requestID, loop: loop) {
+            switch gateway.admit(parsedHead, requestID: requestID, client: SocketAddress(numericHost: "192.0.2.7", port: 50_000), loop: loop) {
             case .refuse(let refusal):
                 answer.set(refusal)
                 answered.signal()
