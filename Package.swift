@@ -18,6 +18,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
+        // For the in-process benchmarks (Benchmarks/InProcess), a package of their own that depends on this one.
+        .library(name: "SwitchyardJSON", targets: ["SwitchyardJSON"]),
+        .library(name: "SwitchyardDevices", targets: ["SwitchyardDevices"]),
+        .library(name: "SwitchyardVendors", targets: ["SwitchyardVendors"]),
+        .library(name: "Switchyard", targets: ["Switchyard"]),
+        .library(name: "SwitchyardHTTP", targets: ["SwitchyardHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -6,11 +6,11 @@ import PackageDescription
 // sanitizer flag.
 //
 // Why the gateway's modules are compiled here again, through the symbolic links in Linked/,
-// rather than taken from a `.package(path: "..")` dependency: the root package exports only the
-// `switchyard` executable, and SwiftPM lets a package use another package's targets only through
-// its library products. Compiling them here also lets exactly those modules carry the fuzzer's
-// coverage instrumentation (`unsafeFlags` are allowed in a root package), while swift-crypto,
-// Yams and swift-log are built as usual. Keep the module list and the dependency versions in
+// rather than taken from a `.package(path: "..")` dependency (whose library products exist for
+// Benchmarks/InProcess): a dependency's modules are built with its own settings, without the
+// fuzzer's. Compiling them here lets exactly those modules carry the fuzzer's coverage
+// instrumentation (`unsafeFlags` are allowed in a root package), while swift-crypto, Yams and
+// swift-log are built as usual. Keep the module list and the dependency versions in
 // step with ../Package.swift.
 
 /// Instrumentation for everything under test: libFuzzer's coverage (edges, comparisons) and

@@ -9,6 +9,13 @@ public struct AuthSettings: Sendable, Equatable {
     public var jwt: JWTSettings?
     public var apiKeys: [APIKey]
 
+    /// Public so that an `Authenticator` can be built without a configuration file, as the
+    /// in-process benchmarks (Benchmarks/InProcess) do.
+    public init(jwt: JWTSettings?, apiKeys: [APIKey]) {
+        self.jwt = jwt
+        self.apiKeys = apiKeys
+    }
+
     /// No way to authenticate anyone.
     public static let none = AuthSettings(jwt: nil, apiKeys: [])
 }

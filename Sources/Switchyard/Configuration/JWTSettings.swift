@@ -17,6 +17,10 @@ public struct JWTSettings: Sendable, Equatable {
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, 0 to 300 seconds.
     public var leewaySeconds = 30
 
+    /// No keys yet: set `hs256Secret`, `jwksFilePath` or both. Public for the in-process benchmarks,
+    /// which build an `Authenticator` without a configuration file.
+    public init() {}
+
     static let minimumSecretBytes = 32
 }
 
