@@ -167,11 +167,28 @@ public enum RFC3339 {
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC: the form Control Center takes (docs/VENDORS.md).
     /// The wall clock now, to the millisecond, for logs: `2026-12-02T18:30:05.042Z`.
     public static func utcNowWithMilliseconds() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let millis = spec.tv_nsec / 1_000_000
-        return String(utcString(secondsSince1970: Double(spec.tv_sec)).dropLast())
-            + (millis < 10 ? ".00" : millis < 100 ? ".0" : ".") + String(millis) + "Z"
+        var clock = MillisecondClock()
+        return clock.now()
+    }
+
+    /// Log timestamps for a writer of many lines (an access log): the date and time of the current
+    /// second are formatted once per second, only the milliseconds once per line.
+    public struct MillisecondClock {
+        private var second = -1
+        private var prefix = ""
+
+        public init() {}
+
+        public mutating func now() -> String {
+            var spec = timespec()
+            clock_gettime(CLOCK_REALTIME, &spec)
+            if spec.tv_sec != second {
+                second = spec.tv_sec
+                prefix = String(RFC3339.utcString(secondsSince1970: Double(spec.tv_sec)).dropLast())
+            }
+            let millis = spec.tv_nsec / 1_000_000
+            return prefix + (millis < 10 ? ".00" : millis < 100 ? ".0" : ".") + String(millis) + "Z"
+        }
     }
 
     public static func utcString(secondsSince1970 seconds: Double) -> String {

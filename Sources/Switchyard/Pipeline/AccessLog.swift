@@ -26,6 +26,7 @@ final class AccessLog {
     private unowned(unsafe) let loop: EventLoop
     private var buffer: [UInt8] = []
     private var flushScheduled = false
+    private var clock = RFC3339.MillisecondClock()
     private static let flushBytes = 16 * 1024
     /// A `User-Agent` longer than this is cut: the line stays bounded whatever a client sends.
     static let maxUserAgentBytes = 256
@@ -38,7 +39,7 @@ final class AccessLog {
     func record(_ request: GatewayRequest, status: Int, bytesOut: Int) {
         var json = JSONWriter(capacity: 512)
         json.beginObject()
-        json.member("time", RFC3339.utcNowWithMilliseconds())
+        json.member("time", clock.now())
         json.member("requestId", request.requestID)
         json.member("traceId", TraceParent.traceID(of: request.traceParent))
         if let client = request.client { json.member("clientAddress", client.host) }
