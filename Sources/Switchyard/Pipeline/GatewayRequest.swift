@@ -23,8 +23,9 @@ final class GatewayRequest {
 
     /// Decided by `route`.
     var route: Route = .notFound
-    /// Decided by `authenticate`: who the request acts for.
+    /// Decided by `authenticate`: who the request acts for, and where its tenant's calls go.
     var credential: Credential?
+    var tenantRoute: TenantRoute?
     /// The tenant's rate limit: decided by `rateLimit`, or only peeked at for a request refused
     /// before it (which costs no budget). Its headers go on every answer once it is set.
     var limit: RateLimitDecision?
@@ -34,8 +35,6 @@ final class GatewayRequest {
     var exchange: HTTPExchange?
 
     // What the access log says of the request besides the above.
-    /// The tenant's vendor, once authentication named the tenant.
-    var vendor: Vendor?
     /// A single-device request's typed id (`iccid:…`), once `translate` read it.
     var device: String?
     /// The problem the answer is, when it is one.
@@ -57,6 +56,8 @@ final class GatewayRequest {
     }
 
     var tenant: String? { credential?.tenant }
+    /// The tenant's vendor, once authentication named the tenant.
+    var vendor: Vendor? { tenantRoute?.adapter.vendor }
 
     /// The route as a template, for logs and metrics: `/devices`, `/devices/{id}` or `other`.
     var routeTemplate: String {

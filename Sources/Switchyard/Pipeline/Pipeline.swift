@@ -83,7 +83,7 @@ extension Gateway {
         ) {
         case .success(let credential):
             request.credential = credential
-            request.vendor = request.state.routes[credential.tenant]?.adapter.vendor
+            request.tenantRoute = request.state.routes[credential.tenant]
             return nil
         case .failure(let failure):
             return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])
@@ -146,7 +146,7 @@ extension Gateway {
     /// rules, translation into changes (422, 400, 501).
     @inline(never)
     func translate(_ request: GatewayRequest) -> Result<(TenantRoute, DeviceRequest), Problem> {
-        guard let tenant = request.tenant, let route = request.state.routes[tenant] else {
+        guard let route = request.tenantRoute else {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return .failure(Problem(.internalError, detail: "The tenant has no route."))
         }
@@ -197,12 +197,16 @@ extension Gateway {
     /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.
     @inline(never)
     func respond(_ request: GatewayRequest, _ response: HTTPResponse) {
-        guard let exchange = request.exchange else { preconditionFailure("an answer before the body was read") }
-        exchange.respond(request.finished(response))
+        send(request.finished(response), for: request)
     }
 
+    @inline(never)
     func respond(_ request: GatewayRequest, _ problem: Problem) {
-        request.problem = problem.code
-        respond(request, problem.response(requestID: request.requestID))
+        send(request.finished(problem), for: request)
+    }
+
+    private func send(_ response: HTTPResponse, for request: GatewayRequest) {
+        guard let exchange = request.exchange else { preconditionFailure("an answer before the body was read") }
+        exchange.respond(response)
     }
 }
