@@ -29,6 +29,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Metrics: swift-metrics is the recording API, swift-prometheus renders `/metrics`. Neither
+        // depends on SwiftNIO. Recording on the loops goes through per-loop buffers first
+        // (docs/ARCHITECTURE.md, "Metrics"), so no lock of theirs is on a request's path.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // JWT signature checks (HS256, RS256, ES256) and SHA-256 for API keys. Not jwt-kit: in 5.8
         // its verifiers are reachable only through `JWTKeyCollection`, an actor, and the event
         // loops must not hop through one per request (docs/ARCHITECTURE.md, "Why not …").
@@ -64,6 +69,8 @@ let package = Package(
             dependencies: [
                 "SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardRedis", "SwitchyardDevices", "SwitchyardVendors",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # What the build and the tests need from Debian: OpenSSL and zlib headers, the real clients the
 # end-to-end tests drive (curl, openssl s_client), and a real Redis for the rate-limit store's tests.
 scripts/install-packages.sh libssl-dev zlib1g-dev curl openssl ca-certificates redis-server
+# And Prometheus' promtool, which checks that /metrics is valid exposition.
+scripts/install-promtool.sh
 
 # The end-to-end tests start many TLS connections and gateway processes.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

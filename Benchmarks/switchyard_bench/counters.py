@@ -182,11 +182,12 @@ def number(text):
 
 def parse_metrics(text):
     """The gateway's upstream counters from its admin listener's Prometheus text, each summed over
-    its labels (switchyard_upstream_failures_total comes per kind)."""
+    its labels (switchyard_upstream_failures_total comes per kind, the connections per tenant, the
+    vendor calls, http_client_request_duration_seconds_count, per tenant, status and outcome)."""
     totals = {}
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) >= 2 and fields[0].startswith("switchyard_upstream_"):
+        if len(fields) >= 2 and fields[0].startswith(("switchyard_upstream_", "http_client_request_duration_seconds_count")):
             name = fields[0].partition("{")[0]
             totals[name] = totals.get(name, 0) + number(fields[1])
     return totals

@@ -60,7 +60,7 @@ def upstream_figures(record):
                 "up_reused": counts["connectionsReused"]}
     metrics = counters.get("metrics")
     if metrics:
-        return {**seen, "up_requests": metrics.get("switchyard_upstream_requests_total"),
+        return {**seen, "up_requests": metrics.get("http_client_request_duration_seconds_count"),
                 "up_opened": metrics.get("switchyard_upstream_connections_opened_total"),
                 "up_reused": metrics.get("switchyard_upstream_connections_reused_total"),
                 "up_failures": metrics.get("switchyard_upstream_failures_total", 0)}

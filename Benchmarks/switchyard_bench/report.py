@@ -297,7 +297,7 @@ def translated(source):
                      f"{ratio(g(f, 'rps'), nginx.get('rps'))} | {ratio(g(f, 'cpu_us'), nginx.get('cpu_us'))} |")
     lines += ["",
               f"Upstream figures are totals over the {o['repeat']} run(s) per server and request, warm-up and response check",
-              "included: the gateway's from its admin listener's `/metrics` (`switchyard_upstream_requests_total`,",
+              "included: the gateway's from its admin listener's `/metrics` (`http_client_request_duration_seconds_count`,",
               "`…_connections_opened_total`), nginx's from the upstream's stub_status.", ""]
     for (t, s), f in figures.items():
         label = f"{labels[s]}, {names[t]}"

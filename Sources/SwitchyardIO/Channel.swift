@@ -131,6 +131,8 @@ public final class Channel: EventHandler {
 
     public var isOpen: Bool { state == .open || state == .handshaking || state == .connecting }
     public var isTLS: Bool { tls != nil }
+    /// The TLS handshake resumed a session; false for plain sockets and before the handshake.
+    public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
     public var pendingOutboundBytes: Int { outbound?.readableCount ?? 0 }
     /// Bytes handed to the socket (or OpenSSL) so far: a deadline compares it with what it was
     /// to tell a client that reads slowly from one that does not read at all.

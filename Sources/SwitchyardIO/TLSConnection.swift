@@ -12,6 +12,9 @@ struct TLSConnection {
         case status(TLSStatus)
     }
 
+    /// The finished handshake resumed an earlier session (a ticket) instead of a full exchange.
+    var sessionReused: Bool { switchyard_SSL_session_reused(ssl) == 1 }
+
     /// Drives the handshake. `nil` means it finished.
     func handshake() -> TLSStatus? {
         OpenSSLError.clearQueue()

@@ -35,10 +35,6 @@ enum Startup {
             return try GatewayRuntime(
                 settings: RuntimeSettings(configuration: configuration), configuration: configuration,
                 adapter: VendorAdapters.adapter(for:),
-                metrics: {
-                    "# TYPE switchyard_vendor_undocumented_answers_total counter\n"
-                        + "switchyard_vendor_undocumented_answers_total \(ErrorCatalogue.undocumentedAnswers)\n"
-                },
                 configurationPath: configPath,
                 logger: logger
             )

@@ -97,12 +97,12 @@ final class HostileClientTests: XCTestCase {
     /// A client that never reads is closed after `idleTimeoutSeconds` (3 s here) without progress.
     func testAClientThatNeverReadsIsClosedAfterTheIdleTimeout() throws {
         let gateway = try self.gateway
-        let open = try XCTUnwrap(gateway.metric("switchyard_client_connections_open"))
+        let open = try XCTUnwrap(gateway.metric("switchyard_connections_active{listener=\"tls\"}"))
         let client = try gateway.client()
         let request = Array("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
         _ = client.send(Array([[UInt8]](repeating: request, count: 40_000).joined()), timeout: 3)
-        XCTAssertGreaterThanOrEqual(gateway.metric("switchyard_client_connections_open") ?? 0, open + 1)
-        XCTAssertTrue(eventually(15) { gateway.metric("switchyard_client_connections_open") == open },
+        XCTAssertGreaterThanOrEqual(gateway.metric("switchyard_connections_active{listener=\"tls\"}") ?? 0, open + 1)
+        XCTAssertTrue(eventually(15) { gateway.metric("switchyard_connections_active{listener=\"tls\"}") == open },
                       "the gateway closed the connection that never read")
         XCTAssertGreaterThan(gateway.metric("switchyard_client_timeouts_total") ?? 0, 0)
         try assertANormalClientIsServed()
@@ -137,7 +137,7 @@ final class HostileClientTests: XCTestCase {
             return Double(settled) <= Double(rest) * 1.25
         }
         XCTAssertLessThanOrEqual(Double(settled), Double(rest) * 1.25, "rest \(rest) KiB, flood \(peak) KiB, after \(settled) KiB")
-        XCTAssertTrue(eventually(5) { gateway.metric("switchyard_client_connections_open") == 0 })
+        XCTAssertTrue(eventually(5) { gateway.metric("switchyard_connections_active{listener=\"tls\"}") == 0 })
     }
 
     // MARK: Decided from the head
@@ -183,7 +183,7 @@ final class HostileClientTests: XCTestCase {
             XCTAssertEqual(client.readResponse()?.status, 401)
             anonymous.append(client)
         }
-        XCTAssertTrue(eventually { gateway.metric("switchyard_client_connections_open") == 0 }, "refused connections hold no slot")
+        XCTAssertTrue(eventually { gateway.metric("switchyard_connections_active{listener=\"tls\"}") == 0 }, "refused connections hold no slot")
 
         // Two authenticated bodies do hold the two slots, until their body deadline (1 s, then the
         // 2 s linger after the 408) frees them.
@@ -194,7 +194,7 @@ final class HostileClientTests: XCTestCase {
             client.send(announce + "Authorization: Bearer \(token)\r\n\r\n{")
             holders.append(client)
         }
-        XCTAssertTrue(eventually { gateway.metric("switchyard_client_connections_open") == 2 })
+        XCTAssertTrue(eventually { gateway.metric("switchyard_connections_active{listener=\"tls\"}") == 2 })
         // A third client waits in the kernel's backlog, not refused, and is served once a slot frees.
         let third = try gateway.client()
         third.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -11,13 +11,13 @@ import Synchronization
 /// format; `/-/version` the build's version.
 public final class AdminResponder: HTTPResponder {
     private let draining = Atomic<Bool>(false)
-    private let metrics: @Sendable () -> String
+    private let metrics: @Sendable () -> [UInt8]
     private let reload: (@Sendable () -> (succeeded: Bool, message: String))?
 
     /// `metrics` renders the counters (Prometheus text exposition format) when scraped;
-    /// `reload` re-reads the configuration (nil: no `/-/reload`). It blocks (files, DNS), so it
-    /// runs off the loop.
-    public init(metrics: @escaping @Sendable () -> String = { "" },
+    /// `reload` re-reads the configuration (nil: no `/-/reload`). Both block (one waits for every
+    /// loop's events, the other reads files and resolves names), so they run off the loop.
+    public init(metrics: @escaping @Sendable () -> [UInt8] = { [] },
                 reload: (@Sendable () -> (succeeded: Bool, message: String))? = nil) {
         self.metrics = metrics
         self.reload = reload
@@ -45,23 +45,21 @@ public final class AdminResponder: HTTPResponder {
                 : AdminResponder.status(200, "ready")
         case (.post, "/-/reload") where reload != nil:
             let reload = reload!
-            // Off the loop (a reload reads files and resolves names), then back to it to answer.
-            let exchange = LoopBound(exchange, loop: exchange.loop)
             let requestID = request.requestID
-            DispatchQueue.global().async {
+            return answerOffTheLoop(exchange) {
                 let outcome = reload()
-                exchange.loop.execute { _ in
-                    exchange.value.respond(outcome.succeeded
-                        ? AdminResponder.status(200, outcome.message)
-                        : Problem(.validationFailed, detail: outcome.message).response(requestID: requestID))
-                }
+                return outcome.succeeded
+                    ? AdminResponder.status(200, outcome.message)
+                    : Problem(.validationFailed, detail: outcome.message).response(requestID: requestID)
             }
-            return
         case (_, "/-/reload") where reload != nil:
             response = Problem(.methodNotAllowed, detail: "Use POST.", headers: [("allow", "POST")])
                 .response(requestID: request.requestID)
         case (.get, "/metrics"), (.head, "/metrics"):
-            response = HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4")], body: Array(metrics().utf8))
+            let metrics = metrics
+            return answerOffTheLoop(exchange) {
+                HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: metrics())
+            }
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/-/version"):
             response = Problem(.methodNotAllowed, detail: "Use GET.", headers: [("allow", "GET, HEAD")])
                 .response(requestID: request.requestID)
@@ -69,6 +67,15 @@ public final class AdminResponder: HTTPResponder {
             response = Problem(.notFound, detail: "No resource at this path.").response(requestID: request.requestID)
         }
         exchange.respond(response)
+    }
+
+    /// Runs `work` on a thread of its own and answers with what it made, back on the loop.
+    private func answerOffTheLoop(_ exchange: HTTPExchange, _ work: @escaping @Sendable () -> HTTPResponse) {
+        let exchange = LoopBound(exchange, loop: exchange.loop)
+        DispatchQueue.global().async {
+            let response = work()
+            exchange.loop.execute { _ in exchange.value.respond(response) }
+        }
     }
 
     public func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {

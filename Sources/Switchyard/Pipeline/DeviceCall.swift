@@ -1,4 +1,5 @@
 import SwitchyardDevices
+import SwitchyardHTTP
 
 /// The vendor-call phase of one request: vendor quota, access token, upstream call and the
 /// adapter's reading of the answer, for one change or a bulk update's many.
@@ -55,6 +56,7 @@ final class DeviceCall {
         inFlight += 1
         // The vendor's quota is spent per upstream call, just before it goes out.
         let decision = request.state.vendorQuota.check(tenant: route.name)
+        request.context.metrics.record(.rateLimit(tenant: route.name, policy: .vendor, decision: decision.admitted ? .admitted : .refused))
         guard decision.admitted else {
             let retry = decision.retryAfterSeconds ?? 1
             let problem = Problem(.upstreamRateLimited, detail: "The vendor account's quota is spent; retry after \(retry) s.",
@@ -75,11 +77,18 @@ final class DeviceCall {
         tokens.token(on: context.loop, loops: context.loops, fetch: { done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
             tokenRequest.path = route.pathPrefix + tokenRequest.path
-            context.upstream.send(tokenRequest, to: route.target) { result in
+            Self.call(tokenRequest, route: route, context: context) { result in
+                let token: Result<AccessToken, Problem>
                 switch result {
-                case .success(let response): done(route.adapter.accessToken(from: response))
-                case .failure(let error): done(.failure(route.adapter.problem(for: error)))
+                case .success(let response): token = route.adapter.accessToken(from: response)
+                case .failure(let error): token = .failure(route.adapter.problem(for: error))
                 }
+                if case .failure(let problem) = token {
+                    context.metrics.record(.tokenFetch(tenant: route.name, problem: problem.code))
+                } else {
+                    context.metrics.record(.tokenFetch(tenant: route.name, problem: nil))
+                }
+                done(token)
             }
         }, completion: completion)
     }
@@ -94,7 +103,7 @@ final class DeviceCall {
         upstream.path = route.pathPrefix + upstream.path
         upstream.headers.append(("x-request-id", request.requestID))
         upstream.headers.append(("traceparent", request.traceParent))
-        request.context.upstream.send(upstream, to: route.target) { [self] result in
+        Self.call(upstream, route: route, context: request.context) { [self] result in
             switch result {
             case .failure(let error):
                 complete(batch, with: .all(.failed(adapter.problem(for: error)), count: batch.count))
@@ -113,6 +122,27 @@ final class DeviceCall {
                 }
                 complete(batch, with: adapter.interpret(response, for: changes))
             }
+        }
+    }
+
+    /// One call to the tenant's vendor, timed and counted by outcome (API.md §6's client metric).
+    private static func call(_ upstream: UpstreamRequest, route: TenantRoute, context: GatewayLoop,
+                             completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+        let started = context.loop.now
+        context.upstream.send(upstream, to: route.target) { result in
+            var sample = ClientRequestSample(tenant: route.name, vendor: route.adapter.vendor, serverAddress: route.target.host,
+                                             status: nil, outcome: .unavailable, reusedConnection: false,
+                                             nanoseconds: context.loop.now &- started)
+            switch result {
+            case .success(let response):
+                sample.status = response.status
+                sample.outcome = ClientOutcome(status: response.status)
+                sample.reusedConnection = response.reusedConnection
+            case .failure(let error):
+                sample.outcome = ClientOutcome(failure: error.kind)
+            }
+            context.metrics.record(.clientRequest(sample))
+            completion(result)
         }
     }
 

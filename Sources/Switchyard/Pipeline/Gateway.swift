@@ -1,3 +1,4 @@
+import Dispatch
 import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
@@ -9,7 +10,7 @@ import Synchronization
 ///
 /// `Pipeline.swift` is the request's way through it, phase by phase; this file holds what the
 /// phases work with: each loop's `GatewayLoop`, the configuration's state and its reload, the
-/// counters for `/metrics`.
+/// metrics.
 ///
 /// `@unchecked Sendable`: everything is immutable after `init` but `current`, which is under its
 /// mutex, and the loops' contexts, which `LoopBound` confines to their loops.
@@ -21,8 +22,10 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// Each loop's own, checked to be touched on that loop only.
     let contexts: [LoopBound<GatewayLoop>]
     private let storeFailures = Atomic<Int>(0)
-    /// Every loop's upstream calls, counted together.
-    public let upstreamStatistics = UpstreamStatistics()
+    /// What `/metrics` says: the loops' events, recorded off the loops.
+    public let metrics = GatewayMetrics()
+    /// Each loop's upstream counters, its own so that no atomic bounces between the loops' caches.
+    private let upstreamStatistics: [UpstreamStatistics]
 
     /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
     /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
@@ -52,14 +55,18 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             }
             storeAddress = address
         }
-        let statistics = upstreamStatistics
+        let metrics = metrics
+        let upstreamStatistics = loops.map { _ in UpstreamStatistics() }
+        self.upstreamStatistics = upstreamStatistics
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
                 let client = try RedisClient(loop: loop, address: address, connectCommands: RedisRateLimitStore.connectCommands)
                 client.logger = log.map { log in { log("rate-limit store (loop \(loop.index)): \($0)") } }
                 return RedisRateLimitStore(client: client)
             }
+            let statistics = upstreamStatistics[loop.index]
             return LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
+                                         metrics: LoopMetrics(sink: metrics),
                                          accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store),
                              loop: loop)
         }
@@ -74,24 +81,36 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// down), and that `onStoreFailure` decided instead.
     public var storeFailureCount: Int { storeFailures.load(ordering: .relaxed) }
 
-    /// The gateway's counters in Prometheus' text format, for the admin listener's `/metrics`.
-    public func metricsText() -> String {
-        let upstream = upstreamStatistics
-        var lines = [
-            "# TYPE switchyard_rate_limit_store_failures_total counter",
-            "switchyard_rate_limit_store_failures_total \(storeFailureCount)",
-            "# TYPE switchyard_upstream_requests_total counter",
-            "switchyard_upstream_requests_total \(upstream.requestCount)",
-            "# TYPE switchyard_upstream_connections_opened_total counter",
-            "switchyard_upstream_connections_opened_total \(upstream.connectionsOpened)",
-            "# TYPE switchyard_upstream_connections_reused_total counter",
-            "switchyard_upstream_connections_reused_total \(upstream.connectionsReused)",
-            "# TYPE switchyard_upstream_failures_total counter",
-        ]
-        for kind in UpstreamError.Kind.allCases {
-            lines.append("switchyard_upstream_failures_total{kind=\"\(kind)\"} \(upstream.failures(kind))")
+    /// Hands every loop's metric events to `metrics` and records them. Blocks until each loop has
+    /// answered, for at most `timeoutSeconds` (a loop that is stopped or stuck gives its events at
+    /// the next collection), so call it off the loops: the once-a-second collection, a scrape.
+    public func collectMetrics(timeoutSeconds: Double = 0.5) {
+        let answered = DispatchGroup()
+        for context in contexts {
+            answered.enter()
+            context.loop.execute { [metrics] _ in
+                metrics.deliver(context.value.metrics.take())
+                answered.leave()
+            }
         }
-        return lines.joined(separator: "\n") + "\n"
+        _ = answered.wait(timeout: .now() + timeoutSeconds)
+        metrics.recordDelivered()
+    }
+
+    /// The Prometheus exposition of everything the gateway counts, fresh from every loop, with
+    /// what `read` adds (the listeners' counters); for `/metrics`, off the loops.
+    public func metricsExposition(reading read: (inout GatewayMetrics.Reading) -> Void = { _ in }) -> [UInt8] {
+        collectMetrics()
+        let statistics = upstreamStatistics
+        return metrics.exposition { reading in
+            reading.total(.storeFailures, [], storeFailureCount)
+            reading.total(.upstreamRetries, [], statistics.reduce(0) { $0 + $1.retryCount })
+            for kind in UpstreamError.Kind.allCases {
+                reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
+            }
+            reading.total(.undocumentedAnswers, [], ErrorCatalogue.undocumentedAnswers)
+            read(&reading)
+        }
     }
 
     /// Reload: builds the state of `configuration` beside the running one (blocking: files, DNS;
@@ -127,7 +146,11 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
     }
 
+    /// A request that did not parse: answered and closed by the server, counted here (on the
+    /// loop that read it) by its problem code, with no tenant.
     public func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
-        Problem(parseError: error).response(requestID: requestID)
+        let problem = Problem(parseError: error)
+        contexts.first { $0.loop.isCurrent }?.value.metrics.record(.problem(problem.code, tenant: nil))
+        return problem.response(requestID: requestID)
     }
 }

@@ -2,8 +2,8 @@ import SwitchyardHTTP
 import SwitchyardIO
 
 /// What one event loop owns for the gateway: the configuration's state as this loop sees it, its
-/// token cache, its upstream pool, gzip streams, trace ids, access log and rate-limit store
-/// connection. Used on its own loop only, so none of it takes a lock.
+/// token cache, its upstream pool, gzip streams, trace ids, metric events,
+/// access log and rate-limit store connection. Used on its own loop only, so none of it takes a lock.
 final class GatewayLoop {
     /// The loop everything here belongs to; `unowned(unsafe)` like `Channel.loop`: loops outlive
     /// the gateway.
@@ -18,16 +18,18 @@ final class GatewayLoop {
     /// For `Content-Encoding: gzip` request bodies: one inflate stream per loop, reset per body.
     let gunzip = GzipDecoder()
     let traceIDs = RequestIDGenerator()
+    let metrics: LoopMetrics
     let accessLog: AccessLog?
     /// This loop's connection to the shared rate-limit store (`rateLimit.store: redis://…`).
     let store: RedisRateLimitStore?
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
-         accessLog: AccessLog?, store: RedisRateLimitStore?) {
+         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?) {
         self.loop = loop
         self.loops = loops
         self.state = state
         self.upstream = upstream
+        self.metrics = metrics
         self.accessLog = accessLog
         self.store = store
     }

@@ -74,11 +74,16 @@ final class GatewayRequest {
     lazy var traceParent: String = TraceParent.upstreamValue(head.firstValue("traceparent"), ids: context.traceIDs)
 
     /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
-    /// client takes it and it pays, and the request logged. Every answer passes here once.
+    /// client takes it and it pays, and the request counted and logged. Every answer passes here once.
     func finished(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
         limit?.appendHeaders(to: &response.headers)
         response = compressed(response)
+        let tenant = tenant
+        context.metrics.record(.serverRequest(ServerRequestSample(
+            method: head.method, route: routeTemplate, status: response.status, tenant: tenant, vendor: vendor,
+            nanoseconds: context.loop.now &- arrived)))
+        if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
         return response
     }

@@ -122,8 +122,10 @@ extension Gateway {
     func rateLimit(_ request: GatewayRequest, then: @escaping (Problem?) -> Void) {
         guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
         let state = request.state
-        func decided(_ decision: RateLimitDecision) {
+        func decided(_ decision: RateLimitDecision, storeFailed: Bool = false) {
             request.limit = decision
+            request.context.metrics.record(.rateLimit(tenant: tenant, policy: .tenant,
+                                                      decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
             guard decision.admitted else {
                 // The decision's headers, added when the answer is finished, carry the Retry-After.
                 return then(Problem(.rateLimited,
@@ -137,7 +139,7 @@ extension Gateway {
         store.check(tenant: tenant, policy: policy) { [self] result in
             switch result {
             case .success(let decision): decided(decision)
-            case .failure: decided(decideWithoutStore(tenant, state: state))
+            case .failure: decided(decideWithoutStore(tenant, state: state), storeFailed: true)
             }
         }
     }

@@ -26,15 +26,16 @@ public final class GatewayRuntime: @unchecked Sendable {
     private let trimmer = MemoryTrimmer()
     /// Follows the vendors' DNS.
     private let refresher: UpstreamRefresher
+    /// Records the loops' metric events once a second, so that a scrape has little left to do.
+    private let metricsCollection = PeriodicThread(name: "switchyard-prom", intervalSeconds: 1)
 
     /// Loads the certificate, binds every listener and registers them; nothing runs until `start()`.
     /// Failing here (a bad key, a port in use) fails startup with a message naming the cause.
     /// `adapter` makes each tenant's vendor adapter (SwitchyardVendors, which builds on this
-    /// module); `metrics` adds that module's counters to `/metrics`.
-    /// `configurationPath` is the file SIGHUP and `POST /-/reload` read again (nil: no reload).
+    /// module). `configurationPath` is the file SIGHUP and `POST /-/reload` read again (nil: no reload).
     public init(settings: RuntimeSettings, configuration: GatewayConfiguration,
                 adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter,
-                metrics: @escaping @Sendable () -> String = { "" }, configurationPath: String? = nil, logger: Logger) throws {
+                configurationPath: String? = nil, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
         Signals.ignoreBrokenPipe()
@@ -58,40 +59,53 @@ public final class GatewayRuntime: @unchecked Sendable {
         } else {
             reloadHandler = nil
         }
-        self.admin = AdminResponder(metrics: { gateway.metricsText() + Self.metricsText(of: server) + metrics() }, reload: reloadHandler)
+        // The admin server is made after its responder, which reads its connections: a box
+        // filled in once, before anything can scrape.
+        let adminServerBox = Mutex<HTTPServer?>(nil)
+        self.admin = AdminResponder(metrics: {
+            let adminConnections = adminServerBox.withLock { $0?.openConnections } ?? 0
+            return gateway.metricsExposition { reading in
+                Self.read(server, adminConnections: adminConnections, reloads: reload, into: &reading)
+            }
+        }, reload: reloadHandler)
         if let adminAddress = settings.admin {
             // The admin listener answers probes and operators: a few connections on one loop.
-            self.adminServer = try HTTPServer(
+            let adminServer = try HTTPServer(
                 address: adminAddress, loops: [loops[0]], tls: nil,
                 limits: ServerLimits(http: HTTPLimits(maxHeaderBytes: 8192, maxBodyBytes: 65536),
                                      headerTimeoutSeconds: 5, idleTimeoutSeconds: 30),
                 connectionLimit: ConnectionLimit(maximum: 64), responder: admin
             )
+            adminServerBox.withLock { $0 = adminServer }
+            self.adminServer = adminServer
         } else {
             self.adminServer = nil
         }
     }
 
-    /// The client listener's own counters: what the hostile-client defences hold and refuse.
-    private static func metricsText(of server: HTTPServer) -> String {
+    /// What the listeners and the reloader count, for a scrape: connections, what the
+    /// hostile-client defences hold and refuse, TLS handshakes, reloads.
+    private static func read(_ server: HTTPServer, adminConnections: Int, reloads: Reloader,
+                             into reading: inout GatewayMetrics.Reading) {
         let statistics = server.statistics
-        return """
-        # TYPE switchyard_client_connections_open gauge
-        switchyard_client_connections_open \(server.openConnections)
-        # TYPE switchyard_client_pending_body_bytes gauge
-        switchyard_client_pending_body_bytes \(server.pendingBodies.current)
-        # TYPE switchyard_client_timeouts_total counter
-        switchyard_client_timeouts_total \(statistics.timeoutCount)
-        # TYPE switchyard_client_rejections_total counter
-        switchyard_client_rejections_total \(statistics.rejectionCount)
-
-        """
+        reading.level(.connectionsActive, ["tls"], server.openConnections)
+        reading.level(.connectionsActive, ["admin"], adminConnections)
+        reading.level(.pendingBodyBytes, [], server.pendingBodies.current)
+        reading.total(.clientTimeouts, [], statistics.timeoutCount)
+        reading.total(.clientRejections, [], statistics.rejectionCount)
+        reading.total(.tlsHandshakes, ["ok", "false"], statistics.fullHandshakeCount)
+        reading.total(.tlsHandshakes, ["ok", "true"], statistics.resumedHandshakeCount)
+        reading.total(.tlsHandshakes, ["failed", "false"], statistics.failedHandshakeCount)
+        reading.total(.configReloads, ["ok"], reloads.succeededCount)
+        reading.total(.configReloads, ["refused"], reloads.refusedCount)
     }
 
     public func start() {
         threads = loops.map { $0.start(name: "switchyard-\($0.index)") }
         trimmer.start()
         refresher.start()
+        let gateway = gateway
+        metricsCollection.start { gateway.collectMetrics() }
         var message: Logger.Message = "listening on https://\(server.address) with \(loops.count) workers"
         if let adminServer { message = "\(message); admin on http://\(adminServer.address)" }
         logger.info(message)
@@ -117,6 +131,7 @@ public final class GatewayRuntime: @unchecked Sendable {
         gateway.close()
         trimmer.stop()
         refresher.stop()
+        metricsCollection.stop()
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
         return remaining
@@ -159,6 +174,12 @@ final class Reloader: Sendable {
     let refresher: UpstreamRefresher
     let logger: Logger
     private let lock = Mutex(())
+    private let succeeded = Atomic<Int>(0)
+    private let refused = Atomic<Int>(0)
+
+    /// Reloads so far, by outcome, for `switchyard_config_reloads_total`.
+    var succeededCount: Int { succeeded.load(ordering: .relaxed) }
+    var refusedCount: Int { refused.load(ordering: .relaxed) }
 
     init(path: String?, gateway: Gateway, server: HTTPServer, refresher: UpstreamRefresher, logger: Logger) {
         self.path = path
@@ -189,9 +210,11 @@ final class Reloader: Sendable {
                 outcome = (false, "\(path): reload refused, the running configuration is kept: \(error)")
             }
             if outcome.succeeded {
+                succeeded.add(1, ordering: .relaxed)
                 logger.notice("\(outcome.message)")
                 refresher.logChanges()
             } else {
+                refused.add(1, ordering: .relaxed)
                 logger.error("\(outcome.message)")
             }
             return outcome

@@ -8,6 +8,8 @@ struct UpstreamCall {
     let deadline: UInt64
     /// Sent once more after a reused connection failed; never twice.
     var retried = false
+    /// On a pooled connection (the current attempt); the answer says so, for the metrics.
+    var reusedConnection = false
     /// Addresses of the target tried so far for the current attempt, and where the round started.
     var addressesTried = 0
     var firstAddress = 0

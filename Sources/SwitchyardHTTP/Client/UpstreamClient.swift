@@ -68,6 +68,8 @@ public final class UpstreamClient {
         }
         if let connection = takeIdleConnection(for: target.poolKey) {
             statistics.recordConnectionReused()
+            var call = call
+            call.reusedConnection = true
             connection.begin(reusing: call)
         } else {
             connect(call)
@@ -92,6 +94,7 @@ public final class UpstreamClient {
     /// start; the request is written as soon as the handshake is done.
     private func connect(_ call: UpstreamCall) {
         var call = call
+        call.reusedConnection = false
         let target = call.target
         let addresses = target.addresses
         guard !addresses.isEmpty else {
@@ -191,9 +194,14 @@ public final class UpstreamClient {
     /// Counts the outcome and runs the completion: now, or on the loop's next turn when `send` is
     /// on the stack (a connect refused at once, a reused socket that fails on its first write).
     func complete(_ call: UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+        var result = result
         switch result {
-        case .success: statistics.recordResponse()
-        case .failure(let error): statistics.recordFailure(error.kind)
+        case .success(var response):
+            statistics.recordResponse()
+            response.reusedConnection = call.reusedConnection
+            result = .success(response)
+        case .failure(let error):
+            statistics.recordFailure(error.kind)
         }
         guard sending > 0 else {
             call.completion(result)

@@ -73,6 +73,8 @@ public struct UpstreamRequest: Sendable {
 public struct UpstreamResponse: Sendable {
     public var head: HTTPResponseHead
     public var body: [UInt8]
+    /// The answer came on a pooled keep-alive connection rather than a new one.
+    public var reusedConnection = false
 
     public var status: Int { head.status }
 
@@ -98,16 +100,6 @@ extension HTTPMethod {
     /// The method's name as written on the wire; nil for `.other`, and for CONNECT, whose success
     /// turns the connection into a tunnel.
     var token: StaticString? {
-        switch self {
-        case .get: "GET"
-        case .head: "HEAD"
-        case .post: "POST"
-        case .put: "PUT"
-        case .patch: "PATCH"
-        case .delete: "DELETE"
-        case .options: "OPTIONS"
-        case .trace: "TRACE"
-        case .connect, .other: nil
-        }
+        self == .connect ? nil : name
     }
 }

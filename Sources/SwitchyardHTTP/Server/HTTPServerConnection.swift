@@ -40,6 +40,10 @@ final class HTTPServerConnection: ChannelDelegate {
     /// What the responder decided from the current request's head, until its body is whole.
     private var admission: AnyObject?
     private var servedRequests = 0
+    /// The TLS handshake finished (at once for plain sockets): a close before it is a failed one.
+    private var isActive = false
+    /// Read at accept: a closed channel has let its TLS session go.
+    private let isTLS: Bool
     private var draining = false
     /// The body being read holds this much of the server's `PendingBodyBudget`.
     private var reservedBodyBytes = 0
@@ -61,6 +65,7 @@ final class HTTPServerConnection: ChannelDelegate {
         self.peer = peer
         self.server = server
         self.shared = shared
+        self.isTLS = channel.isTLS
         self.parser = RequestParser(limits: server.limits.http)
         self.chunked = ChunkedDecoder(limits: server.limits.http)
         // The first head, TLS handshake included, must arrive within the header timeout.
@@ -69,7 +74,10 @@ final class HTTPServerConnection: ChannelDelegate {
 
     // MARK: ChannelDelegate
 
-    func channelActive(_ channel: Channel) {}
+    func channelActive(_ channel: Channel) {
+        isActive = true
+        if channel.isTLS { server.statistics.recordHandshake(resumed: channel.tlsSessionReused) }
+    }
 
     func channelRead(_ channel: Channel) {
         process()
@@ -115,6 +123,7 @@ final class HTTPServerConnection: ChannelDelegate {
     }
 
     func channelClosed(_ channel: Channel) {
+        if !isActive && isTLS { server.statistics.recordHandshakeFailure() }
         releaseBodyReservation()
         shared.remove(self)
         server.connectionLimit.release()

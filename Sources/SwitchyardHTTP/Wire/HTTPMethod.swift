@@ -15,6 +15,22 @@ public enum HTTPMethod: Sendable, Equatable {
         }
     }
 
+    /// The method's name as HTTP spells it; nil for a method the parser does not know.
+    public var name: StaticString? {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .patch: "PATCH"
+        case .delete: "DELETE"
+        case .options: "OPTIONS"
+        case .trace: "TRACE"
+        case .connect: "CONNECT"
+        case .other: nil
+        }
+    }
+
     /// Recognises the method token `bytes[range]`, which the caller has already checked to be a
     /// non-empty token. Compares lengths first so that most methods cost one or two byte loads.
     static func recognise(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> HTTPMethod {

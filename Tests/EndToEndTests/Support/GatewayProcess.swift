@@ -157,11 +157,21 @@ final class GatewayProcess: @unchecked Sendable {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }
 
-    /// One sample of `/metrics` on the admin listener, by series name (series without labels).
-    func metric(_ name: String) -> Int? {
-        let text = TestEnvironment.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(adminPort)/metrics"]).output
-        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Int(line.dropFirst(name.count + 1))
+    /// `/metrics` on the admin listener, as scraped.
+    var metricsText: String {
+        TestEnvironment.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(adminPort)/metrics"]).output
+    }
+
+    /// One sample of `/metrics`, by its series as written (`name{label="value",…}`, labels in
+    /// the catalogue's order).
+    func metric(_ series: String) -> Int? {
+        Self.sample(series, in: metricsText).map { Int($0) }
+    }
+
+    /// The value of `series` in an exposition, nil when it is not there.
+    static func sample(_ series: String, in text: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
         }
         return nil
     }

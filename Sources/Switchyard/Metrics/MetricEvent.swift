@@ -1,0 +1,89 @@
+import SwitchyardDevices
+import SwitchyardHTTP
+
+/// One thing that happened on a loop and that `/metrics` counts: appended to the loop's
+/// `LoopMetrics` as it happens, turned into swift-metrics calls off the loop by `GatewayMetrics`.
+///
+/// Every label value comes from a bounded set (methods, route templates, the configured
+/// tenants and vendors, statuses the gateway or a vendor gave, problem codes), so no client
+/// can grow the number of series by sending something new.
+enum MetricEvent: Sendable {
+    /// A `/devices` request answered (`GatewayRequest.finished`).
+    case serverRequest(ServerRequestSample)
+    /// One call to a vendor, token fetches included.
+    case clientRequest(ClientRequestSample)
+    /// A problem answered, and the tenant it was for, if known.
+    case problem(ProblemCode, tenant: String?)
+    case rateLimit(tenant: String, policy: RateLimitPolicy, decision: RateLimitOutcome)
+    /// A token fetch: nil for a token, else the problem it ended in.
+    case tokenFetch(tenant: String, problem: ProblemCode?)
+}
+
+struct ServerRequestSample: Sendable {
+    var method: HTTPMethod
+    /// `GatewayRequest.routeTemplate`.
+    var route: String
+    var status: Int
+    var tenant: String?
+    var vendor: Vendor?
+    var nanoseconds: UInt64
+}
+
+struct ClientRequestSample: Sendable {
+    var tenant: String
+    var vendor: Vendor
+    var serverAddress: String
+    /// Nil when the call ended without an answer.
+    var status: Int?
+    var outcome: ClientOutcome
+    var reusedConnection: Bool
+    var nanoseconds: UInt64
+}
+
+/// API.md §6's `outcome` of a vendor call.
+enum ClientOutcome: String, Sendable {
+    /// The vendor answered below 400.
+    case ok
+    /// The vendor answered 400 or above.
+    case vendorError = "vendor_error"
+    /// No connection, or it broke (refused, reset, TLS, a name that does not resolve).
+    case unavailable
+    case timeout
+    /// An answer that could not be read, or a request the client refused to send.
+    case malformed
+
+    init(status: Int) {
+        self = status < 400 ? .ok : .vendorError
+    }
+
+    init(failure: UpstreamError.Kind) {
+        switch failure {
+        case .unavailable: self = .unavailable
+        case .timeout: self = .timeout
+        case .malformed, .invalidRequest: self = .malformed
+        }
+    }
+}
+
+/// Which limit decided (API.md §6's `policy`).
+enum RateLimitPolicy: String, Sendable {
+    /// The tenant's `rateLimit`.
+    case tenant
+    /// The vendor account's `vendorQuota`.
+    case vendor
+}
+
+enum RateLimitOutcome: String, Sendable {
+    case admitted
+    case refused
+    /// The shared store could not decide; `onStoreFailure` did.
+    case storeFailure = "store_failure"
+}
+
+extension HTTPMethod {
+    /// The method as OpenTelemetry's `http.request.method` names it: `_OTHER` for any method the
+    /// gateway does not know, so that made-up methods can't add series.
+    var metricLabel: String {
+        name.map { "\($0)" } ?? "_OTHER"
+    }
+}
