@@ -356,4 +356,50 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(statuses[2].header("retry-after"), "30")
         XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2, "the third never left the gateway")
     }
+
+    /// API.md §7: with `maxWaitSeconds`, a call that finds the quota spent waits for its slot, in
+    /// arrival order, instead of failing; one whose slot would come too late is refused at once.
+    func testAVendorQuotaWithAWaitPacesCallsAndRefusesOnlyWhatWouldWaitTooLong() throws {
+        let rig = try DeviceTestbed(extra: ["cc": "vendorQuota: {requests: 1, perSeconds: 1, maxWaitSeconds: 1.5}"],
+                                    bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        _ = rig.token("cc")
+        // Slots every second: 0 and 1 are within the wait; the third's (2 s) is not, by half a second.
+        let answers = Mutex<[(status: Int, retryAfter: String?, seconds: Double)]>([])
+        let started = Date()
+        // A thread per call (concurrentPerform would run only as many at once as there are CPUs).
+        let done = DispatchGroup()
+        for _ in 0..<3 {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = try? rig.call("cc", "PATCH", "/devices/8988216716970004975", #"{"sim": {"ratePlan": "Standard 5GB"}}"#)
+                answers.withLock { $0.append((answer?.status ?? 0, answer?.header("retry-after"), Date().timeIntervalSince(started))) }
+                done.leave()
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        let all = answers.withLock { $0 }.sorted { $0.seconds < $1.seconds }
+        XCTAssertEqual(all.map(\.status).sorted(), [200, 200, 429], "\(all)")
+        let refused = try XCTUnwrap(all.first { $0.status == 429 })
+        XCTAssertEqual(refused.retryAfter, "2", "its slot was 2 s away")
+        let served = all.filter { $0.status == 200 }.map(\.seconds)
+        XCTAssertGreaterThanOrEqual(served[1] - served[0], 0.9, "two calls one slot (1 s) apart: \(all)")
+        XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2)
+    }
+
+    /// A bulk update's items go through the same quota and wait until the bulk's own deadline,
+    /// so a bulk larger than the quota's burst is paced rather than answered 429 item by item.
+    func testABulkUpdateWaitsForItsVendorQuotaInsteadOfFailingItems() throws {
+        let rig = try DeviceTestbed(extra: ["cc": "vendorQuota: {requests: 2, perSeconds: 1, burst: 1}"], bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let ids = ["8988216716970004975", "9088217871987000001", "89011704252318147060"]
+        let body = #"{"devices": ["# + ids.map { #"{"id": "iccid:\#($0)", "sim": {"ratePlan": "Standard 5GB"}}"# }.joined(separator: ", ") + "]}"
+        let started = Date()
+        let answer = try rig.call("cc", "PATCH", "/devices", body)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertEqual(answer.json?[pointer: "/results"]?.arrayValue?.compactMap { $0.objectValue?["status"]?.intValue }, [200, 200, 200], answer.text)
+        XCTAssertGreaterThanOrEqual(seconds, 0.9, "three calls, one slot (0.5 s) apart")
+        XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 3)
+    }
 }

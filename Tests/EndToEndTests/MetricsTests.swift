@@ -10,7 +10,7 @@ import XCTest
 final class MetricsTests: XCTestCase {
     func testEveryOutcomeIsCountedUnderItsLabelsAndPromtoolAcceptsTheExposition() throws {
         let rig = try DeviceTestbed(
-            extra: ["cc1": "rateLimit: {requests: 1, perSeconds: 3600}"],
+            extra: ["cc": "vendorQuota: {requests: 100, perSeconds: 1}", "cc1": "rateLimit: {requests: 1, perSeconds: 3600}"],
             bindings: [("cc", .controlCenter), ("cc1", .controlCenter), ("push", .mobileFirstPush)])
         defer { rig.stop() }
         let device = "/devices/8988216716970004975"

@@ -43,8 +43,22 @@ final class ConfigurationValidationTests: XCTestCase {
             "gateway.yaml:6:31: limits.colour: unknown key (expected one of: maxHeaderBytes, maxBodyBytes, "
                 + "maxBulkDevices, headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxPendingBodyBytes, "
                 + "maxUpstreamBodyBytes, upstreamConnectTimeoutSeconds, "
-                + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections, dnsRefreshSeconds, drainDelaySeconds)",
+                + "upstreamTimeoutSeconds, shutdownGraceSeconds, maxConnections, dnsRefreshSeconds, drainDelaySeconds, bulkTimeoutSeconds)",
         ])
+    }
+
+    /// Only a vendor quota waits: `maxWaitSeconds` on a tenant's own `rateLimit` is unknown there,
+    /// and a wait beyond a minute is refused.
+    func testMaxWaitSecondsBelongsToTheVendorQuotaAndIsBounded() throws {
+        let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}, "#
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "rateLimit: {requests: 1, perSeconds: 1, maxWaitSeconds: 1}}")), [
+            #"gateway.yaml:5:131: tenants.acme.rateLimit.maxWaitSeconds: unknown key (expected one of: requests, perSeconds, burst)"#,
+        ])
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "vendorQuota: {requests: 1, perSeconds: 1, maxWaitSeconds: 61}}")), [
+            "gateway.yaml:5:149: tenants.acme.vendorQuota.maxWaitSeconds: must be from 0 to 60 seconds, found 61",
+        ])
+        let accepted = try fixture.parse(withTenant(tenant + "vendorQuota: {requests: 1, perSeconds: 1, maxWaitSeconds: 2.5}}"))
+        XCTAssertEqual(accepted.tenants["acme"]?.vendorQuota?.maxWaitSeconds, 2.5)
     }
 
     func testWrongTypesNameTheKeyAndTheExpectedType() {

@@ -47,6 +47,29 @@ final class RateLimiterTests: XCTestCase {
         XCTAssertEqual(GCRA.decide(RatePolicy(requests: 10, perSeconds: 1, burst: 3), tat: 0, now: start), gcra.decide(tat: 0, now: start))
     }
 
+    /// A vendor quota's wait: a request whose slot comes within `maxWait` is admitted for later,
+    /// reserving the slot (the TAT moves on), and the next one gets the slot after; one whose slot
+    /// is beyond the wait is refused and reserves nothing.
+    func testWaitingReservesSlotsInArrivalOrderAndRefusesBeyondTheWait() {
+        let gcra = GCRA(RatePolicy(requests: 2, perSeconds: 1, burst: 1))  // T = 0.5 s, τ = 0
+        let wait = 1_200_000_000 as UInt64
+        var tat: UInt64 = 0
+        var delays: [UInt64?] = []
+        for _ in 0..<5 {
+            let step = gcra.decide(tat: tat, now: start, maxWait: wait)
+            if step.admitted { tat = step.newTAT }
+            delays.append(step.admitted ? step.delay : nil)
+        }
+        XCTAssertEqual(delays, [0, 500_000_000, 1_000_000_000, nil, nil])
+        XCTAssertEqual(tat, start + 1_500_000_000, "refusals reserve nothing")
+        let refused = gcra.decide(tat: tat, now: start, maxWait: wait)
+        XCTAssertEqual(refused.retryAfterSeconds, 2, "the next slot is 1.5 s away")
+        // Without a wait, the same state refuses at once, as before.
+        XCTAssertFalse(gcra.decide(tat: start + 500_000_000, now: start).admitted)
+        // Time passing frees the slots again.
+        XCTAssertEqual(gcra.decide(tat: tat, now: start + 1_000_000_000, maxWait: wait).delay, 500_000_000)
+    }
+
     func testRetryAfterRoundsUpToWholeSeconds() {
         let gcra = GCRA(RatePolicy(requests: 1, perSeconds: 60, burst: 1))  // T = 60 s, τ = 0
         let first = gcra.decide(tat: 0, now: start)

@@ -381,6 +381,38 @@ final class RedisTests: XCTestCase {
         _ = loop.run { (_, done: @escaping (Bool) -> Void) in client.value.close(); done(true) }
     }
 
+    /// The script's wait is `GCRA`'s: slots reserved in order within the wait, then refusals that
+    /// reserve nothing; a vendor quota's keys are apart from the tenants' limits.
+    func testLuaGCRAWaitsAsTheInMemoryOneDoes() throws {
+        let server = try redis()
+        let loop = try makeLoop()
+        let client = try makeClient(on: loop, server, connections: 1, connectCommands: RedisRateLimitStore.connectCommands)
+        let policy = RatePolicy(requests: 2, perSeconds: 1, burst: 1, maxWaitSeconds: 1.2)
+        let tenant = "wait-\(UUID().uuidString)"
+        let decisions: [RateLimitDecision]? = loop.run { _, done in
+            let store = RedisRateLimitStore(client: client.value, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix)
+            var decisions: [RateLimitDecision] = []
+            for _ in 0..<5 {
+                store.check(tenant: tenant, policy: policy, maxWait: policy.maxWait) { result in
+                    guard case .success(let decision) = result else { return XCTFail("\(result)") }
+                    decisions.append(decision)
+                    if decisions.count == 5 { done(decisions) }
+                }
+            }
+        }
+        let got = try XCTUnwrap(decisions)
+        XCTAssertEqual(got.map(\.admitted), [true, true, true, false, false])
+        // Redis's clock moves on between the calls (microseconds): each wait is its slot less that.
+        for (index, expected) in [0.0, 0.5, 1.0].enumerated() {
+            XCTAssertEqual(Double(got[index].delay) / 1e9, expected, accuracy: 0.05, "call \(index)")
+        }
+        XCTAssertEqual(got[3].retryAfterSeconds, 2)
+        XCTAssertEqual(got[0].headers.first?.value, "\"vendor\";q=2;w=1")
+        XCTAssertEqual(try send(["EXISTS", RedisRateLimitStore.vendorKeyPrefix + tenant], client, on: loop)?.get(), .integer(1))
+        XCTAssertEqual(try send(["EXISTS", RedisRateLimitStore.keyPrefix + tenant], client, on: loop)?.get(), .integer(0))
+        _ = loop.run { (_, done: @escaping (Bool) -> Void) in client.value.close(); done(true) }
+    }
+
     func testTwoGatewaysShareOneLimit() throws {
         let server = try redis()
         let policy = RatePolicy(requests: 100, perSeconds: 1, burst: 50)

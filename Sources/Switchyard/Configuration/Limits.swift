@@ -35,6 +35,8 @@ public struct Limits: Sendable, Equatable {
     public var drainDelaySeconds = 5.0
     /// How often upstream host names are resolved again, off the loops (API.md §4).
     public var dnsRefreshSeconds = 30.0
+    /// A bulk update's whole vendor phase, its items' waits for the vendor quota included (API.md §7).
+    public var bulkTimeoutSeconds = 300.0
     /// Open client connections of the process (all workers); further ones wait in the kernel's accept queue.
     public var maxConnections = 10_000
 
@@ -45,7 +47,7 @@ public struct Limits: Sendable, Equatable {
         "maxHeaderBytes", "maxBodyBytes", "maxBulkDevices", "headerTimeoutSeconds", "bodyTimeoutSeconds", "idleTimeoutSeconds",
         "maxPendingBodyBytes", "maxUpstreamBodyBytes",
         "upstreamConnectTimeoutSeconds", "upstreamTimeoutSeconds", "shutdownGraceSeconds", "maxConnections",
-        "dnsRefreshSeconds", "drainDelaySeconds",
+        "dnsRefreshSeconds", "drainDelaySeconds", "bulkTimeoutSeconds",
     ]
 }
 
@@ -70,6 +72,7 @@ extension ConfigurationDecoder {
         limits.upstreamTimeoutSeconds = seconds("upstreamTimeoutSeconds") ?? limits.upstreamTimeoutSeconds
         limits.shutdownGraceSeconds = seconds("shutdownGraceSeconds", allowsZero: true) ?? limits.shutdownGraceSeconds
         limits.dnsRefreshSeconds = seconds("dnsRefreshSeconds") ?? limits.dnsRefreshSeconds
+        limits.bulkTimeoutSeconds = seconds("bulkTimeoutSeconds") ?? limits.bulkTimeoutSeconds
         limits.drainDelaySeconds = seconds("drainDelaySeconds", allowsZero: true) ?? limits.drainDelaySeconds
         limits.maxConnections = map.integer("maxConnections", in: 1...1_000_000) ?? limits.maxConnections
         return limits

@@ -50,7 +50,7 @@ extension ConfigurationDecoder {
         let caFile = map.filePath("caFile")
         let credentials = map.mapping("credentials", required: true)
         let rateLimit = map.decode("rateLimit") { ratePolicy($0, at: $1) }
-        let vendorQuota = map.decode("vendorQuota") { ratePolicy($0, at: $1) }
+        let vendorQuota = map.decode("vendorQuota") { ratePolicy($0, at: $1, waits: true) }
         // An unknown vendor leaves nothing to check the credentials against; its error is enough.
         let account = vendor.flatMap { vendorAccount($0, tenant: map, credentials: credentials) }
         guard let upstream, let account else { return nil }

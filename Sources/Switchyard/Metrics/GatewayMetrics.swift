@@ -22,6 +22,8 @@ public final class GatewayMetrics: Sendable {
 
     public init() {
         factory = DocumentedMetricsFactory(registry: registry)
+        // At 0 from the start, so that a rate over it begins with the process.
+        series.withLock { $0.counter(SeriesKey(.storeFailures), .storeFailures, factory).increment(by: 0) }
         CoreMetrics.Gauge(label: MetricFamily.buildInfo.name,
                           dimensions: [("version", SwitchyardVersion.number), ("commit", SwitchyardVersion.commit ?? "")],
                           factory: factory).record(1)
@@ -156,6 +158,7 @@ private struct Series {
             count(SeriesKey(.problems, code.rawValue, tenant ?? ""), .problems, factory)
         case .rateLimit(let tenant, let policy, let decision):
             count(SeriesKey(.rateLimitDecisions, tenant, policy.rawValue, decision.rawValue), .rateLimitDecisions, factory)
+            if decision == .storeFailure { count(SeriesKey(.storeFailures), .storeFailures, factory) }
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"), .tokenFetches, factory)
         }

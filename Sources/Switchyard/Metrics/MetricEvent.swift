@@ -84,6 +84,7 @@ extension HTTPMethod {
     /// The method as OpenTelemetry's `http.request.method` names it: `_OTHER` for any method the
     /// gateway does not know, so that made-up methods can't add series.
     var metricLabel: String {
-        name.map { "\($0)" } ?? "_OTHER"
+        // `description` of a name this short is a small String: no allocation per event.
+        name?.description ?? "_OTHER"
     }
 }

@@ -54,15 +54,52 @@ final class DeviceCall {
 
     private func launch(_ batch: [Int]) {
         inFlight += 1
-        // The vendor's quota is spent per upstream call, just before it goes out.
-        let decision = request.state.vendorQuota.check(tenant: route.name)
-        request.context.metrics.record(.rateLimit(tenant: route.name, policy: .vendor, decision: decision.admitted ? .admitted : .refused))
-        guard decision.admitted else {
-            let retry = decision.retryAfterSeconds ?? 1
-            let problem = Problem(.upstreamRateLimited, detail: "The vendor account's quota is spent; retry after \(retry) s.",
-                                  headers: [("retry-after", String(retry))])
-            return complete(batch, with: .all(.failed(problem), count: batch.count))
+        // The vendor's quota is spent per upstream call, just before it goes out; a call admitted
+        // for later waits on this loop for its reserved slot.
+        spendQuota { [self] decision in
+            guard decision.admitted else {
+                let retry = decision.retryAfterSeconds ?? 1
+                let problem = Problem(.upstreamRateLimited, detail: "The vendor account's quota is spent; retry after \(retry) s.",
+                                      headers: [("retry-after", String(retry))])
+                return complete(batch, with: .all(.failed(problem), count: batch.count))
+            }
+            guard decision.delay > 0 else { return go(batch) }
+            request.context.delayedCalls.run(after: decision.delay) { [self] in go(batch) }
         }
+    }
+
+    /// The tenant's vendor quota for one call: in this process, or on the shared store with
+    /// `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call waits
+    /// up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
+    /// (`limits.bulkTimeoutSeconds` from its arrival).
+    private func spendQuota(_ decided: @escaping (RateLimitDecision) -> Void) {
+        let (state, context, tenant) = (request.state, request.context, route.name)
+        guard let policy = state.quotaPolicies[tenant] else { return decided(.unlimited) }
+        var maxWait = policy.maxWait
+        if deviceRequest.isBulk {
+            let deadline = request.arrived &+ UInt64(state.limits.bulkTimeoutSeconds * 1e9)
+            maxWait = deadline > context.loop.now ? deadline - context.loop.now : 0
+        }
+        func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
+            context.metrics.record(.rateLimit(tenant: tenant, policy: .vendor,
+                                              decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
+            return decision
+        }
+        guard let store = context.quotaStore else {
+            return decided(record(state.vendorQuota.check(tenant: tenant, maxWait: maxWait), storeFailed: false))
+        }
+        store.check(tenant: tenant, policy: policy, maxWait: maxWait) { result in
+            switch result {
+            case .success(let decision):
+                decided(record(decision, storeFailed: false))
+            case .failure:
+                decided(record(state.decideWithoutStore(tenant, limiter: state.vendorQuota, maxWait: maxWait), storeFailed: true))
+            }
+        }
+    }
+
+    /// The call, with an access token first for a vendor that needs one.
+    private func go(_ batch: [Int]) {
         guard let tokens = route.accessTokens else { return send(batch, token: nil, isRetry: false) }
         withToken(tokens) { [self] result in
             switch result {

@@ -21,7 +21,6 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     private let loops: [EventLoop]
     /// Each loop's own, checked to be touched on that loop only.
     let contexts: [LoopBound<GatewayLoop>]
-    private let storeFailures = Atomic<Int>(0)
     /// What `/metrics` says: the loops' events, recorded off the loops.
     public let metrics = GatewayMetrics()
     /// Each loop's upstream counters, its own so that no atomic bounces between the loops' caches.
@@ -65,7 +64,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 return RedisRateLimitStore(client: client)
             }
             let statistics = upstreamStatistics[loop.index]
-            return LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
+            return try LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
                                          metrics: LoopMetrics(sink: metrics),
                                          accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store),
                              loop: loop)
@@ -76,10 +75,6 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     var upstreams: [(tenant: String, target: UpstreamTarget)] {
         current.withLock { $0 }.routes.map { ($0.key, $0.value.target) }
     }
-
-    /// Rate-limit decisions that the Redis store could not make (deadline passed, connection
-    /// down), and that `onStoreFailure` decided instead.
-    public var storeFailureCount: Int { storeFailures.load(ordering: .relaxed) }
 
     /// Hands every loop's metric events to `metrics` and records them. Blocks until each loop has
     /// answered, for at most `timeoutSeconds` (a loop that is stopped or stuck gives its events at
@@ -103,7 +98,6 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         collectMetrics()
         let statistics = upstreamStatistics
         return metrics.exposition { reading in
-            reading.total(.storeFailures, [], storeFailureCount)
             reading.total(.upstreamRetries, [], statistics.reduce(0) { $0 + $1.retryCount })
             for kind in UpstreamError.Kind.allCases {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
@@ -131,18 +125,6 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     public func close() {
         for context in contexts {
             context.loop.execute { _ in context.value.close() }
-        }
-    }
-
-    /// `onStoreFailure`: `local` counts in this process (the limit then holds per instance),
-    /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500,
-    /// never a wait: the store's own deadline (a few milliseconds) already passed, or it failed at once.
-    func decideWithoutStore(_ tenant: String, state: GatewayState) -> RateLimitDecision {
-        storeFailures.add(1, ordering: .relaxed)
-        switch state.onStoreFailure {
-        case .local: return state.rateLimiter.check(tenant: tenant)
-        case .open: return state.rateLimiter.peek(tenant: tenant).admittedAnyway()
-        case .closed: return state.rateLimiter.peek(tenant: tenant).refused(retryAfterSeconds: 1)
         }
     }
 

@@ -20,11 +20,15 @@ final class GatewayLoop {
     let traceIDs = RequestIDGenerator()
     let metrics: LoopMetrics
     let accessLog: AccessLog?
-    /// This loop's connection to the shared rate-limit store (`rateLimit.store: redis://…`).
+    /// This loop's connection to the shared rate-limit store (`rateLimit.store: redis://…`), for
+    /// the tenants' limits and, on the same connection, their vendor quotas.
     let store: RedisRateLimitStore?
+    let quotaStore: RedisRateLimitStore?
+    /// Vendor calls waiting for the slot their quota reserved.
+    let delayedCalls: DelayedCalls
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
-         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?) {
+         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?) throws {
         self.loop = loop
         self.loops = loops
         self.state = state
@@ -32,6 +36,8 @@ final class GatewayLoop {
         self.metrics = metrics
         self.accessLog = accessLog
         self.store = store
+        quotaStore = store.map { RedisRateLimitStore(client: $0.client, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
+        delayedCalls = try DelayedCalls(loop: loop)
     }
 
     /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.
@@ -39,5 +45,6 @@ final class GatewayLoop {
         upstream.shutdown()
         accessLog?.flush()
         store?.client.close()
+        delayedCalls.close()
     }
 }

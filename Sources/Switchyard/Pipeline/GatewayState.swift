@@ -15,8 +15,10 @@ final class GatewayState: Sendable {
     /// `onStoreFailure: local` with Redis.
     let rateLimiter: TenantRateLimiter
     let policies: [String: RatePolicy]
-    /// Each tenant's outbound budget (`vendorQuota`), spent per upstream call.
+    /// Each tenant's outbound budget (`vendorQuota`), spent per upstream call: the store itself
+    /// with `rateLimit.store: memory`, the fallback for `onStoreFailure: local` with Redis.
     let vendorQuota: TenantRateLimiter
+    let quotaPolicies: [String: RatePolicy]
     let routes: [String: TenantRoute]
 
     var limits: Limits { configuration.limits }
@@ -34,7 +36,8 @@ final class GatewayState: Sendable {
         rateLimiter = previous.flatMap { $0.policies == policies ? $0.rateLimiter : nil }
             ?? TenantRateLimiter(policies: policies)
         let quotas = configuration.tenants.compactMapValues(\.vendorQuota)
-        vendorQuota = previous.flatMap { $0.configuration.tenants.compactMapValues(\.vendorQuota) == quotas ? $0.vendorQuota : nil }
+        quotaPolicies = quotas
+        vendorQuota = previous.flatMap { $0.quotaPolicies == quotas ? $0.vendorQuota : nil }
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
         routes = try configuration.tenants.mapValues { tenant in
             if let route = previous?.routes[tenant.name], let old = previous?.configuration.tenants[tenant.name],
@@ -43,6 +46,18 @@ final class GatewayState: Sendable {
                 return route
             }
             return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
+        }
+    }
+
+    /// `onStoreFailure`, when the Redis store could not decide for `limiter` (the tenants' limits
+    /// or the vendor quotas): `local` counts in this process (the limit then holds per instance),
+    /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500,
+    /// never a wait for the store: its own deadline (a few milliseconds) already passed, or it failed at once.
+    func decideWithoutStore(_ tenant: String, limiter: TenantRateLimiter, maxWait: UInt64 = 0) -> RateLimitDecision {
+        switch onStoreFailure {
+        case .local: limiter.check(tenant: tenant, maxWait: maxWait)
+        case .open: limiter.peek(tenant: tenant).admittedAnyway()
+        case .closed: limiter.peek(tenant: tenant).refused(retryAfterSeconds: 1)
         }
     }
 

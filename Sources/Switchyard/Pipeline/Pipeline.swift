@@ -136,10 +136,10 @@ extension Gateway {
         guard let store = request.context.store, let policy = state.policies[tenant] else {
             return decided(state.rateLimiter.check(tenant: tenant))
         }
-        store.check(tenant: tenant, policy: policy) { [self] result in
+        store.check(tenant: tenant, policy: policy) { result in
             switch result {
             case .success(let decision): decided(decision)
-            case .failure: decided(decideWithoutStore(tenant, state: state), storeFailed: true)
+            case .failure: decided(state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
             }
         }
     }

@@ -19,6 +19,12 @@
 ///   (the full burst available); 0 when it already is.
 /// - `retryAfterSeconds` (rejections only): `ceil((TAT − τ − now) / 10⁹)`, at least 1 — the wait after
 ///   which the next request is admitted.
+///
+/// Waiting (a vendor quota's `maxWaitSeconds`, API.md §7): a request that would be refused but whose
+/// slot comes within `maxWait` is admitted *for later*: it reserves that slot (the TAT moves on by `T`
+/// as for any admission) and is told to wait `TAT − τ − now` before it goes. Reservations are handed
+/// out in arrival order, one `T` apart, so the waiters form a queue in the TAT itself, never longer
+/// than `maxWait / T + 1`, and a request the queue could not serve in time is refused at once.
 public struct GCRA: Sendable, Equatable {
     /// `T`, nanoseconds; at least 1.
     public let emissionInterval: UInt64
@@ -53,13 +59,17 @@ public struct GCRA: Sendable, Equatable {
         public var resetSeconds: Int
         /// Whole seconds, ≥ 1, when rejected; nil when admitted.
         public var retryAfterSeconds: Int?
+        /// Admitted for later: nanoseconds to wait before going (0: go now).
+        public var delay: UInt64
 
-        public init(admitted: Bool, newTAT: UInt64, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int?) {
+        public init(admitted: Bool, newTAT: UInt64, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int?,
+                    delay: UInt64 = 0) {
             self.admitted = admitted
             self.newTAT = newTAT
             self.remaining = remaining
             self.resetSeconds = resetSeconds
             self.retryAfterSeconds = retryAfterSeconds
+            self.delay = delay
         }
     }
 
@@ -67,9 +77,15 @@ public struct GCRA: Sendable, Equatable {
         Int((nanoseconds + 999_999_999) / 1_000_000_000)
     }
 
-    /// The pure step; see the type's documentation for every quantity.
-    public func decide(tat: UInt64, now: UInt64) -> Step {
+    /// The pure step; see the type's documentation for every quantity. `maxWait` (nanoseconds)
+    /// admits for later a request whose slot comes within it.
+    public func decide(tat: UInt64, now: UInt64, maxWait: UInt64 = 0) -> Step {
         let allowAt = tat > burstTolerance ? tat - burstTolerance : 0
+        if now < allowAt, allowAt - now <= maxWait {
+            let newTAT = tat + emissionInterval
+            return Step(admitted: true, newTAT: newTAT, remaining: 0, resetSeconds: Self.ceilSeconds(newTAT - now),
+                        retryAfterSeconds: nil, delay: allowAt - now)
+        }
         if now < allowAt {
             return Step(admitted: false, newTAT: tat, remaining: 0,
                         resetSeconds: Self.ceilSeconds(tat - now),

@@ -20,6 +20,9 @@ public struct RateLimitDecision: Sendable, Equatable {
     public let policyHeaderValue: String?
     /// The policy's name as it appears in both headers, quoted (`"tenant"`).
     let quotedPolicyName: String
+    /// Admitted for later (a vendor quota's `maxWaitSeconds`): nanoseconds to wait before the
+    /// call goes, its slot reserved meanwhile. 0: go now.
+    public let delay: UInt64
 
     public static let policyHeaderName = "ratelimit-policy"
     public static let rateLimitHeaderName = "ratelimit"
@@ -31,7 +34,8 @@ public struct RateLimitDecision: Sendable, Equatable {
         policyHeaderValue: nil, quotedPolicyName: "")
 
     init(admitted: Bool, policy: RatePolicy?, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int?,
-         policyHeaderValue: String?, quotedPolicyName: String) {
+         policyHeaderValue: String?, quotedPolicyName: String, delay: UInt64 = 0) {
+        self.delay = delay
         self.admitted = admitted
         self.policy = policy
         self.remaining = remaining

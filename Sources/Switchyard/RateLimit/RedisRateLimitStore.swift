@@ -8,12 +8,12 @@ import SwitchyardRedis
 /// - Key `switchyard:rl:{tenant}` holds the TAT in microseconds of Redis's clock (`TIME`, read
 ///   inside the script, so every gateway shares one clock; microseconds because Lua numbers are
 ///   doubles, exact to 2⁵³).
-/// - ARGV: the emission interval `T` and burst tolerance `τ` in microseconds (`T` rounded up, as
-///   in `GCRA`; `τ = (burst − 1)·T`).
-/// - Reply: `{admitted, remaining, resetSeconds, retryAfterSeconds (−1 when admitted)}` with
-///   `GCRA.decide`'s formulas. An admitted request stores the new TAT with a `PX` expiry of
-///   `TAT − now + τ` (rounded up to ms), so an idle tenant's key disappears; a rejection writes
-///   nothing.
+/// - ARGV: the emission interval `T`, burst tolerance `τ` and longest wait in microseconds (`T`
+///   rounded up, as in `GCRA`; `τ = (burst − 1)·T`; the wait 0 for a tenant's own limit).
+/// - Reply: `{admitted, remaining, resetSeconds, retryAfterSeconds (−1 when admitted), delay µs}`
+///   with `GCRA.decide`'s formulas, waiting included. An admitted request stores the new TAT with a
+///   `PX` expiry of `TAT − now + τ` (rounded up to ms), so an idle tenant's key disappears; a
+///   rejection writes nothing.
 /// - Sent with `EVALSHA` (the script is `SCRIPT LOAD`ed on every new connection); a `NOSCRIPT`
 ///   reply (a restarted or flushed Redis) is answered by one `EVAL`, which caches it again.
 ///
@@ -22,6 +22,7 @@ public final class RedisRateLimitStore {
     public static let script = """
     local T = tonumber(ARGV[1])
     local tau = tonumber(ARGV[2])
+    local maxWait = tonumber(ARGV[3])
     local clock = redis.call('TIME')
     local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
     local stored = redis.call('GET', KEYS[1])
@@ -29,17 +30,22 @@ public final class RedisRateLimitStore {
     if stored then tat = tonumber(stored) or 0 end
     local allowAt = 0
     if tat > tau then allowAt = tat - tau end
+    if now < allowAt and allowAt - now <= maxWait then
+      local reserved = tat + T
+      redis.call('SET', KEYS[1], string.format('%.0f', reserved), 'PX', math.ceil((reserved - now + tau) / 1000))
+      return {1, 0, math.floor((reserved - now + 999999) / 1000000), -1, allowAt - now}
+    end
     if now < allowAt then
       local retry = math.floor((allowAt - now + 999999) / 1000000)
       if retry < 1 then retry = 1 end
-      return {0, 0, math.floor((tat - now + 999999) / 1000000), retry}
+      return {0, 0, math.floor((tat - now + 999999) / 1000000), retry, 0}
     end
     local newTAT = math.max(tat, now) + T
     local ahead = newTAT - now
     local remaining = 0
     if ahead <= tau then remaining = math.floor((tau - ahead) / T) + 1 end
     redis.call('SET', KEYS[1], string.format('%.0f', newTAT), 'PX', math.ceil((ahead + tau) / 1000))
-    return {1, remaining, math.floor((ahead + 999999) / 1000000), -1}
+    return {1, remaining, math.floor((ahead + 999999) / 1000000), -1, 0}
     """
 
     /// SHA-1 of `script`, hex, for `EVALSHA`.
@@ -50,7 +56,9 @@ public final class RedisRateLimitStore {
         }.joined()
     }()
 
+    /// Where a tenant's own limit is kept, and its vendor account's quota.
     public static let keyPrefix = "switchyard:rl:"
+    public static let vendorKeyPrefix = "switchyard:vq:"
     /// Largest `τ` sent, in µs (about 31 years): keeps every TAT exact in Lua's doubles.
     static let toleranceCapMicroseconds: UInt64 = 1_000_000_000_000_000
 
@@ -59,12 +67,14 @@ public final class RedisRateLimitStore {
 
     public let client: RedisClient
     private let quotedPolicyName: String
+    private let keyPrefix: String
 
     /// `client` should have been made with `connectCommands: RedisRateLimitStore.connectCommands`
     /// (without it every first call per Redis start costs one `NOSCRIPT` round trip).
-    public init(client: RedisClient, policyName: String = "tenant") {
+    public init(client: RedisClient, policyName: String = "tenant", keyPrefix: String = RedisRateLimitStore.keyPrefix) {
         self.client = client
         self.quotedPolicyName = "\"\(policyName)\""
+        self.keyPrefix = keyPrefix
     }
 
     /// `T` and `τ` in microseconds for `policy`.
@@ -78,12 +88,13 @@ public final class RedisRateLimitStore {
 
     /// One counted decision for `tenant` under `policy`; the completion runs once, on the loop,
     /// never inside `check`. A failure (`.timeout`, `.unavailable`, …) is for the caller's
-    /// `onStoreFailure` policy to turn into a decision.
-    public func check(tenant: String, policy: RatePolicy,
+    /// `onStoreFailure` policy to turn into a decision. `maxWait` (nanoseconds) admits for later,
+    /// as `GCRA` does.
+    public func check(tenant: String, policy: RatePolicy, maxWait: UInt64 = 0,
                       completion: @escaping (Result<RateLimitDecision, RedisError>) -> Void) {
         let (interval, tolerance) = Self.microseconds(policy)
-        let key = Self.keyPrefix + tenant
-        let arguments = [key, String(interval), String(tolerance)]
+        let key = keyPrefix + tenant
+        let arguments = [key, String(interval), String(tolerance), String(maxWait / 1_000)]
         let headerValue = policyHeaderValue(policy)
         let quoted = quotedPolicyName
         let client = self.client
@@ -109,15 +120,15 @@ public final class RedisRateLimitStore {
         case .failure(let error):
             return .failure(error)
         case .success(let value):
-            guard let items = value.array, items.count == 4,
+            guard let items = value.array, items.count == 5,
                   let admitted = items[0].integer, let remaining = items[1].integer,
-                  let reset = items[2].integer, let retry = items[3].integer else {
+                  let reset = items[2].integer, let retry = items[3].integer, let delay = items[4].integer, delay >= 0 else {
                 return .failure(.protocolError("unexpected rate-limit script reply \(value)"))
             }
             return .success(RateLimitDecision(
                 admitted: admitted == 1, policy: policy, remaining: Int(remaining), resetSeconds: Int(reset),
                 retryAfterSeconds: admitted == 1 ? nil : Int(max(1, retry)),
-                policyHeaderValue: headerValue, quotedPolicyName: quoted))
+                policyHeaderValue: headerValue, quotedPolicyName: quoted, delay: UInt64(delay) * 1_000))
         }
     }
 }

@@ -44,12 +44,13 @@ public final class TenantRateLimiter: Sendable {
     public func isLimited(_ tenant: String) -> Bool { slots[tenant] != nil }
 
     /// Decides one request of `tenant` at `now` (monotonic nanoseconds, `MonotonicClock.now()`),
-    /// counting it if admitted. `.unlimited` for a tenant without a policy.
-    public func check(tenant: String, now: UInt64 = MonotonicClock.now()) -> RateLimitDecision {
+    /// counting it if admitted. `.unlimited` for a tenant without a policy. `maxWait` (nanoseconds)
+    /// admits for later a request whose slot comes within it (`GCRA`, "Waiting").
+    public func check(tenant: String, now: UInt64 = MonotonicClock.now(), maxWait: UInt64 = 0) -> RateLimitDecision {
         guard let slot = slots[tenant] else { return .unlimited }
         var tat = slot.tat.load(ordering: .relaxed)
         while true {
-            let step = slot.gcra.decide(tat: tat, now: now)
+            let step = slot.gcra.decide(tat: tat, now: now, maxWait: maxWait)
             if step.admitted {
                 // Relaxed is enough: the TAT is the only shared word and publishes nothing else.
                 let (exchanged, current) = slot.tat.compareExchange(
@@ -62,7 +63,7 @@ public final class TenantRateLimiter: Sendable {
             return RateLimitDecision(
                 admitted: step.admitted, policy: slot.policy, remaining: step.remaining,
                 resetSeconds: step.resetSeconds, retryAfterSeconds: step.retryAfterSeconds,
-                policyHeaderValue: slot.policyHeaderValue, quotedPolicyName: quotedPolicyName)
+                policyHeaderValue: slot.policyHeaderValue, quotedPolicyName: quotedPolicyName, delay: step.delay)
         }
     }
 
