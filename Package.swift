@@ -38,6 +38,8 @@ let package = Package(
         // its verifiers are reachable only through `JWTKeyCollection`, an actor, and the event
         // loops must not hop through one per request (docs/ARCHITECTURE.md, "Why not …").
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
+        // W3C Trace Context's id and flag types (no SwiftNIO; swift-collections only).
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         .target(name: "CLinux"),
@@ -74,6 +76,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ],
             swiftSettings: strict,
             plugins: ["BuildCommit"]

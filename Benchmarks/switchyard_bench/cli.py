@@ -45,7 +45,10 @@ that upstream, beside nginx passing the same requests unchanged.
   --gateway-bin PATH       benchmark this gateway binary (implies --no-build)
   --passthrough-bin PATH   use this switchyard-passthrough binary (implies --no-build; default
                            .build/release/switchyard-passthrough)
-  --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable)
+  --gateway-yaml LINE      extra top-level line for the gateway's config (repeatable); in the translated
+                           scenario {upstream} stands for the upstream nginx's URL, which answers any
+                           POST with 200: e.g. 'observability: {tracing: {otlpEndpoint:
+                           "{upstream}/v1/traces", sampleRatio: 0.01}}' exports spans to it
   --profile WHAT           translated scenario: where the gateway's time goes, from one extra,
                            unmeasured control-center run: perf (perf record -g), callgrind
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it

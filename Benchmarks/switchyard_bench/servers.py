@@ -297,7 +297,7 @@ def gateway_translated_config(bench, secret):
         f'    upstream: "{upstream}/api/v1"',
         "    credentials: {token: bench-gate-token}",
         "    rateLimit: {requests: 1000000, perSeconds: 1}",
-        *bench.options.gateway_yaml,
+        *(line.replace("{upstream}", upstream) for line in bench.options.gateway_yaml),
     ]) + "\n"
 
 

@@ -416,6 +416,57 @@ final class ConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(try fixture.parse(yaml).limits.idleTimeoutSeconds, 3)
     }
 
+    // MARK: Tracing
+
+    func testTracingIsOnWithAnEndpointAndTakesTheDocumentedDefaults() throws {
+        XCTAssertNil(try fixture.parse(ConfigurationFixture.minimal).observability.tracing)
+        XCTAssertNil(try fixture.parse(ConfigurationFixture.minimal + "\nobservability: {tracing: {sampleRatio: 0.5}}\n")
+            .observability.tracing)
+        let tracing = try XCTUnwrap(try fixture.parse(ConfigurationFixture.minimal
+            + "\nobservability: {tracing: {otlpEndpoint: \"http://127.0.0.1:4318\"}}\n").observability.tracing)
+        XCTAssertEqual(tracing.endpoint.description, "http://127.0.0.1:4318/v1/traces")
+        XCTAssertEqual(tracing.sampleRatio, 1)
+        XCTAssertEqual(tracing.serviceName, "switchyard")
+        let given = try XCTUnwrap(try fixture.parse(ConfigurationFixture.minimal + """
+
+            observability:
+              tracing: {otlpEndpoint: "https://otel.example.com/otlp/v1/traces", sampleRatio: 0.1, serviceName: edge}
+            """).observability.tracing)
+        XCTAssertEqual(given.endpoint.description, "https://otel.example.com/otlp/v1/traces")
+        XCTAssertEqual(given.sampleRatio, 0.1)
+        XCTAssertEqual(given.serviceName, "edge")
+    }
+
+    func testBadTracingValuesNameTheirKey() {
+        func problems(_ tracing: String) -> [String] {
+            fixture.problems(ConfigurationFixture.minimal + "\nobservability:\n  tracing: \(tracing)\n")
+        }
+        let prefix = "gateway.yaml:7:"
+        XCTAssertEqual(problems(#"{otlpEndpoint: "http://127.0.0.1:4318", sampleRatio: 1.5}"#),
+                       [prefix + #"65: observability.tracing.sampleRatio: expected a number from 0 to 1, found "1.5""#])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "http://127.0.0.1:4318", sampleRatio: -0.1}"#),
+                       [prefix + #"65: observability.tracing.sampleRatio: expected a number from 0 to 1, found "-0.1""#])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "http://127.0.0.1:4318", sampleRatio: often}"#),
+                       [prefix + #"65: observability.tracing.sampleRatio: expected a number from 0 to 1, found "often""#])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "http://127.0.0.1:4318", serviceName: ""}"#),
+                       [prefix + "65: observability.tracing.serviceName: must not be empty"])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "grpc://127.0.0.1:4317"}"#),
+                       [prefix + #"27: observability.tracing.otlpEndpoint: scheme "grpc" is not supported (expected https, or http to a loopback host)"#])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "http://collector.example.com:4318"}"#),
+                       [prefix + "27: observability.tracing.otlpEndpoint: plain http is allowed only to a loopback host (127.0.0.0/8, ::1, "
+                           + "localhost): anywhere else credentials and device data would cross the network unencrypted; use https"])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "https://user:pw@otel.example.com"}"#),
+                       [prefix + "27: observability.tracing.otlpEndpoint: must not contain user information"])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "https://otel.example.com/v1/traces?key=1"}"#),
+                       [prefix + "27: observability.tracing.otlpEndpoint: must not have a query or fragment"])
+        XCTAssertEqual(problems(#"{otlpEndpoint: "https://otel.example.com", sampleRate: 0.1}"#),
+                       [prefix + #"55: observability.tracing.sampleRate: unknown key (did you mean "sampleRatio"?)"#])
+        XCTAssertEqual(fixture.problems(ConfigurationFixture.minimal + "\nobservability: {traces: {}}\n"),
+                       ["gateway.yaml:6:17: observability.traces: unknown key (expected one of: tracing)"])
+        XCTAssertEqual(fixture.problems(ConfigurationFixture.minimal + "\nobservability: on\n"),
+                       ["gateway.yaml:6:16: observability: expected a mapping, found a string"])
+    }
+
     // MARK: Secrets
 
     func testSecretsNeverAppearInErrors() {

@@ -25,8 +25,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var accessLog = AccessLogDestination.stdout
     /// How the gateway's own messages (startup, reload, outages) are written to standard error.
     public var logFormat = LogFormat.text
+    /// Traces (API.md §6); off by default.
+    public var observability = ObservabilitySettings()
 
-    static let keys = ["workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog", "logFormat"]
+    static let keys = [
+        "workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog", "logFormat", "observability",
+    ]
 
     /// Valid but probably not what the operator meant; `check` and `serve` print these.
     public var warnings: [String] {
@@ -133,13 +137,14 @@ extension ConfigurationDecoder {
         let rateLimit = map.decode("rateLimit") { rateLimitSettings($0, at: $1) } ?? RateLimitSettings()
         let accessLog: AccessLogDestination = map.decode("accessLog") { choice($0, at: $1, noun: "access log destination") } ?? .stdout
         let logFormat: LogFormat = map.decode("logFormat") { choice($0, at: $1, noun: "log format") } ?? .text
+        let observability = map.decode("observability") { observabilitySettings($0, at: $1) } ?? ObservabilitySettings()
         guard let tls else { return nil }
         return GatewayConfiguration(
             workers: workers,
             listen: listen ?? ListenAddress(host: "0.0.0.0", port: 8443),
             admin: admin ?? ListenAddress(host: "127.0.0.1", port: 9090),
             tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants, accessLog: accessLog,
-            logFormat: logFormat)
+            logFormat: logFormat, observability: observability)
     }
 }
 

@@ -85,11 +85,29 @@ public struct MetricFamily: Sendable, Hashable {
         help: "Vendor answers whose error code the vendor does not document, answered as 502.",
         labels: [])
 
+    public static let traceSpansExported = MetricFamily(
+        name: "switchyard_trace_spans_exported_total",
+        help: "Spans the trace collector accepted (observability.tracing).",
+        labels: [])
+    public static let traceSpansDropped = MetricFamily(
+        name: "switchyard_trace_spans_dropped_total",
+        help: "Spans lost to a full export queue, a failed export or the shutdown deadline.",
+        labels: [])
+    public static let traceExportsFailed = MetricFamily(
+        name: "switchyard_trace_exports_failed_total",
+        help: "Span exports that failed: no connection, a timeout, or an answer other than 2xx.",
+        labels: [])
+    public static let traceSpansQueued = MetricFamily(
+        name: "switchyard_trace_spans_queued",
+        help: "Spans handed to the exporter and not yet exported or dropped.",
+        labels: [])
+
     /// Every metric, in the order OPERATIONS.md lists them.
     public static let all: [MetricFamily] = [
         serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, tokenFetches, connectionsActive,
         tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, storeFailures,
         configReloads, buildInfo, pendingBodyBytes, clientTimeouts, clientRejections, undocumentedAnswers,
+        traceSpansExported, traceSpansDropped, traceExportsFailed, traceSpansQueued,
     ]
 
     static let byName: [String: MetricFamily] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

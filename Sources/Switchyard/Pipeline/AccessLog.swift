@@ -41,7 +41,7 @@ final class AccessLog {
         json.beginObject()
         json.member("time", clock.now())
         json.member("requestId", request.requestID)
-        json.member("traceId", TraceParent.traceID(of: request.traceParent))
+        json.member("traceId", request.trace.traceIDText)
         if let client = request.client { json.member("clientAddress", client.host) }
         json.member("method", request.head.methodName)
         json.member("route", request.routeTemplate)

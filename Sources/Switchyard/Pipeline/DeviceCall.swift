@@ -110,11 +110,11 @@ final class DeviceCall {
     }
 
     private func withToken(_ tokens: AccessTokenCache, _ completion: @escaping (Result<String, Problem>) -> Void) {
-        let (context, route) = (request.context, route)
+        let (request, context, route) = (request, request.context, route)
         tokens.token(on: context.loop, loops: context.loops, fetch: { done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
             tokenRequest.path = route.pathPrefix + tokenRequest.path
-            Self.call(tokenRequest, route: route, context: context) { result in
+            Self.call(tokenRequest, for: request, route: route, resendCount: 0) { result in
                 let token: Result<AccessToken, Problem>
                 switch result {
                 case .success(let response): token = route.adapter.accessToken(from: response)
@@ -139,8 +139,7 @@ final class DeviceCall {
         var upstream = adapter.request(for: changes, accessToken: token, now: request.now)
         upstream.path = route.pathPrefix + upstream.path
         upstream.headers.append(("x-request-id", request.requestID))
-        upstream.headers.append(("traceparent", request.traceParent))
-        Self.call(upstream, route: route, context: request.context) { [self] result in
+        Self.call(upstream, for: request, route: route, resendCount: isRetry ? 1 : 0) { [self] result in
             switch result {
             case .failure(let error):
                 complete(batch, with: .all(.failed(adapter.problem(for: error)), count: batch.count))
@@ -162,11 +161,16 @@ final class DeviceCall {
         }
     }
 
-    /// One call to the tenant's vendor, timed and counted by outcome (API.md §6's client metric).
-    private static func call(_ upstream: UpstreamRequest, route: TenantRoute, context: GatewayLoop,
+    /// One call to the tenant's vendor for `request`: its trace headers and client span (`resendCount`
+    /// 1 for the call sent again after a refused token), timed and counted by outcome (API.md §6).
+    private static func call(_ upstream: UpstreamRequest, for request: GatewayRequest, route: TenantRoute, resendCount: Int,
                              completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+        var upstream = upstream
+        let context = request.context
+        let span = request.beginVendorCall(&upstream, to: route.target, resendCount: resendCount)
         let started = context.loop.now
         context.upstream.send(upstream, to: route.target) { result in
+            request.endVendorCall(span, result)
             var sample = ClientRequestSample(tenant: route.name, vendor: route.adapter.vendor, serverAddress: route.target.host,
                                              status: nil, outcome: .unavailable, reusedConnection: false,
                                              nanoseconds: context.loop.now &- started)

@@ -25,6 +25,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     public let metrics = GatewayMetrics()
     /// Each loop's upstream counters, its own so that no atomic bounces between the loops' caches.
     private let upstreamStatistics: [UpstreamStatistics]
+    /// Spans and their export, when `observability.tracing` is set; its counters are public.
+    public let tracer: Tracer?
 
     /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
     /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
@@ -57,6 +59,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let metrics = metrics
         let upstreamStatistics = loops.map { _ in UpstreamStatistics() }
         self.upstreamStatistics = upstreamStatistics
+        let tracer = try configuration.observability.tracing.map { try Tracer(settings: $0, exporterLoopIndex: loops.count, log: log) }
+        self.tracer = tracer
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
                 let client = try RedisClient(loop: loop, address: address, connectCommands: RedisRateLimitStore.connectCommands)
@@ -66,7 +70,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             let statistics = upstreamStatistics[loop.index]
             return try LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
                                          metrics: LoopMetrics(sink: metrics),
-                                         accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store),
+                                         accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store,
+                                         spans: tracer.map { SpanRecorder(loop: loop, tracer: $0) }),
                              loop: loop)
         }
     }
@@ -103,6 +108,12 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
             }
             reading.total(.undocumentedAnswers, [], ErrorCatalogue.undocumentedAnswers)
+            if let tracer {
+                reading.total(.traceSpansExported, [], tracer.exportedSpanCount)
+                reading.total(.traceSpansDropped, [], tracer.droppedSpanCount)
+                reading.total(.traceExportsFailed, [], tracer.failedExportCount)
+                reading.level(.traceSpansQueued, [], tracer.queuedSpanCount)
+            }
             read(&reading)
         }
     }

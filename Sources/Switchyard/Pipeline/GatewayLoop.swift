@@ -2,8 +2,8 @@ import SwitchyardHTTP
 import SwitchyardIO
 
 /// What one event loop owns for the gateway: the configuration's state as this loop sees it, its
-/// token cache, its upstream pool, gzip streams, trace ids, metric events,
-/// access log and rate-limit store connection. Used on its own loop only, so none of it takes a lock.
+/// token cache, its upstream pool, gzip streams, trace ids, metric events, spans, access log and
+/// rate-limit store connection. Used on its own loop only, so none of it takes a lock.
 final class GatewayLoop {
     /// The loop everything here belongs to; `unowned(unsafe)` like `Channel.loop`: loops outlive
     /// the gateway.
@@ -26,9 +26,11 @@ final class GatewayLoop {
     let quotaStore: RedisRateLimitStore?
     /// Vendor calls waiting for the slot their quota reserved.
     let delayedCalls: DelayedCalls
+    /// This loop's finished spans, when tracing is on (`observability.tracing`).
+    let spans: SpanRecorder?
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
-         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?) throws {
+         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?) throws {
         self.loop = loop
         self.loops = loops
         self.state = state
@@ -38,6 +40,7 @@ final class GatewayLoop {
         self.store = store
         quotaStore = store.map { RedisRateLimitStore(client: $0.client, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
         delayedCalls = try DelayedCalls(loop: loop)
+        self.spans = spans
     }
 
     /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.

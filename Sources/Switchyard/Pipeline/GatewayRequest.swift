@@ -69,12 +69,13 @@ final class GatewayRequest {
         }
     }
 
-    /// W3C `traceparent` for the vendor calls (API.md §2): the client's when valid, else a new
-    /// trace; made once, when the first call goes out.
-    lazy var traceParent: String = TraceParent.upstreamValue(head.firstValue("traceparent"), ids: context.traceIDs)
+    /// The request's place in its trace (API.md §2, §6), read from its head when first needed:
+    /// by the first vendor call, or by the answer (the access log, the server span).
+    lazy var trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
 
     /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
-    /// client takes it and it pays, and the request counted and logged. Every answer passes here once.
+    /// client takes it and it pays, the request counted and logged and its server span recorded.
+    /// Every answer passes here once.
     func finished(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
         limit?.appendHeaders(to: &response.headers)
@@ -85,6 +86,7 @@ final class GatewayRequest {
             nanoseconds: context.loop.now &- arrived)))
         if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
+        recordServerSpan(status: response.status)
         return response
     }
 

@@ -62,7 +62,7 @@ final class GatewayState: Sendable {
     }
 
     /// The settings of `configuration` that a reload does not apply (listeners, workers, limits,
-    /// the rate-limit store, the access log), when they differ from this state's: they need a
+    /// the rate-limit store, the access log, tracing), when they differ from this state's: they need a
     /// restart. (The TLS certificate and key are read again by every reload: `Reloader`.)
     func restartOnlyChanges(in configuration: GatewayConfiguration) -> [String] {
         let old = self.configuration
@@ -76,6 +76,7 @@ final class GatewayState: Sendable {
         if old.rateLimit.store != configuration.rateLimit.store { changed.append("rateLimit.store") }
         if old.accessLog != configuration.accessLog { changed.append("accessLog") }
         if old.logFormat != configuration.logFormat { changed.append("logFormat") }
+        if old.observability != configuration.observability { changed.append("observability") }
         return changed
     }
 }

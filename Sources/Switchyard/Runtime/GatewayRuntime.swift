@@ -102,6 +102,7 @@ public final class GatewayRuntime: @unchecked Sendable {
 
     public func start() {
         threads = loops.map { $0.start(name: "switchyard-\($0.index)") }
+        gateway.tracer?.start()
         trimmer.start()
         refresher.start()
         let gateway = gateway
@@ -134,6 +135,10 @@ public final class GatewayRuntime: @unchecked Sendable {
         metricsCollection.stop()
         for loop in loops { loop.stop() }
         for thread in threads { thread.join() }
+        gateway.finishTracing()
+        if let tracer = gateway.tracer {
+            logger.info("traces: \(tracer.exportedSpanCount) spans exported, \(tracer.droppedSpanCount) dropped, \(tracer.failedExportCount) failed exports")
+        }
         return remaining
     }
 

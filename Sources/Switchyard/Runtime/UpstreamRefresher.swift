@@ -4,7 +4,7 @@ import SwitchyardHTTP
 import SwitchyardIO
 
 /// Follows the vendors' DNS (API.md §4): every `limits.dnsRefreshSeconds`, off the loops, each
-/// tenant's upstream name is resolved again and new connections use the answer.
+/// tenant's upstream name (and the trace collector's) is resolved again and new connections use the answer.
 ///
 /// The log says when a tenant's name stops or starts resolving, once per change rather than once
 /// per pass, so an outage of the resolver is one line per tenant and not a line every interval.
@@ -26,6 +26,7 @@ final class UpstreamRefresher: Sendable {
         logChanges()
         let started = thread.start { [self] in
             for (_, target) in gateway.upstreams { target.refreshAddresses() }
+            gateway.tracer?.refreshCollectorAddresses()
             logChanges()
         }
         if !started {

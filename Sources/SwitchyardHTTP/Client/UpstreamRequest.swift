@@ -99,7 +99,7 @@ public struct UpstreamResponse: Sendable {
 extension HTTPMethod {
     /// The method's name as written on the wire; nil for `.other`, and for CONNECT, whose success
     /// turns the connection into a tunnel.
-    var token: StaticString? {
+    public var token: StaticString? {
         self == .connect ? nil : name
     }
 }

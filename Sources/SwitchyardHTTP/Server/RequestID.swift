@@ -15,14 +15,9 @@ public final class RequestIDGenerator {
         hex(random.next(), random.next())
     }
 
-    /// A new 16-hex-digit id (64 random bits, never all zero): a W3C trace context span id.
-    public func nextShort() -> String {
-        var value = random.next()
-        while value == 0 { value = random.next() }
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            RequestIDGenerator.writeHex(value, into: buffer, at: 0)
-            return 16
-        }
+    /// 64 random bits from the same pool: for ids kept as numbers (W3C trace and span ids).
+    public func nextBits() -> UInt64 {
+        random.next()
     }
 
     private func hex(_ high: UInt64, _ low: UInt64) -> String {

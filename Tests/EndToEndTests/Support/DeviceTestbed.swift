@@ -22,9 +22,10 @@ final class DeviceTestbed: @unchecked Sendable {
     private let lock = NSLock()
 
     /// `tenantLines` maps a tenant to extra keys for its flow mapping (`vendorQuota: {…}`);
-    /// `limits` is added to the gateway's limits; `bindings` overrides which vendor serves a tenant.
+    /// `limits` is added to the gateway's limits; `bindings` overrides which vendor serves a tenant;
+    /// `settings` adds top-level keys (`observability: {…}`).
     init(limits: String = "upstreamTimeoutSeconds: 2", workers: Int = 2, extra: [String: String] = [:],
-         bindings: [(name: String, vendor: Vendor)] = DeviceTestbed.tenants) throws {
+         bindings: [(name: String, vendor: Vendor)] = DeviceTestbed.tenants, settings: String = "") throws {
         var simulators: [Vendor: SimulatorHost] = [:]
         for vendor in Vendor.allCases {
             let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
@@ -42,6 +43,7 @@ final class DeviceTestbed: @unchecked Sendable {
           jwt: {hs256Secret: "\(secret)"}
         tenants:
         \(tenants)
+        \(settings)
         """)
     }
 

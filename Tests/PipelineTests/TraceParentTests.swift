@@ -1,0 +1,98 @@
+import Foundation
+@testable import Switchyard
+import SwitchyardHTTP
+import SwitchyardJSON
+import XCTest
+
+/// API.md §2 with tracing off (the harness configures none): W3C `traceparent` and
+/// `tracestate` as read from the head and passed to the vendor.
+final class TraceParentTests: XCTestCase {
+    private var harness: PipelineHarness!
+    private let traceID = "0af7651916cd43dd8448eb211c80319c"
+    private let parentID = "b7ad6b7169203331"
+
+    override func setUpWithError() throws {
+        harness = try PipelineHarness()
+    }
+
+    override func tearDown() {
+        harness.stop()
+    }
+
+    /// The trace headers the vendor got for one request with `headers`.
+    private func sent(_ headers: [(String, String)]) throws -> (traceParent: String?, traceState: String?) {
+        harness.vendor.script { _ in ScriptedVendor.json(201, #"{"message": "registered"}"#) }
+        let answer = try harness.send("POST", "/devices", token: try harness.token("globex"), json: #"{"imei": "123456789012345"}"#,
+                                      headers: headers)
+        XCTAssertEqual(answer.status, 201, answer.text)
+        let request = try XCTUnwrap(harness.vendor.requests.last)
+        func value(_ name: String) -> String? { request.headers.first { $0.name == name }?.value }
+        return (value("traceparent"), value("tracestate"))
+    }
+
+    func testAValidTraceGoesOnUnchangedWithItsState() throws {
+        for flags in ["01", "00", "03"] {
+            let traceParent = "00-\(traceID)-\(parentID)-\(flags)"
+            let sent = try sent([("traceparent", traceParent), ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")])
+            XCTAssertEqual(sent.traceParent, traceParent)
+            XCTAssertEqual(sent.traceState, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        }
+        let split = try sent([("traceparent", "00-\(traceID)-\(parentID)-01"), ("tracestate", "a=1"), ("tracestate", "b=2")])
+        XCTAssertEqual(split.traceState, "a=1,b=2", "W3C: several tracestate lines are one list")
+    }
+
+    func testALaterVersionIsReadAsVersion00() throws {
+        XCTAssertEqual(try sent([("traceparent", "01-\(traceID)-\(parentID)-01")]).traceParent, "00-\(traceID)-\(parentID)-01")
+        let extended = try sent([("traceparent", "cc-\(traceID)-\(parentID)-00-whatever"), ("tracestate", "a=1")])
+        XCTAssertEqual(extended.traceParent, "00-\(traceID)-\(parentID)-00")
+        XCTAssertEqual(extended.traceState, "a=1")
+    }
+
+    /// An invalid or absent `traceparent` starts a new sampled trace with random ids, and its
+    /// `tracestate` is dropped.
+    func testAnInvalidTraceIsReplacedAndItsStateDropped() throws {
+        let invalid = [
+            "00-\(traceID.uppercased())-\(parentID)-01", "ff-\(traceID)-\(parentID)-01", "00-\(traceID)-\(parentID)-01-extra",
+            "cc-\(traceID)-\(parentID)-01x", "00-\(String(repeating: "0", count: 32))-\(parentID)-01",
+            "00-\(traceID)-0000000000000000-01", "00-\(traceID)-\(parentID)-0g", "00_\(traceID)-\(parentID)-01", "",
+        ]
+        var started: Set<String> = []
+        for value in invalid {
+            let sent = try sent([("traceparent", value), ("tracestate", "a=1")])
+            let parts = try XCTUnwrap(sent.traceParent).split(separator: "-").map(String.init)
+            XCTAssertEqual(parts.count, 4, value)
+            XCTAssertEqual(parts[0], "00")
+            XCTAssertNotEqual(parts[1], traceID, value)
+            XCTAssertEqual(parts[1].count, 32)
+            XCTAssertEqual(parts[2].count, 16)
+            XCTAssertEqual(parts[3], "01")
+            XCTAssertNil(sent.traceState, value)
+            started.insert(parts[1])
+        }
+        XCTAssertEqual(started.count, invalid.count)
+        XCTAssertNil(try sent([("tracestate", "a=1")]).traceState)
+    }
+
+    func testParsing() throws {
+        let parsed = try XCTUnwrap(TraceParent("00-\(traceID)-\(parentID)-01"))
+        XCTAssertEqual(Hex.string(parsed.traceID.bytes), traceID)
+        XCTAssertEqual(Hex.string(parsed.parentID.bytes), parentID)
+        XCTAssertEqual(parsed.flags.rawValue, 1)
+        XCTAssertTrue(parsed.isVersion00)
+        XCTAssertEqual(parsed.headerValue, "00-\(traceID)-\(parentID)-01")
+        let later = try XCTUnwrap(TraceParent("fe-\(traceID)-\(parentID)-09-x"))
+        XCTAssertFalse(later.isVersion00)
+        XCTAssertEqual(later.headerValue, "00-\(traceID)-\(parentID)-09")
+        XCTAssertNil(TraceParent("00-\(traceID)-\(parentID)-01 "))
+        XCTAssertNil(TraceParent("00-\(traceID)-\(parentID)"))
+    }
+
+    func testTheSamplerKeepsItsRatioOfTracesStartedHere() {
+        let ids = RequestIDGenerator()
+        let traces = (0..<20_000).map { _ in ids.traceID() }
+        XCTAssertFalse(traces.contains { TraceSampler(ratio: 0).samples($0) })
+        XCTAssertTrue(traces.allSatisfy { TraceSampler(ratio: 1).samples($0) })
+        let kept = traces.filter { TraceSampler(ratio: 0.1).samples($0) }.count
+        XCTAssertEqual(Double(kept) / Double(traces.count), 0.1, accuracy: 0.015)
+    }
+}
