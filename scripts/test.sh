@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-packages.sh libssl-dev zlib1g-dev curl openssl ca-certificates redis-server
 # And Prometheus' promtool, which checks that /metrics is valid exposition.
 scripts/install-promtool.sh
+scripts/install-deploy-tools.sh  # kubectl (kustomize), kubernetes-validate, systemd-analyze: DeployTests on deploy/
 
 # The end-to-end tests start many TLS connections and gateway processes.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

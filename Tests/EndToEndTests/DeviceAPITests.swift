@@ -387,6 +387,41 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2)
     }
 
+    /// API.md §7: a vendor that keeps failing is not called while its tenant's circuit is open
+    /// (503 at once, `Retry-After` the seconds left); then one probe goes, and its success closes it.
+    /// Each transition is logged and `switchyard_circuit_state` follows.
+    func testTheCircuitOpensOnFailuresRefusesWithoutCallingThenAProbeClosesIt() throws {
+        let rig = try DeviceTestbed(extra: ["cc": "circuitBreaker: {failureRatio: 0.5, minimumCalls: 3, windowSeconds: 10, openSeconds: 1}"],
+                                    bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let simulator = rig.simulator(.controlCenter)
+        func update() throws -> DeviceTestbed.Answer {
+            try rig.call("cc", "PATCH", "/devices/8988216716970004975", #"{"sim": {"ratePlan": "Standard 5GB"}}"#)
+        }
+        func state() -> Int? { rig.gateway.metric(#"switchyard_circuit_state{tenant="cc"}"#) }
+        XCTAssertEqual(state(), 0)
+        simulator.inject(SimulatorFault(.vendorError(status: 500, errorCode: nil, body: nil, headers: []), count: 3))
+        XCTAssertEqual(try (0..<3).map { _ in try update().status }, [502, 502, 502])
+        XCTAssertEqual(state(), 2)
+        // Open: answered at once, and the vendor sees nothing.
+        let refused = try update()
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(refused.code, "upstream_unavailable")
+        XCTAssertEqual(refused.header("retry-after"), "1")
+        XCTAssertEqual(simulator.recordedRequests().count, 3)
+        // A vendor 4xx is the vendor answering: it never counts as a failure (checked after the probe).
+        usleep(1_100_000)
+        XCTAssertEqual(try update().status, 200, "the probe")
+        XCTAssertEqual(state(), 0)
+        XCTAssertEqual(simulator.recordedRequests().count, 4)
+        simulator.inject(SimulatorFault(.vendorError(status: 404, errorCode: nil, body: nil, headers: []), count: 3))
+        _ = try (0..<3).map { _ in try update() }
+        XCTAssertEqual(state(), 0, "vendor 4xx answers leave the circuit closed")
+        XCTAssertTrue(eventually { rig.gateway.output.contains("circuit of tenant cc closed: the probe call succeeded") }, rig.gateway.output)
+        XCTAssertTrue(rig.gateway.output.contains("circuit of tenant cc open for 1.0 s: 3 of the last 3 calls failed"), rig.gateway.output)
+        XCTAssertTrue(rig.gateway.output.contains("circuit of tenant cc half-open"), rig.gateway.output)
+    }
+
     /// A bulk update's items go through the same quota and wait until the bulk's own deadline,
     /// so a bulk larger than the quota's burst is paced rather than answered 429 item by item.
     func testABulkUpdateWaitsForItsVendorQuotaInsteadOfFailingItems() throws {

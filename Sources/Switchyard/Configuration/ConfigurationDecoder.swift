@@ -114,6 +114,18 @@ final class ConfigurationDecoder {
         return value
     }
 
+    /// A share from 0 to 1 (`sampleRatio`, `failureRatio`); `allowsZero` false for a share that
+    /// must be positive.
+    func ratio(_ node: Node, at path: ConfigurationKeyPath, allowsZero: Bool = true) -> Double? {
+        let expected = allowsZero ? "a number from 0 to 1" : "a number more than 0 and at most 1"
+        guard let text = text(node, at: path, expected: expected) else { return nil }
+        guard let value = Double(text), value.isFinite, (0...1).contains(value), allowsZero || value > 0 else {
+            report("expected \(expected), found \(quoted(text))", at: path, node: node)
+            return nil
+        }
+        return value
+    }
+
     /// One of a closed set of names; `noun` says what the value is ("vendor", "scope").
     func choice<Value: RawRepresentable & CaseIterable>(
         _ node: Node, at path: ConfigurationKeyPath, noun: String

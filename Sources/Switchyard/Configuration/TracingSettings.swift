@@ -26,7 +26,7 @@ extension ConfigurationDecoder {
         guard let map = mapping(node, at: path) else { return nil }
         map.rejectUnknownKeys(known: TracingSettings.keys)
         let endpoint = map.decode("otlpEndpoint") { collectorEndpoint($0, at: $1) }
-        let ratio = map.decode("sampleRatio") { sampleRatio($0, at: $1) }
+        let ratio = map.decode("sampleRatio") { self.ratio($0, at: $1) }
         let serviceName = map.string("serviceName")
         guard var endpoint else { return nil }
         if endpoint.pathPrefix.isEmpty { endpoint.pathPrefix = TracingSettings.defaultPath }
@@ -54,14 +54,5 @@ extension ConfigurationDecoder {
             report(error.message, at: path, node: node)
             return nil
         }
-    }
-
-    private func sampleRatio(_ node: Node, at path: ConfigurationKeyPath) -> Double? {
-        guard let text = text(node, at: path, expected: "a number from 0 to 1") else { return nil }
-        guard let value = Double(text), value.isFinite, (0...1).contains(value) else {
-            report("expected a number from 0 to 1, found \(quoted(text))", at: path, node: node)
-            return nil
-        }
-        return value
     }
 }

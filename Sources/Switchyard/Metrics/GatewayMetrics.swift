@@ -137,6 +137,7 @@ private struct ClientSeries: Hashable {
 private struct Series {
     var serverTimers: [ServerSeries: CoreMetrics.Timer] = [:]
     var clientTimers: [ClientSeries: CoreMetrics.Timer] = [:]
+    var quotaWaitTimers: [String: CoreMetrics.Timer] = [:]
     var counters: [SeriesKey: CoreMetrics.Counter] = [:]
     var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
     /// The last value `Reading.total` saw, per series.
@@ -159,6 +160,8 @@ private struct Series {
         case .rateLimit(let tenant, let policy, let decision):
             count(SeriesKey(.rateLimitDecisions, tenant, policy.rawValue, decision.rawValue), .rateLimitDecisions, factory)
             if decision == .storeFailure { count(SeriesKey(.storeFailures), .storeFailures, factory) }
+        case .quotaWait(let tenant, let nanoseconds):
+            quotaWaitTimer(tenant, factory).recordNanoseconds(Int64(clamping: nanoseconds))
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"), .tokenFetches, factory)
         }
@@ -181,6 +184,13 @@ private struct Series {
             ("http_response_status_code", key.status.map { String($0) } ?? ""), ("outcome", key.outcome.rawValue),
         ], factory: factory)
         clientTimers[key] = timer
+        return timer
+    }
+
+    private mutating func quotaWaitTimer(_ tenant: String, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Timer {
+        if let timer = quotaWaitTimers[tenant] { return timer }
+        let timer = CoreMetrics.Timer(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant)], factory: factory)
+        quotaWaitTimers[tenant] = timer
         return timer
     }
 

@@ -15,6 +15,8 @@ enum MetricEvent: Sendable {
     /// A problem answered, and the tenant it was for, if known.
     case problem(ProblemCode, tenant: String?)
     case rateLimit(tenant: String, policy: RateLimitPolicy, decision: RateLimitOutcome)
+    /// A vendor call admitted by its tenant's vendor quota, and how long it waits for its slot.
+    case quotaWait(tenant: String, nanoseconds: UInt64)
     /// A token fetch: nil for a token, else the problem it ended in.
     case tokenFetch(tenant: String, problem: ProblemCode?)
 }

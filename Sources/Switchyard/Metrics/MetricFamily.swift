@@ -28,6 +28,14 @@ public struct MetricFamily: Sendable, Hashable {
         name: "switchyard_rate_limit_decisions_total",
         help: "Rate-limit decisions, by tenant, policy (tenant: the tenant's rateLimit; vendor: its vendorQuota) and decision.",
         labels: ["tenant", "policy", "decision"])
+    public static let quotaWait = MetricFamily(
+        name: "switchyard_vendor_quota_wait_seconds",
+        help: "How long vendor calls admitted by their tenant's vendorQuota waited for their slot (0 for most), by tenant.",
+        labels: ["tenant"])
+    public static let circuitState = MetricFamily(
+        name: "switchyard_circuit_state",
+        help: "Each tenant's circuit breaker: 0 closed, 1 half-open, 2 open.",
+        labels: ["tenant"])
     public static let tokenFetches = MetricFamily(
         name: "switchyard_vendor_token_fetches_total",
         help: "Access-token fetches from a vendor's token endpoint, by tenant and result (ok, or the problem code it ended in).",
@@ -104,7 +112,8 @@ public struct MetricFamily: Sendable, Hashable {
 
     /// Every metric, in the order OPERATIONS.md lists them.
     public static let all: [MetricFamily] = [
-        serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, tokenFetches, connectionsActive,
+        serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, quotaWait, circuitState, tokenFetches,
+        connectionsActive,
         tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, storeFailures,
         configReloads, buildInfo, pendingBodyBytes, clientTimeouts, clientRejections, undocumentedAnswers,
         traceSpansExported, traceSpansDropped, traceExportsFailed, traceSpansQueued,

@@ -54,6 +54,12 @@ final class DeviceCall {
 
     private func launch(_ batch: [Int]) {
         inFlight += 1
+        // A vendor that keeps failing is not called while its circuit is open (API.md §7).
+        if let circuit = request.state.circuits[route.name], case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
+            let problem = Problem(.upstreamUnavailable, detail: "The vendor is failing; its circuit is open. Retry after \(retry) s.",
+                                  headers: [("retry-after", String(retry))])
+            return complete(batch, with: .all(.failed(problem), count: batch.count))
+        }
         // The vendor's quota is spent per upstream call, just before it goes out; a call admitted
         // for later waits on this loop for its reserved slot.
         spendQuota { [self] decision in
@@ -83,6 +89,7 @@ final class DeviceCall {
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: tenant, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
+            if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, nanoseconds: decision.delay)) }
             return decision
         }
         guard let store = context.quotaStore else {
@@ -171,6 +178,13 @@ final class DeviceCall {
         let started = context.loop.now
         context.upstream.send(upstream, to: route.target) { result in
             request.endVendorCall(span, result)
+            if let circuit = request.state.circuits[route.name] {
+                let failed = switch result {
+                case .success(let response): response.status >= 500
+                case .failure: true
+                }
+                circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
+            }
             var sample = ClientRequestSample(tenant: route.name, vendor: route.adapter.vendor, serverAddress: route.target.host,
                                              status: nil, outcome: .unavailable, reusedConnection: false,
                                              nanoseconds: context.loop.now &- started)

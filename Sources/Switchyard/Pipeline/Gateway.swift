@@ -27,6 +27,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     private let upstreamStatistics: [UpstreamStatistics]
     /// Spans and their export, when `observability.tracing` is set; its counters are public.
     public let tracer: Tracer?
+    /// Where the gateway's own warnings go (store outages, circuit transitions).
+    private let log: @Sendable (String) -> Void
 
     /// Builds the credentials, limits and tenant routes of `configuration` for `loops`, with
     /// `adapter` making each tenant's vendor adapter; throws when a key can't be used (an
@@ -39,7 +41,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter = VendorAdapters.adapter(for:),
                 upstream: (EventLoop, UpstreamLimits, UpstreamStatistics) -> any UpstreamTransport = UpstreamClient.init,
                 log: (@Sendable (String) -> Void)? = nil) throws {
-        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: nil)
+        let log = log ?? { _ in }
+        self.log = log
+        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: nil, log: log)
         self.adapter = adapter
         current = Mutex(state)
         self.loops = loops
@@ -64,7 +68,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
                 let client = try RedisClient(loop: loop, address: address, connectCommands: RedisRateLimitStore.connectCommands)
-                client.logger = log.map { log in { log("rate-limit store (loop \(loop.index)): \($0)") } }
+                client.logger = { log("rate-limit store (loop \(loop.index)): \($0)") }
                 return RedisRateLimitStore(client: client)
             }
             let statistics = upstreamStatistics[loop.index]
@@ -108,6 +112,9 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
             }
             reading.total(.undocumentedAnswers, [], ErrorCatalogue.undocumentedAnswers)
+            for (tenant, circuit) in current.withLock({ $0 }).circuits {
+                reading.level(.circuitState, [tenant], circuit.currentState.rawValue)
+            }
             if let tracer {
                 reading.total(.traceSpansExported, [], tracer.exportedSpanCount)
                 reading.total(.traceSpansDropped, [], tracer.droppedSpanCount)
@@ -124,7 +131,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
     /// changed but take effect only on restart.
     public func apply(_ configuration: GatewayConfiguration) throws -> [String] {
         let previous = current.withLock { $0 }
-        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: previous)
+        let state = try GatewayState(configuration: configuration, loopCount: loops.count, adapter: adapter, previous: previous,
+                                     log: log)
         current.withLock { $0 = state }
         for context in contexts {
             context.loop.execute { _ in context.value.state = state }

@@ -20,6 +20,8 @@ final class GatewayState: Sendable {
     let vendorQuota: TenantRateLimiter
     let quotaPolicies: [String: RatePolicy]
     let routes: [String: TenantRoute]
+    /// Each tenant's circuit breaker; kept, state and counts, by a reload that keeps its settings.
+    let circuits: [String: CircuitBreaker]
 
     var limits: Limits { configuration.limits }
     var onStoreFailure: RateLimitSettings.FailurePolicy { configuration.rateLimit.onStoreFailure }
@@ -27,8 +29,9 @@ final class GatewayState: Sendable {
     /// Builds the state of `configuration`, reusing what `previous` has for unchanged tenants.
     /// Throws when a key can't be used (an unreadable JWKS file, a malformed key) or a CA file
     /// can't be loaded. Blocks (files, DNS): never call it on a loop.
+    /// `log` is told each circuit's transitions.
     init(configuration: GatewayConfiguration, loopCount: Int, adapter: (TenantConfiguration) -> any VendorAdapter,
-         previous: GatewayState?) throws {
+         previous: GatewayState?, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.configuration = configuration
         authenticator = try Authenticator(settings: configuration.auth, tenantNames: Set(configuration.tenants.keys))
         let policies = configuration.tenants.compactMapValues(\.rateLimit)
@@ -46,6 +49,17 @@ final class GatewayState: Sendable {
                 return route
             }
             return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
+        }
+        // A probe that never reports is replaced after what one vendor call may take, token fetch included.
+        let limits = configuration.limits
+        let probeTimeout = 2 * (limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds)
+        circuits = configuration.tenants.mapValues { tenant in
+            if let circuit = previous?.circuits[tenant.name], circuit.settings == tenant.circuitBreaker,
+               previous?.configuration.limits.upstreamTimeoutSeconds == limits.upstreamTimeoutSeconds {
+                return circuit
+            }
+            return CircuitBreaker(tenant: tenant.name, settings: tenant.circuitBreaker, loopCount: loopCount,
+                                  probeTimeoutSeconds: probeTimeout, transition: log)
         }
     }
 
