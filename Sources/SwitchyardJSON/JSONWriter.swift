@@ -116,9 +116,14 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    /// Quotes and escapes: `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`.
-    /// Everything else, UTF-8 included, is copied as is (a Swift `String` is valid UTF-8).
     private mutating func appendQuoted(_ value: String) {
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    /// `value` as a JSON string onto `bytes`, for an encoder that writes a fixed shape by hand
+    /// (OTLP's spans): quotes, `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`.
+    /// Everything else, UTF-8 included, is copied as is (a Swift `String` is valid UTF-8).
+    public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         var value = value
         value.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
@@ -126,13 +131,13 @@ public struct JSONWriter {
             if !utf8.contains(where: JSONWriter.needsEscape) {
                 bytes.append(contentsOf: utf8)
             } else {
-                for byte in utf8 { appendEscaped(byte) }
+                for byte in utf8 { appendEscaped(byte, to: &bytes) }
             }
             bytes.append(UInt8(ascii: "\""))
         }
     }
 
-    private mutating func appendEscaped(_ byte: UInt8) {
+    private static func appendEscaped(_ byte: UInt8, to bytes: inout [UInt8]) {
         switch byte {
         case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
         case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

@@ -58,6 +58,17 @@ enum ClientOutcome: String, Sendable {
         self = status < 400 ? .ok : .vendorError
     }
 
+    /// A small number per case, for hashing a series key.
+    var hashValueIndex: Int {
+        switch self {
+        case .ok: 0
+        case .vendorError: 1
+        case .unavailable: 2
+        case .timeout: 3
+        case .malformed: 4
+        }
+    }
+
     init(failure: UpstreamError.Kind) {
         switch failure {
         case .unavailable: self = .unavailable

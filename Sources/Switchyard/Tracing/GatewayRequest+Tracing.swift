@@ -44,14 +44,12 @@ extension GatewayRequest {
     func beginVendorCall(_ upstream: inout UpstreamRequest, to target: UpstreamTarget, resendCount: Int) -> VendorCallSpan? {
         var span: VendorCallSpan?
         if context.spans != nil, trace.isRecorded {
-            let path = upstream.path.firstIndex(of: "?").map { upstream.path[..<$0] } ?? upstream.path[...]
-            let host = target.host.contains(":") ? "[\(target.host)]" : target.host
-            let isDefaultPort = target.port == (target.scheme == .https ? 443 : 80)
+            // Bytes, not Characters: a Character search would cost more than the rest of the span.
+            let path = upstream.path.utf8.firstIndex(of: UInt8(ascii: "?")).map { upstream.path[..<$0] } ?? upstream.path[...]
             span = VendorCallSpan(
                 spanID: context.traceIDs.spanID(), started: MonotonicClock.now(),
-                method: upstream.method.token?.description ?? "_OTHER", host: target.host, port: target.port,
-                url: "\(target.scheme.rawValue)://\(host)\(isDefaultPort ? "" : ":\(target.port)")\(path)",
-                resendCount: resendCount)
+                method: upstream.method.metricLabel, host: target.host, port: target.port,
+                url: target.origin + path, resendCount: resendCount)
         }
         upstream.headers.append(("traceparent", trace.upstreamTraceParent(clientSpan: span?.spanID)))
         if let state = trace.traceState { upstream.headers.append(("tracestate", state)) }

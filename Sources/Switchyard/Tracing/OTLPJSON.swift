@@ -5,72 +5,98 @@ import W3CTraceContext
 /// JSON mapping): ids as lowercase hex (not base64, unlike proto3's default JSON), enums as
 /// numbers, 64-bit integers (times, `intValue`) as decimal strings. Written off the loops, by the
 /// exporter.
+///
+/// The shape is fixed, so it is written by hand: the member names and the punctuation around them
+/// are constant byte fragments, and only the values (escaped strings, hex ids, decimal numbers)
+/// are written per span. Through `JSONWriter`'s general calls a span cost about 25,000
+/// instructions (callgrind), most of it scanning and quoting the same names again; this way a
+/// few thousand, which is what lets tracing at `sampleRatio: 1` stay within a few microseconds a
+/// request (Benchmarks/RESULTS.md).
 enum OTLPJSON {
     /// One resource (the gateway, named `serviceName`) with one scope holding `spans`.
     static func body(_ spans: some Collection<RecordedSpan>, serviceName: String) -> [UInt8] {
-        var json = JSONWriter(capacity: 512 + spans.count * 640)
-        json.beginObject()
-        json.key("resourceSpans")
-        json.beginArray()
-        json.beginObject()
-        json.key("resource")
-        json.beginObject()
-        attributes([("service.name", .string(serviceName)), ("service.version", .string(SwitchyardVersion.number))], to: &json)
-        json.endObject()
-        json.key("scopeSpans")
-        json.beginArray()
-        json.beginObject()
-        json.key("scope")
-        json.beginObject()
-        json.member("name", "switchyard")
-        json.member("version", SwitchyardVersion.number)
-        json.endObject()
-        json.key("spans")
-        json.beginArray()
-        for span in spans { write(span, to: &json) }
-        json.endArray()
-        json.endObject()
-        json.endArray()
-        json.endObject()
-        json.endArray()
-        json.endObject()
-        return json.bytes
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + spans.count * 700)
+        append(#"{"resourceSpans":[{"resource":{"attributes":["#, to: &bytes)
+        attribute("service.name", .string(serviceName), first: true, to: &bytes)
+        attribute("service.version", .string(SwitchyardVersion.number), first: false, to: &bytes)
+        append(#"]},"scopeSpans":[{"scope":{"name":"switchyard","version":"#, to: &bytes)
+        JSONWriter.appendQuoted(SwitchyardVersion.number, to: &bytes)
+        append(#"},"spans":["#, to: &bytes)
+        var first = true
+        for span in spans {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            write(span, to: &bytes)
+        }
+        append("]}]}]}", to: &bytes)
+        return bytes
     }
 
-    private static func write(_ span: RecordedSpan, to json: inout JSONWriter) {
-        json.beginObject()
-        json.member("traceId", Hex.string(span.traceID.bytes))
-        json.member("spanId", Hex.string(span.spanID.bytes))
-        if let parent = span.parentID { json.member("parentSpanId", Hex.string(parent.bytes)) }
-        json.member("name", span.name)
-        json.member("kind", span.kind.rawValue)
-        json.member("startTimeUnixNano", String(span.startUnixNanos))
-        json.member("endTimeUnixNano", String(span.endUnixNanos))
-        attributes(span.attributes, to: &json)
-        if span.isError {
-            json.key("status")
-            json.beginObject()
-            json.member("code", 2)
-            json.endObject()
+    private static func write(_ span: RecordedSpan, to bytes: inout [UInt8]) {
+        append(#"{"traceId":""#, to: &bytes)
+        hex(span.traceID.bytes, to: &bytes)
+        append(#"","spanId":""#, to: &bytes)
+        hex(span.spanID.bytes, to: &bytes)
+        if let parent = span.parentID {
+            append(#"","parentSpanId":""#, to: &bytes)
+            hex(parent.bytes, to: &bytes)
         }
-        json.endObject()
+        append(#"","name":"#, to: &bytes)
+        JSONWriter.appendQuoted(span.name, to: &bytes)
+        append(span.kind == .server ? #","kind":2,"startTimeUnixNano":""# : #","kind":3,"startTimeUnixNano":""#, to: &bytes)
+        decimal(span.startUnixNanos, to: &bytes)
+        append(#"","endTimeUnixNano":""#, to: &bytes)
+        decimal(span.endUnixNanos, to: &bytes)
+        append(#"","attributes":["#, to: &bytes)
+        for (index, (key, value)) in span.attributes.enumerated() {
+            attribute(key, value, first: index == 0, to: &bytes)
+        }
+        append(span.isError ? #"],"status":{"code":2}}"# : "]}", to: &bytes)
     }
 
-    private static func attributes(_ attributes: [(key: String, value: RecordedSpan.Value)], to json: inout JSONWriter) {
-        json.key("attributes")
-        json.beginArray()
-        for (key, value) in attributes {
-            json.beginObject()
-            json.member("key", key)
-            json.key("value")
-            json.beginObject()
-            switch value {
-            case .string(let text): json.member("stringValue", text)
-            case .int(let number): json.member("intValue", String(number))
-            }
-            json.endObject()
-            json.endObject()
+    /// `{"key":…,"value":{"stringValue":…}}` or `{"intValue":"…"}` (int64 as a string).
+    private static func attribute(_ key: String, _ value: RecordedSpan.Value, first: Bool, to bytes: inout [UInt8]) {
+        append(first ? #"{"key":"# : #",{"key":"#, to: &bytes)
+        JSONWriter.appendQuoted(key, to: &bytes)
+        switch value {
+        case .string(let text):
+            append(#","value":{"stringValue":"#, to: &bytes)
+            JSONWriter.appendQuoted(text, to: &bytes)
+            append("}}", to: &bytes)
+        case .int(let number):
+            append(#","value":{"intValue":""#, to: &bytes)
+            decimal(UInt64(number.magnitude), negative: number < 0, to: &bytes)
+            append(#""}}"#, to: &bytes)
         }
-        json.endArray()
+    }
+
+    private static func append(_ fragment: StaticString, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: fragment.utf8Start, count: fragment.utf8CodeUnitCount))
+    }
+
+    private static func hex<Bytes>(_ id: Bytes, to bytes: inout [UInt8]) {
+        let count = MemoryLayout<Bytes>.size * 2
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            Hex.write(id, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]), at: 0)
+        }
+    }
+
+    /// Decimal digits without a `String` in between: written backwards into a buffer on the
+    /// stack, then copied.
+    private static func decimal(_ value: UInt64, negative: Bool = false, to bytes: inout [UInt8]) {
+        if negative { bytes.append(UInt8(ascii: "-")) }
+        var remaining = value
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            } while remaining > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
+        }
     }
 }

@@ -34,6 +34,9 @@ public final class UpstreamTarget: Sendable, CustomStringConvertible {
     public let poolKey: UpstreamPoolKey
     /// The `Host` field's value: the host, bracketed if IPv6, with the port unless it is the default.
     let hostField: String
+    /// `https://host[:port]` as a URL starts (the port only when not the scheme's), for logs and
+    /// a client span's `url.full`.
+    public let origin: String
     /// Read once per new connection, written by `refreshAddresses()`: a lock taken that rarely
     /// costs the loops nothing measurable, and a state swapped whole is never seen half-written.
     private let resolution: Mutex<Resolution>
@@ -124,6 +127,7 @@ public final class UpstreamTarget: Sendable, CustomStringConvertible {
         let hostLiteral = bare.contains(":") ? "[\(bare)]" : bare
         let isDefaultPort = port == (scheme == .https ? 443 : 80)
         self.hostField = isDefaultPort ? hostLiteral : "\(hostLiteral):\(port)"
+        self.origin = "\(scheme.rawValue)://\(hostField)"
     }
 
     /// Resolves the name again (blocking: never on a loop); new connections use the answer. On
