@@ -474,6 +474,38 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertEqual(server.responder.requests.filter { $0.method == "PUT" }.count, 2)
     }
 
+    /// API.md §7's retry budget: when every pooled connection to a vendor breaks at once, only a
+    /// few of the calls on them are retried (20 % of the calls in flight, at least 3); the rest end
+    /// with their error instead of sending the vendor a second wave.
+    func testRetriesAreCappedByTheBudgetWhenEveryPooledConnectionBreaks() throws {
+        let server = try server { request, exchange, index in
+            // Ten PUTs arrive on the ten pooled connections and find them closed; what comes later
+            // (a retry, on a new connection) is answered.
+            if request.head.method == .put, index < 20 {
+                exchange.respondRaw([], thenClose: true)
+            } else {
+                exchange.respond(HTTPResponse(status: 200, body: Array(request.head.methodName.utf8)))
+            }
+        }
+        let target = try server.target()
+        let warmUp = harness.sendAll((0..<10).map { (get("/warm-up/\($0)"), target) })
+        XCTAssertEqual(warmUp.compactMap { try? response($0).status }, Array(repeating: 200, count: 10))
+        XCTAssertEqual(server.acceptedConnections, 10)
+        let outcomes = harness.sendAll((0..<10).map { (UpstreamRequest(method: .put, path: "/devices/\($0)"), target) })
+        var answered = 0
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let response): answered += 1; XCTAssertEqual(text(response), "PUT")
+            case .failure(let error): XCTAssertEqual(error.cause, .closedBeforeResponse)
+            case nil: XCTFail("no outcome")
+            }
+        }
+        XCTAssertEqual(answered, 3, "three retries, each answered on a new connection")
+        XCTAssertEqual(harness.statistics.retryCount, 3)
+        XCTAssertEqual(harness.statistics.retryRefusedCount, 7)
+        XCTAssertEqual(server.responder.requests.filter { $0.method == "PUT" }.count, 13, "ten, and three again")
+    }
+
     func testPostIsNeverRetried() throws {
         let server = try server { _, exchange, index in
             if index == 1 { exchange.respondRaw([], thenClose: true) } else { exchange.respond(HTTPResponse(status: 200)) }

@@ -64,6 +64,10 @@ public struct MetricFamily: Sendable, Hashable {
         name: "switchyard_upstream_retries_total",
         help: "Idempotent vendor calls sent again on a new connection after a pooled one failed before answering.",
         labels: [])
+    public static let upstreamRetriesRefused = MetricFamily(
+        name: "switchyard_upstream_retries_refused_total",
+        help: "Vendor calls not sent again because retries in flight to that vendor were at their budget (20 % of its calls, at least 3).",
+        labels: [])
     public static let storeFailures = MetricFamily(
         name: "switchyard_rate_limit_store_failures_total",
         help: "Rate-limit decisions the Redis store could not make in time, decided by onStoreFailure instead.",
@@ -114,7 +118,7 @@ public struct MetricFamily: Sendable, Hashable {
     public static let all: [MetricFamily] = [
         serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, quotaWait, circuitState, tokenFetches,
         connectionsActive,
-        tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, storeFailures,
+        tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, upstreamRetriesRefused, storeFailures,
         configReloads, buildInfo, pendingBodyBytes, clientTimeouts, clientRejections, undocumentedAnswers,
         traceSpansExported, traceSpansDropped, traceExportsFailed, traceSpansQueued,
     ]

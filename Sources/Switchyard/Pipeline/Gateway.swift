@@ -108,6 +108,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let statistics = upstreamStatistics
         return metrics.exposition { reading in
             reading.total(.upstreamRetries, [], statistics.reduce(0) { $0 + $1.retryCount })
+            reading.total(.upstreamRetriesRefused, [], statistics.reduce(0) { $0 + $1.retryRefusedCount })
             for kind in UpstreamError.Kind.allCases {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
             }

@@ -11,7 +11,8 @@ import Glibc
 /// in its client's pool, or finished. It never outlives its loop.
 final class HTTPClientConnection: ChannelDelegate {
     let channel: Channel
-    let key: UpstreamPoolKey
+    /// The pool of the upstream it connects to, which it returns to between calls.
+    let pool: UpstreamPool
     /// The client owns the pool this connection returns to, and lives as long as its loop.
     private unowned let client: UpstreamClient
     private let maxBodyBytes: Int
@@ -48,9 +49,9 @@ final class HTTPClientConnection: ChannelDelegate {
     /// Whether the connection sits in its client's idle pool.
     var isPooled = false
 
-    init(channel: Channel, key: UpstreamPoolKey, client: UpstreamClient, limits: UpstreamLimits) {
+    init(channel: Channel, pool: UpstreamPool, client: UpstreamClient, limits: UpstreamLimits) {
         self.channel = channel
-        self.key = key
+        self.pool = pool
         self.client = client
         self.maxBodyBytes = limits.maxResponseBodyBytes
         self.parser = ResponseParser(limits: limits.http)

@@ -3,6 +3,8 @@
 struct UpstreamCall {
     let request: UpstreamRequest
     let target: UpstreamTarget
+    /// The target's pool in the client that sends it.
+    let pool: UpstreamPool
     let completion: (Result<UpstreamResponse, UpstreamError>) -> Void
     /// The total deadline, monotonic nanoseconds: fixed at `send`, so a retry does not extend it.
     let deadline: UInt64

@@ -17,6 +17,10 @@ import SwitchyardIO
 ///   *reused* connection failed (closed or reset) before any byte of the answer: the classic race
 ///   with a server closing an idle connection. The retry goes on a new connection. A POST is never
 ///   retried, a timeout never is, and neither is a fresh connection's failure.
+/// - **Retry budget** (API.md §7): retries in flight to one upstream (`UpstreamPoolKey`) are at most
+///   20 % of its calls in flight, and at least 3, so a vendor whose connections all break at once
+///   (a restart, a load balancer dropping its pool) gets a few retries, not a second wave of every
+///   call. A call the budget refuses ends with its error (counted: `retriesRefused`).
 ///
 /// Not thread-safe, by design: create one per loop, and call it on that loop only (debug builds
 /// check). `send`'s completion runs exactly once, on the loop, and never before `send` has returned.
@@ -28,7 +32,9 @@ public final class UpstreamClient {
     /// One inflate stream per loop, reused for every gzip answer.
     let gzip = GzipDecoder()
 
-    private var idle: [UpstreamPoolKey: [HTTPClientConnection]] = [:]
+    /// Keys are bounded by the configured targets; an emptied pool stays, so a connection going
+    /// back and forth costs no allocation.
+    private var pools: [UpstreamPoolKey: UpstreamPool] = [:]
     /// Depth of `send` calls on the stack: a call that ends while one is running is reported on
     /// a later turn of the loop, so no completion runs inside `send`.
     private var sending = 0
@@ -45,7 +51,7 @@ public final class UpstreamClient {
 
     /// Idle connections in the pool, across keys.
     public var idleConnectionCount: Int {
-        idle.values.reduce(0) { $0 + $1.count }
+        pools.values.reduce(0) { $0 + $1.idle.count }
     }
 
     /// Sends `request` to `target`; `completion` gets the response (any status) or the reason
@@ -58,15 +64,21 @@ public final class UpstreamClient {
         sending += 1
         defer { sending -= 1 }
         statistics.recordRequest()
+        let pool = pools[target.poolKey] ?? {
+            let pool = UpstreamPool()
+            pools[target.poolKey] = pool
+            return pool
+        }()
+        pool.calls += 1
         let call = UpstreamCall(
-            request: request, target: target, completion: completion,
+            request: request, target: target, pool: pool, completion: completion,
             deadline: loop.now + MonotonicClock.nanoseconds(seconds: limits.timeoutSeconds)
         )
         if let problem = request.validationProblem() {
             complete(call, with: .failure(UpstreamError(.invalidRequest(problem))))
             return
         }
-        if let connection = takeIdleConnection(for: target.poolKey) {
+        if let connection = takeIdleConnection(from: pool) {
             statistics.recordConnectionReused()
             var call = call
             call.reusedConnection = true
@@ -80,8 +92,8 @@ public final class UpstreamClient {
     /// it ends. For shutdown.
     public func shutdown() {
         isShutDown = true
-        let connections = idle.values.flatMap { $0 }
-        idle.removeAll()
+        let connections = pools.values.flatMap(\.idle)
+        for pool in pools.values { pool.idle.removeAll() }
         for connection in connections {
             connection.isPooled = false
             connection.close()
@@ -120,7 +132,7 @@ public final class UpstreamClient {
                 return
             }
             statistics.recordConnectionOpened()
-            let connection = HTTPClientConnection(channel: channel, key: target.poolKey, client: self, limits: limits)
+            let connection = HTTPClientConnection(channel: channel, pool: call.pool, client: self, limits: limits)
             let connectDeadline = loop.now + MonotonicClock.nanoseconds(seconds: limits.connectTimeoutSeconds)
             connection.begin(connecting: call, connectDeadline: connectDeadline)
             return
@@ -140,6 +152,12 @@ public final class UpstreamClient {
             return
         }
         if mayRetry, !call.retried, call.request.method.isIdempotent, inTime {
+            guard call.pool.allowsRetry else {
+                statistics.recordRetryRefused()
+                complete(call, with: .failure(error))
+                return
+            }
+            call.pool.retries += 1
             call.retried = true
             call.addressesTried = 0
             statistics.recordRetry()
@@ -160,9 +178,10 @@ public final class UpstreamClient {
         }
         connection.park(until: loop.now + MonotonicClock.nanoseconds(seconds: seconds))
         connection.isPooled = true
-        idle[connection.key, default: []].append(connection)
-        if let count = idle[connection.key]?.count, count > limits.maxIdlePerKey,
-           let oldest = idle[connection.key]?.removeFirst() {
+        let pool = connection.pool
+        pool.idle.append(connection)
+        if pool.idle.count > limits.maxIdlePerKey {
+            let oldest = pool.idle.removeFirst()
             oldest.isPooled = false
             oldest.close()
         }
@@ -172,16 +191,14 @@ public final class UpstreamClient {
     func connectionClosed(_ connection: HTTPClientConnection) {
         guard connection.isPooled else { return }
         connection.isPooled = false
-        idle[connection.key]?.removeAll { $0 === connection }
+        connection.pool.idle.removeAll { $0 === connection }
     }
 
-    /// The most recently parked connection for `key` that passes the liveness check; the ones
+    /// The most recently parked connection of `pool` that passes the liveness check; the ones
     /// that fail it are closed on the way.
-    private func takeIdleConnection(for key: UpstreamPoolKey) -> HTTPClientConnection? {
+    private func takeIdleConnection(from pool: UpstreamPool) -> HTTPClientConnection? {
         let now = loop.now
-        // An emptied stack stays in the dictionary (keys are bounded by the configured targets),
-        // so a connection going back and forth costs no array allocation.
-        while let connection = idle[key]?.popLast() {
+        while let connection = pool.idle.popLast() {
             connection.isPooled = false
             if connection.isReusable(now: now) { return connection }
             connection.close()
@@ -194,6 +211,8 @@ public final class UpstreamClient {
     /// Counts the outcome and runs the completion: now, or on the loop's next turn when `send` is
     /// on the stack (a connect refused at once, a reused socket that fails on its first write).
     func complete(_ call: UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+        call.pool.calls -= 1
+        if call.retried { call.pool.retries -= 1 }
         var result = result
         switch result {
         case .success(var response):

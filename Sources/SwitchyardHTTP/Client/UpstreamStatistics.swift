@@ -8,6 +8,7 @@ public final class UpstreamStatistics: Sendable {
     private let opened = Atomic<Int>(0)
     private let reused = Atomic<Int>(0)
     private let retries = Atomic<Int>(0)
+    private let retriesRefused = Atomic<Int>(0)
     private let unavailable = Atomic<Int>(0)
     private let timeouts = Atomic<Int>(0)
     private let malformed = Atomic<Int>(0)
@@ -20,6 +21,7 @@ public final class UpstreamStatistics: Sendable {
     func recordConnectionOpened() { opened.add(1, ordering: .relaxed) }
     func recordConnectionReused() { reused.add(1, ordering: .relaxed) }
     func recordRetry() { retries.add(1, ordering: .relaxed) }
+    func recordRetryRefused() { retriesRefused.add(1, ordering: .relaxed) }
 
     func recordFailure(_ kind: UpstreamError.Kind) {
         switch kind {
@@ -40,6 +42,8 @@ public final class UpstreamStatistics: Sendable {
     public var connectionsReused: Int { reused.load(ordering: .relaxed) }
     /// Idempotent calls sent a second time after a reused connection failed before answering.
     public var retryCount: Int { retries.load(ordering: .relaxed) }
+    /// Calls that would have been retried but for the retry budget.
+    public var retryRefusedCount: Int { retriesRefused.load(ordering: .relaxed) }
 
     /// Calls that ended with an `UpstreamError` of `kind`.
     public func failures(_ kind: UpstreamError.Kind) -> Int {
