@@ -13,9 +13,11 @@ public enum ProblemCode: String, CaseIterable, Sendable {
     case notAcceptable = "not_acceptable"
     case requestTimeout = "request_timeout"
     case conflict
+    case idempotencyKeyInUse = "idempotency_key_in_use"
     case payloadTooLarge = "payload_too_large"
     case unsupportedMediaType = "unsupported_media_type"
     case unsupportedField = "unsupported_field"
+    case idempotencyKeyReused = "idempotency_key_reused"
     case validationFailed = "validation_failed"
     case rateLimited = "rate_limited"
     case upstreamRateLimited = "upstream_rate_limited"
@@ -37,10 +39,10 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .methodNotAllowed: 405
         case .notAcceptable: 406
         case .requestTimeout: 408
-        case .conflict: 409
+        case .conflict, .idempotencyKeyInUse: 409
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
-        case .unsupportedField, .validationFailed: 422
+        case .unsupportedField, .idempotencyKeyReused, .validationFailed: 422
         case .rateLimited, .upstreamRateLimited: 429
         case .requestHeaderTooLarge: 431
         case .internalError: 500
@@ -63,9 +65,11 @@ public enum ProblemCode: String, CaseIterable, Sendable {
         case .notAcceptable: "Not acceptable"
         case .requestTimeout: "Request timeout"
         case .conflict: "Conflict"
+        case .idempotencyKeyInUse: "Idempotency key in use"
         case .payloadTooLarge: "Payload too large"
         case .unsupportedMediaType: "Unsupported media type"
         case .unsupportedField: "Unsupported field"
+        case .idempotencyKeyReused: "Idempotency key reused"
         case .validationFailed: "Validation failed"
         case .rateLimited: "Rate limited"
         case .upstreamRateLimited: "Upstream rate limited"

@@ -422,6 +422,63 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertTrue(rig.gateway.output.contains("circuit of tenant cc half-open"), rig.gateway.output)
     }
 
+    /// API.md §2's `Idempotency-Key`: a repeat gets the stored answer (marked replayed) and the
+    /// vendor is not called again; the key with another body is 422, a repeat while the first is in
+    /// flight 409; an answer a retry could change (a vendor 5xx) is not kept; a malformed key is 400.
+    func testAnIdempotencyKeyReplaysTheAnswerAndGuardsTheKey() throws {
+        let rig = try DeviceTestbed(bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let simulator = rig.simulator(.controlCenter)
+        let path = "/devices/8988216716970004975"
+        let change = #"{"sim": {"ratePlan": "Standard 5GB"}}"#
+        @Sendable func update(_ key: String, _ body: String = change) throws -> DeviceTestbed.Answer {
+            try rig.call("cc", "PATCH", path, body, headers: ["Idempotency-Key: \(key)"])
+        }
+        let first = try update("k1")
+        XCTAssertEqual(first.status, 200)
+        XCTAssertNil(first.header("idempotent-replayed"))
+        let again = try update(#""k1""#)
+        XCTAssertEqual(again.status, 200, "a quoted key is the same key")
+        XCTAssertEqual(again.header("idempotent-replayed"), "true")
+        XCTAssertEqual(again.body, first.body)
+        XCTAssertEqual(simulator.recordedRequests().count, 1, "the vendor was called once")
+        let other = try update("k1", #"{"sim": {"ratePlan": "Other"}}"#)
+        XCTAssertEqual(other.status, 422)
+        XCTAssertEqual(other.code, "idempotency_key_reused")
+        for bad in ["a b", String(repeating: "x", count: 256), #""""#] {
+            let answer = try update(bad)
+            XCTAssertEqual(answer.status, 400, bad)
+            XCTAssertEqual(answer.code, "invalid_request", bad)
+        }
+        XCTAssertEqual(simulator.recordedRequests().count, 1)
+
+        // A vendor 5xx is not kept: the retry runs anew.
+        simulator.inject(SimulatorFault(.vendorError(status: 500, errorCode: nil, body: nil, headers: [])))
+        XCTAssertEqual(try update("k2").status, 502)
+        XCTAssertEqual(try update("k2").status, 200)
+        XCTAssertEqual(simulator.recordedRequests().count, 3)
+
+        // While the first is in flight, a repeat is 409; after it, a replay.
+        simulator.inject(SimulatorFault(.delay(seconds: 1.5)))
+        let slow = Mutex<Int?>(nil)
+        let done = DispatchGroup()
+        done.enter()
+        Thread.detachNewThread {
+            let status = try? update("k3").status
+            slow.withLock { $0 = status }
+            done.leave()
+        }
+        usleep(500_000)
+        let inUse = try update("k3")
+        XCTAssertEqual(inUse.status, 409)
+        XCTAssertEqual(inUse.code, "idempotency_key_in_use")
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(slow.withLock { $0 }, 200)
+        XCTAssertEqual(try update("k3").header("idempotent-replayed"), "true")
+        XCTAssertEqual(simulator.recordedRequests().count, 4)
+        XCTAssertEqual(rig.gateway.metric(#"switchyard_idempotent_replays_total{tenant="cc"}"#), 2)
+    }
+
     /// A bulk update's items go through the same quota and wait until the bulk's own deadline,
     /// so a bulk larger than the quota's burst is paced rather than answered 429 item by item.
     func testABulkUpdateWaitsForItsVendorQuotaInsteadOfFailingItems() throws {

@@ -231,7 +231,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertEqual(check(document, "POST", "/devices", 201, #"{"id": "mac:A1B2C3D4E5F6", "mac": "a1:b2:c3:d4:e5:f6"}"#),
                        [#"body/mac: "a1:b2:c3:d4:e5:f6" does not match ^[0-9A-F]{12}$"#])
         XCTAssertEqual(check(document, "PATCH", "/devices", 502, problem(.upstreamError), contentType: "application/problem+json"),
-                       ["PATCH /devices does not document status 502 (documented: 200, 207, 400, 401, 403, 405, 406, 408, 413, 415, 422, 429, 431, 500)"])
+                       ["PATCH /devices does not document status 502 (documented: 200, 207, 400, 401, 403, 405, 406, 408, 409, 413, 415, 422, 429, 431, 500)"])
         XCTAssertEqual(check(document, "POST", "/devices", 422, problem(.validationFailed), contentType: "application/json"),
                        ["content type application/json is not documented for status 422 (documented: application/problem+json)"])
         XCTAssertEqual(check(document, "PUT", "/devices", 200, "{\(device)}"), ["PUT /devices is not an operation of the document"])

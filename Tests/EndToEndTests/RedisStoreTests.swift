@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardSimulators
 import SwitchyardTestSupport
 import XCTest
 #if canImport(Glibc)
@@ -45,6 +46,37 @@ final class RedisStoreTests: XCTestCase {
         client.send("POST /devices HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
         return client.readResponse()
+    }
+
+    /// `Idempotency-Key`s live in the shared Redis (API.md §2, §7): a key answered by one replica
+    /// is replayed by another, and taken there with another body it is 422; the vendor is called once.
+    func testAnIdempotencyKeyAnsweredByOneReplicaIsReplayedByAnother() throws {
+        let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
+            vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
+        simulator.start()
+        defer { simulator.stop() }
+        let tenant = "  acme: {\(DeviceTestbed.binding(.controlCenter, simulator))}"
+        let first = try gateway(onStoreFailure: "local", tenants: tenant)
+        let second = try gateway(onStoreFailure: "local", tenants: tenant)
+        let token = token(first, tenant: "acme")
+        func update(_ gateway: GatewayProcess, key: String, body: String) throws -> TLSTestClient.Response? {
+            let client = try gateway.client()
+            client.send("PATCH /devices/8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                        + "Idempotency-Key: \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            return client.readResponse()
+        }
+        let key = "order-\(UUID().uuidString)"
+        let body = #"{"sim": {"ratePlan": "Standard 5GB"}}"#
+        let answered = try XCTUnwrap(try update(first, key: key, body: body))
+        XCTAssertEqual(answered.status, 200)
+        let replayed = try XCTUnwrap(try update(second, key: key, body: body))
+        XCTAssertEqual(replayed.status, 200)
+        XCTAssertEqual(replayed.header("idempotent-replayed"), "true")
+        XCTAssertEqual(replayed.body, answered.body)
+        let reused = try XCTUnwrap(try update(second, key: key, body: #"{"sim": {"ratePlan": "Other"}}"#))
+        XCTAssertEqual(reused.status, 422)
+        XCTAssertTrue(String(decoding: reused.body, as: UTF8.self).contains("idempotency_key_reused"))
+        XCTAssertEqual(simulator.recordedRequests().count, 1, "one vendor call for three requests on two replicas")
     }
 
     func testTwoGatewaysShareOneTenantsLimit() throws {

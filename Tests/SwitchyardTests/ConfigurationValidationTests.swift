@@ -61,6 +61,20 @@ final class ConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(accepted.tenants["acme"]?.vendorQuota?.maxWaitSeconds, 2.5)
     }
 
+    /// `idempotency.store` is memory or rateLimit.store's own Redis; its bounds are checked.
+    func testIdempotencySettingsAreChecked() throws {
+        let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}"#
+        let redis = "rateLimit: {store: \"redis://127.0.0.1:6390\"}\n"
+        XCTAssertEqual(fixture.problems(withTenant(tenant) + redis + "idempotency: {store: \"redis://10.0.0.9:6379\", ttlSeconds: 0}\n"), [
+            "gateway.yaml:7:22: idempotency.store: expected memory, or the redis://host:port of rateLimit.store",
+            "gateway.yaml:7:59: idempotency.ttlSeconds: must be from 1 to 604800, found 0",
+        ])
+        let shared = try fixture.parse(withTenant(tenant) + redis + "idempotency: {store: \"redis://127.0.0.1:6390\", ttlSeconds: 60}\n")
+        XCTAssertEqual(shared.idempotency.store, .rateLimitStore)
+        XCTAssertEqual(shared.idempotency.ttlSeconds, 60)
+        XCTAssertNil(try fixture.parse(withTenant(tenant)).idempotency.store, "by default where rateLimit.store is")
+    }
+
     func testWrongTypesNameTheKeyAndTheExpectedType() {
         let yaml = """
             \(tls)

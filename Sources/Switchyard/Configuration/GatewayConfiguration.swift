@@ -27,9 +27,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var logFormat = LogFormat.text
     /// Traces (API.md §6); off by default.
     public var observability = ObservabilitySettings()
+    /// `Idempotency-Key` answers (API.md §2).
+    public var idempotency = IdempotencySettings()
 
     static let keys = [
         "workers", "listen", "admin", "tls", "limits", "auth", "rateLimit", "tenants", "accessLog", "logFormat", "observability",
+        "idempotency",
     ]
 
     /// Valid but probably not what the operator meant; `check` and `serve` print these.
@@ -138,13 +141,15 @@ extension ConfigurationDecoder {
         let accessLog: AccessLogDestination = map.decode("accessLog") { choice($0, at: $1, noun: "access log destination") } ?? .stdout
         let logFormat: LogFormat = map.decode("logFormat") { choice($0, at: $1, noun: "log format") } ?? .text
         let observability = map.decode("observability") { observabilitySettings($0, at: $1) } ?? ObservabilitySettings()
+        let idempotency = map.decode("idempotency") { idempotencySettings($0, at: $1, rateLimitStore: rateLimit.store) }
+            ?? IdempotencySettings()
         guard let tls else { return nil }
         return GatewayConfiguration(
             workers: workers,
             listen: listen ?? ListenAddress(host: "0.0.0.0", port: 8443),
             admin: admin ?? ListenAddress(host: "127.0.0.1", port: 9090),
             tls: tls, limits: limits, auth: auth, rateLimit: rateLimit, tenants: tenants.tenants, accessLog: accessLog,
-            logFormat: logFormat, observability: observability)
+            logFormat: logFormat, observability: observability, idempotency: idempotency)
     }
 }
 

@@ -181,9 +181,9 @@ private struct ClientSeries: Hashable {
 }
 
 private struct Series {
-    var serverTimers: [ServerSeries: CoreMetrics.Timer] = [:]
-    var clientTimers: [ClientSeries: CoreMetrics.Timer] = [:]
-    var quotaWaitTimers: [String: CoreMetrics.Timer] = [:]
+    var serverHistograms: [ServerSeries: CoreMetrics.Recorder] = [:]
+    var clientHistograms: [ClientSeries: CoreMetrics.Recorder] = [:]
+    var quotaWaitHistograms: [String: CoreMetrics.Recorder] = [:]
     var counters: [SeriesKey: CoreMetrics.Counter] = [:]
     var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
     /// The last value `Reading.total` saw, per series.
@@ -194,11 +194,11 @@ private struct Series {
         case .serverRequest(let sample):
             let key = ServerSeries(method: sample.method, route: sample.route, status: sample.status,
                                    tenant: sample.tenant, vendor: sample.vendor)
-            timer(key, factory).recordNanoseconds(Int64(clamping: sample.nanoseconds))
+            histogram(key, factory).record(Double(sample.nanoseconds) / 1e9)
         case .clientRequest(let sample):
             let key = ClientSeries(tenant: sample.tenant, vendor: sample.vendor, serverAddress: sample.serverAddress,
                                    status: sample.status, outcome: sample.outcome)
-            timer(key, factory).recordNanoseconds(Int64(clamping: sample.nanoseconds))
+            histogram(key, factory).record(Double(sample.nanoseconds) / 1e9)
             let connections = sample.reusedConnection ? MetricFamily.upstreamConnectionsReused : .upstreamConnectionsOpened
             count(SeriesKey(connections, sample.tenant), connections, factory)
         case .problem(let code, let tenant):
@@ -206,37 +206,39 @@ private struct Series {
         case .rateLimit(let tenant, let policy, let decision):
             count(SeriesKey(.rateLimitDecisions, tenant, policy.rawValue, decision.rawValue), .rateLimitDecisions, factory)
             if decision == .storeFailure { count(SeriesKey(.storeFailures), .storeFailures, factory) }
+        case .idempotentReplay(let tenant):
+            count(SeriesKey(.idempotentReplays, tenant), .idempotentReplays, factory)
         case .quotaWait(let tenant, let nanoseconds):
-            quotaWaitTimer(tenant, factory).recordNanoseconds(Int64(clamping: nanoseconds))
+            quotaWaitHistogram(tenant, factory).record(Double(nanoseconds) / 1e9)
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"), .tokenFetches, factory)
         }
     }
 
-    private mutating func timer(_ key: ServerSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Timer {
-        if let timer = serverTimers[key] { return timer }
-        let timer = CoreMetrics.Timer(label: MetricFamily.serverRequestDuration.name, dimensions: [
+    private mutating func histogram(_ key: ServerSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
+        if let timer = serverHistograms[key] { return timer }
+        let timer = CoreMetrics.Recorder(label: MetricFamily.serverRequestDuration.name, dimensions: [
             ("http_request_method", key.method.metricLabel), ("http_route", key.route), ("http_response_status_code", String(key.status)),
             ("tenant", key.tenant ?? ""), ("vendor", key.vendor?.rawValue ?? ""),
-        ], factory: factory)
-        serverTimers[key] = timer
+        ], aggregate: true, factory: factory)
+        serverHistograms[key] = timer
         return timer
     }
 
-    private mutating func timer(_ key: ClientSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Timer {
-        if let timer = clientTimers[key] { return timer }
-        let timer = CoreMetrics.Timer(label: MetricFamily.clientRequestDuration.name, dimensions: [
+    private mutating func histogram(_ key: ClientSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
+        if let timer = clientHistograms[key] { return timer }
+        let timer = CoreMetrics.Recorder(label: MetricFamily.clientRequestDuration.name, dimensions: [
             ("tenant", key.tenant), ("vendor", key.vendor.rawValue), ("server_address", key.serverAddress),
             ("http_response_status_code", key.status.map { String($0) } ?? ""), ("outcome", key.outcome.rawValue),
-        ], factory: factory)
-        clientTimers[key] = timer
+        ], aggregate: true, factory: factory)
+        clientHistograms[key] = timer
         return timer
     }
 
-    private mutating func quotaWaitTimer(_ tenant: String, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Timer {
-        if let timer = quotaWaitTimers[tenant] { return timer }
-        let timer = CoreMetrics.Timer(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant)], factory: factory)
-        quotaWaitTimers[tenant] = timer
+    private mutating func quotaWaitHistogram(_ tenant: String, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
+        if let timer = quotaWaitHistograms[tenant] { return timer }
+        let timer = CoreMetrics.Recorder(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant)], aggregate: true, factory: factory)
+        quotaWaitHistograms[tenant] = timer
         return timer
     }
 

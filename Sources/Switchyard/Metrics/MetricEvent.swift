@@ -17,6 +17,8 @@ enum MetricEvent: Sendable {
     case rateLimit(tenant: String, policy: RateLimitPolicy, decision: RateLimitOutcome)
     /// A vendor call admitted by its tenant's vendor quota, and how long it waits for its slot.
     case quotaWait(tenant: String, nanoseconds: UInt64)
+    /// A write answered again from its `Idempotency-Key`.
+    case idempotentReplay(tenant: String)
     /// A token fetch: nil for a token, else the problem it ended in.
     case tokenFetch(tenant: String, problem: ProblemCode?)
 }

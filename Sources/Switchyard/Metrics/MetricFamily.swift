@@ -36,6 +36,10 @@ public struct MetricFamily: Sendable, Hashable {
         name: "switchyard_circuit_state",
         help: "Each tenant's circuit breaker: 0 closed, 1 half-open, 2 open.",
         labels: ["tenant"])
+    public static let idempotentReplays = MetricFamily(
+        name: "switchyard_idempotent_replays_total",
+        help: "Writes answered again from their Idempotency-Key's stored answer, without a vendor call, by tenant.",
+        labels: ["tenant"])
     public static let tokenFetches = MetricFamily(
         name: "switchyard_vendor_token_fetches_total",
         help: "Access-token fetches from a vendor's token endpoint, by tenant and result (ok, or the problem code it ended in).",
@@ -116,7 +120,7 @@ public struct MetricFamily: Sendable, Hashable {
 
     /// Every metric, in the order OPERATIONS.md lists them.
     public static let all: [MetricFamily] = [
-        serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, quotaWait, circuitState, tokenFetches,
+        serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, quotaWait, circuitState, idempotentReplays, tokenFetches,
         connectionsActive,
         tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, upstreamRetriesRefused, storeFailures,
         configReloads, buildInfo, pendingBodyBytes, clientTimeouts, clientRejections, undocumentedAnswers,

@@ -65,6 +65,12 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         self.upstreamStatistics = upstreamStatistics
         let tracer = try configuration.observability.tracing.map { try Tracer(settings: $0, exporterLoopIndex: loops.count, log: log) }
         self.tracer = tracer
+        // A key is pending for as long as its request may take: a bulk's deadline and its last call.
+        let limits = configuration.limits
+        let idempotency = configuration.idempotency
+        let pendingSeconds = limits.bulkTimeoutSeconds + limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds + 5
+        let localIdempotency = MemoryIdempotencyStore(ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds,
+                                                      maxBytes: idempotency.maxMemoryBytes)
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
                 let client = try RedisClient(loop: loop, address: address, connectCommands: RedisRateLimitStore.connectCommands)
@@ -75,7 +81,11 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
             return try LoopBound(GatewayLoop(loop: loop, loops: loops, state: state, upstream: upstream(loop, upstreamLimits, statistics),
                                          metrics: LoopMetrics(sink: metrics),
                                          accessLog: configuration.accessLog == .stdout ? AccessLog(loop: loop) : nil, store: store,
-                                         spans: tracer.map { SpanRecorder(loop: loop, tracer: $0) }),
+                                         spans: tracer.map { SpanRecorder(loop: loop, tracer: $0) },
+                                         idempotency: (store.flatMap { store in
+                                             idempotency.store == .memory ? nil : RedisIdempotencyStore(
+                                                 client: store.client, ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds)
+                                         } ?? localIdempotency, localIdempotency)),
                              loop: loop)
         }
     }

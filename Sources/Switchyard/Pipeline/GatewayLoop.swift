@@ -26,11 +26,16 @@ final class GatewayLoop {
     let quotaStore: RedisRateLimitStore?
     /// Vendor calls waiting for the slot their quota reserved.
     let delayedCalls: DelayedCalls
+    /// Where `Idempotency-Key`s are kept (`idempotency.store`), and the process's own store, for
+    /// `onStoreFailure: local` while Redis is down (the same object with a memory store).
+    let idempotency: any IdempotencyStore
+    let localIdempotency: MemoryIdempotencyStore
     /// This loop's finished spans, when tracing is on (`observability.tracing`).
     let spans: SpanRecorder?
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
-         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?) throws {
+         metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,
+         idempotency: (store: any IdempotencyStore, local: MemoryIdempotencyStore)) throws {
         self.loop = loop
         self.loops = loops
         self.state = state
@@ -41,6 +46,8 @@ final class GatewayLoop {
         quotaStore = store.map { RedisRateLimitStore(client: $0.client, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
         delayedCalls = try DelayedCalls(loop: loop)
         self.spans = spans
+        self.idempotency = idempotency.store
+        localIdempotency = idempotency.local
     }
 
     /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.

@@ -44,6 +44,9 @@ final class GatewayRequest {
     var upstreamNanos: UInt64?
     /// The body's size as it arrived (before gzip was undone).
     var bytesIn = 0
+    /// The `Idempotency-Key` this request holds (`claimIdempotencyKey`): its answer is kept for
+    /// repeats, or the key released, when the answer is finished.
+    var heldKey: (store: any IdempotencyStore, key: String, fingerprint: String)?
 
     init(head: HTTPRequestHead, requestID: String, client: SocketAddress?, context: GatewayLoop) {
         self.head = head
@@ -78,6 +81,16 @@ final class GatewayRequest {
     /// Every answer passes here once.
     func finished(_ response: HTTPResponse) -> HTTPResponse {
         var response = response
+        if let held = heldKey {
+            heldKey = nil
+            if IdempotencyKey.keeps(status: response.status) {
+                let type = response.headers.first { $0.name == "content-type" }?.value
+                held.store.keep(held.key, fingerprint: held.fingerprint,
+                                answer: IdempotentAnswer(status: response.status, contentType: type, body: response.body))
+            } else {
+                held.store.release(held.key, fingerprint: held.fingerprint)
+            }
+        }
         limit?.appendHeaders(to: &response.headers)
         response = compressed(response)
         let tenant = tenant

@@ -6,7 +6,8 @@ import SwitchyardIO
 /// contents (docs/ARCHITECTURE.md, "The request's way through").
 ///
 ///     route → authenticate → authorize        from the head (`admit`), before any body is read
-///     → read body → rate limit → translate    with the body (`respond`)
+///     → read body → idempotency key           with the body (`respond`)
+///     → rate limit → translate
 ///     → call the vendor → translate back → respond (and log)
 ///
 /// Each phase is one call into the module that owns it, and returns the problem that ends the
@@ -45,6 +46,17 @@ extension Gateway {
         }
         request.exchange = exchange
         if let problem = readBody(request, http.body) { return respond(request, problem) }
+        claimIdempotencyKey(request, http.body) { [self] claim in
+            switch claim {
+            case .refuse(let problem): respond(request, problem)
+            case .replay(let answer): respond(request, answer.replay)
+            case .proceed: limitTranslateAndCall(request)
+            }
+        }
+    }
+
+    /// The phases after the key: the ones a replayed answer skips.
+    private func limitTranslateAndCall(_ request: GatewayRequest) {
         rateLimit(request) { [self] refusal in
             if let refusal { return respond(request, refusal) }
             switch translate(request) {
@@ -113,6 +125,63 @@ extension Gateway {
         case .failure(let problem):
             request.limit = request.tenant.map { request.state.rateLimiter.peek(tenant: $0) }
             return problem
+        }
+    }
+
+    /// What a write's `Idempotency-Key` decides (API.md §2).
+    enum KeyClaim {
+        /// No key, or the first request with it (held until its answer is finished).
+        case proceed
+        case refuse(Problem)
+        /// Answered before: the same answer again, without a vendor call or a rate-limit decision.
+        case replay(IdempotentAnswer)
+    }
+
+    /// A malformed key is 400; a key answered before is replayed, one still in flight is 409, one
+    /// used with another request (method, target or body) 422. Keys are the tenant's own, kept
+    /// where `idempotency.store` says; `then` runs on the request's loop.
+    @inline(never)
+    func claimIdempotencyKey(_ request: GatewayRequest, _ body: [UInt8], then: @escaping (KeyClaim) -> Void) {
+        guard let read = IdempotencyKey.read(request.head, body: body) else { return then(.proceed) }
+        guard case .success(let key) = read, let tenant = request.tenant else {
+            if case .failure(let problem) = read { return then(.refuse(problem)) }
+            preconditionFailure("a key is read after authentication")
+        }
+        let context = request.context
+        let scoped = tenant + ":" + key.value
+        func decided(_ claim: IdempotencyClaim, by store: any IdempotencyStore) {
+            switch claim {
+            case .proceed:
+                request.heldKey = (store, scoped, key.fingerprint)
+                then(.proceed)
+            case .replay(let answer):
+                context.metrics.record(.idempotentReplay(tenant: tenant))
+                then(.replay(answer))
+            case .inUse:
+                then(.refuse(Problem(.idempotencyKeyInUse, detail: "A request with this Idempotency-Key is still being processed.")))
+            case .reused:
+                then(.refuse(Problem(.idempotencyKeyReused,
+                                     detail: "This Idempotency-Key was used for another request (method, path or body).")))
+            }
+        }
+        let store = context.idempotency
+        store.claim(scoped, fingerprint: key.fingerprint) { [state = request.state] result in
+            switch result {
+            case .success(let claim):
+                decided(claim, by: store)
+            case .failure:
+                // The shared store is down: `onStoreFailure`, as for the limits.
+                switch state.onStoreFailure {
+                case .local:
+                    let fallback = context.localIdempotency
+                    fallback.claim(scoped, fingerprint: key.fingerprint) { decided((try? $0.get()) ?? .proceed, by: fallback) }
+                case .open:
+                    then(.proceed)
+                case .closed:
+                    then(.refuse(Problem(.overloaded, detail: "The idempotency store can't be reached; retry after 1 s.",
+                                         headers: [("retry-after", "1")])))
+                }
+            }
         }
     }
 
