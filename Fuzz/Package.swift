@@ -9,9 +9,9 @@ import PackageDescription
 // rather than taken from a `.package(path: "..")` dependency (whose library products exist for
 // Benchmarks/InProcess): a dependency's modules are built with its own settings, without the
 // fuzzer's. Compiling them here lets exactly those modules carry the fuzzer's coverage
-// instrumentation (`unsafeFlags` are allowed in a root package), while swift-crypto, Yams and
-// swift-log are built as usual. Keep the module list and the dependency versions in
-// step with ../Package.swift.
+// instrumentation (`unsafeFlags` are allowed in a root package), while swift-crypto, Yams,
+// swift-log, swift-metrics, swift-prometheus and swift-w3c-trace-context are built as usual. Keep
+// the module list and the dependency versions in step with ../Package.swift.
 
 /// Instrumentation for everything under test: libFuzzer's coverage (edges, comparisons) and
 /// AddressSanitizer, debug info for readable stack traces. `-assert-config Debug` keeps
@@ -53,6 +53,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         // The gateway's own modules (../Sources, linked), instrumented.
@@ -76,6 +79,9 @@ let package = Package(
             dependencies: [
                 "SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardRedis", "SwitchyardDevices", "SwitchyardVendors",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

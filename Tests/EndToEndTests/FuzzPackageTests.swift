@@ -1,0 +1,23 @@
+import Foundation
+import SwitchyardTestSupport
+import XCTest
+
+/// Fuzz/Package.swift compiles the gateway's modules again (Fuzz/README.md), so it must name the
+/// same package products for the gateway module as ../Package.swift does; a product added to one
+/// and not the other breaks the fuzz smoke run that CI makes, not this build.
+final class FuzzPackageTests: XCTestCase {
+    func testTheFuzzPackageBuildsTheGatewayWithTheSameProducts() throws {
+        let root = TestEnvironment.repositoryRoot
+        func products(_ manifest: String) throws -> [String] {
+            let text = try String(contentsOf: root.appendingPathComponent(manifest), encoding: .utf8)
+            // The target, not the package of the same name: the first `name: "Switchyard",` followed by dependencies.
+            let target = try XCTUnwrap(text.components(separatedBy: "name: \"Switchyard\",").dropFirst()
+                .first { $0.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("dependencies:") }, manifest)
+            let dependencies = try XCTUnwrap(target.components(separatedBy: "swiftSettings").first, manifest)
+            return dependencies.matches(of: /\.product\(name: "([^"]+)", package: "([^"]+)"\)/).map { "\($0.1) from \($0.2)" }
+        }
+        let gateway = try products("Package.swift")
+        XCTAssertGreaterThan(gateway.count, 4)
+        XCTAssertEqual(try products("Fuzz/Package.swift").sorted(), gateway.sorted())
+    }
+}
