@@ -61,8 +61,9 @@ final class DeviceCall {
             return complete(batch, with: .all(.failed(problem), count: batch.count))
         }
         // The vendor's quota is spent per upstream call, just before it goes out; a call admitted
-        // for later waits on this loop for its reserved slot.
-        spendQuota { [self] decision in
+        // for later waits on this loop for its reserved slot. Most tenants have none: straight on.
+        guard let quota = request.state.quotaPolicies[route.name] else { return go(batch) }
+        spend(quota) { [self] decision in
             guard decision.admitted else {
                 let retry = decision.retryAfterSeconds ?? 1
                 let problem = Problem(.upstreamRateLimited, detail: "The vendor account's quota is spent; retry after \(retry) s.",
@@ -74,13 +75,12 @@ final class DeviceCall {
         }
     }
 
-    /// The tenant's vendor quota for one call: in this process, or on the shared store with
-    /// `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call waits
-    /// up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
+    /// The tenant's vendor quota `policy` for one call: in this process, or on the shared store
+    /// with `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call
+    /// waits up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
     /// (`limits.bulkTimeoutSeconds` from its arrival).
-    private func spendQuota(_ decided: @escaping (RateLimitDecision) -> Void) {
+    private func spend(_ policy: RatePolicy, _ decided: @escaping (RateLimitDecision) -> Void) {
         let (state, context, tenant) = (request.state, request.context, route.name)
-        guard let policy = state.quotaPolicies[tenant] else { return decided(.unlimited) }
         var maxWait = policy.maxWait
         if deviceRequest.isBulk {
             let deadline = request.arrived &+ UInt64(state.limits.bulkTimeoutSeconds * 1e9)
