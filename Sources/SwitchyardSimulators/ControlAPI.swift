@@ -70,6 +70,8 @@ enum ControlAPI {
             let statistics = state.statistics
             return .json(200) { json in
                 json.member("acceptedConnections", statistics.acceptedConnections)
+                json.member("inFlight", statistics.inFlight)
+                json.member("maxInFlight", statistics.maxInFlight)
                 json.member("openConnections", statistics.openConnections)
                 json.member("requests", statistics.requests)
             }

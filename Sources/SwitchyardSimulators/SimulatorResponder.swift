@@ -23,6 +23,9 @@ final class SimulatorResponder: HTTPResponder, @unchecked Sendable {
         }
         let fault = state.faults.take(forPath: path)
         state.recorder.record(request, fault: fault?.name)
+        state.callArrived()
+        var answersLater = false
+        defer { if !answersLater { state.callAnswered() } }
         guard let fault else {
             exchange.respond(answer(request))
             return
@@ -38,7 +41,11 @@ final class SimulatorResponder: HTTPResponder, @unchecked Sendable {
             exchange.respond(response)
         case .delay(let seconds):
             let response = answer(request)
-            exchange.loop.schedule(afterSeconds: seconds) { exchange.respond(response) }
+            answersLater = true
+            exchange.loop.schedule(afterSeconds: seconds) { [state] in
+                exchange.respond(response)
+                state.callAnswered()
+            }
         case .reset:
             exchange.resetConnection()
         case .garbage(let byteCount):

@@ -10,6 +10,11 @@ public struct SimulatorStatistics: Sendable, Equatable {
     public var requests: Int
     /// Connections open now.
     public var openConnections: Int
+    /// Vendor requests received and not yet answered (a `delay` fault holds its answer back).
+    public var inFlight: Int
+    /// The most vendor requests in flight at once: what a concurrency cap in front of the
+    /// simulator must keep at or under the cap.
+    public var maxInFlight: Int
 }
 
 /// Everything a simulator knows: its vendor's state, the fault queue, the recorded requests and
@@ -26,6 +31,8 @@ final class SimulatorState: @unchecked Sendable {
     private var serverStatistics: HTTPServerStatistics?
     private var connectionLimit: ConnectionLimit?
     private var acceptedBaseline = 0
+    private var inFlight = 0
+    private var maxInFlight = 0
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
@@ -49,8 +56,20 @@ final class SimulatorState: @unchecked Sendable {
         SimulatorStatistics(
             acceptedConnections: (serverStatistics?.acceptedCount ?? 0) - acceptedBaseline,
             requests: recorder.total,
-            openConnections: connectionLimit?.current ?? 0
+            openConnections: connectionLimit?.current ?? 0,
+            inFlight: inFlight,
+            maxInFlight: maxInFlight
         )
+    }
+
+    /// A vendor request arrived; `callAnswered` when its answer goes (or its connection is dropped).
+    func callArrived() {
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+    }
+
+    func callAnswered() {
+        inFlight -= 1
     }
 
     /// Seeds the vendor from the control API's JSON (`"replace": true` forgets devices first).
@@ -74,5 +93,6 @@ final class SimulatorState: @unchecked Sendable {
         faults.removeAll()
         recorder.removeAll()
         acceptedBaseline = serverStatistics?.acceptedCount ?? 0
+        maxInFlight = inFlight
     }
 }

@@ -387,6 +387,62 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2)
     }
 
+    /// Calls `count` PATCHes of the cc tenant at once, a thread each; their answers in the order they came.
+    private func concurrentUpdates(_ rig: DeviceTestbed, count: Int) -> [(status: Int, code: String?, retryAfter: String?, seconds: Double)] {
+        _ = rig.token("cc")
+        let answers = Mutex<[(status: Int, code: String?, retryAfter: String?, seconds: Double)]>([])
+        let started = Date()
+        // A thread per call (concurrentPerform would run only as many at once as there are CPUs).
+        let done = DispatchGroup()
+        for _ in 0..<count {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = try? rig.call("cc", "PATCH", "/devices/8988216716970004975", #"{"sim": {"ratePlan": "Standard 5GB"}}"#)
+                answers.withLock { $0.append((answer?.status ?? 0, answer?.code, answer?.header("retry-after"), Date().timeIntervalSince(started))) }
+                done.leave()
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        return answers.withLock { $0 }.sorted { $0.seconds < $1.seconds }
+    }
+
+    /// API.md §7's `vendorConcurrency`: calls beyond the cap wait in a queue for a slot, so a slow
+    /// vendor never sees more in flight than the cap, and every call is still served.
+    func testAConcurrencyCapQueuesCallsAndTheVendorNeverSeesMoreInFlight() throws {
+        let rig = try DeviceTestbed(limits: "upstreamTimeoutSeconds: 5", extra: ["cc": "vendorConcurrency: {limit: 2, maxWaitSeconds: 10}"],
+                                    bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let simulator = rig.simulator(.controlCenter)
+        // Half a second each, two at a time: within the simulator's own 5 calls per second.
+        simulator.inject(SimulatorFault(.delay(seconds: 0.5), count: 6))
+        let answers = concurrentUpdates(rig, count: 6)
+        XCTAssertEqual(answers.map(\.status), Array(repeating: 200, count: 6), "\(answers)")
+        XCTAssertEqual(simulator.statistics().maxInFlight, 2, "the cap, and the queue kept it full")
+        XCTAssertEqual(simulator.statistics().inFlight, 0)
+        XCTAssertGreaterThanOrEqual(answers.last?.seconds ?? 0, 1.4, "6 calls of 0.5 s two at a time: \(answers)")
+        XCTAssertEqual(rig.gateway.metric(#"switchyard_rate_limit_decisions_total{tenant="cc",policy="concurrency",decision="admitted"}"#), 6)
+        XCTAssertEqual(rig.gateway.metric(#"switchyard_vendor_quota_wait_seconds_count{tenant="cc",policy="concurrency"}"#), 6)
+    }
+
+    /// A full queue refuses at once, 429 `upstream_rate_limited` with `Retry-After`, and the vendor
+    /// never sees the refused call; a cap without a wait refuses whatever finds every slot taken.
+    func testAConcurrencyCapRefusesWhatTheQueueCannotHold() throws {
+        let rig = try DeviceTestbed(limits: "upstreamTimeoutSeconds: 5",
+                                    extra: ["cc": "vendorConcurrency: {limit: 1, maxWaitSeconds: 5, maxQueue: 1}"],
+                                    bindings: [("cc", .controlCenter)])
+        defer { rig.stop() }
+        let simulator = rig.simulator(.controlCenter)
+        simulator.inject(SimulatorFault(.delay(seconds: 0.6), count: 3))
+        let answers = concurrentUpdates(rig, count: 3)
+        XCTAssertEqual(answers.map(\.status), [429, 200, 200], "one in flight, one waiting, one refused: \(answers)")
+        XCTAssertEqual(answers[0].code, "upstream_rate_limited")
+        XCTAssertEqual(answers[0].retryAfter, "1")
+        XCTAssertLessThan(answers[0].seconds, 0.5, "refused at once, not after a wait: \(answers)")
+        XCTAssertEqual(simulator.recordedRequests().count, 2, "the refused call never left the gateway")
+        XCTAssertEqual(simulator.statistics().maxInFlight, 1)
+        XCTAssertEqual(rig.gateway.metric(#"switchyard_rate_limit_decisions_total{tenant="cc",policy="concurrency",decision="refused"}"#), 1)
+    }
+
     /// API.md §7: a vendor that keeps failing is not called while its tenant's circuit is open
     /// (503 at once, `Retry-After` the seconds left); then one probe goes, and its success closes it.
     /// Each transition is logged and `switchyard_circuit_state` follows.

@@ -61,6 +61,22 @@ final class ConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(accepted.tenants["acme"]?.vendorQuota?.maxWaitSeconds, 2.5)
     }
 
+    /// `vendorConcurrency` needs its `limit`; its wait and queue are bounded.
+    func testVendorConcurrencyIsChecked() throws {
+        let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}, "#
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "vendorConcurrency: {limit: 0, maxWaitSeconds: 61, maxQueue: 0, queue: 1}}")), [
+            "gateway.yaml:5:118: tenants.acme.vendorConcurrency.limit: must be from 1 to 10000, found 0",
+            "gateway.yaml:5:137: tenants.acme.vendorConcurrency.maxWaitSeconds: must be from 0 to 60 seconds, found 61",
+            "gateway.yaml:5:151: tenants.acme.vendorConcurrency.maxQueue: must be from 1 to 100000, found 0",
+            "gateway.yaml:5:154: tenants.acme.vendorConcurrency.queue: unknown key (expected one of: limit, maxWaitSeconds, maxQueue)",
+        ])
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "vendorConcurrency: {maxWaitSeconds: 1}}")), [
+            "gateway.yaml:5:110: tenants.acme.vendorConcurrency.limit: missing required key",
+        ])
+        let accepted = try fixture.parse(withTenant(tenant + "vendorConcurrency: {limit: 1, maxWaitSeconds: 2}}"))
+        XCTAssertEqual(accepted.tenants["acme"]?.vendorConcurrency, ConcurrencyPolicy(limit: 1, maxWaitSeconds: 2, maxQueue: 1_000))
+    }
+
     /// `idempotency.store` is memory or rateLimit.store's own Redis; its bounds are checked.
     func testIdempotencySettingsAreChecked() throws {
         let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}"#

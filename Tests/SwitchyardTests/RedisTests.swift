@@ -329,7 +329,7 @@ final class RedisTests: XCTestCase {
         let server = try redis()
         let loop = try makeLoop()
         let client = try makeClient(on: loop, server, connections: 1,
-                                    connectCommands: RedisRateLimitStore.connectCommands)
+                                    connectCommands: RedisScript.connectCommands)
         let policy = RatePolicy(requests: 10, perSeconds: 1, burst: 5)
         let tenant = "gcra-\(UUID().uuidString)"
         let decisions: [RateLimitDecision]? = loop.run { _, done in
@@ -377,7 +377,7 @@ final class RedisTests: XCTestCase {
             RedisRateLimitStore(client: client.value).check(tenant: tenant + "-2", policy: policy) { done($0) }
         }
         XCTAssertEqual(try other?.get().remaining, 4)
-        XCTAssertEqual(try send(["SCRIPT", "EXISTS", RedisRateLimitStore.scriptSHA], client, on: loop)?.get(), .array([.integer(1)]))
+        XCTAssertEqual(try send(["SCRIPT", "EXISTS", RedisRateLimitStore.gcra.sha], client, on: loop)?.get(), .array([.integer(1)]))
         _ = loop.run { (_, done: @escaping (Bool) -> Void) in client.value.close(); done(true) }
     }
 
@@ -386,7 +386,7 @@ final class RedisTests: XCTestCase {
     func testLuaGCRAWaitsAsTheInMemoryOneDoes() throws {
         let server = try redis()
         let loop = try makeLoop()
-        let client = try makeClient(on: loop, server, connections: 1, connectCommands: RedisRateLimitStore.connectCommands)
+        let client = try makeClient(on: loop, server, connections: 1, connectCommands: RedisScript.connectCommands)
         let policy = RatePolicy(requests: 2, perSeconds: 1, burst: 1, maxWaitSeconds: 1.2)
         let tenant = "wait-\(UUID().uuidString)"
         let decisions: [RateLimitDecision]? = loop.run { _, done in
@@ -413,13 +413,59 @@ final class RedisTests: XCTestCase {
         _ = loop.run { (_, done: @escaping (Bool) -> Void) in client.value.close(); done(true) }
     }
 
+    /// `vendorConcurrency`'s leases and queue on the store: slots up to the cap, waiters in arrival
+    /// order (a later one does not jump the queue when a slot frees), a full queue or a call that may
+    /// not wait refused without queueing, a released lease free at once, an abandoned one (a replica
+    /// that died) free when it expires, and a waiter that stopped asking out of the queue.
+    func testConcurrencyLeasesAndQueueOnTheStore() throws {
+        let server = try redis()
+        let loop = try makeLoop()
+        let client = try makeClient(on: loop, server, connections: 1, connectCommands: RedisScript.connectCommands)
+        let tenant = "cap-\(UUID().uuidString)"
+        let policy = ConcurrencyPolicy(limit: 2, maxWaitSeconds: 1, maxQueue: 2)
+        func ask(_ id: String, lease: UInt64 = 10_000_000, mayWait: Bool = true) -> RedisConcurrencyStore.Reply? {
+            let result: Result<RedisConcurrencyStore.Reply, RedisError>? = loop.run { _, done in
+                RedisConcurrencyStore(client: client.value).acquire(tenant: tenant, id: id, policy: policy, leaseMicroseconds: lease,
+                                                                    mayWait: mayWait) { done($0) }
+            }
+            return try? result?.get()
+        }
+        func release(_ id: String) {
+            _ = loop.run { (_, done: @escaping (Bool) -> Void) in
+                RedisConcurrencyStore(client: client.value).release(tenant: tenant, id: id)
+                client.value.send(["PING"]) { _ in done(true) }
+            }
+        }
+        XCTAssertEqual(ask("a", lease: 300_000), .granted)
+        XCTAssertEqual(ask("b"), .granted)
+        XCTAssertEqual(ask("c", mayWait: false), .refused, "no slot, and it may not wait")
+        XCTAssertEqual(ask("c"), .waiting(ahead: 0))
+        XCTAssertEqual(ask("d"), .waiting(ahead: 1))
+        XCTAssertEqual(ask("e"), .refused, "the queue holds two")
+        release("b")
+        XCTAssertEqual(ask("d"), .waiting(ahead: 1), "one slot free, and c is first")
+        XCTAssertEqual(ask("c"), .granted)
+        XCTAssertEqual(ask("d"), .waiting(ahead: 0))
+        // "a" is never released, as if its replica died: its lease expires and d gets the slot.
+        usleep(350_000)
+        XCTAssertEqual(ask("d"), .granted)
+        XCTAssertEqual(try send(["ZCARD", "switchyard:vc:{\(tenant)}:leases"], client, on: loop)?.get(), .integer(2))
+        // A waiter that stops asking leaves the queue once it stops counting, and blocks no one.
+        XCTAssertEqual(ask("f"), .waiting(ahead: 0))
+        release("c")
+        XCTAssertEqual(ask("g"), .waiting(ahead: 1), "f is still counted")
+        usleep(UInt32(RedisConcurrencyStore.aliveMicroseconds) + 100_000)
+        XCTAssertEqual(ask("g"), .granted)
+        _ = loop.run { (_, done: @escaping (Bool) -> Void) in client.value.close(); done(true) }
+    }
+
     func testTwoGatewaysShareOneLimit() throws {
         let server = try redis()
         let policy = RatePolicy(requests: 100, perSeconds: 1, burst: 50)
         let tenant = "shared-\(UUID().uuidString)"
         let gateways = try (0..<2).map { _ in try makeLoop() }
         let clients = try gateways.map {
-            try makeClient(on: $0, server, timeoutMilliseconds: 1000, connectCommands: RedisRateLimitStore.connectCommands)
+            try makeClient(on: $0, server, timeoutMilliseconds: 1000, connectCommands: RedisScript.connectCommands)
         }
         let window = 2.0
         let end = MonotonicClock.now() + 200_000_000 + MonotonicClock.nanoseconds(seconds: window)

@@ -18,13 +18,15 @@ public struct TenantConfiguration: Sendable, Equatable {
     public var rateLimit: RatePolicy?
     /// Outbound budget for the vendor account; without one the gateway sends as fast as it is asked.
     public var vendorQuota: RatePolicy?
+    /// Calls in flight to the vendor account at once; without one, as many as the pool opens.
+    public var vendorConcurrency: ConcurrencyPolicy?
     /// When to stop calling a failing vendor for a while (API.md §7); on by default.
     public var circuitBreaker = CircuitBreakerSettings()
 
     /// Derived from `account`, so the two cannot disagree.
     public var vendor: Vendor { account.vendor }
 
-    static let commonKeys = ["vendor", "upstream", "caFile", "credentials", "rateLimit", "vendorQuota", "circuitBreaker"]
+    static let commonKeys = ["vendor", "upstream", "caFile", "credentials", "rateLimit", "vendorQuota", "vendorConcurrency", "circuitBreaker"]
 }
 
 extension ConfigurationDecoder {
@@ -53,13 +55,14 @@ extension ConfigurationDecoder {
         let credentials = map.mapping("credentials", required: true)
         let rateLimit = map.decode("rateLimit") { ratePolicy($0, at: $1) }
         let vendorQuota = map.decode("vendorQuota") { ratePolicy($0, at: $1, waits: true) }
+        let vendorConcurrency = map.decode("vendorConcurrency") { concurrencyPolicy($0, at: $1) }
         let circuitBreaker = map.decode("circuitBreaker") { circuitBreakerSettings($0, at: $1) }
         // An unknown vendor leaves nothing to check the credentials against; its error is enough.
         let account = vendor.flatMap { vendorAccount($0, tenant: map, credentials: credentials) }
         guard let upstream, let account, map.value("circuitBreaker") == nil || circuitBreaker != nil else { return nil }
         return TenantConfiguration(
             name: name, upstream: upstream, caFilePath: caFile, account: account,
-            rateLimit: rateLimit, vendorQuota: vendorQuota, circuitBreaker: circuitBreaker ?? CircuitBreakerSettings())
+            rateLimit: rateLimit, vendorQuota: vendorQuota, vendorConcurrency: vendorConcurrency, circuitBreaker: circuitBreaker ?? CircuitBreakerSettings())
     }
 
     /// A key of another vendor (`applicationId` on a gate tenant) gets its own message: it is

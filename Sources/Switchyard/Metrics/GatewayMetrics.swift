@@ -183,7 +183,7 @@ private struct ClientSeries: Hashable {
 private struct Series {
     var serverHistograms: [ServerSeries: CoreMetrics.Recorder] = [:]
     var clientHistograms: [ClientSeries: CoreMetrics.Recorder] = [:]
-    var quotaWaitHistograms: [String: CoreMetrics.Recorder] = [:]
+    var quotaWaitHistograms: [SeriesKey: CoreMetrics.Recorder] = [:]
     var counters: [SeriesKey: CoreMetrics.Counter] = [:]
     var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
     /// The last value `Reading.total` saw, per series.
@@ -208,8 +208,8 @@ private struct Series {
             if decision == .storeFailure { count(SeriesKey(.storeFailures), .storeFailures, factory) }
         case .idempotentReplay(let tenant):
             count(SeriesKey(.idempotentReplays, tenant), .idempotentReplays, factory)
-        case .quotaWait(let tenant, let nanoseconds):
-            quotaWaitHistogram(tenant, factory).record(Double(nanoseconds) / 1e9)
+        case .quotaWait(let tenant, let policy, let nanoseconds):
+            quotaWaitHistogram(tenant, policy, factory).record(Double(nanoseconds) / 1e9)
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"), .tokenFetches, factory)
         }
@@ -235,10 +235,13 @@ private struct Series {
         return timer
     }
 
-    private mutating func quotaWaitHistogram(_ tenant: String, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
-        if let timer = quotaWaitHistograms[tenant] { return timer }
-        let timer = CoreMetrics.Recorder(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant)], aggregate: true, factory: factory)
-        quotaWaitHistograms[tenant] = timer
+    private mutating func quotaWaitHistogram(_ tenant: String, _ policy: RateLimitPolicy,
+                                             _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
+        let key = SeriesKey(.quotaWait, tenant, policy.rawValue)
+        if let timer = quotaWaitHistograms[key] { return timer }
+        let timer = CoreMetrics.Recorder(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant), ("policy", policy.rawValue)],
+                                         aggregate: true, factory: factory)
+        quotaWaitHistograms[key] = timer
         return timer
     }
 

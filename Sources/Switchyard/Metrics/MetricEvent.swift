@@ -15,8 +15,9 @@ enum MetricEvent: Sendable {
     /// A problem answered, and the tenant it was for, if known.
     case problem(ProblemCode, tenant: String?)
     case rateLimit(tenant: String, policy: RateLimitPolicy, decision: RateLimitOutcome)
-    /// A vendor call admitted by its tenant's vendor quota, and how long it waits for its slot.
-    case quotaWait(tenant: String, nanoseconds: UInt64)
+    /// A vendor call admitted by its tenant's vendor quota or concurrency cap (`policy`), and how
+    /// long it waits for its slot.
+    case quotaWait(tenant: String, policy: RateLimitPolicy, nanoseconds: UInt64)
     /// A write answered again from its `Idempotency-Key`.
     case idempotentReplay(tenant: String)
     /// A token fetch: nil for a token, else the problem it ended in.
@@ -86,6 +87,8 @@ enum RateLimitPolicy: String, Sendable {
     case tenant
     /// The vendor account's `vendorQuota`.
     case vendor
+    /// The vendor account's `vendorConcurrency`.
+    case concurrency
 }
 
 enum RateLimitOutcome: String, Sendable {

@@ -26,12 +26,12 @@ public struct MetricFamily: Sendable, Hashable {
         labels: ["code", "tenant"])
     public static let rateLimitDecisions = MetricFamily(
         name: "switchyard_rate_limit_decisions_total",
-        help: "Rate-limit decisions, by tenant, policy (tenant: the tenant's rateLimit; vendor: its vendorQuota) and decision.",
+        help: "Rate-limit decisions, by tenant, policy (tenant: the tenant's rateLimit; vendor: its vendorQuota; concurrency: its vendorConcurrency) and decision.",
         labels: ["tenant", "policy", "decision"])
     public static let quotaWait = MetricFamily(
         name: "switchyard_vendor_quota_wait_seconds",
-        help: "How long vendor calls admitted by their tenant's vendorQuota waited for their slot (0 for most), by tenant.",
-        labels: ["tenant"])
+        help: "How long vendor calls waited for their slot (0 for most), by tenant and policy (vendor: its vendorQuota; concurrency: its vendorConcurrency).",
+        labels: ["tenant", "policy"])
     public static let circuitState = MetricFamily(
         name: "switchyard_circuit_state",
         help: "Each tenant's circuit breaker: 0 closed, 1 half-open, 2 open.",

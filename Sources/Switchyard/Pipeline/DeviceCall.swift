@@ -81,15 +81,11 @@ final class DeviceCall {
     /// (`limits.bulkTimeoutSeconds` from its arrival).
     private func spend(_ policy: RatePolicy, _ decided: @escaping (RateLimitDecision) -> Void) {
         let (state, context, tenant) = (request.state, request.context, route.name)
-        var maxWait = policy.maxWait
-        if deviceRequest.isBulk {
-            let deadline = request.arrived &+ UInt64(state.limits.bulkTimeoutSeconds * 1e9)
-            maxWait = deadline > context.loop.now ? deadline - context.loop.now : 0
-        }
+        let maxWait = waitLimit(policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: tenant, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
-            if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, nanoseconds: decision.delay)) }
+            if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
         }
         guard let store = context.quotaStore else {
@@ -105,6 +101,15 @@ final class DeviceCall {
         }
     }
 
+    /// How long a call may wait for a vendor budget whose own wait is `policyWait`: that for a
+    /// single-device call, what is left of `limits.bulkTimeoutSeconds` for a bulk update's.
+    private func waitLimit(_ policyWait: UInt64) -> UInt64 {
+        guard deviceRequest.isBulk else { return policyWait }
+        let now = request.context.loop.now
+        let deadline = request.arrived &+ UInt64(request.state.limits.bulkTimeoutSeconds * 1e9)
+        return deadline > now ? deadline - now : 0
+    }
+
     /// The call, with an access token first for a vendor that needs one.
     private func go(_ batch: [Int]) {
         guard let tokens = route.accessTokens else { return send(batch, token: nil, isRetry: false) }
@@ -117,16 +122,12 @@ final class DeviceCall {
     }
 
     private func withToken(_ tokens: AccessTokenCache, _ completion: @escaping (Result<String, Problem>) -> Void) {
-        let (request, context, route) = (request, request.context, route)
+        let (context, route) = (request.context, route)
         tokens.token(on: context.loop, loops: context.loops, fetch: { done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
             tokenRequest.path = route.pathPrefix + tokenRequest.path
-            Self.call(tokenRequest, for: request, route: route, resendCount: 0) { result in
-                let token: Result<AccessToken, Problem>
-                switch result {
-                case .success(let response): token = route.adapter.accessToken(from: response)
-                case .failure(let error): token = .failure(route.adapter.problem(for: error))
-                }
+            call(tokenRequest, resendCount: 0) { result in
+                let token = result.flatMap { route.adapter.accessToken(from: $0) }
                 if case .failure(let problem) = token {
                     context.metrics.record(.tokenFetch(tenant: route.name, problem: problem.code))
                 } else {
@@ -146,10 +147,10 @@ final class DeviceCall {
         var upstream = adapter.request(for: changes, accessToken: token, now: request.now)
         upstream.path = route.pathPrefix + upstream.path
         upstream.headers.append(("x-request-id", request.requestID))
-        Self.call(upstream, for: request, route: route, resendCount: isRetry ? 1 : 0) { [self] result in
+        call(upstream, resendCount: isRetry ? 1 : 0) { [self] result in
             switch result {
-            case .failure(let error):
-                complete(batch, with: .all(.failed(adapter.problem(for: error)), count: batch.count))
+            case .failure(let problem):
+                complete(batch, with: .all(.failed(problem), count: batch.count))
             case .success(let response):
                 request.upstreamStatus = response.status
                 // A token the vendor refuses is dropped and fetched again, once.
@@ -168,10 +169,36 @@ final class DeviceCall {
         }
     }
 
-    /// One call to the tenant's vendor for `request`: its trace headers and client span (`resendCount`
-    /// 1 for the call sent again after a refused token), timed and counted by outcome (API.md §6).
-    private static func call(_ upstream: UpstreamRequest, for request: GatewayRequest, route: TenantRoute, resendCount: Int,
-                             completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+    /// One call to the tenant's vendor (the token fetch included), in one of its `vendorConcurrency`
+    /// slots when it has a cap: the slot is held until the answer, so the vendor never sees more
+    /// calls in flight than the cap. A call that can't get one in time is 429 `upstream_rate_limited`.
+    private func call(_ upstream: UpstreamRequest, resendCount: Int,
+                      completion: @escaping (Result<UpstreamResponse, Problem>) -> Void) {
+        let (request, route, context) = (request, route, request.context)
+        func exchange(holding slot: VendorSlots.Slot) {
+            Self.exchange(upstream, for: request, route: route, resendCount: resendCount) { result in
+                context.vendorSlots.release(slot)
+                completion(result.mapError { route.adapter.problem(for: $0) })
+            }
+        }
+        guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(holding: .none) }
+        context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { decision in
+            let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
+            context.metrics.record(.rateLimit(tenant: route.name, policy: .concurrency, decision: outcome))
+            guard let slot = decision.slot else {
+                return completion(.failure(Problem(.upstreamRateLimited,
+                                                   detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
+                                                   headers: [("retry-after", "1")])))
+            }
+            context.metrics.record(.quotaWait(tenant: route.name, policy: .concurrency, nanoseconds: decision.waited))
+            exchange(holding: slot)
+        }
+    }
+
+    /// The exchange itself, for `request`: its trace headers and client span (`resendCount` 1 for the
+    /// call sent again after a refused token), timed and counted by outcome (API.md §6).
+    private static func exchange(_ upstream: UpstreamRequest, for request: GatewayRequest, route: TenantRoute, resendCount: Int,
+                                 completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
         var upstream = upstream
         let context = request.context
         let span = request.beginVendorCall(&upstream, to: route.target, resendCount: resendCount)

@@ -71,9 +71,11 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         let pendingSeconds = limits.bulkTimeoutSeconds + limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds + 5
         let localIdempotency = MemoryIdempotencyStore(ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds,
                                                       maxBytes: idempotency.maxMemoryBytes)
+        // Names this process's vendorConcurrency leases apart from every other replica's.
+        let processID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
-                let client = try RedisClient(loop: loop, address: address, connectCommands: RedisRateLimitStore.connectCommands)
+                let client = try RedisClient(loop: loop, address: address, connectCommands: RedisScript.connectCommands)
                 client.logger = { log("rate-limit store (loop \(loop.index)): \($0)") }
                 return RedisRateLimitStore(client: client)
             }
@@ -85,7 +87,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                                          idempotency: (store.flatMap { store in
                                              idempotency.store == .memory ? nil : RedisIdempotencyStore(
                                                  client: store.client, ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds)
-                                         } ?? localIdempotency, localIdempotency)),
+                                         } ?? localIdempotency, localIdempotency), processID: processID),
                              loop: loop)
         }
     }

@@ -26,6 +26,8 @@ final class GatewayLoop {
     let quotaStore: RedisRateLimitStore?
     /// Vendor calls waiting for the slot their quota reserved.
     let delayedCalls: DelayedCalls
+    /// Slots of the tenants' `vendorConcurrency`, on the store or in this process.
+    let vendorSlots: VendorSlots
     /// Where `Idempotency-Key`s are kept (`idempotency.store`), and the process's own store, for
     /// `onStoreFailure: local` while Redis is down (the same object with a memory store).
     let idempotency: any IdempotencyStore
@@ -35,7 +37,7 @@ final class GatewayLoop {
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,
-         idempotency: (store: any IdempotencyStore, local: MemoryIdempotencyStore)) throws {
+         idempotency: (store: any IdempotencyStore, local: MemoryIdempotencyStore), processID: String) throws {
         self.loop = loop
         self.loops = loops
         self.state = state
@@ -45,6 +47,8 @@ final class GatewayLoop {
         self.store = store
         quotaStore = store.map { RedisRateLimitStore(client: $0.client, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
         delayedCalls = try DelayedCalls(loop: loop)
+        vendorSlots = VendorSlots(loop: loop, loops: loops, store: store.map { RedisConcurrencyStore(client: $0.client) },
+                                  delayedCalls: delayedCalls, processID: processID)
         self.spans = spans
         self.idempotency = idempotency.store
         localIdempotency = idempotency.local

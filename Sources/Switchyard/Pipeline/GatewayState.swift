@@ -19,6 +19,10 @@ final class GatewayState: Sendable {
     /// with `rateLimit.store: memory`, the fallback for `onStoreFailure: local` with Redis.
     let vendorQuota: TenantRateLimiter
     let quotaPolicies: [String: RatePolicy]
+    /// Each tenant's cap on calls in flight (`vendorConcurrency`): the slots themselves with
+    /// `rateLimit.store: memory`, the fallback for `onStoreFailure: local` with Redis.
+    let concurrency: ConcurrencyLimiter
+    let concurrencyPolicies: [String: ConcurrencyPolicy]
     let routes: [String: TenantRoute]
     /// Each tenant's circuit breaker; kept, state and counts, by a reload that keeps its settings.
     let circuits: [String: CircuitBreaker]
@@ -42,6 +46,10 @@ final class GatewayState: Sendable {
         quotaPolicies = quotas
         vendorQuota = previous.flatMap { $0.quotaPolicies == quotas ? $0.vendorQuota : nil }
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
+        let caps = configuration.tenants.compactMapValues(\.vendorConcurrency)
+        concurrencyPolicies = caps
+        concurrency = previous.flatMap { $0.concurrencyPolicies == caps ? $0.concurrency : nil }
+            ?? ConcurrencyLimiter(policies: caps, loopCount: loopCount)
         routes = try configuration.tenants.mapValues { tenant in
             if let route = previous?.routes[tenant.name], let old = previous?.configuration.tenants[tenant.name],
                old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account,

@@ -1,4 +1,3 @@
-import Crypto
 import SwitchyardIO
 import SwitchyardRedis
 
@@ -14,12 +13,11 @@ import SwitchyardRedis
 ///   with `GCRA.decide`'s formulas, waiting included. An admitted request stores the new TAT with a
 ///   `PX` expiry of `TAT − now + τ` (rounded up to ms), so an idle tenant's key disappears; a
 ///   rejection writes nothing.
-/// - Sent with `EVALSHA` (the script is `SCRIPT LOAD`ed on every new connection); a `NOSCRIPT`
-///   reply (a restarted or flushed Redis) is answered by one `EVAL`, which caches it again.
+/// - Run as a `RedisScript` (`EVALSHA`, loaded on every new connection).
 ///
 /// One per loop, on top of that loop's `RedisClient`; not thread-safe.
 public final class RedisRateLimitStore {
-    public static let script = """
+    public static let gcra = RedisScript("""
     local T = tonumber(ARGV[1])
     local tau = tonumber(ARGV[2])
     local maxWait = tonumber(ARGV[3])
@@ -46,15 +44,7 @@ public final class RedisRateLimitStore {
     if ahead <= tau then remaining = math.floor((tau - ahead) / T) + 1 end
     redis.call('SET', KEYS[1], string.format('%.0f', newTAT), 'PX', math.ceil((ahead + tau) / 1000))
     return {1, remaining, math.floor((ahead + 999999) / 1000000), -1, 0}
-    """
-
-    /// SHA-1 of `script`, hex, for `EVALSHA`.
-    public static let scriptSHA: String = {
-        Insecure.SHA1.hash(data: Array(script.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
-    }()
+    """)
 
     /// Where a tenant's own limit is kept, and its vendor account's quota.
     public static let keyPrefix = "switchyard:rl:"
@@ -62,15 +52,11 @@ public final class RedisRateLimitStore {
     /// Largest `τ` sent, in µs (about 31 years): keeps every TAT exact in Lua's doubles.
     static let toleranceCapMicroseconds: UInt64 = 1_000_000_000_000_000
 
-    /// The `SCRIPT LOAD` to pass as `RedisClient`'s `connectCommands`.
-    public static var connectCommands: [[String]] { [["SCRIPT", "LOAD", script]] }
-
     public let client: RedisClient
     private let quotedPolicyName: String
     private let keyPrefix: String
 
-    /// `client` should have been made with `connectCommands: RedisRateLimitStore.connectCommands`
-    /// (without it every first call per Redis start costs one `NOSCRIPT` round trip).
+    /// `client` should have been made with `connectCommands: RedisScript.connectCommands`.
     public init(client: RedisClient, policyName: String = "tenant", keyPrefix: String = RedisRateLimitStore.keyPrefix) {
         self.client = client
         self.quotedPolicyName = "\"\(policyName)\""
@@ -94,18 +80,10 @@ public final class RedisRateLimitStore {
                       completion: @escaping (Result<RateLimitDecision, RedisError>) -> Void) {
         let (interval, tolerance) = Self.microseconds(policy)
         let key = keyPrefix + tenant
-        let arguments = [key, String(interval), String(tolerance), String(maxWait / 1_000)]
+        let arguments = [String(interval), String(tolerance), String(maxWait / 1_000)]
         let headerValue = policyHeaderValue(policy)
         let quoted = quotedPolicyName
-        let client = self.client
-        client.send(["EVALSHA", Self.scriptSHA, "1"] + arguments) { result in
-            if case .failure(.server(let message)) = result, message.hasPrefix("NOSCRIPT") {
-                // A reply callback, not inside `check`; `send` defers its own failures anyway.
-                client.send(["EVAL", Self.script, "1"] + arguments) { result in
-                    completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
-                }
-                return
-            }
+        Self.gcra.run(on: client, keys: [key], arguments: arguments) { result in
             completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
         }
     }
