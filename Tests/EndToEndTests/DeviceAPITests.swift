@@ -387,6 +387,43 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(rig.simulator(.controlCenter).recordedRequests().count, 2)
     }
 
+    /// API.md §7's "Done when": a bulk update of 500 devices for a vendor account that takes 5 calls a
+    /// second is paced through the quota, one call every 200 ms for about 100 s, instead of failing 495
+    /// items: every item is answered by the vendor, in request order.
+    func testABulkOf500IsPacedThroughAFivePerSecondQuota() throws {
+        let rig = try DeviceTestbed(limits: "upstreamTimeoutSeconds: 2, maxBulkDevices: 500",
+                                    extra: ["cc": "vendorQuota: {requests: 5, perSeconds: 1, burst: 1}"],
+                                    bindings: [("cc", .controlCenter)], vendorLimits: false)
+        defer { rig.stop() }
+        /// ICCIDs the simulator knows: 18 digits and a Luhn check digit.
+        let iccids = (0..<500).map { index -> String in
+            let digits = "8988216716970" + String(100_000 + index).dropFirst()
+            let sum = digits.reversed().enumerated().reduce(0) { sum, pair in
+                let digit = Int(String(pair.element))!
+                let doubled = pair.offset % 2 == 0 ? digit * 2 : digit
+                return sum + (doubled > 9 ? doubled - 9 : doubled)
+            }
+            return digits + String((10 - sum % 10) % 10)
+        }
+        let simulator = rig.simulator(.controlCenter)
+        try simulator.seed(json: #"{"devices": ["# + iccids.map { #"{"iccid": "\#($0)"}"# }.joined(separator: ", ") + "]}")
+        let body = #"{"devices": ["# + iccids.map { #"{"id": "iccid:\#($0)", "sim": {"ratePlan": "Standard 5GB"}}"# }
+            .joined(separator: ", ") + "]}"
+        _ = rig.token("cc")
+        let started = Date()
+        let answer = try rig.call("cc", "PATCH", "/devices", body, timeout: 150)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(answer.status, 200, answer.text.prefix(600).description)
+        let results = answer.json?.objectValue?["results"]?.arrayValue ?? []
+        XCTAssertEqual(results.count, 500)
+        XCTAssertEqual(results.compactMap { $0.objectValue?["status"]?.intValue }.filter { $0 == 200 }.count, 500)
+        XCTAssertEqual(results.compactMap { $0.objectValue?["id"]?.stringValue }, iccids.map { "iccid:" + $0 }, "request order")
+        XCTAssertEqual(answer.json?.objectValue?["succeeded"]?.intValue, 500)
+        XCTAssertEqual(simulator.statistics().requests, 500, "one vendor call per device, none refused")
+        XCTAssertGreaterThanOrEqual(seconds, 99, "paced at 5 a second")
+        XCTAssertEqual(rig.gateway.metric(#"switchyard_rate_limit_decisions_total{tenant="cc",policy="vendor",decision="admitted"}"#), 500)
+    }
+
     /// Calls `count` PATCHes of the cc tenant at once, a thread each; their answers in the order they came.
     private func concurrentUpdates(_ rig: DeviceTestbed, count: Int) -> [(status: Int, code: String?, retryAfter: String?, seconds: Double)] {
         _ = rig.token("cc")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SwitchyardSimulators
 import SwitchyardTestSupport
 import XCTest
@@ -23,11 +24,12 @@ final class RedisStoreTests: XCTestCase {
         redis.stop()
     }
 
-    private func gateway(onStoreFailure: String, tenants: String) throws -> GatewayProcess {
-        let configuration = GatewayProcess.configuration().replacingOccurrences(of: "tenants: {}", with: "") + """
+    /// `storeTimeout` (ms) is generous where a test loads two cores with three gateways, Redis and clients.
+    private func gateway(onStoreFailure: String, tenants: String, limits: String = "", storeTimeout: Int = 5) throws -> GatewayProcess {
+        let configuration = GatewayProcess.configuration(limits: limits).replacingOccurrences(of: "tenants: {}", with: "") + """
 
         auth: {jwt: {hs256Secret: "\(secret)"}}
-        rateLimit: {store: "redis://127.0.0.1:\(redis.port)", onStoreFailure: \(onStoreFailure)}
+        rateLimit: {store: "redis://127.0.0.1:\(redis.port)", onStoreFailure: \(onStoreFailure), storeTimeoutMilliseconds: \(storeTimeout)}
         tenants:
         \(tenants)
         """
@@ -109,6 +111,132 @@ final class RedisStoreTests: XCTestCase {
                        "admitted \(admitted) of an allowance of \(allowance) over \(elapsed) s across two gateways")
     }
 
+    /// API.md §7's "Done when": three replicas on one Redis under load from several clients keep
+    /// each shared budget (a tenant's rateLimit, a vendorQuota, a vendorConcurrency cap) within 5 %;
+    /// one replica killed with SIGKILL mid-run costs no 500, its clients carry on at the others
+    /// (retrying with the same Idempotency-Key, which every replica knows), and the concurrency
+    /// slots it held come back when their leases expire.
+    func testThreeReplicasKeepEverySharedBudgetAndLoseNothingWhenOneIsKilled() throws {
+        func simulator() throws -> SimulatorHost {
+            var configuration = SimulatorConfiguration(vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate,
+                                                       privateKeyPath: TestEnvironment.serverKey)
+            configuration.rateLimit = nil  // the gateway's budgets are under test, not the vendor's
+            let simulator = try SimulatorHost(configuration: configuration)
+            simulator.start()
+            return simulator
+        }
+        let metered = try simulator(), capped = try simulator()
+        defer { metered.stop(); capped.stop() }
+        capped.inject(SimulatorFault(.delay(seconds: 0.2), count: 100_000))
+        let tenants = """
+          limited: {vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {username: u, apiKey: k}, rateLimit: {requests: 150, perSeconds: 1, burst: 30}}
+          metered: {\(DeviceTestbed.binding(.controlCenter, metered)), vendorQuota: {requests: 40, perSeconds: 1, burst: 10}}
+          capped: {\(DeviceTestbed.binding(.controlCenter, capped)), vendorConcurrency: {limit: 3, maxWaitSeconds: 10}}
+        """
+        let replicas = try (0..<3).map { _ in
+            try gateway(onStoreFailure: "local", tenants: tenants, limits: "upstreamTimeoutSeconds: 1, upstreamConnectTimeoutSeconds: 0.5",
+                        storeTimeout: 100)
+        }
+        let tokens = ["limited", "metered", "capped"].reduce(into: [String: String]()) { $0[$1] = token(replicas[0], tenant: $1) }
+        let counts = ["limited", "metered", "capped"].reduce(into: [String: Counts]()) { $0[$1] = Counts() }
+        let retried = Counts()
+
+        /// One client: its requests in a row to its replica, moving on to the next live one (as a load
+        /// balancer would) and sending the same request again when its replica stops answering.
+        @Sendable func client(tenant: String, first: Int, until end: Date) {
+            var replica = first
+            var connection: TLSTestClient?
+            for sequence in 0..<20_000 where Date() < end {
+                let key = "\(tenant)-\(first)-\(UUID().uuidString)-\(sequence)"
+                let request = tenant == "limited"
+                    ? "POST /devices HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(tokens[tenant]!)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                    : "PATCH /devices/8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(tokens[tenant]!)\r\n"
+                        + "Idempotency-Key: \(key)\r\nContent-Type: application/json\r\nContent-Length: 37\r\n\r\n"
+                        + #"{"sim": {"ratePlan": "Standard 5GB"}}"#
+                var answer: TLSTestClient.Response?
+                for attempt in 0..<3 {
+                    if connection == nil { connection = try? replicas[replica].client() }
+                    if let connection, connection.send(request) { answer = connection.readResponse(timeout: 15) }
+                    if answer != nil { break }
+                    // Its replica is gone: the next one, as a load balancer would (only the killed one fails).
+                    connection = nil
+                    replica = (replica + 1) % replicas.count
+                    if attempt == 0 { retried.add(0) }
+                }
+                counts[tenant]!.add(answer?.status ?? 0)
+                if answer?.header("connection") == "close" { connection = nil }
+            }
+        }
+        let start = Date()
+        let end = start.addingTimeInterval(3)
+        let group = DispatchGroup()
+        let finished = Mutex([String: Date]())
+        for tenant in ["limited", "metered", "capped"] {
+            for replica in 0..<3 {
+                for _ in 0..<2 {
+                    group.enter()
+                    Thread.detachNewThread {
+                        client(tenant: tenant, first: replica, until: end)
+                        finished.withLock { $0[tenant] = max($0[tenant] ?? .distantPast, Date()) }
+                        group.leave()
+                    }
+                }
+            }
+        }
+        // Mid-run, the third replica dies without a word: its leases and keys stay in Redis.
+        Thread.sleep(forTimeInterval: 1.5)
+        replicas[2].signal(SIGKILL)
+        let killedAt = Date()
+        XCTAssertNotNil(replicas[2].waitForExit(timeout: 5))
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        func elapsed(_ tenant: String) -> Double { finished.withLock { $0[tenant]! }.timeIntervalSince(start) }
+
+        for (tenant, count) in counts {
+            XCTAssertEqual(count.count(0), 0, "\(tenant): every request was answered by some replica")
+            XCTAssertEqual(count.count(500), 0, "\(tenant): no 500")
+        }
+        XCTAssertGreaterThan(retried.count(0), 0, "clients of the killed replica moved on")
+        // The tenant's rateLimit: 30 at once, then 150 per second, for all replicas together.
+        let limited = counts["limited"]!
+        let allowance = 30 + 150 * elapsed("limited")
+        XCTAssertGreaterThan(limited.count(429), 100, "the clients pushed past the limit")
+        XCTAssertEqual(Double(limited.count(501)), allowance, accuracy: allowance * 0.05,
+                       "admitted \(limited.count(501)) of \(allowance) over \(elapsed("limited")) s on three replicas")
+        // The vendorQuota: what reached the vendor, 10 at once then 40 per second.
+        let quota = 10 + 40 * elapsed("metered")
+        let called = Double(metered.statistics().requests)
+        XCTAssertGreaterThan(counts["metered"]!.count(429), 100, "the clients pushed past the quota")
+        XCTAssertEqual(called, quota, accuracy: quota * 0.05, "the vendor saw \(called) calls of a quota of \(quota) over \(elapsed("metered")) s")
+        XCTAssertEqual(Double(counts["metered"]!.count(200)), called, accuracy: 3, "each call was a 200 to a client (a few lost with the killed replica)")
+        // The vendorConcurrency cap: never more than 3 in flight at the vendor, and every call served
+        // (or, for a retry of one the killed replica had taken, 409 until its key's claim expires).
+        XCTAssertEqual(capped.statistics().maxInFlight, 3, "the cap, reached and never passed; " + replicas[0..<2].map {
+            $0.metricsText.split(separator: "\n").filter { $0.contains("store_failure") || $0.hasPrefix("switchyard_rate_limit_store_failures_total") }
+                .joined(separator: "\n")
+        }.joined(separator: "\n"))
+        let served = counts["capped"]!
+        XCTAssertEqual(served.count(200) + served.count(409), served.total, "capped: \(served.all)")
+        XCTAssertGreaterThan(served.count(200), 20)
+
+        // The slots the killed replica held come back once their leases expire (upstreamTimeoutSeconds + 5 s).
+        let leases = "switchyard:vc:{capped}:leases"
+        Thread.sleep(forTimeInterval: max(0, 6.2 - Date().timeIntervalSince(killedAt)))
+        capped.reset()
+        capped.inject(SimulatorFault(.delay(seconds: 0.5), count: 3))
+        let burst = DispatchGroup()
+        for replica in 0..<2 {
+            for _ in 0..<(replica == 0 ? 2 : 1) {
+                burst.enter()
+                Thread.detachNewThread { client(tenant: "capped", first: replica, until: Date().addingTimeInterval(0.1)); burst.leave() }
+            }
+        }
+        XCTAssertEqual(burst.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(capped.statistics().maxInFlight, 3, "all three slots are back: \(TestEnvironment.run("redis-cli", ["-p", String(redis.port), "ZRANGE", leases, "0", "-1", "WITHSCORES"]).output)")
+        XCTAssertEqual(TestEnvironment.run("redis-cli", ["-p", String(redis.port), "ZCARD", leases]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines), "0", "every live replica gave its leases back")
+    }
+
     func testRedisDownThenBackUnderEachFailureMode() throws {
         func tenant(_ name: String) -> String {
             "  \(name): {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 5, perSeconds: 60, burst: 5}}"
@@ -170,4 +298,6 @@ private final class Counts: @unchecked Sendable {
     private var counts: [Int: Int] = [:]
     func add(_ status: Int) { lock.lock(); counts[status, default: 0] += 1; lock.unlock() }
     func count(_ status: Int) -> Int { lock.lock(); defer { lock.unlock() }; return counts[status, default: 0] }
+    var total: Int { lock.lock(); defer { lock.unlock() }; return counts.values.reduce(0, +) }
+    var all: [Int: Int] { lock.lock(); defer { lock.unlock() }; return counts }
 }

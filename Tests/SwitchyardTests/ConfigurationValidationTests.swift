@@ -314,6 +314,10 @@ final class ConfigurationValidationTests: XCTestCase {
                        ["gateway.yaml:6:20: rateLimit.store: the port must be a number from 1 to 65535"])
         XCTAssertEqual(problems("{onStoreFailure: fail}"),
                        [#"gateway.yaml:6:29: rateLimit.onStoreFailure: unknown policy "fail" (expected one of: local, open, closed)"#])
+        XCTAssertEqual(problems("{storeTimeoutMilliseconds: 0}"),
+                       ["gateway.yaml:6:39: rateLimit.storeTimeoutMilliseconds: must be from 1 to 1000, found 0"])
+        XCTAssertEqual(try? fixture.parse(ConfigurationFixture.minimal + "\nrateLimit: {storeTimeoutMilliseconds: 50}\n")
+            .rateLimit.storeTimeoutMilliseconds, 50)
     }
 
     func testFilesAreCheckedAndNamedByTheirKey() throws {

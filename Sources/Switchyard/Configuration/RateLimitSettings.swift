@@ -25,6 +25,10 @@ public struct RateLimitSettings: Sendable, Equatable {
 
     public var store = Store.memory
     public var onStoreFailure = FailurePolicy.local
+    /// How long a request waits for a Redis decision before `onStoreFailure` decides instead:
+    /// 1 to 1000 ms, default 5 (a few round trips on a private network; raise it where Redis is
+    /// farther away or shared with heavy work).
+    public var storeTimeoutMilliseconds = 5
 
     /// The defaults, which apply when the file has no `rateLimit`.
     public init() {}
@@ -34,10 +38,11 @@ extension ConfigurationDecoder {
     func rateLimitSettings(_ node: Node, at path: ConfigurationKeyPath) -> RateLimitSettings {
         var settings = RateLimitSettings()
         guard let map = mapping(node, at: path) else { return settings }
-        map.rejectUnknownKeys(known: ["store", "onStoreFailure"])
+        map.rejectUnknownKeys(known: ["store", "onStoreFailure", "storeTimeoutMilliseconds"])
         settings.store = map.decode("store") { rateLimitStore($0, at: $1) } ?? settings.store
         settings.onStoreFailure = map.decode("onStoreFailure") { choice($0, at: $1, noun: "policy") }
             ?? settings.onStoreFailure
+        settings.storeTimeoutMilliseconds = map.integer("storeTimeoutMilliseconds", in: 1...1_000) ?? settings.storeTimeoutMilliseconds
         return settings
     }
 

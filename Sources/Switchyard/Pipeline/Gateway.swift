@@ -65,17 +65,15 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         self.upstreamStatistics = upstreamStatistics
         let tracer = try configuration.observability.tracing.map { try Tracer(settings: $0, exporterLoopIndex: loops.count, log: log) }
         self.tracer = tracer
-        // A key is pending for as long as its request may take: a bulk's deadline and its last call.
-        let limits = configuration.limits
         let idempotency = configuration.idempotency
-        let pendingSeconds = limits.bulkTimeoutSeconds + limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds + 5
-        let localIdempotency = MemoryIdempotencyStore(ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds,
-                                                      maxBytes: idempotency.maxMemoryBytes)
+        let localIdempotency = MemoryIdempotencyStore(ttlSeconds: idempotency.ttlSeconds, maxBytes: idempotency.maxMemoryBytes)
         // Names this process's vendorConcurrency leases apart from every other replica's.
         let processID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         contexts = try loops.map { loop in
             let store = try storeAddress.map { address in
-                let client = try RedisClient(loop: loop, address: address, connectCommands: RedisScript.connectCommands)
+                let timeout = Double(configuration.rateLimit.storeTimeoutMilliseconds)
+                let client = try RedisClient(loop: loop, address: address, configuration: RedisClient.Configuration(commandTimeoutMilliseconds: timeout),
+                                             connectCommands: RedisScript.connectCommands)
                 client.logger = { log("rate-limit store (loop \(loop.index)): \($0)") }
                 return RedisRateLimitStore(client: client)
             }
@@ -86,7 +84,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                                          spans: tracer.map { SpanRecorder(loop: loop, tracer: $0) },
                                          idempotency: (store.flatMap { store in
                                              idempotency.store == .memory ? nil : RedisIdempotencyStore(
-                                                 client: store.client, ttlSeconds: idempotency.ttlSeconds, pendingSeconds: pendingSeconds)
+                                                 client: store.client, ttlSeconds: idempotency.ttlSeconds)
                                          } ?? localIdempotency, localIdempotency), processID: processID),
                              loop: loop)
         }

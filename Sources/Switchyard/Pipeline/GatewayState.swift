@@ -71,6 +71,21 @@ final class GatewayState: Sendable {
         }
     }
 
+    /// Nanoseconds a request of `tenant` can spend past its body at most, for how long its
+    /// `Idempotency-Key` may stay pending: a bulk update its deadline and one last call; a single
+    /// change its vendor quota's wait, then up to four calls (token fetch and call, both once more
+    /// after a refused token), each with its wait for a concurrency slot; 5 s of slack.
+    func longestVendorPhase(tenant: String, bulk: Bool) -> UInt64 {
+        let limits = self.limits
+        let call = limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds
+        let seconds = if bulk {
+            limits.bulkTimeoutSeconds + call
+        } else {
+            (quotaPolicies[tenant]?.maxWaitSeconds ?? 0) + 4 * ((concurrencyPolicies[tenant]?.maxWaitSeconds ?? 0) + call)
+        }
+        return UInt64((seconds + 5) * 1e9)
+    }
+
     /// `onStoreFailure`, when the Redis store could not decide for `limiter` (the tenants' limits
     /// or the vendor quotas): `local` counts in this process (the limit then holds per instance),
     /// `open` admits (still stating the policy), `closed` refuses as if over the limit. Never a 500,
@@ -96,6 +111,9 @@ final class GatewayState: Sendable {
         limits.maxBulkDevices = old.limits.maxBulkDevices
         if old.limits != limits { changed.append("limits (all but maxBulkDevices, which applies at once)") }
         if old.rateLimit.store != configuration.rateLimit.store { changed.append("rateLimit.store") }
+        if old.rateLimit.storeTimeoutMilliseconds != configuration.rateLimit.storeTimeoutMilliseconds {
+            changed.append("rateLimit.storeTimeoutMilliseconds")
+        }
         if old.accessLog != configuration.accessLog { changed.append("accessLog") }
         if old.logFormat != configuration.logFormat { changed.append("logFormat") }
         if old.observability != configuration.observability { changed.append("observability") }

@@ -10,15 +10,17 @@ import Synchronization
 /// then either `keep`s it (kept for `ttlSeconds`, replayed to repeats) or `release`s it (an answer
 /// a retry could change: the key is free again).
 protocol IdempotencyStore: AnyObject {
-    /// `decided` runs once, on the loop; `.failure` when the store could not be asked.
-    func claim(_ key: String, fingerprint: String, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void)
+    /// `decided` runs once, on the loop; `.failure` when the store could not be asked. A key claimed
+    /// stays pending for `pending` nanoseconds at most (the longest its request can take), so a
+    /// replica that dies while it holds one frees it that much later.
+    func claim(_ key: String, fingerprint: String, pending: UInt64, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void)
     func keep(_ key: String, fingerprint: String, answer: IdempotentAnswer)
     func release(_ key: String, fingerprint: String)
 }
 
 /// The keys of this process, shared by its loops under one lock (taken only by requests that
-/// carry a key). Bounded: answers expire after `ttlSeconds`, pending keys after `pendingSeconds`
-/// (a request never takes longer), and past `maxBytes` of keys and bodies the oldest go first,
+/// carry a key). Bounded: answers expire after `ttlSeconds`, pending keys when their request
+/// can't be running any more, and past `maxBytes` of keys and bodies the oldest go first,
 /// whatever their age, so a client sending a million keys costs a bounded amount of memory.
 final class MemoryIdempotencyStore: IdempotencyStore, Sendable {
     private struct Entry {
@@ -40,20 +42,18 @@ final class MemoryIdempotencyStore: IdempotencyStore, Sendable {
 
     private let table = Mutex(Table())
     private let ttl: UInt64
-    private let pending: UInt64
     private let maxBytes: Int
 
-    init(ttlSeconds: Int, pendingSeconds: Double, maxBytes: Int) {
+    init(ttlSeconds: Int, maxBytes: Int) {
         ttl = UInt64(ttlSeconds) * 1_000_000_000
-        pending = UInt64(pendingSeconds * 1e9)
         self.maxBytes = maxBytes
     }
 
-    func claim(_ key: String, fingerprint: String, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void) {
-        decided(.success(claim(key, fingerprint: fingerprint, now: MonotonicClock.now())))
+    func claim(_ key: String, fingerprint: String, pending: UInt64, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void) {
+        decided(.success(claim(key, fingerprint: fingerprint, pending: pending, now: MonotonicClock.now())))
     }
 
-    func claim(_ key: String, fingerprint: String, now: UInt64) -> IdempotencyClaim {
+    func claim(_ key: String, fingerprint: String, pending: UInt64, now: UInt64) -> IdempotencyClaim {
         table.withLock { table in
             if let entry = table.entries[key], entry.expires > now {
                 guard entry.fingerprint == fingerprint else { return .reused }
@@ -108,8 +108,8 @@ final class MemoryIdempotencyStore: IdempotencyStore, Sendable {
 }
 
 /// The keys in the Redis of `rateLimit.store`, one loop's view through that loop's client:
-/// `switchyard:idem:{tenant}:{key}` holds `P` and the fingerprint while pending (expiring after
-/// `pendingSeconds`, so a replica that dies frees its keys), then `D`, the fingerprint and the
+/// `switchyard:idem:{tenant}:{key}` holds `P` and the fingerprint while pending (expiring when
+/// its request can't be running any more, so a replica that dies frees its keys), then `D`, the fingerprint and the
 /// answer for `ttlSeconds`. Claiming is one script, so two replicas can't both proceed.
 final class RedisIdempotencyStore: IdempotencyStore {
     static let keyPrefix = "switchyard:idem:"
@@ -130,16 +130,15 @@ final class RedisIdempotencyStore: IdempotencyStore {
 
     let client: RedisClient
     private let ttlMilliseconds: String
-    private let pendingMilliseconds: String
 
-    init(client: RedisClient, ttlSeconds: Int, pendingSeconds: Double) {
+    init(client: RedisClient, ttlSeconds: Int) {
         self.client = client
         ttlMilliseconds = String(ttlSeconds * 1000)
-        pendingMilliseconds = String(Int(pendingSeconds * 1000))
     }
 
-    func claim(_ key: String, fingerprint: String, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void) {
-        client.send(["EVAL", Self.claimScript, "1", Self.keyPrefix + key, fingerprint, pendingMilliseconds]) { result in
+    func claim(_ key: String, fingerprint: String, pending: UInt64, decided: @escaping (Result<IdempotencyClaim, RedisError>) -> Void) {
+        let milliseconds = String(max(1, (pending + 999_999) / 1_000_000))
+        client.send(["EVAL", Self.claimScript, "1", Self.keyPrefix + key, fingerprint, milliseconds]) { result in
             decided(result.flatMap { reply in
                 guard let items = reply.array, let code = items.first?.integer else {
                     return .failure(.protocolError("unexpected idempotency script reply \(reply)"))

@@ -165,7 +165,8 @@ extension Gateway {
             }
         }
         let store = context.idempotency
-        store.claim(scoped, fingerprint: key.fingerprint) { [state = request.state] result in
+        let pending = request.state.longestVendorPhase(tenant: tenant, bulk: request.route == .bulkUpdate)
+        store.claim(scoped, fingerprint: key.fingerprint, pending: pending) { [state = request.state] result in
             switch result {
             case .success(let claim):
                 decided(claim, by: store)
@@ -174,7 +175,7 @@ extension Gateway {
                 switch state.onStoreFailure {
                 case .local:
                     let fallback = context.localIdempotency
-                    fallback.claim(scoped, fingerprint: key.fingerprint) { decided((try? $0.get()) ?? .proceed, by: fallback) }
+                    fallback.claim(scoped, fingerprint: key.fingerprint, pending: pending) { decided((try? $0.get()) ?? .proceed, by: fallback) }
                 case .open:
                     then(.proceed)
                 case .closed:

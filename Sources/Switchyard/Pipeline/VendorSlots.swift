@@ -7,7 +7,8 @@ import SwitchyardIO
 /// On the store, a call that must wait asks again every `firstPoll`, doubling to `longestPoll`
 /// (Redis can't call back), until its wait runs out; the queue's order is kept by the script, so
 /// asking more often does not jump it. At most `maxQueue` calls wait per tenant, so the asks are
-/// bounded too.
+/// bounded too. An ask that times out is asked again within the wait (a busy Redis is not a down
+/// one); `onStoreFailure` decides when the store is unreachable or the wait is over.
 final class VendorSlots {
     /// A slot held by a call, to give back with `release` when the call is over.
     enum Slot {
@@ -73,9 +74,16 @@ final class VendorSlots {
                     }
                     delayedCalls.run(after: min(interval, deadline - now)) { ask() }
                     interval = min(interval * 2, Self.longestPoll)
-                case .failure:
-                    store.giveUp(tenant: tenant, id: id)
+                case .failure(let error):
+                    // A slow answer is asked for again while the call may wait anyway (the same id:
+                    // never two leases); an unreachable store, or no time left, is `onStoreFailure`'s.
                     let now = loop.now
+                    if error == .timeout, now < deadline {
+                        delayedCalls.run(after: min(interval, deadline - now)) { ask() }
+                        interval = min(interval * 2, Self.longestPoll)
+                        return
+                    }
+                    store.giveUp(tenant: tenant, id: id, mayHoldLease: true)
                     let left = deadline > now ? deadline - now : 0
                     switch state.onStoreFailure {
                     case .local: acquireLocally(tenant: tenant, maxWait: left, state: state, storeFailed: true, started: started, decided: decided)

@@ -13,7 +13,9 @@ import SwitchyardRedis
 ///   a replica that dies leaves waiters that drop out that much later instead of blocking the queue.
 /// - A call gets a lease when fewer than `limit` are held and fewer waiters are ahead of it than
 ///   slots are free; otherwise it joins the queue (unless `maxQueue` wait already, or it may not
-///   wait: refused) and asks again. Waiters that gave up leave at once (`giveUp`).
+///   wait: refused) and asks again. Waiters that gave up leave at once (`giveUp`). Asking again
+///   with an id that holds its lease already is granted (an answer lost to a timeout is asked for
+///   again, never counted twice).
 ///
 /// The hash tag `{tenant}` keeps a tenant's keys in one slot of a Redis Cluster. One per loop, on
 /// that loop's `RedisClient`; not thread-safe.
@@ -32,6 +34,7 @@ final class RedisConcurrencyStore {
       redis.call('ZREM', KEYS[3], unpack(gone, first, last))
     end
     local held = redis.call('ZCARD', KEYS[1])
+    if redis.call('ZSCORE', KEYS[1], id) then return {1, held, 0} end
     local rank = redis.call('ZRANK', KEYS[2], id)
     if not rank then
       rank = redis.call('ZCARD', KEYS[2])
@@ -93,11 +96,13 @@ final class RedisConcurrencyStore {
         }
     }
 
-    /// Takes waiter `id` out of the queue (its wait ran out, or the store failed while it waited).
-    func giveUp(tenant: String, id: String) {
+    /// Takes waiter `id` out of the queue (its wait ran out), and out of the leases too when
+    /// `granted` is unknown: an ask whose answer was lost may have been granted.
+    func giveUp(tenant: String, id: String, mayHoldLease: Bool = false) {
         let keys = keys(tenant)
         client.send(["ZREM", keys[1], id]) { _ in }
         client.send(["ZREM", keys[2], id]) { _ in }
+        if mayHoldLease { release(tenant: tenant, id: id) }
     }
 
     /// Gives lease `id` back. If Redis can't be reached now, the lease expires by itself.

@@ -24,12 +24,16 @@ final class DeviceTestbed: @unchecked Sendable {
     /// `tenantLines` maps a tenant to extra keys for its flow mapping (`vendorQuota: {…}`);
     /// `limits` is added to the gateway's limits; `bindings` overrides which vendor serves a tenant;
     /// `settings` adds top-level keys (`observability: {…}`).
+    /// `vendorLimits: false` lifts the simulators' own documented rate limits, for a test of the
+    /// gateway's budgets alone.
     init(limits: String = "upstreamTimeoutSeconds: 2", workers: Int = 2, extra: [String: String] = [:],
-         bindings: [(name: String, vendor: Vendor)] = DeviceTestbed.tenants, settings: String = "") throws {
+         bindings: [(name: String, vendor: Vendor)] = DeviceTestbed.tenants, settings: String = "", vendorLimits: Bool = true) throws {
         var simulators: [Vendor: SimulatorHost] = [:]
         for vendor in Vendor.allCases {
-            let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
-                vendor: vendor, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
+            var configuration = SimulatorConfiguration(
+                vendor: vendor, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey)
+            if !vendorLimits { configuration.rateLimit = nil }
+            let simulator = try SimulatorHost(configuration: configuration)
             simulator.start()
             simulators[vendor] = simulator
         }
@@ -106,7 +110,7 @@ final class DeviceTestbed: @unchecked Sendable {
     /// One request as `tenant` over a new TLS connection; `body` as written, `headers` extra
     /// lines (`content-type: application/json` unless given).
     func call(_ tenant: String, _ method: String, _ path: String, _ body: String? = nil,
-              headers: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> Answer {
+              headers: [String] = [], timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) throws -> Answer {
         let client = try gateway.client()
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token(tenant))\r\n"
         if !headers.contains(where: { $0.lowercased().hasPrefix("content-type:") }), body != nil {
@@ -115,7 +119,7 @@ final class DeviceTestbed: @unchecked Sendable {
         for header in headers { head += header + "\r\n" }
         let bytes = Array((body ?? "").utf8)
         _ = client.send(Array((head + "Content-Length: \(bytes.count)\r\n\r\n").utf8) + bytes)
-        let response = try XCTUnwrap(client.readResponse(timeout: 10), "no answer to \(method) \(path)", file: file, line: line)
+        let response = try XCTUnwrap(client.readResponse(timeout: timeout), "no answer to \(method) \(path)", file: file, line: line)
         // Every answer a device test sees is also checked against docs/openapi.yaml.
         let template = path == "/devices" ? "/devices" : path.hasPrefix("/devices/") ? "/devices/{id}" : path
         let headers = Dictionary(response.headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { first, _ in first })
