@@ -130,7 +130,7 @@ final class RedisStoreTests: XCTestCase {
         capped.inject(SimulatorFault(.delay(seconds: 0.2), count: 100_000))
         let tenants = """
           limited: {vendor: control-center, upstream: "https://127.0.0.1:9", credentials: {username: u, apiKey: k}, rateLimit: {requests: 150, perSeconds: 1, burst: 30}}
-          metered: {\(DeviceTestbed.binding(.controlCenter, metered)), vendorQuota: {requests: 40, perSeconds: 1, burst: 10}}
+          metered: {\(DeviceTestbed.binding(.controlCenter, metered)), vendorQuota: {requests: 40, perSeconds: 1, burst: 10}, rateLimit: {requests: 100000, perSeconds: 1}}
           capped: {\(DeviceTestbed.binding(.controlCenter, capped)), vendorConcurrency: {limit: 3, maxWaitSeconds: 10}}
         """
         let replicas = try (0..<3).map { _ in
@@ -235,6 +235,39 @@ final class RedisStoreTests: XCTestCase {
         XCTAssertEqual(capped.statistics().maxInFlight, 3, "all three slots are back: \(TestEnvironment.run("redis-cli", ["-p", String(redis.port), "ZRANGE", leases, "0", "-1", "WITHSCORES"]).output)")
         XCTAssertEqual(TestEnvironment.run("redis-cli", ["-p", String(redis.port), "ZCARD", leases]).output
             .trimmingCharacters(in: .whitespacesAndNewlines), "0", "every live replica gave its leases back")
+    }
+
+    /// API.md §7's target: the vendor quota on Redis costs no round trip of its own for a single change
+    /// whose tenant has a rateLimit too: both are one script (EVALSHA), counted by Redis itself. A
+    /// request the tenant's limit refuses spends no quota.
+    func testTheVendorQuotaRidesTheTenantLimitsRoundTrip() throws {
+        let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
+            vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
+        simulator.start()
+        defer { simulator.stop() }
+        let tenant = "  acme: {\(DeviceTestbed.binding(.controlCenter, simulator)), rateLimit: {requests: 4, perSeconds: 60}, vendorQuota: {requests: 100, perSeconds: 60}}"
+        let gateway = try gateway(onStoreFailure: "closed", tenants: tenant)
+        let token = token(gateway, tenant: "acme")
+        func redis(_ arguments: String...) -> String {
+            TestEnvironment.run("redis-cli", ["-p", String(self.redis.port)] + arguments).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = redis("CONFIG", "RESETSTAT")
+        let client = try gateway.client()
+        var statuses: [Int] = []
+        for _ in 0..<6 {
+            client.send("PATCH /devices/8988216716970004975 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 37\r\n\r\n" + #"{"sim": {"ratePlan": "Standard 5GB"}}"#)
+            statuses.append(client.readResponse()?.status ?? 0)
+        }
+        XCTAssertEqual(statuses, [200, 200, 200, 200, 429, 429])
+        let scripts = redis("INFO", "commandstats").split(whereSeparator: \.isNewline).filter { $0.hasPrefix("cmdstat_eval") }
+        XCTAssertEqual(scripts.count, 1, "\(scripts)")
+        XCTAssertTrue(scripts.first?.hasPrefix("cmdstat_evalsha:calls=6,") ?? false, "one script per request, both budgets in it: \(scripts)")
+        XCTAssertEqual(simulator.recordedRequests().count, 4)
+        // 4 of the quota's 100 spent, by the admitted requests only: 96 remain, as the TAT says (4 × 600 ms ahead).
+        let time = redis("TIME").split(whereSeparator: \.isNewline).compactMap { Double($0) }
+        let ahead = (Double(redis("GET", "switchyard:vq:acme")) ?? 0) / 1e6 - (time.first ?? 0) - (time.last ?? 0) / 1e6
+        XCTAssertEqual(ahead, 2.4, accuracy: 0.5)
     }
 
     func testRedisDownThenBackUnderEachFailureMode() throws {

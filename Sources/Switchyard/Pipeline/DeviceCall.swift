@@ -75,8 +75,9 @@ final class DeviceCall {
         }
     }
 
-    /// The tenant's vendor quota `policy` for one call: in this process, or on the shared store
-    /// with `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call
+    /// The tenant's vendor quota `policy` for one call: decided already with the tenant's limit (a
+    /// single change on the shared store), in this process, or on the shared store with
+    /// `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call
     /// waits up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
     /// (`limits.bulkTimeoutSeconds` from its arrival).
     private func spend(_ policy: RatePolicy, _ decided: @escaping (RateLimitDecision) -> Void) {
@@ -87,6 +88,10 @@ final class DeviceCall {
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
             if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
+        }
+        if let prepaid = request.prepaidQuota {
+            request.prepaidQuota = nil
+            return decided(record(prepaid, storeFailed: false))
         }
         guard let store = context.quotaStore else {
             return decided(record(state.vendorQuota.check(tenant: tenant, maxWait: maxWait), storeFailed: false))

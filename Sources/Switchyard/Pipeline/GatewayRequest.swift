@@ -29,6 +29,9 @@ final class GatewayRequest {
     /// The tenant's rate limit: decided by `rateLimit`, or only peeked at for a request refused
     /// before it (which costs no budget). Its headers go on every answer once it is set.
     var limit: RateLimitDecision?
+    /// The vendor quota's decision, made with the tenant's limit in one round trip to the shared
+    /// store (a single change); taken by the vendor phase instead of asking again.
+    var prepaidQuota: RateLimitDecision?
     /// Read by `readBody`: the JSON document, nil for an empty body.
     var body: JSONValue?
     /// Where the answer goes, once the body is whole (`respond`).

@@ -206,6 +206,19 @@ extension Gateway {
         guard let store = request.context.store, let policy = state.policies[tenant] else {
             return decided(state.rateLimiter.check(tenant: tenant))
         }
+        // A single change will spend the vendor quota too: both in one round trip, the quota's
+        // decision kept for the vendor phase (spent even if the change is then refused, 400 or 422).
+        if let quota = state.quotaPolicies[tenant], let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
+            return store.check(tenant: tenant, policy: policy, quota: (quotaStore, quota, quota.maxWait)) { result in
+                switch result {
+                case .success(let (decision, quotaDecision)):
+                    request.prepaidQuota = quotaDecision
+                    decided(decision)
+                case .failure:
+                    decided(state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
+                }
+            }
+        }
         store.check(tenant: tenant, policy: policy) { result in
             switch result {
             case .success(let decision): decided(decision)

@@ -22,6 +22,14 @@ public enum Route: Equatable, Sendable {
         }
     }
 
+    /// One device's change: one vendor call's worth of the vendor quota.
+    var isSingleDevice: Bool {
+        switch self {
+        case .upsertDevice, .updateDevice: true
+        case .bulkUpdate, .methodNotAllowed, .notFound: false
+        }
+    }
+
     public init(method: HTTPMethod, path: String) {
         if path == "/devices" {
             switch method {

@@ -17,33 +17,47 @@ import SwitchyardRedis
 ///
 /// One per loop, on top of that loop's `RedisClient`; not thread-safe.
 public final class RedisRateLimitStore {
-    public static let gcra = RedisScript("""
-    local T = tonumber(ARGV[1])
-    local tau = tonumber(ARGV[2])
-    local maxWait = tonumber(ARGV[3])
+    /// `GCRA.decide` in Lua, for the scripts below: a decision for `key` at `now`, counted if admitted.
+    static let decideFunction = """
+    local function decide(key, T, tau, maxWait, now)
+      local stored = redis.call('GET', key)
+      local tat = 0
+      if stored then tat = tonumber(stored) or 0 end
+      local allowAt = 0
+      if tat > tau then allowAt = tat - tau end
+      if now < allowAt and allowAt - now <= maxWait then
+        local reserved = tat + T
+        redis.call('SET', key, string.format('%.0f', reserved), 'PX', math.ceil((reserved - now + tau) / 1000))
+        return {1, 0, math.floor((reserved - now + 999999) / 1000000), -1, allowAt - now}
+      end
+      if now < allowAt then
+        local retry = math.floor((allowAt - now + 999999) / 1000000)
+        if retry < 1 then retry = 1 end
+        return {0, 0, math.floor((tat - now + 999999) / 1000000), retry, 0}
+      end
+      local newTAT = math.max(tat, now) + T
+      local ahead = newTAT - now
+      local remaining = 0
+      if ahead <= tau then remaining = math.floor((tau - ahead) / T) + 1 end
+      redis.call('SET', key, string.format('%.0f', newTAT), 'PX', math.ceil((ahead + tau) / 1000))
+      return {1, remaining, math.floor((ahead + 999999) / 1000000), -1, 0}
+    end
     local clock = redis.call('TIME')
     local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-    local stored = redis.call('GET', KEYS[1])
-    local tat = 0
-    if stored then tat = tonumber(stored) or 0 end
-    local allowAt = 0
-    if tat > tau then allowAt = tat - tau end
-    if now < allowAt and allowAt - now <= maxWait then
-      local reserved = tat + T
-      redis.call('SET', KEYS[1], string.format('%.0f', reserved), 'PX', math.ceil((reserved - now + tau) / 1000))
-      return {1, 0, math.floor((reserved - now + 999999) / 1000000), -1, allowAt - now}
-    end
-    if now < allowAt then
-      local retry = math.floor((allowAt - now + 999999) / 1000000)
-      if retry < 1 then retry = 1 end
-      return {0, 0, math.floor((tat - now + 999999) / 1000000), retry, 0}
-    end
-    local newTAT = math.max(tat, now) + T
-    local ahead = newTAT - now
-    local remaining = 0
-    if ahead <= tau then remaining = math.floor((tau - ahead) / T) + 1 end
-    redis.call('SET', KEYS[1], string.format('%.0f', newTAT), 'PX', math.ceil((ahead + tau) / 1000))
-    return {1, remaining, math.floor((ahead + 999999) / 1000000), -1, 0}
+
+    """
+
+    /// One decision: KEYS[1], ARGV `T`, `τ`, longest wait.
+    public static let gcra = RedisScript(decideFunction + """
+    return decide(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
+    """)
+
+    /// A tenant's limit (KEYS[1], ARGV 1–3) and, only if it admits, its vendor quota (KEYS[2], ARGV 4–6):
+    /// `{first}` or `{first, second}`. One round trip for a request that needs both.
+    public static let gcraPair = RedisScript(decideFunction + """
+    local first = decide(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
+    if first[1] == 0 then return {first} end
+    return {first, decide(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), now)}
     """)
 
     /// Where a tenant's own limit is kept, and its vendor account's quota.
@@ -85,6 +99,30 @@ public final class RedisRateLimitStore {
         let quoted = quotedPolicyName
         Self.gcra.run(on: client, keys: [key], arguments: arguments) { result in
             completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
+        }
+    }
+
+    /// The tenant's limit and, when it admits, the vendor quota kept by `quota` (a store of the same
+    /// client, with the vendor key prefix), decided together on the server: one round trip where two
+    /// would follow each other. The quota's decision is nil when the tenant's refused (nothing spent).
+    public func check(tenant: String, policy: RatePolicy, quota: (store: RedisRateLimitStore, policy: RatePolicy, maxWait: UInt64),
+                      completion: @escaping (Result<(RateLimitDecision, RateLimitDecision?), RedisError>) -> Void) {
+        let (interval, tolerance) = Self.microseconds(policy)
+        let (quotaInterval, quotaTolerance) = Self.microseconds(quota.policy)
+        let arguments = [String(interval), String(tolerance), "0", String(quotaInterval), String(quotaTolerance), String(quota.maxWait / 1_000)]
+        let first = (policy, policyHeaderValue(policy), quotedPolicyName)
+        let second = (quota.policy, quota.store.policyHeaderValue(quota.policy), quota.store.quotedPolicyName)
+        Self.gcraPair.run(on: client, keys: [keyPrefix + tenant, quota.store.keyPrefix + tenant], arguments: arguments) { result in
+            completion(result.flatMap { value in
+                guard let replies = value.array, (1...2).contains(replies.count) else {
+                    return .failure(.protocolError("unexpected rate-limit script reply \(value)"))
+                }
+                return Self.decision(.success(replies[0]), policy: first.0, headerValue: first.1, quoted: first.2).flatMap { tenantDecision in
+                    guard replies.count == 2 else { return .success((tenantDecision, nil)) }
+                    return Self.decision(.success(replies[1]), policy: second.0, headerValue: second.1, quoted: second.2)
+                        .map { (tenantDecision, $0) }
+                }
+            })
         }
     }
 

@@ -21,7 +21,7 @@ public struct RedisScript: Sendable {
     /// Every script the gateway runs, for `RedisClient`'s `connectCommands` (without them every
     /// first call per Redis start costs one `NOSCRIPT` round trip).
     public static var connectCommands: [[String]] {
-        [RedisRateLimitStore.gcra, RedisConcurrencyStore.acquire].map { ["SCRIPT", "LOAD", $0.source] }
+        [RedisRateLimitStore.gcra, RedisRateLimitStore.gcraPair, RedisConcurrencyStore.acquire].map { ["SCRIPT", "LOAD", $0.source] }
     }
 
     /// Runs the script on `client`; the completion runs once, on the loop, never inside `run`.
