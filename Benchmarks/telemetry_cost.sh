@@ -3,39 +3,13 @@
 # the translated control-center scenario under callgrind, whose instruction counts repeat on a noisy
 # machine, for a gateway built without them (BASELINE_BIN) and for this one with tracing off, at
 # sampleRatio 0.01 and at 1 (spans exported to the upstream nginx, which answers any POST with 200).
-#
-# Under valgrind the gateway serves a few hundred requests a second, so the work done once a second
-# (the metrics collection, the exporter's timer) would weigh a hundred times more per request than at
-# full speed. Each variant is therefore run twice, for 3 and for 9 seconds, and the cost per request is
-# the difference of the two totals over the difference of the two request counts: what one more
-# request costs, with the per-second work left out (it is reported on its own, per second).
+# Each variant's cost per request is measured as Benchmarks/marginal_cost.sh describes.
 #
 #   Benchmarks/telemetry_cost.sh BASELINE_BIN GATEWAY_BIN
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 BASELINE_BIN GATEWAY_BIN" >&2; exit 2; }
-bench_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-measure() { # name seconds binary [--gateway-yaml line] → "requests total" on stdout
-    local name=$1 seconds=$2 binary=$3
-    shift 3
-    "$bench_dir/run.sh" --only translated --servers gateway --repeat 1 --duration "$seconds" --profile callgrind \
-        --gateway-bin "$binary" --results "$out/$name-$seconds.md" "$@" > "$out/$name-$seconds.log" 2>&1
-    local requests total
-    requests=$(grep -o "$seconds s, [0-9]* requests" "$out/$name-$seconds.md" | grep -o '[0-9]* requests' | grep -o '[0-9]*')
-    total=$(grep 'PROGRAM TOTALS' "$out/$name-$seconds.md" | head -1 | awk '{gsub(",", "", $1); print $1}')
-    echo "$requests $total"
-}
-run() { # name binary [--gateway-yaml line]
-    local name=$1 binary=$2
-    shift 2
-    read -r short_requests short_total < <(measure "$name" 3 "$binary" "$@")
-    read -r long_requests long_total < <(measure "$name" 9 "$binary" "$@")
-    awk -v name="$name" -v r1="$short_requests" -v t1="$short_total" -v r2="$long_requests" -v t2="$long_total" 'BEGIN {
-        per = (t2 - t1) / (r2 - r1)
-        printf "%-22s %9.0f instructions/request  (%d and %d requests; %.0f instructions/s besides)\n",
-            name, per, r1, r2, (t1 - r1 * per) / 3 }'
-}
+# shellcheck source=marginal_cost.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/marginal_cost.sh"
 tracing() { echo "observability: {tracing: {otlpEndpoint: \"{upstream}/v1/traces\", sampleRatio: $1}}"; }
 run baseline "$1"
 run "metrics" "$2"

@@ -46,6 +46,7 @@ class Options:
     gateway_bin: str = ""
     passthrough_bin: str = ""
     gateway_yaml: tuple = ()
+    tenant_yaml: tuple = ()
     profile: str = "auto"
     results: str = str(BENCH_DIR / "RESULTS.md")
 

@@ -49,6 +49,8 @@ that upstream, beside nginx passing the same requests unchanged.
                            scenario {upstream} stands for the upstream nginx's URL, which answers any
                            POST with 200: e.g. 'observability: {tracing: {otlpEndpoint:
                            "{upstream}/v1/traces", sampleRatio: 0.01}}' exports spans to it
+  --tenant-yaml KEY        extra key for each tenant of the translated scenario (repeatable): e.g.
+                           'vendorQuota: {requests: 1000000, perSeconds: 1}'
   --profile WHAT           translated scenario: where the gateway's time goes, from one extra,
                            unmeasured control-center run: perf (perf record -g), callgrind
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it
@@ -102,6 +104,7 @@ def parse(argv):
     p.add_argument("--server-cpus", **value)
     p.add_argument("--client-cpus", **value)
     p.add_argument("--gateway-yaml", action="append", default=[], **value)
+    p.add_argument("--tenant-yaml", action="append", default=[], **value)
     p.add_argument("--profile", **value)
     p.add_argument("--results", **value)
     p.add_argument("--no-build", action="store_true")
@@ -122,7 +125,7 @@ def parse(argv):
     if any(getattr(options, name) < 1 for name in AT_LEAST_ONE):
         fail("--duration, --connections, --newconn-connections, --idle-connections, --workers and --repeat must be "
              "at least 1")
-    changes = {"gateway_yaml": tuple(args.gateway_yaml),
+    changes = {"gateway_yaml": tuple(args.gateway_yaml), "tenant_yaml": tuple(args.tenant_yaml),
                "build": not (args.no_build or args.gateway_bin or args.passthrough_bin)}
     if args.only:
         changes["only"] = listed(args.only, SCENARIO_NAMES, "--only", "scenario")

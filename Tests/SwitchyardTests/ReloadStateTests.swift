@@ -18,7 +18,7 @@ final class ReloadStateTests: XCTestCase {
             """, baseDirectory: "/", source: "test.yaml", environment: [:])
     }
 
-    private static let acme = "  acme: {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 5, perSeconds: 60}}"
+    private static let acme = "  acme: {vendor: control-center, upstream: \"https://127.0.0.1:9\", credentials: {username: u, apiKey: k}, rateLimit: {requests: 5, perSeconds: 60}, vendorConcurrency: {limit: 2}}"
     private static let globex = "  globex: {vendor: gate, upstream: \"https://127.0.0.1:9/api/v1\", credentials: {token: t}}"
 
     func testAReloadReadsTheJWKSFileAgainAndKeepsWhatDidNotChange() throws {
@@ -44,12 +44,18 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertNotNil(after.routes["globex"])
         XCTAssertTrue(after.rateLimiter === before.rateLimiter, "unchanged policies keep their budgets (globex has none)")
         XCTAssertTrue(after.vendorQuota === before.vendorQuota)
+        XCTAssertTrue(after.concurrency === before.concurrency, "unchanged caps keep their slots, held and waiting")
 
         let faster = Self.acme.replacingOccurrences(of: "requests: 5", with: "requests: 6")
         let changed = try GatewayState(configuration: configuration(jwksFile: file, tenants: faster), loopCount: 1,
                                        adapter: VendorAdapters.adapter(for:), previous: after)
         XCTAssertTrue(changed.rateLimiter !== after.rateLimiter, "a changed policy is a new limiter")
         XCTAssertTrue(changed.routes["acme"] === after.routes["acme"], "the rate limit is not part of the route")
+        XCTAssertTrue(changed.concurrency === after.concurrency)
+        let wider = Self.acme.replacingOccurrences(of: "limit: 2", with: "limit: 3")
+        let widened = try GatewayState(configuration: configuration(jwksFile: file, tenants: wider), loopCount: 1,
+                                       adapter: VendorAdapters.adapter(for:), previous: changed)
+        XCTAssertTrue(widened.concurrency !== changed.concurrency, "a changed cap starts afresh; calls holding old slots give them back there")
     }
 
     /// A tenant's `caFile` is read again by every reload: the same bytes keep the route (its pool
