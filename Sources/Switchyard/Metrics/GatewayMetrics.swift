@@ -7,17 +7,17 @@ import Synchronization
 /// The metrics of one gateway process: the loops' events recorded through swift-metrics into a
 /// swift-prometheus registry, and the exposition `/metrics` answers with (API.md §6).
 ///
-/// The loops never touch the registry, whose series each take a lock: they append events to
-/// their own `LoopMetrics`, and the events reach this type in batches (`deliver`), which a
-/// collection records off the loops. The running totals that other parts keep as atomics (the
+/// The loops never touch the registry, whose series each take a lock: they tally events by series
+/// in their own `LoopMetrics`, and the tallies reach this type (`deliver`), which a collection
+/// records off the loops, finding each series' handle once per tally rather than once per event. The running totals that other parts keep as atomics (the
 /// listener's, the upstream clients') are read when a scrape renders (`Reading`).
 ///
 /// `Sendable`: the registry is, the rest is under its mutex.
 public final class GatewayMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: DocumentedMetricsFactory
-    /// Batches from the loops, not recorded yet.
-    private let inbox = Mutex<[[MetricEvent]]>([])
+    /// Tallies from the loops, not recorded yet.
+    private let inbox = Mutex<[MetricTally]>([])
     /// The swift-metrics handles made so far, by series, and what `Reading` saw last time.
     private let series = Mutex<Series>(Series())
 
@@ -30,23 +30,21 @@ public final class GatewayMetrics: Sendable {
                           factory: factory).record(1)
     }
 
-    /// A loop's events, from the loop itself (its buffer is full) or from a collection.
-    func deliver(_ events: [MetricEvent]) {
-        guard !events.isEmpty else { return }
-        inbox.withLock { $0.append(events) }
+    /// A loop's tally, from the loop itself (it is full) or from a collection.
+    func deliver(_ tally: MetricTally) {
+        guard !tally.isEmpty else { return }
+        inbox.withLock { $0.append(tally) }
     }
 
-    /// Records every delivered batch. Off the loops: a collection's thread or a scrape's.
+    /// Records every delivered tally. Off the loops: a collection's thread or a scrape's.
     func recordDelivered() {
-        let batches = inbox.withLock { inbox in
+        let tallies = inbox.withLock { inbox in
             defer { inbox.removeAll(keepingCapacity: true) }
             return inbox
         }
-        guard !batches.isEmpty else { return }
+        guard !tallies.isEmpty else { return }
         series.withLock { series in
-            for batch in batches {
-                for event in batch { series.record(event, factory: factory) }
-            }
+            for tally in tallies { series.record(tally, factory: factory) }
         }
     }
 
@@ -90,96 +88,6 @@ public final class GatewayMetrics: Sendable {
     }
 }
 
-/// The keys of the series below hash cheaply: one FNV-1a pass over their label values and one
-/// `Hasher` word, instead of SipHash over each string. Recording an event is a lookup in these
-/// tables, so their hashing is most of what the collection costs per event (measured with
-/// callgrind: about 1,100 instructions a lookup with the synthesized hashing, a third of that now).
-/// Equality still compares every label in full, so a collision costs a comparison, never a wrong series.
-private struct LabelHash {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    mutating func add(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
-        add(0xff)
-    }
-
-    mutating func add(_ number: Int) {
-        value = (value ^ UInt64(bitPattern: Int64(number))) &* 0x100_0000_01b3
-    }
-}
-
-/// A series of a counter or gauge: its metric's name and its label values in the catalogue's
-/// order, at most three, inline, so that finding the series of an event allocates nothing.
-private struct SeriesKey: Hashable {
-    var family: String
-    var first: String
-    var second: String
-    var third: String
-
-    init(_ family: MetricFamily, _ first: String = "", _ second: String = "", _ third: String = "") {
-        precondition(family.labels.count <= 3, "a counter's series key holds three labels")
-        self.family = family.name
-        self.first = first
-        self.second = second
-        self.third = third
-    }
-
-    init(_ family: MetricFamily, labels: [String]) {
-        precondition(labels.count == family.labels.count, "\(family.name) takes the labels \(family.labels)")
-        self.init(family, labels.first ?? "", labels.dropFirst().first ?? "", labels.dropFirst(2).first ?? "")
-    }
-
-    /// The label values, for making the series.
-    func labels(of family: MetricFamily) -> [String] {
-        Array([first, second, third].prefix(family.labels.count))
-    }
-
-    func hash(into hasher: inout Hasher) {
-        var hash = LabelHash()
-        hash.add(family.utf8.count)
-        hash.add(first)
-        hash.add(second)
-        hash.add(third)
-        hasher.combine(hash.value)
-    }
-}
-
-/// The keys of the per-request series, as fields rather than arrays, so that recording an event
-/// allocates nothing once the series exists.
-private struct ServerSeries: Hashable {
-    var method: HTTPMethod
-    var route: String
-    var status: Int
-    var tenant: String?
-    var vendor: Vendor?
-
-    func hash(into hasher: inout Hasher) {
-        var hash = LabelHash()
-        hash.add(status << 8 | (vendor.map { Vendor.allCases.firstIndex(of: $0)! + 1 } ?? 0) << 4 | route.utf8.count)
-        hash.add(tenant ?? "")
-        hasher.combine(hash.value)
-    }
-}
-
-private struct ClientSeries: Hashable {
-    var tenant: String
-    var vendor: Vendor
-    var serverAddress: String
-    var status: Int?
-    var outcome: ClientOutcome
-
-    func hash(into hasher: inout Hasher) {
-        var hash = LabelHash()
-        hash.add((status ?? 0) << 8 | outcome.hashValueIndex)
-        hash.add(tenant)
-        hash.add(serverAddress)
-        hasher.combine(hash.value)
-    }
-}
-
 private struct Series {
     var serverHistograms: [ServerSeries: CoreMetrics.Recorder] = [:]
     var clientHistograms: [ClientSeries: CoreMetrics.Recorder] = [:]
@@ -189,64 +97,57 @@ private struct Series {
     /// The last value `Reading.total` saw, per series.
     var totals: [SeriesKey: Int] = [:]
 
-    mutating func record(_ event: MetricEvent, factory: DocumentedMetricsFactory) {
-        switch event {
-        case .serverRequest(let sample):
-            let key = ServerSeries(method: sample.method, route: sample.route, status: sample.status,
-                                   tenant: sample.tenant, vendor: sample.vendor)
-            histogram(key, factory).record(Double(sample.nanoseconds) / 1e9)
-        case .clientRequest(let sample):
-            let key = ClientSeries(tenant: sample.tenant, vendor: sample.vendor, serverAddress: sample.serverAddress,
-                                   status: sample.status, outcome: sample.outcome)
-            histogram(key, factory).record(Double(sample.nanoseconds) / 1e9)
-            let connections = sample.reusedConnection ? MetricFamily.upstreamConnectionsReused : .upstreamConnectionsOpened
-            count(SeriesKey(connections, sample.tenant), connections, factory)
-        case .problem(let code, let tenant):
-            count(SeriesKey(.problems, code.rawValue, tenant ?? ""), .problems, factory)
-        case .rateLimit(let tenant, let policy, let decision):
-            count(SeriesKey(.rateLimitDecisions, tenant, policy.rawValue, decision.rawValue), .rateLimitDecisions, factory)
-            if decision == .storeFailure { count(SeriesKey(.storeFailures), .storeFailures, factory) }
-        case .idempotentReplay(let tenant):
-            count(SeriesKey(.idempotentReplays, tenant), .idempotentReplays, factory)
-        case .quotaWait(let tenant, let policy, let nanoseconds):
-            quotaWaitHistogram(tenant, policy, factory).record(Double(nanoseconds) / 1e9)
-        case .tokenFetch(let tenant, let problem):
-            count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"), .tokenFetches, factory)
+    /// One loop's tally: each series' handle found once, its observations recorded, its count added.
+    mutating func record(_ tally: MetricTally, factory: DocumentedMetricsFactory) {
+        for (key, values) in tally.server {
+            let recorder = histogram(key, factory)
+            for value in values { recorder.record(value) }
+        }
+        for (key, calls) in tally.client {
+            let recorder = histogram(key, factory)
+            for value in calls.seconds { recorder.record(value) }
+            let tenant = key.tenant
+            if calls.reused > 0 {
+                counter(SeriesKey(.upstreamConnectionsReused, tenant), .upstreamConnectionsReused, factory).increment(by: Int64(calls.reused))
+            }
+            if calls.seconds.count > calls.reused {
+                counter(SeriesKey(.upstreamConnectionsOpened, tenant), .upstreamConnectionsOpened, factory)
+                    .increment(by: Int64(calls.seconds.count - calls.reused))
+            }
+        }
+        for (key, count) in tally.decisions {
+            counter(SeriesKey(.rateLimitDecisions, labels: key.labels), .rateLimitDecisions, factory).increment(by: Int64(count))
+        }
+        for (key, values) in tally.waits {
+            let recorder = quotaWaitHistogram(key, factory)
+            for value in values { recorder.record(value) }
+        }
+        for (key, count) in tally.counts {
+            guard let family = MetricFamily.byName[key.family] else { preconditionFailure("a tally counts \(key.family), which is not in the catalogue") }
+            counter(key, family, factory).increment(by: Int64(count))
         }
     }
 
     private mutating func histogram(_ key: ServerSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
         if let timer = serverHistograms[key] { return timer }
-        let timer = CoreMetrics.Recorder(label: MetricFamily.serverRequestDuration.name, dimensions: [
-            ("http_request_method", key.method.metricLabel), ("http_route", key.route), ("http_response_status_code", String(key.status)),
-            ("tenant", key.tenant ?? ""), ("vendor", key.vendor?.rawValue ?? ""),
-        ], aggregate: true, factory: factory)
+        let timer = CoreMetrics.Recorder(label: MetricFamily.serverRequestDuration.name, dimensions: key.labels, aggregate: true, factory: factory)
         serverHistograms[key] = timer
         return timer
     }
 
     private mutating func histogram(_ key: ClientSeries, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
         if let timer = clientHistograms[key] { return timer }
-        let timer = CoreMetrics.Recorder(label: MetricFamily.clientRequestDuration.name, dimensions: [
-            ("tenant", key.tenant), ("vendor", key.vendor.rawValue), ("server_address", key.serverAddress),
-            ("http_response_status_code", key.status.map { String($0) } ?? ""), ("outcome", key.outcome.rawValue),
-        ], aggregate: true, factory: factory)
+        let timer = CoreMetrics.Recorder(label: MetricFamily.clientRequestDuration.name, dimensions: key.labels, aggregate: true, factory: factory)
         clientHistograms[key] = timer
         return timer
     }
 
-    private mutating func quotaWaitHistogram(_ tenant: String, _ policy: RateLimitPolicy,
-                                             _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
-        let key = SeriesKey(.quotaWait, tenant, policy.rawValue)
+    private mutating func quotaWaitHistogram(_ key: SeriesKey, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Recorder {
         if let timer = quotaWaitHistograms[key] { return timer }
-        let timer = CoreMetrics.Recorder(label: MetricFamily.quotaWait.name, dimensions: [("tenant", tenant), ("policy", policy.rawValue)],
+        let timer = CoreMetrics.Recorder(label: MetricFamily.quotaWait.name, dimensions: Array(zip(MetricFamily.quotaWait.labels, key.labels(of: .quotaWait))),
                                          aggregate: true, factory: factory)
         quotaWaitHistograms[key] = timer
         return timer
-    }
-
-    private mutating func count(_ key: SeriesKey, _ family: MetricFamily, _ factory: DocumentedMetricsFactory) {
-        counter(key, family, factory).increment()
     }
 
     mutating func counter(_ key: SeriesKey, _ family: MetricFamily, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Counter {

@@ -14,7 +14,8 @@ enum MetricEvent: Sendable {
     case clientRequest(ClientRequestSample)
     /// A problem answered, and the tenant it was for, if known.
     case problem(ProblemCode, tenant: String?)
-    case rateLimit(tenant: String, policy: RateLimitPolicy, decision: RateLimitOutcome)
+    /// A limit's decision; the tenant as its `MetricLabels` number (`TenantRoute.tenantLabel`).
+    case rateLimit(tenant: UInt32, policy: RateLimitPolicy, decision: RateLimitOutcome)
     /// A vendor call admitted by its tenant's vendor quota or concurrency cap (`policy`), and how
     /// long it waits for its slot.
     case quotaWait(tenant: String, policy: RateLimitPolicy, nanoseconds: UInt64)
@@ -24,20 +25,23 @@ enum MetricEvent: Sendable {
     case tokenFetch(tenant: String, problem: ProblemCode?)
 }
 
+/// Tenants and hosts as their `MetricLabels` numbers (0: none), so that the loop finds the series
+/// of a sample by hashing one integer.
 struct ServerRequestSample: Sendable {
     var method: HTTPMethod
     /// `GatewayRequest.routeTemplate`.
     var route: String
     var status: Int
-    var tenant: String?
+    var tenant: UInt32
     var vendor: Vendor?
     var nanoseconds: UInt64
 }
 
 struct ClientRequestSample: Sendable {
-    var tenant: String
+    var tenant: UInt32
     var vendor: Vendor
-    var serverAddress: String
+    /// The upstream's host.
+    var serverAddress: UInt32
     /// Nil when the call ended without an answer.
     var status: Int?
     var outcome: ClientOutcome
@@ -46,7 +50,7 @@ struct ClientRequestSample: Sendable {
 }
 
 /// API.md §6's `outcome` of a vendor call.
-enum ClientOutcome: String, Sendable {
+enum ClientOutcome: String, Sendable, CaseIterable {
     /// The vendor answered below 400.
     case ok
     /// The vendor answered 400 or above.
@@ -61,17 +65,6 @@ enum ClientOutcome: String, Sendable {
         self = status < 400 ? .ok : .vendorError
     }
 
-    /// A small number per case, for hashing a series key.
-    var hashValueIndex: Int {
-        switch self {
-        case .ok: 0
-        case .vendorError: 1
-        case .unavailable: 2
-        case .timeout: 3
-        case .malformed: 4
-        }
-    }
-
     init(failure: UpstreamError.Kind) {
         switch failure {
         case .unavailable: self = .unavailable
@@ -82,7 +75,7 @@ enum ClientOutcome: String, Sendable {
 }
 
 /// Which limit decided (API.md §6's `policy`).
-enum RateLimitPolicy: String, Sendable {
+enum RateLimitPolicy: String, Sendable, CaseIterable {
     /// The tenant's `rateLimit`.
     case tenant
     /// The vendor account's `vendorQuota`.
@@ -91,7 +84,7 @@ enum RateLimitPolicy: String, Sendable {
     case concurrency
 }
 
-enum RateLimitOutcome: String, Sendable {
+enum RateLimitOutcome: String, Sendable, CaseIterable {
     case admitted
     case refused
     /// The shared store could not decide; `onStoreFailure` did.

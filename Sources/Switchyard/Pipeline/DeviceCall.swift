@@ -84,7 +84,7 @@ final class DeviceCall {
         let (state, context, tenant) = (request.state, request.context, route.name)
         let maxWait = waitLimit(policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
-            context.metrics.record(.rateLimit(tenant: tenant, policy: .vendor,
+            context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
             if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
@@ -189,7 +189,7 @@ final class DeviceCall {
         guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(holding: .none) }
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
-            context.metrics.record(.rateLimit(tenant: route.name, policy: .concurrency, decision: outcome))
+            context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
             guard let slot = decision.slot else {
                 return completion(.failure(Problem(.upstreamRateLimited,
                                                    detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
@@ -217,7 +217,7 @@ final class DeviceCall {
                 }
                 circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
             }
-            var sample = ClientRequestSample(tenant: route.name, vendor: route.adapter.vendor, serverAddress: route.target.host,
+            var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.adapter.vendor, serverAddress: route.hostLabel,
                                              status: nil, outcome: .unavailable, reusedConnection: false,
                                              nanoseconds: context.loop.now &- started)
             switch result {

@@ -98,7 +98,7 @@ final class GatewayRequest {
         response = compressed(response)
         let tenant = tenant
         context.metrics.record(.serverRequest(ServerRequestSample(
-            method: head.method, route: routeTemplate, status: response.status, tenant: tenant, vendor: vendor,
+            method: head.method, route: routeTemplate, status: response.status, tenant: tenantRoute?.tenantLabel ?? 0, vendor: vendor,
             nanoseconds: context.loop.now &- arrived)))
         if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)

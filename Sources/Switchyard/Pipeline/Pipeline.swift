@@ -194,7 +194,7 @@ extension Gateway {
         let state = request.state
         func decided(_ decision: RateLimitDecision, storeFailed: Bool = false) {
             request.limit = decision
-            request.context.metrics.record(.rateLimit(tenant: tenant, policy: .tenant,
+            request.context.metrics.record(.rateLimit(tenant: request.tenantRoute?.tenantLabel ?? MetricLabels.number(tenant), policy: .tenant,
                                                       decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
             guard decision.admitted else {
                 // The decision's headers, added when the answer is finished, carry the Retry-After.

@@ -17,6 +17,9 @@ final class TenantRoute: Sendable {
     /// The tenant's `caFile` as it was when the route was built: a reload that finds other bytes
     /// there builds a new route, so a rotated CA is trusted without a restart.
     let caBundle: [UInt8]?
+    /// The tenant's name and its upstream's host as `MetricLabels` numbers.
+    let tenantLabel: UInt32
+    let hostLabel: UInt32
 
     init(tenant: TenantConfiguration, adapter: any VendorAdapter, loopCount: Int) throws(UpstreamError) {
         name = tenant.name
@@ -26,6 +29,8 @@ final class TenantRoute: Sendable {
         target.refreshAddresses()
         pathPrefix = tenant.upstream.pathPrefix
         accessTokens = adapter.accessTokenRequest() == nil ? nil : AccessTokenCache(loopCount: loopCount)
+        tenantLabel = MetricLabels.number(tenant.name)
+        hostLabel = MetricLabels.number(target.host)
     }
 }
 
