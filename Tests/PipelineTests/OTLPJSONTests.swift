@@ -29,21 +29,22 @@ final class OTLPJSONTests: XCTestCase {
         XCTAssertEqual(second["kind"]?.intValue, 2)
     }
 
-    /// The hand-written encoder's edges: values that need escaping, a negative integer, a span
-    /// without attributes, a batch without spans; each still parses, to the values given.
+    /// The hand-written encoder's edges: values that need escaping (attribute keys are constant names,
+    /// written as they are), a negative integer, a span without attributes, a batch without spans;
+    /// each still parses, to the values given.
     func testEscapingNegativeNumbersAndEmptyListsStayValidJSON() throws {
         let ids = try XCTUnwrap(TraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
         let odd = RecordedSpan(traceID: ids.traceID, spanID: ids.parentID, name: "a \"quoted\"\nname", kind: .server,
                                startUnixNanos: 0, endUnixNanos: UInt64.max,
-                               attributes: [("k\\ey", .string("tab\there\u{1}")), ("n", .int(-42))])
+                               attributes: [("switchyard.key", .string("tab\there\u{1}\"\\")), ("n", .int(-42))])
         let bare = RecordedSpan(traceID: ids.traceID, spanID: ids.parentID, name: "", kind: .client, startUnixNanos: 1, endUnixNanos: 1)
         let body = try JSONParser.parse(OTLPJSON.body([odd, bare], serviceName: "s\"vc"))
         let first = try XCTUnwrap(value(body, "/resourceSpans/0/scopeSpans/0/spans/0"))
         XCTAssertEqual(value(first, "/name")?.stringValue, "a \"quoted\"\nname")
         XCTAssertEqual(value(first, "/startTimeUnixNano")?.stringValue, "0")
         XCTAssertEqual(value(first, "/endTimeUnixNano")?.stringValue, "18446744073709551615")
-        XCTAssertEqual(value(first, "/attributes/0/key")?.stringValue, "k\\ey")
-        XCTAssertEqual(value(first, "/attributes/0/value/stringValue")?.stringValue, "tab\there\u{1}")
+        XCTAssertEqual(value(first, "/attributes/0/key")?.stringValue, "switchyard.key")
+        XCTAssertEqual(value(first, "/attributes/0/value/stringValue")?.stringValue, "tab\there\u{1}\"\\")
         XCTAssertEqual(value(first, "/attributes/1/value/intValue")?.stringValue, "-42")
         XCTAssertEqual(value(body, "/resourceSpans/0/scopeSpans/0/spans/1/attributes")?.arrayValue?.count, 0)
         XCTAssertEqual(value(body, "/resourceSpans/0/resource/attributes/0/value/stringValue")?.stringValue, "s\"vc")

@@ -25,7 +25,7 @@ extension GatewayRequest {
         guard let recorder = context.spans, trace.isRecorded else { return }
         let method = head.methodName
         let route: String? = if case .notFound = route { nil } else { routeTemplate }
-        var attributes: [(key: String, value: RecordedSpan.Value)] = [("http.request.method", .string(method))]
+        var attributes: [(key: StaticString, value: RecordedSpan.Value)] = [("http.request.method", .string(method))]
         if let route { attributes.append(("http.route", .string(route))) }
         attributes.append(("http.response.status_code", .int(status)))
         attributes.append(("url.scheme", .string("https")))
@@ -44,12 +44,17 @@ extension GatewayRequest {
     func beginVendorCall(_ upstream: inout UpstreamRequest, to target: UpstreamTarget, resendCount: Int) -> VendorCallSpan? {
         var span: VendorCallSpan?
         if context.spans != nil, trace.isRecorded {
-            // Bytes, not Characters: a Character search would cost more than the rest of the span.
-            let path = upstream.path.utf8.firstIndex(of: UInt8(ascii: "?")).map { upstream.path[..<$0] } ?? upstream.path[...]
+            // The path up to its query, found in the contiguous bytes: a search through `String`'s
+            // indices (even its UTF-8 view's) costs more than the rest of the span.
+            var path = upstream.path
+            let url = path.withUTF8 { bytes in
+                let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+                return target.origin + String(decoding: UnsafeBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
+            }
             span = VendorCallSpan(
                 spanID: context.traceIDs.spanID(), started: MonotonicClock.now(),
                 method: upstream.method.metricLabel, host: target.host, port: target.port,
-                url: target.origin + path, resendCount: resendCount)
+                url: url, resendCount: resendCount)
         }
         upstream.headers.append(("traceparent", trace.upstreamTraceParent(clientSpan: span?.spanID)))
         if let state = trace.traceState { upstream.headers.append(("tracestate", state)) }
@@ -59,7 +64,7 @@ extension GatewayRequest {
     /// After a vendor call: its client span, an error on a transport failure or a vendor 5xx.
     func endVendorCall(_ span: VendorCallSpan?, _ result: Result<UpstreamResponse, UpstreamError>) {
         guard let span, let recorder = context.spans else { return }
-        var attributes: [(key: String, value: RecordedSpan.Value)] = [
+        var attributes: [(key: StaticString, value: RecordedSpan.Value)] = [
             ("http.request.method", .string(span.method)), ("server.address", .string(span.host)),
             ("server.port", .int(Int(span.port))), ("url.full", .string(span.url)),
         ]

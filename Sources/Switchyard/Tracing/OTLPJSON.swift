@@ -55,17 +55,20 @@ enum OTLPJSON {
         append(span.isError ? #"],"status":{"code":2}}"# : "]}", to: &bytes)
     }
 
-    /// `{"key":…,"value":{"stringValue":…}}` or `{"intValue":"…"}` (int64 as a string).
-    private static func attribute(_ key: String, _ value: RecordedSpan.Value, first: Bool, to bytes: inout [UInt8]) {
-        append(first ? #"{"key":"# : #",{"key":"#, to: &bytes)
-        JSONWriter.appendQuoted(key, to: &bytes)
+    /// `{"key":…,"value":{"stringValue":…}}` or `{"intValue":"…"}` (int64 as a string). The key is
+    /// written as it is: a constant name that needs no escaping (checked in debug builds).
+    private static func attribute(_ key: StaticString, _ value: RecordedSpan.Value, first: Bool, to bytes: inout [UInt8]) {
+        assert(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5c },
+               "attribute keys are written unescaped")
+        append(first ? #"{"key":""# : #",{"key":""#, to: &bytes)
+        append(key, to: &bytes)
         switch value {
         case .string(let text):
-            append(#","value":{"stringValue":"#, to: &bytes)
+            append(#"","value":{"stringValue":"#, to: &bytes)
             JSONWriter.appendQuoted(text, to: &bytes)
             append("}}", to: &bytes)
         case .int(let number):
-            append(#","value":{"intValue":""#, to: &bytes)
+            append(#"","value":{"intValue":""#, to: &bytes)
             decimal(UInt64(number.magnitude), negative: number < 0, to: &bytes)
             append(#""}}"#, to: &bytes)
         }
@@ -75,12 +78,11 @@ enum OTLPJSON {
         bytes.append(contentsOf: UnsafeBufferPointer(start: fragment.utf8Start, count: fragment.utf8CodeUnitCount))
     }
 
+    /// The digits are written on the stack, then copied: one append, like `decimal`.
     private static func hex<Bytes>(_ id: Bytes, to bytes: inout [UInt8]) {
-        let count = MemoryLayout<Bytes>.size * 2
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: count))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            Hex.write(id, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]), at: 0)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: MemoryLayout<Bytes>.size * 2) { buffer in
+            Hex.write(id, into: buffer, at: 0)
+            bytes.append(contentsOf: UnsafeBufferPointer(buffer))
         }
     }
 

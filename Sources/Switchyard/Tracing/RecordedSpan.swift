@@ -24,7 +24,9 @@ struct RecordedSpan: Sendable {
     var kind: Kind
     var startUnixNanos: UInt64
     var endUnixNanos: UInt64
-    var attributes: [(key: String, value: Value)] = []
+    /// Keys are OpenTelemetry's attribute names, constants that need no escaping: OTLP JSON is written
+    /// with them as they are, the values quoted (`OTLPJSON`).
+    var attributes: [(key: StaticString, value: Value)] = []
     /// OTLP's status code 2 (error); unset otherwise, as instrumentation leaves it.
     var isError = false
 }
