@@ -38,6 +38,16 @@ final class RedisStoreTests: XCTestCase {
         return gateway
     }
 
+    /// A started control-center simulator; `vendorLimits: false` lifts its own documented rate limit.
+    private func controlCenter(vendorLimits: Bool = true) throws -> SimulatorHost {
+        var configuration = SimulatorConfiguration(vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate,
+                                                   privateKeyPath: TestEnvironment.serverKey)
+        if !vendorLimits { configuration.rateLimit = nil }
+        let simulator = try SimulatorHost(configuration: configuration)
+        simulator.start()
+        return simulator
+    }
+
     private func token(_ gateway: GatewayProcess, tenant: String) -> String {
         TestEnvironment.run(TestEnvironment.binary.path, ["token", "--config", gateway.configPath, "--tenant", tenant,
                                                           "--scope", "devices:write"]).output
@@ -53,9 +63,7 @@ final class RedisStoreTests: XCTestCase {
     /// `Idempotency-Key`s live in the shared Redis (API.md §2, §7): a key answered by one replica
     /// is replayed by another, and taken there with another body it is 422; the vendor is called once.
     func testAnIdempotencyKeyAnsweredByOneReplicaIsReplayedByAnother() throws {
-        let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
-            vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
-        simulator.start()
+        let simulator = try controlCenter()
         defer { simulator.stop() }
         let tenant = "  acme: {\(DeviceTestbed.binding(.controlCenter, simulator))}"
         let first = try gateway(onStoreFailure: "local", tenants: tenant)
@@ -117,15 +125,8 @@ final class RedisStoreTests: XCTestCase {
     /// (retrying with the same Idempotency-Key, which every replica knows), and the concurrency
     /// slots it held come back when their leases expire.
     func testThreeReplicasKeepEverySharedBudgetAndLoseNothingWhenOneIsKilled() throws {
-        func simulator() throws -> SimulatorHost {
-            var configuration = SimulatorConfiguration(vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate,
-                                                       privateKeyPath: TestEnvironment.serverKey)
-            configuration.rateLimit = nil  // the gateway's budgets are under test, not the vendor's
-            let simulator = try SimulatorHost(configuration: configuration)
-            simulator.start()
-            return simulator
-        }
-        let metered = try simulator(), capped = try simulator()
+        // The gateway's budgets are under test, not the vendor's.
+        let metered = try controlCenter(vendorLimits: false), capped = try controlCenter(vendorLimits: false)
         defer { metered.stop(); capped.stop() }
         capped.inject(SimulatorFault(.delay(seconds: 0.2), count: 100_000))
         let tenants = """
@@ -241,9 +242,7 @@ final class RedisStoreTests: XCTestCase {
     /// whose tenant has a rateLimit too: both are one script (EVALSHA), counted by Redis itself. A
     /// request the tenant's limit refuses spends no quota.
     func testTheVendorQuotaRidesTheTenantLimitsRoundTrip() throws {
-        let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
-            vendor: .controlCenter, certificatePath: TestEnvironment.serverCertificate, privateKeyPath: TestEnvironment.serverKey))
-        simulator.start()
+        let simulator = try controlCenter()
         defer { simulator.stop() }
         let tenant = "  acme: {\(DeviceTestbed.binding(.controlCenter, simulator)), rateLimit: {requests: 4, perSeconds: 60}, vendorQuota: {requests: 100, perSeconds: 60}}"
         let gateway = try gateway(onStoreFailure: "closed", tenants: tenant)

@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// The loops never touch the registry, whose series each take a lock: they tally events by series
 /// in their own `LoopMetrics`, and the tallies reach this type (`deliver`), which a collection
-/// records off the loops, finding each series' handle once per tally rather than once per event. The running totals that other parts keep as atomics (the
-/// listener's, the upstream clients') are read when a scrape renders (`Reading`).
+/// records off the loops, finding each series' handle once per tally rather than once per event.
+/// The running totals that other parts keep as atomics (the listener's, the upstream clients') are
+/// read when a scrape renders (`Reading`).
 ///
 /// `Sendable`: the registry is, the rest is under its mutex.
 public final class GatewayMetrics: Sendable {
