@@ -108,8 +108,39 @@ public struct JSONWriter {
         endArray()
     }
 
-    private static func needsEscape(_ byte: UInt8) -> Bool {
+    /// Whether `byte` can't stand in a JSON string as it is: a quote, a backslash or a control
+    /// character.
+    @inlinable public static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
+    }
+
+    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (the "has a byte
+    /// less than n" and "has a zero byte" word tests): nearly every string written needs none, so
+    /// this scan is most of what writing one costs. The last word overlaps the one before it, and a
+    /// string shorter than a word is tested padded with letters, so no byte is tested alone.
+    public static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let bytes = UnsafeRawPointer(base)
+        guard utf8.count >= 8 else {
+            var word: UInt64 = 0x6161_6161_6161_6161
+            withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: bytes, byteCount: utf8.count) }
+            return wordNeedsEscape(word)
+        }
+        var offset = 0
+        while offset < utf8.count - 8 {
+            if wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
+            offset += 8
+        }
+        return wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self))
+    }
+
+    /// Exact: a byte's borrow reaches the next byte only when the byte itself matched.
+    private static func wordNeedsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C), delete = word ^ (ones &* 0x7F)
+        let found = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            | ((delete &- ones) & ~delete)
+        return found & (ones &* 0x80) != 0
     }
 
     private mutating func separate() {
@@ -127,13 +158,18 @@ public struct JSONWriter {
         var value = value
         value.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
-            // Most strings need no escaping: one scan of the contiguous bytes, one copy.
-            if !utf8.contains(where: JSONWriter.needsEscape) {
-                bytes.append(contentsOf: utf8)
-            } else {
-                for byte in utf8 { appendEscaped(byte, to: &bytes) }
-            }
+            appendEscaped(utf8, to: &bytes)
             bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// The inside of a JSON string, without its quotes: for text written in parts.
+    public static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        // Most strings need no escaping: one scan of the contiguous bytes, one copy.
+        if !needsEscape(utf8) {
+            bytes.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 { appendEscaped(byte, to: &bytes) }
         }
     }
 

@@ -73,6 +73,23 @@ final class TraceParentTests: XCTestCase {
         XCTAssertNil(try sent([("tracestate", "a=1")]).traceState)
     }
 
+    /// Ids are written four bytes at a time by word arithmetic: every byte value in every place of
+    /// a group comes out as the two lowercase digits `String(_:radix:)` gives.
+    func testHexDigitsOfEveryByteInEveryPlace() {
+        for byte in UInt8.min...UInt8.max {
+            let expected = (byte < 16 ? "0" : "") + String(byte, radix: 16)
+            for place in 0..<4 {
+                var group: (UInt8, UInt8, UInt8, UInt8) = (0xA5, 0x0F, 0xF0, 0x19)
+                withUnsafeMutableBytes(of: &group) { $0[place] = byte }
+                let text = Hex.string(group)
+                let digits = text.dropFirst(2 * place).prefix(2)
+                XCTAssertEqual(String(digits), expected, "\(byte) in place \(place): \(text)")
+                XCTAssertEqual(text.count, 8)
+            }
+        }
+        XCTAssertEqual(Hex.string((UInt8(0xA5), UInt8(0x0F), UInt8(0xF0), UInt8(0x19))), "a50ff019")
+    }
+
     func testParsing() throws {
         let parsed = try XCTUnwrap(TraceParent("00-\(traceID)-\(parentID)-01"))
         XCTAssertEqual(Hex.string(parsed.traceID.bytes), traceID)

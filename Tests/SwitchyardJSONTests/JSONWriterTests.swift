@@ -27,6 +27,24 @@ final class JSONWriterTests: XCTestCase {
         }, #"{"time":0.25,"count":2}"#)
     }
 
+    /// The word-at-a-time scan agrees with the byte rule for every byte value at every position of
+    /// every length up to three words, and for strings that need nothing escaped.
+    func testTheEscapeScanAgreesWithTheByteRule() {
+        for length in 1...24 {
+            for position in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let scanned = bytes.withUnsafeBufferPointer { JSONWriter.needsEscape($0) }
+                    XCTAssertEqual(scanned, JSONWriter.needsEscape(byte), "byte \(byte) at \(position) of \(length)")
+                }
+            }
+        }
+        let text = Array("https://vendor.example.com:8443/devices/éü漢字?x=1".utf8)
+        XCTAssertFalse(text.withUnsafeBufferPointer { JSONWriter.needsEscape($0) })
+        XCTAssertFalse(JSONWriter.needsEscape(UnsafeBufferPointer<UInt8>(start: nil, count: 0)))
+    }
+
     func testWritesArraysOfStrings() {
         XCTAssertEqual(written { json in
             json.beginObject()

@@ -9,14 +9,15 @@ import Glibc
 /// own with its own `UpstreamClient`: the request loops only hand a batch over (`submit`), so a
 /// slow, absent or failing collector costs them nothing (API.md §6).
 ///
-/// Everything is bounded: at most `maxQueuedSpans` wait here (a batch that does not fit is
-/// dropped, counted), one export is in flight at a time with at most `batchSize` spans, and it
+/// Everything is bounded: at most `maxQueuedSpans` wait here (a loop's body that does not fit is
+/// dropped whole, counted), one export is in flight at a time: one loop's body as the loop wrote
+/// it, with at most `batchSize` spans (`SpanRecorder`), and it
 /// ends within `UpstreamClient`'s deadline (`exportLimits`). A failed export (a refused
 /// connection, a timeout, any answer but 2xx) is counted and its spans dropped, never retried:
 /// a retry would hold the queue while new spans keep arriving. The log says once when exports
 /// start failing and once when they work again.
 ///
-/// `@unchecked Sendable`: `queue`, `sending` and `failing` are touched on `loop` only (the
+/// `@unchecked Sendable`: `queue`, `queuedCount`, `sending` and `failing` are touched on `loop` only (the
 /// client's completions and `execute` tasks run there); the counters are atomics; the rest is
 /// immutable, but for `thread`, which is under its mutex.
 final class SpanExporter: @unchecked Sendable {
@@ -29,7 +30,6 @@ final class SpanExporter: @unchecked Sendable {
 
     let collector: UpstreamTarget
     private let path: String
-    private let serviceName: String
     private let loop: EventLoop
     private let client: UpstreamClient
     private let thread = Mutex<EventLoopThread?>(nil)
@@ -42,7 +42,8 @@ final class SpanExporter: @unchecked Sendable {
     let pending = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
 
-    private var queue: [RecordedSpan] = []
+    private var queue: [EncodedSpans] = []
+    private var queuedCount = 0
     private var sending = false
     private var failing = false
 
@@ -56,7 +57,6 @@ final class SpanExporter: @unchecked Sendable {
             log?("trace collector \(endpoint): \(failure.description); spans are dropped until it resolves")
         }
         path = endpoint.pathPrefix
-        serviceName = settings.serviceName
         loop = try EventLoop(index: loopIndex)
         client = UpstreamClient(loop: loop, limits: Self.exportLimits)
         self.log = log
@@ -68,9 +68,9 @@ final class SpanExporter: @unchecked Sendable {
         thread.withLock { $0 = started }
     }
 
-    /// From a request loop: `spans` join the queue on the exporter's loop. Costs a lock and an
+    /// From a request loop: a body of spans joins the queue on the exporter's loop. Costs a lock and an
     /// eventfd write per batch, never a wait; dropped (counted) when the exporter is not running.
-    func submit(_ spans: [RecordedSpan]) {
+    func submit(_ spans: EncodedSpans) {
         guard running.load(ordering: .acquiring) else {
             dropped.add(spans.count, ordering: .relaxed)
             return
@@ -93,20 +93,20 @@ final class SpanExporter: @unchecked Sendable {
 
     // MARK: On the exporter's loop
 
-    private func enqueue(_ spans: [RecordedSpan]) {
-        let room = max(0, Self.maxQueuedSpans - queue.count)
-        if spans.count > room { discard(spans.count - room) }
-        queue.append(contentsOf: spans.prefix(room))
+    private func enqueue(_ spans: EncodedSpans) {
+        guard queuedCount + spans.count <= Self.maxQueuedSpans else { return discard(spans.count) }
+        queue.append(spans)
+        queuedCount += spans.count
         sendNext()
     }
 
     private func sendNext() {
         guard !sending, !queue.isEmpty else { return }
-        let count = min(Self.batchSize, queue.count)
-        let body = OTLPJSON.body(queue[..<count], serviceName: serviceName)
-        queue.removeFirst(count)
+        let spans = queue.removeFirst()
+        let count = spans.count
+        queuedCount -= count
         sending = true
-        let request = UpstreamRequest(method: .post, path: path, headers: [("content-type", "application/json")], body: body)
+        let request = UpstreamRequest(method: .post, path: path, headers: [("content-type", "application/json")], body: spans.body)
         client.send(request, to: collector) { [self] result in
             sending = false
             switch result {
