@@ -77,6 +77,38 @@ final class ConfigurationValidationTests: XCTestCase {
         XCTAssertEqual(accepted.tenants["acme"]?.vendorConcurrency, ConcurrencyPolicy(limit: 1, maxWaitSeconds: 2, maxQueue: 1_000))
     }
 
+    /// A migration's target is checked as a tenant is, without the tenant's own keys; its stage, share,
+    /// pointers and rollback are checked; stages not built yet are refused, not taken as a mirror.
+    func testMigrationIsCheckedLikeATenant() throws {
+        let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}, "#
+        let target = #"vendor: control-center, upstream: "https://cc.example.com", credentials: {username: u, apiKey: k}"#
+        XCTAssertEqual(fixture.problems(withTenant(tenant + """
+            migration: {to: {\(target), rateLimit: {requests: 1, perSeconds: 1}, applicationId: app}, stage: mirror, \
+            ignore: ["/ok", "user/class"], rollback: {maxErrorRateIncrease: 2}}}
+            """)), [
+            "gateway.yaml:5:207: tenants.acme.migration.to.rateLimit: a migration's target doesn't take this key: it stays the tenant's, whichever vendor serves it",
+            "gateway.yaml:5:248: tenants.acme.migration.to.applicationId: only mobilefirst-push tenants take this key, not control-center",
+            #"gateway.yaml:5:300: tenants.acme.migration.ignore[1]: expected a JSON pointer such as "/updatedAt", found "user/class""#,
+            #"gateway.yaml:5:348: tenants.acme.migration.rollback.maxErrorRateIncrease: expected a number from 0 to 1, found "2""#,
+        ])
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "migration: {to: {\(target)}, stage: canary, percent: 10}}")), [
+            "gateway.yaml:5:215: tenants.acme.migration.stage: stage canary is not available in this version (only mirror is)",
+        ])
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "migration: {stage: sideways, percent: 101}}")), [
+            "gateway.yaml:5:102: tenants.acme.migration.to: missing required key",
+            "gateway.yaml:5:110: tenants.acme.migration.stage: unknown stage \"sideways\" (expected one of: mirror, canary, cutover)",
+            #"gateway.yaml:5:129: tenants.acme.migration.percent: expected a number from 0 to 100, found "101""#,
+        ])
+        let accepted = try fixture.parse(withTenant(tenant + "migration: {to: {\(target)}, stage: mirror, ignore: [/updatedAt]}}"))
+        let migration = try XCTUnwrap(accepted.tenants["acme"]?.migration)
+        XCTAssertEqual(migration.stage, .mirror)
+        XCTAssertEqual(migration.ignore, ["/updatedAt"])
+        XCTAssertEqual(migration.target.vendor, .controlCenter)
+        XCTAssertEqual(migration.target.name, "acme>migration")
+        XCTAssertEqual(migration.rollback, MigrationConfiguration.Rollback())
+        XCTAssertEqual(Set(accepted.vendorBindings.keys), ["acme", "acme>migration"])
+    }
+
     /// `idempotency.store` is memory or rateLimit.store's own Redis; its bounds are checked.
     func testIdempotencySettingsAreChecked() throws {
         let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}}"#

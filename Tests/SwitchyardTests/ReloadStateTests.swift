@@ -58,6 +58,49 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertTrue(widened.concurrency !== changed.concurrency, "a changed cap starts afresh; calls holding old slots give them back there")
     }
 
+    /// A migration's target is a binding of its own (route, quota, cap, circuit under
+    /// `acme>migration`), labelled with its tenant; a reload that keeps `to` keeps the report and the
+    /// target's route, another `to` starts both afresh, and removing `migration` ends it.
+    func testAMigrationsReportOutlivesReloadsThatKeepItsTarget() throws {
+        let file = TestEnvironment.temporaryFile("jwks.json")
+        try AuthenticatorTests.jwks.write(to: URL(fileURLWithPath: file))
+        let target = "vendor: gate, upstream: \"https://127.0.0.1:9/api/v1\", credentials: {token: t}, vendorQuota: {requests: 1, perSeconds: 1}"
+        func migrating(_ target: String, ignore: String = "[]") -> String {
+            Self.acme.replacingOccurrences(of: "vendorConcurrency: {limit: 2}}", with:
+                "vendorConcurrency: {limit: 2}, migration: {to: {\(target)}, stage: mirror, ignore: \(ignore)}}")
+        }
+        func state(_ tenants: String, previous: GatewayState?) throws -> GatewayState {
+            try GatewayState(configuration: configuration(jwksFile: file, tenants: tenants), loopCount: 1,
+                             adapter: VendorAdapters.adapter(for:), previous: previous)
+        }
+        let first = try state(migrating(target), previous: nil)
+        let migration = try XCTUnwrap(first.migrations["acme"])
+        XCTAssertEqual(migration.target.name, "acme>migration")
+        XCTAssertEqual(migration.target.tenant, "acme")
+        XCTAssertEqual(migration.target.adapter.vendor, .gate)
+        XCTAssertTrue(migration.current === first.routes["acme"])
+        XCTAssertNotNil(first.quotaPolicies["acme>migration"], "the target's quota is its own")
+        XCTAssertNil(first.quotaPolicies["acme"])
+        XCTAssertNotNil(first.circuits["acme>migration"])
+        XCTAssertNil(first.concurrencyPolicies["acme>migration"], "the tenant's cap is not the target's")
+        migration.report.record(.match, operation: "PATCH /devices/{id}", requestID: "r1")
+
+        let kept = try state(migrating(target, ignore: "[/apn]"), previous: first)
+        XCTAssertTrue(kept.migrations["acme"]?.report === migration.report, "another ignore list keeps the counts")
+        XCTAssertTrue(kept.routes["acme>migration"] === first.routes["acme>migration"], "and the target's route")
+        XCTAssertEqual(kept.migrations["acme"]?.ignoring, ["/apn"])
+        XCTAssertEqual(kept.migrations["acme"]?.report.snapshot.matched, 1)
+
+        let elsewhere = try state(migrating(target.replacingOccurrences(of: "127.0.0.1:9", with: "127.0.0.1:10")), previous: kept)
+        XCTAssertTrue(elsewhere.migrations["acme"]?.report !== migration.report, "another target starts afresh")
+        XCTAssertTrue(elsewhere.routes["acme>migration"] !== kept.routes["acme>migration"])
+        XCTAssertEqual(elsewhere.migrations["acme"]?.report.snapshot.matched, 0)
+
+        let done = try state(Self.acme, previous: elsewhere)
+        XCTAssertTrue(done.migrations.isEmpty)
+        XCTAssertNil(done.routes["acme>migration"])
+    }
+
     /// A tenant's `caFile` is read again by every reload: the same bytes keep the route (its pool
     /// and token), other bytes (a rotated CA) build a new one that trusts them.
     func testAReloadReadsTheTenantsCAFileAgain() throws {

@@ -8,19 +8,24 @@ import Synchronization
 /// The admin listener's endpoints (plain HTTP, loopback by default): `/healthz` says the
 /// process is alive; `/readyz` says it takes traffic (503 once draining, so a load balancer
 /// stops sending before the listener closes); `/metrics` is the counters in Prometheus' text
-/// format; `/-/version` the build's version.
+/// format; `/-/migrations` the migrating tenants' reports (API.md §8); `/-/version` the build's
+/// version.
 public final class AdminResponder: HTTPResponder {
     private let draining = Atomic<Bool>(false)
     private let metrics: @Sendable () -> [UInt8]
     private let reload: (@Sendable () -> (succeeded: Bool, message: String))?
+    private let migrations: @Sendable () -> [UInt8]
 
     /// `metrics` renders the counters (Prometheus text exposition format) when scraped;
     /// `reload` re-reads the configuration (nil: no `/-/reload`). Both block (one waits for every
     /// loop's events, the other reads files and resolves names), so they run off the loop.
+    /// `migrations` writes the reports as JSON.
     public init(metrics: @escaping @Sendable () -> [UInt8] = { [] },
-                reload: (@Sendable () -> (succeeded: Bool, message: String))? = nil) {
+                reload: (@Sendable () -> (succeeded: Bool, message: String))? = nil,
+                migrations: @escaping @Sendable () -> [UInt8] = { Array(#"{"migrations":[]}"#.utf8) }) {
         self.metrics = metrics
         self.reload = reload
+        self.migrations = migrations
     }
 
     public func markDraining() {
@@ -60,7 +65,9 @@ public final class AdminResponder: HTTPResponder {
             return answerOffTheLoop(exchange) {
                 HTTPResponse(status: 200, headers: [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body: metrics())
             }
-        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/-/version"):
+        case (.get, "/-/migrations"), (.head, "/-/migrations"):
+            response = HTTPResponse(status: 200, headers: [("content-type", "application/json")], body: migrations())
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/-/version"), (_, "/-/migrations"):
             response = Problem(.methodNotAllowed, detail: "Use GET.", headers: [("allow", "GET, HEAD")])
                 .response(requestID: request.requestID)
         default:

@@ -22,11 +22,14 @@ public struct TenantConfiguration: Sendable, Equatable {
     public var vendorConcurrency: ConcurrencyPolicy?
     /// When to stop calling a failing vendor for a while (API.md §7); on by default.
     public var circuitBreaker = CircuitBreakerSettings()
+    /// A move to another vendor under way (API.md §8).
+    public var migration: MigrationConfiguration?
 
     /// Derived from `account`, so the two cannot disagree.
     public var vendor: Vendor { account.vendor }
 
-    static let commonKeys = ["vendor", "upstream", "caFile", "credentials", "rateLimit", "vendorQuota", "vendorConcurrency", "circuitBreaker"]
+    static let commonKeys = ["vendor", "upstream", "caFile", "credentials", "rateLimit", "vendorQuota", "vendorConcurrency", "circuitBreaker",
+                             "migration"]
 }
 
 extension ConfigurationDecoder {
@@ -46,10 +49,12 @@ extension ConfigurationDecoder {
         return (tenants, Set(map.keys))
     }
 
-    private func tenant(named name: String, _ node: Node, at path: ConfigurationKeyPath) -> TenantConfiguration? {
+    /// A tenant, or (`isMigrationTarget`) the vendor binding a tenant moves to, which has the same
+    /// keys but the tenant's own (`MigrationConfiguration.tenantOnlyKeys`).
+    func tenant(named name: String, _ node: Node, at path: ConfigurationKeyPath, isMigrationTarget: Bool = false) -> TenantConfiguration? {
         guard let map = mapping(node, at: path) else { return nil }
         let vendor: Vendor? = map.decode("vendor", required: true) { choice($0, at: $1, noun: "vendor") }
-        rejectUnknownTenantKeys(map, vendor: vendor)
+        rejectUnknownTenantKeys(map, vendor: vendor, isMigrationTarget: isMigrationTarget)
         let upstream = map.decode("upstream", required: true) { upstreamEndpoint($0, at: $1) }
         let caFile = map.filePath("caFile")
         let credentials = map.mapping("credentials", required: true)
@@ -57,22 +62,32 @@ extension ConfigurationDecoder {
         let vendorQuota = map.decode("vendorQuota") { ratePolicy($0, at: $1, waits: true) }
         let vendorConcurrency = map.decode("vendorConcurrency") { concurrencyPolicy($0, at: $1) }
         let circuitBreaker = map.decode("circuitBreaker") { circuitBreakerSettings($0, at: $1) }
+        let migration = isMigrationTarget ? nil : map.decode("migration") { self.migration($0, at: $1, tenant: name) }
         // An unknown vendor leaves nothing to check the credentials against; its error is enough.
         let account = vendor.flatMap { vendorAccount($0, tenant: map, credentials: credentials) }
-        guard let upstream, let account, map.value("circuitBreaker") == nil || circuitBreaker != nil else { return nil }
+        guard let upstream, let account, map.value("circuitBreaker") == nil || circuitBreaker != nil,
+              isMigrationTarget || map.value("migration") == nil || migration != nil
+        else { return nil }
         return TenantConfiguration(
             name: name, upstream: upstream, caFilePath: caFile, account: account,
-            rateLimit: rateLimit, vendorQuota: vendorQuota, vendorConcurrency: vendorConcurrency, circuitBreaker: circuitBreaker ?? CircuitBreakerSettings())
+            rateLimit: rateLimit, vendorQuota: vendorQuota, vendorConcurrency: vendorConcurrency,
+            circuitBreaker: circuitBreaker ?? CircuitBreakerSettings(), migration: migration)
     }
 
     /// A key of another vendor (`applicationId` on a gate tenant) gets its own message: it is
     /// usually a tenant moved to a new vendor with the old vendor's keys left behind.
-    private func rejectUnknownTenantKeys(_ map: MappingReader, vendor: Vendor?) {
+    private func rejectUnknownTenantKeys(_ map: MappingReader, vendor: Vendor?, isMigrationTarget: Bool) {
         let vendorKeys = Vendor.allCases.flatMap(\.tenantKeys)
         if let vendor {
             for entry in map.entries where vendorKeys.contains(entry.key) && !vendor.tenantKeys.contains(entry.key) {
                 let owners = Vendor.allCases.filter { $0.tenantKeys.contains(entry.key) }.map(\.rawValue)
                 report("only \(owners.joined(separator: ", ")) tenants take this key, not \(vendor.rawValue)",
+                       at: map.path.appending(entry.key), node: entry.keyNode)
+            }
+        }
+        if isMigrationTarget {
+            for entry in map.entries where MigrationConfiguration.tenantOnlyKeys.contains(entry.key) {
+                report("a migration's target doesn't take this key: it stays the tenant's, whichever vendor serves it",
                        at: map.path.appending(entry.key), node: entry.keyNode)
             }
         }

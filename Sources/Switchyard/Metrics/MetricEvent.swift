@@ -23,6 +23,8 @@ enum MetricEvent: Sendable {
     case idempotentReplay(tenant: String)
     /// A token fetch: nil for a token, else the problem it ended in.
     case tokenFetch(tenant: String, problem: ProblemCode?)
+    /// A migrating tenant's change, compared or dropped (`result` is the metric's label).
+    case migrationComparison(tenant: String, result: String)
 }
 
 /// Tenants and hosts as their `MetricLabels` numbers (0: none), so that the loop finds the series

@@ -44,6 +44,10 @@ public struct MetricFamily: Sendable, Hashable {
         name: "switchyard_vendor_token_fetches_total",
         help: "Access-token fetches from a vendor's token endpoint, by tenant and result (ok, or the problem code it ended in).",
         labels: ["tenant", "result"])
+    public static let migrationComparisons = MetricFamily(
+        name: "switchyard_migration_comparisons_total",
+        help: "Changes of migrating tenants sent to both vendors, by tenant and result (match, mismatch, not_portable, target_error; dropped: the mirror queue was full).",
+        labels: ["tenant", "result"])
     public static let connectionsActive = MetricFamily(
         name: "switchyard_connections_active",
         help: "Open client connections, by listener (tls: the /devices listener; admin).",
@@ -121,7 +125,7 @@ public struct MetricFamily: Sendable, Hashable {
     /// Every metric, in the order OPERATIONS.md lists them.
     public static let all: [MetricFamily] = [
         serverRequestDuration, clientRequestDuration, problems, rateLimitDecisions, quotaWait, circuitState, idempotentReplays, tokenFetches,
-        connectionsActive,
+        migrationComparisons, connectionsActive,
         tlsHandshakes, upstreamConnectionsOpened, upstreamConnectionsReused, upstreamFailures, upstreamRetries, upstreamRetriesRefused, storeFailures,
         configReloads, buildInfo, pendingBodyBytes, clientTimeouts, clientRejections, undocumentedAnswers,
         traceSpansExported, traceSpansDropped, traceExportsFailed, traceSpansQueued,

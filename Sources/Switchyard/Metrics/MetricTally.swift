@@ -40,6 +40,8 @@ struct MetricTally: Sendable {
             waits[SeriesKey(.quotaWait, tenant, policy.rawValue), default: []].append(Double(nanoseconds) / 1e9)
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"))
+        case .migrationComparison(let tenant, let result):
+            count(SeriesKey(.migrationComparisons, tenant, result))
         }
     }
 

@@ -83,14 +83,20 @@ struct DeviceAnswer {
         return checked
     }
 
-    /// What was sent (never a write-only field), with what the vendor confirmed laid over it,
-    /// and `id`: the request's, or for a new device an identifier the client sent (the vendor's
-    /// primary kind first), else one the vendor confirmed.
+    /// The device as an answer states it: what was sent (never a write-only field) with what the
+    /// vendor confirmed laid over it, and the device's identifier, whichever vendor echoes it. Also
+    /// what a migration compares (`ChangeComparison`).
+    static func answered(_ change: DeviceChange, confirmed: DeviceDocument) -> DeviceDocument {
+        var document = change.document.redacted.merging(conforming(confirmed.redacted))
+        if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
+        return document
+    }
+
+    /// The answered document (`answered`) and `id`: the request's, or for a new device an
+    /// identifier the client sent (the vendor's primary kind first), else one the vendor confirmed.
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
-        var document = change.document.redacted.merging(Self.conforming(confirmed.redacted))
-        // The device's identifier is part of its document, whichever vendor echoes it.
-        if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
+        let document = Self.answered(change, confirmed: confirmed)
         let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
         let id = change.id ?? (kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil })
             .flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }

@@ -86,7 +86,7 @@ final class DeviceCall {
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
-            if decision.admitted { context.metrics.record(.quotaWait(tenant: tenant, policy: .vendor, nanoseconds: decision.delay)) }
+            if decision.admitted { context.metrics.record(.quotaWait(tenant: route.tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
         }
         if let prepaid = request.prepaidQuota {
@@ -134,9 +134,9 @@ final class DeviceCall {
             call(tokenRequest, resendCount: 0) { result in
                 let token = result.flatMap { route.adapter.accessToken(from: $0) }
                 if case .failure(let problem) = token {
-                    context.metrics.record(.tokenFetch(tenant: route.name, problem: problem.code))
+                    context.metrics.record(.tokenFetch(tenant: route.tenant, problem: problem.code))
                 } else {
-                    context.metrics.record(.tokenFetch(tenant: route.name, problem: nil))
+                    context.metrics.record(.tokenFetch(tenant: route.tenant, problem: nil))
                 }
                 done(token)
             }
@@ -195,7 +195,7 @@ final class DeviceCall {
                                                    detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
                                                    headers: [("retry-after", "1")])))
             }
-            context.metrics.record(.quotaWait(tenant: route.name, policy: .concurrency, nanoseconds: decision.waited))
+            context.metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
             exchange(holding: slot)
         }
     }

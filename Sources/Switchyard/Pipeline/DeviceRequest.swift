@@ -19,10 +19,32 @@ struct DeviceRequest {
     var isBulk: Bool
     var items: [Item]
 
+    /// Reads the request on `route` for `adapter`'s vendor: what it can do (501 when it can't
+    /// register devices), the device layer's checks and the vendor's rules. A device id without
+    /// its kind (`8988…` for `iccid:8988…`) is of `bareIDKind`: the tenant's vendor's primary kind,
+    /// also when the same request is read for the vendor it migrates to.
+    static func read(_ route: Route, body: JSONValue, adapter: any VendorAdapter, bareIDKind: IdentifierKind?,
+                     maxBulkDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
+        switch route {
+        case .upsertDevice:
+            guard adapter.supportsUpsert else {
+                return .failure(Problem(.unsupportedOperation,
+                                        detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
+            }
+            return single(.upsert, pathID: nil, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now)
+        case .updateDevice(let id):
+            return single(.update, pathID: id, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now)
+        case .bulkUpdate:
+            return bulk(body: body, adapter: adapter, bareIDKind: bareIDKind, maxDevices: maxBulkDevices, now: now)
+        case .methodNotAllowed, .notFound:
+            preconditionFailure("admit answers requests that route nowhere")
+        }
+    }
+
     /// Reads a single-device request (`POST /devices`, `PATCH /devices/{id}`); a refusal is
     /// the answer to the whole request.
-    static func single(_ operation: DeviceChange.Operation, pathID: String?, body: JSONValue,
-                       adapter: any VendorAdapter, now: Double) -> Result<DeviceRequest, Problem> {
+    private static func single(_ operation: DeviceChange.Operation, pathID: String?, body: JSONValue,
+                               adapter: any VendorAdapter, bareIDKind: IdentifierKind?, now: Double) -> Result<DeviceRequest, Problem> {
         guard case .object(let object) = body else {
             return .failure(Problem(.invalidRequest, detail: "The body must be a JSON object (a device document), not \(body.typeName)."))
         }
@@ -31,7 +53,7 @@ struct DeviceRequest {
             guard let decoded = percentDecoded(pathID) else {
                 return .failure(Problem(.invalidRequest, detail: "The device id in the path is not valid percent-encoded UTF-8."))
             }
-            switch DeviceIdentifier.parse(decoded, primary: adapter.primaryKind) {
+            switch DeviceIdentifier.parse(decoded, primary: bareIDKind) {
             case .success(let parsed): id = parsed
             case .failure(let problem): return .failure(problem)
             }
@@ -43,7 +65,8 @@ struct DeviceRequest {
 
     /// Reads `PATCH /devices`: `{"devices": [{"id": "…", …fields}, …]}`. A malformed envelope
     /// refuses the whole request; a bad item only itself.
-    static func bulk(body: JSONValue, adapter: any VendorAdapter, maxDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
+    private static func bulk(body: JSONValue, adapter: any VendorAdapter, bareIDKind: IdentifierKind?, maxDevices: Int,
+                             now: Double) -> Result<DeviceRequest, Problem> {
         guard case .object(let object) = body, let devicesValue = object["devices"] else {
             return .failure(Problem(.invalidRequest, detail: "The body must be {\"devices\": [ … ]}.",
                                     fields: [FieldError(pointer: "/devices", reason: "required")]))
@@ -72,7 +95,7 @@ struct DeviceRequest {
                     ?? Problem(.invalidRequest, detail: "Each device needs its \"id\".", fields: [FieldError(pointer: prefix + "/id", reason: "required")])
                 return Item(id: nil, change: .failure(problem))
             }
-            switch DeviceIdentifier.parse(idText, primary: adapter.primaryKind) {
+            switch DeviceIdentifier.parse(idText, primary: bareIDKind) {
             case .failure(let problem):
                 return Item(id: idText, change: .failure(Problem(problem.code, detail: problem.detail,
                     fields: [FieldError(pointer: prefix + "/id", reason: "malformed")])))

@@ -90,9 +90,12 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    /// Each tenant's upstream in the running configuration, for `UpstreamRefresher`.
+    /// The running configuration's state, as the loops have it or will at their next request.
+    var runningState: GatewayState { current.withLock { $0 } }
+
+    /// Each binding's upstream in the running configuration, for `UpstreamRefresher`.
     var upstreams: [(tenant: String, target: UpstreamTarget)] {
-        current.withLock { $0 }.routes.map { ($0.key, $0.value.target) }
+        runningState.routes.map { ($0.key, $0.value.target) }
     }
 
     /// Hands every loop's metric events to `metrics` and records them. Blocks until each loop has
@@ -123,7 +126,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
             }
             reading.total(.undocumentedAnswers, [], ErrorCatalogue.undocumentedAnswers)
-            for (tenant, circuit) in current.withLock({ $0 }).circuits {
+            for (tenant, circuit) in runningState.circuits {
                 reading.level(.circuitState, [tenant], circuit.currentState.rawValue)
             }
             if let tracer {

@@ -2,8 +2,8 @@ import SwitchyardHTTP
 import SwitchyardIO
 
 /// What one event loop owns for the gateway: the configuration's state as this loop sees it, its
-/// token cache, its upstream pool, gzip streams, trace ids, metric events, spans, access log and
-/// rate-limit store connection. Used on its own loop only, so none of it takes a lock.
+/// token cache, its upstream pool, gzip streams, trace ids, metric events, spans, access log,
+/// rate-limit store connection and mirror queue. Used on its own loop only, so none of it takes a lock.
 final class GatewayLoop {
     /// The loop everything here belongs to; `unowned(unsafe)` like `Channel.loop`: loops outlive
     /// the gateway.
@@ -34,6 +34,8 @@ final class GatewayLoop {
     let localIdempotency: MemoryIdempotencyStore
     /// This loop's finished spans, when tracing is on (`observability.tracing`).
     let spans: SpanRecorder?
+    /// Migrating tenants' changes on their way to the other vendor (API.md §8).
+    let mirror: MirrorQueue
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,
@@ -50,6 +52,7 @@ final class GatewayLoop {
         vendorSlots = VendorSlots(loop: loop, loops: loops, store: store.map { RedisConcurrencyStore(client: $0.client) },
                                   delayedCalls: delayedCalls, processID: processID)
         self.spans = spans
+        mirror = MirrorQueue(loop: loop, metrics: metrics)
         self.idempotency = idempotency.store
         localIdempotency = idempotency.local
     }

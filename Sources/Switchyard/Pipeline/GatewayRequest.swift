@@ -75,6 +75,10 @@ final class GatewayRequest {
         }
     }
 
+    /// The operation as clients send it, method and route template (`PATCH /devices/{id}`): how a
+    /// migration's report names what would break.
+    var operationName: String { head.methodName + " " + routeTemplate }
+
     /// The request's place in its trace (API.md §2, §6), read from its head when first needed:
     /// by the first vendor call, or by the answer (the access log, the server span).
     lazy var trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)

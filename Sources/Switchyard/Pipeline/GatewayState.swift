@@ -23,9 +23,13 @@ final class GatewayState: Sendable {
     /// `rateLimit.store: memory`, the fallback for `onStoreFailure: local` with Redis.
     let concurrency: ConcurrencyLimiter
     let concurrencyPolicies: [String: ConcurrencyPolicy]
+    /// Each vendor binding's route: a tenant's own under its name, a migration's target under
+    /// `MigrationConfiguration.bindingName(of:)` (as for the quotas, caps and circuits).
     let routes: [String: TenantRoute]
     /// Each tenant's circuit breaker; kept, state and counts, by a reload that keeps its settings.
     let circuits: [String: CircuitBreaker]
+    /// Each migrating tenant's migration (API.md §8), by tenant.
+    let migrations: [String: Migration]
 
     var limits: Limits { configuration.limits }
     var onStoreFailure: RateLimitSettings.FailurePolicy { configuration.rateLimit.onStoreFailure }
@@ -42,16 +46,19 @@ final class GatewayState: Sendable {
         self.policies = policies
         rateLimiter = previous.flatMap { $0.policies == policies ? $0.rateLimiter : nil }
             ?? TenantRateLimiter(policies: policies)
-        let quotas = configuration.tenants.compactMapValues(\.vendorQuota)
+        // Vendor budgets, routes and circuits belong to bindings: a migration's target has its own.
+        let bindings = configuration.vendorBindings
+        let quotas = bindings.compactMapValues(\.vendorQuota)
         quotaPolicies = quotas
         vendorQuota = previous.flatMap { $0.quotaPolicies == quotas ? $0.vendorQuota : nil }
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
-        let caps = configuration.tenants.compactMapValues(\.vendorConcurrency)
+        let caps = bindings.compactMapValues(\.vendorConcurrency)
         concurrencyPolicies = caps
         concurrency = previous.flatMap { $0.concurrencyPolicies == caps ? $0.concurrency : nil }
             ?? ConcurrencyLimiter(policies: caps, loopCount: loopCount)
-        routes = try configuration.tenants.mapValues { tenant in
-            if let route = previous?.routes[tenant.name], let old = previous?.configuration.tenants[tenant.name],
+        let previousBindings = previous?.configuration.vendorBindings
+        routes = try bindings.mapValues { tenant in
+            if let route = previous?.routes[tenant.name], let old = previousBindings?[tenant.name],
                old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account,
                route.caBundle == TenantRoute.readCABundle(tenant.caFilePath) {
                 return route
@@ -61,7 +68,7 @@ final class GatewayState: Sendable {
         // A probe that never reports is replaced after what one vendor call may take, token fetch included.
         let limits = configuration.limits
         let probeTimeout = 2 * (limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds)
-        circuits = configuration.tenants.mapValues { tenant in
+        circuits = bindings.mapValues { tenant in
             if let circuit = previous?.circuits[tenant.name], circuit.settings == tenant.circuitBreaker,
                previous?.configuration.limits.upstreamTimeoutSeconds == limits.upstreamTimeoutSeconds {
                 return circuit
@@ -69,6 +76,7 @@ final class GatewayState: Sendable {
             return CircuitBreaker(tenant: tenant.name, settings: tenant.circuitBreaker, loopCount: loopCount,
                                   probeTimeoutSeconds: probeTimeout, transition: log)
         }
+        migrations = Self.migrations(of: configuration, routes: routes, previous: previous)
     }
 
     /// Nanoseconds a request of `tenant` can spend past its body at most, for how long its

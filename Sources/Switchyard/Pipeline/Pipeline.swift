@@ -9,6 +9,7 @@ import SwitchyardIO
 ///     → read body → idempotency key           with the body (`respond`)
 ///     → rate limit → translate
 ///     → call the vendor → translate back → respond (and log)
+///     → mirror                                a migrating tenant's changes to the other vendor
 ///
 /// Each phase is one call into the module that owns it, and returns the problem that ends the
 /// request there, or nil to go on. The phases carry stable names and are never inlined, so a
@@ -65,6 +66,7 @@ extension Gateway {
             case .success(let (route, deviceRequest)):
                 callVendor(request, route, deviceRequest) { [self] outcome in
                     respond(request, translateBack(request, route, deviceRequest, outcome))
+                    mirror(request, deviceRequest, outcome)
                 }
             }
         }
@@ -235,26 +237,11 @@ extension Gateway {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return .failure(Problem(.internalError, detail: "The tenant has no route."))
         }
-        let adapter = route.adapter
         guard let body = request.body else {
             return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
         }
-        let deviceRequest: Result<DeviceRequest, Problem>
-        switch request.route {
-        case .upsertDevice:
-            guard adapter.supportsUpsert else {
-                return .failure(Problem(.unsupportedOperation,
-                                        detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
-            }
-            deviceRequest = DeviceRequest.single(.upsert, pathID: nil, body: body, adapter: adapter, now: request.now)
-        case .updateDevice(let id):
-            deviceRequest = DeviceRequest.single(.update, pathID: id, body: body, adapter: adapter, now: request.now)
-        case .bulkUpdate:
-            deviceRequest = DeviceRequest.bulk(body: body, adapter: adapter, maxDevices: request.state.limits.maxBulkDevices,
-                                               now: request.now)
-        case .methodNotAllowed, .notFound:
-            preconditionFailure("admit answers requests that route nowhere")
-        }
+        let deviceRequest = DeviceRequest.read(request.route, body: body, adapter: route.adapter, bareIDKind: route.adapter.primaryKind,
+                                               maxBulkDevices: request.state.limits.maxBulkDevices, now: request.now)
         if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
         return deviceRequest.map { (route, $0) }
     }
@@ -277,6 +264,14 @@ extension Gateway {
         let answer = DeviceAnswer(deviceRequest: deviceRequest, outcome: outcome, adapter: route.adapter, requestID: request.requestID)
         request.problem = answer.problem
         return answer.response
+    }
+
+    /// A migrating tenant's changes go to the other vendor too, once the client has its answer,
+    /// and both answers are compared (API.md §8); nothing for other tenants.
+    @inline(never)
+    func mirror(_ request: GatewayRequest, _ deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome) {
+        guard let tenant = request.tenant, let migration = request.state.migrations[tenant] else { return }
+        request.context.mirror.mirror(request, deviceRequest, currentResults: outcome.results, migration: migration)
     }
 
     /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.

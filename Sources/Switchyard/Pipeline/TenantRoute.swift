@@ -7,7 +7,11 @@ import SwitchyardHTTP
 /// every loop. A name that does not resolve yet is not an error here: the tenant answers 503
 /// `upstream_unavailable` until `UpstreamRefresher` resolves it (API.md §4).
 final class TenantRoute: Sendable {
+    /// The binding's name: the tenant's, or its migration target's (`MigrationConfiguration.bindingName(of:)`),
+    /// under which the binding's quota, cap and circuit are kept.
     let name: String
+    /// The tenant served: for metrics and logs, whichever of its bindings this is.
+    let tenant: String
     let adapter: any VendorAdapter
     let target: UpstreamTarget
     /// The upstream URL's path prefix; the adapter's path is appended to it.
@@ -23,13 +27,14 @@ final class TenantRoute: Sendable {
 
     init(tenant: TenantConfiguration, adapter: any VendorAdapter, loopCount: Int) throws(UpstreamError) {
         name = tenant.name
+        self.tenant = MigrationConfiguration.tenant(ofBinding: tenant.name)
         self.adapter = adapter
         caBundle = Self.readCABundle(tenant.caFilePath)
         target = try tenant.upstreamTarget()
         target.refreshAddresses()
         pathPrefix = tenant.upstream.pathPrefix
         accessTokens = adapter.accessTokenRequest() == nil ? nil : AccessTokenCache(loopCount: loopCount)
-        tenantLabel = MetricLabels.number(tenant.name)
+        tenantLabel = MetricLabels.number(self.tenant)
         hostLabel = MetricLabels.number(target.host)
     }
 }

@@ -67,7 +67,7 @@ public final class GatewayRuntime: @unchecked Sendable {
             return gateway.metricsExposition { reading in
                 Self.read(server, adminConnections: adminConnections, reloads: reload, into: &reading)
             }
-        }, reload: reloadHandler)
+        }, reload: reloadHandler, migrations: { gateway.migrationReports() })
         if let adminAddress = settings.admin {
             // The admin listener answers probes and operators: a few connections on one loop.
             let adminServer = try HTTPServer(
