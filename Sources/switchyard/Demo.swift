@@ -38,6 +38,7 @@ struct Demo: ParsableCommand {
             do {
                 let simulator = try SimulatorHost(configuration: SimulatorConfiguration(
                     vendor: vendor, certificatePath: "certs/dev/server.crt", privateKeyPath: "certs/dev/server.key"))
+                if vendor == .gate { try simulator.seed(json: Self.migratedSIM) }
                 simulator.start()
                 simulators.append(simulator)
                 setenv("SWITCHYARD_DEMO_\(vendor.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_PORT", "\(simulator.port)", 1)
@@ -57,8 +58,9 @@ struct Demo: ParsableCommand {
         let tokens = try Dictionary(uniqueKeysWithValues: Self.tenants.map { tenant in
             (tenant.name, try mintToken(configuration, tenant: tenant.name))
         })
+        let gate = simulators.first { $0.vendor == .gate }.map { "https://localhost:\($0.port)" } ?? ""
         printNow(instructions(base: "https://localhost:\(runtime.server.address.port)", tokens: tokens,
-                              admin: runtime.adminServer.map { "\($0.address)" } ?? "127.0.0.1:\(adminPort)"))
+                              admin: runtime.adminServer.map { "\($0.address)" } ?? "127.0.0.1:\(adminPort)", gate: gate))
         runtime.runUntilSignalled()
     }
 
@@ -95,6 +97,9 @@ struct Demo: ParsableCommand {
 
     static let secretPath = "certs/dev/demo-jwt-secret"
 
+    /// acme's SIM in the gate account it is moving to (routes/demo.yaml, `migration`).
+    static let migratedSIM = #"{"users": [{"iccid": "8988216716970004975", "generic_id": "tracker-1", "username": "acme_fleet"}]}"#
+
     private func mintToken(_ configuration: GatewayConfiguration, tenant: String) throws -> String {
         guard let jwt = configuration.auth.jwt, let secret = jwt.hs256Secret else {
             printError("switchyard demo: routes/demo.yaml has no auth.jwt.hs256Secret")
@@ -105,7 +110,7 @@ struct Demo: ParsableCommand {
                                          issuedAt: now, expiresAt: now + 12 * 3600, issuer: jwt.issuer, audience: jwt.audience)
     }
 
-    private func instructions(base: String, tokens: [String: String], admin: String) -> String {
+    private func instructions(base: String, tokens: [String: String], admin: String, gate: String) -> String {
         func curl(_ tenant: String, _ method: String, _ path: String, _ body: String) -> String {
             """
               curl --cacert certs/dev/ca.crt -s -i -X \(method) \(base)\(path) \\
@@ -138,6 +143,20 @@ struct Demo: ParsableCommand {
 
         # another: control-center cannot store a MAC address (422 unsupported_field, nothing sent)
         \(curl("acme", "PATCH", "/devices/8988216716970004975", #"{"mac": "A1B2C3D4E5F6"}"#))
+
+        # acme is moving to gate (routes/demo.yaml, migration: mirror): what control-center accepts goes to gate too, and
+        # both answers are compared. A change both take (200; a match in the report):
+        \(curl("acme", "PATCH", "/devices/iccid:8988216716970004975", #"{"deviceId": "tracker-7"}"#))
+
+        # make gate's next answer state another device id, as a diverged account would (the simulator's fault API, 201):
+          curl --cacert certs/dev/ca.crt -s -i -X POST \(gate)/_simulator/faults \
+               -d '{"kind": "vendorError", "status": 201, "body": "{\\"iccid\\": \\"8988216716970004975\\", \\"generic_id\\": \\"tracker-0\\"}"}'
+
+        # the next change: the client's answer is control-center's as always (200); the report has a mismatch on /deviceId
+        \(curl("acme", "PATCH", "/devices/iccid:8988216716970004975", #"{"deviceId": "tracker-8"}"#))
+
+        # the migration's report: matches, the mismatch, and the SIM fields gate can't take (from acme's first command)
+          curl -s http://\(admin)/-/migrations
 
           # readiness (503 while draining)
           curl -s http://\(admin)/readyz
