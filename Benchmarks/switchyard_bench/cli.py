@@ -50,7 +50,7 @@ that upstream, beside nginx passing the same requests unchanged.
                            POST with 200: e.g. 'observability: {tracing: {otlpEndpoint:
                            "{upstream}/v1/traces", sampleRatio: 0.01}}' exports spans to it
   --tenant-yaml KEY        extra key for each tenant of the translated scenario (repeatable): e.g.
-                           'vendorQuota: {requests: 1000000, perSeconds: 1}'
+                           'vendorQuota: {requests: 1000000, perSeconds: 1}'; {upstream} as above
   --profile WHAT           translated scenario: where the gateway's time goes, from one extra,
                            unmeasured control-center run: perf (perf record -g), callgrind
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it

@@ -292,13 +292,13 @@ def gateway_translated_config(bench, secret):
         f'    upstream: "{upstream}"',
         "    credentials: {username: bench-user, apiKey: bench-api-key}",
         "    rateLimit: {requests: 1000000, perSeconds: 1}",
-        *(f"    {line}" for line in bench.options.tenant_yaml),
+        *(f"    {line.replace('{upstream}', upstream)}" for line in bench.options.tenant_yaml),
         "  gate:",
         "    vendor: gate",
         f'    upstream: "{upstream}/api/v1"',
         "    credentials: {token: bench-gate-token}",
         "    rateLimit: {requests: 1000000, perSeconds: 1}",
-        *(f"    {line}" for line in bench.options.tenant_yaml),
+        *(f"    {line.replace('{upstream}', upstream)}" for line in bench.options.tenant_yaml),
         *(line.replace("{upstream}", upstream) for line in bench.options.gateway_yaml),
     ]) + "\n"
 

@@ -30,6 +30,11 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// `kind:value`, as every response shows it.
     public var description: String { "\(kind.rawValue):\(value)" }
 
+    /// The kind `text` names before its colon (`iccid` in `iccid:8988…`); nil for a bare value.
+    public static func namedKind(_ text: String) -> IdentifierKind? {
+        text.firstIndex(of: ":").flatMap { IdentifierKind(rawValue: String(text[..<$0])) }
+    }
+
     /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is
     /// refused. The value must pass its field's format rule. Errors are 400 `invalid_request`
     /// (API.md: "bad id syntax"), with the reason.
@@ -39,7 +44,7 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
         let kind: IdentifierKind
         let value: String
         let typed: Bool
-        if let colon, let named = prefix.flatMap(IdentifierKind.init(rawValue:)) {
+        if let colon, let named = namedKind(text) {
             kind = named
             value = String(text[text.index(after: colon)...])
             typed = true

@@ -157,6 +157,8 @@ struct Demo: ParsableCommand {
 
         # the migration's report: matches, the mismatch, and the SIM fields gate can't take (from acme's first command)
           curl -s http://\(admin)/-/migrations
+        # the same as a table (several --admin sum the replicas):
+          swift run switchyard migration status --admin \(admin)
 
           # readiness (503 while draining)
           curl -s http://\(admin)/readyz

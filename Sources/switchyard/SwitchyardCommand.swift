@@ -8,7 +8,7 @@ struct SwitchyardCommand: ParsableCommand {
         commandName: "switchyard",
         abstract: "A TLS API gateway: one /devices API in front of five device vendors.",
         version: SwitchyardVersion.text,
-        subcommands: [Serve.self, Check.self, Demo.self, Simulate.self, Token.self, Errors.self]
+        subcommands: [Serve.self, Check.self, Demo.self, Simulate.self, Token.self, Errors.self, MigrationCommand.self]
     )
 }
 

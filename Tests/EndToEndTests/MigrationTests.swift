@@ -92,6 +92,8 @@ final class MigrationTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try count("moving", "mirrored"), 2, "a change the current vendor refused is not mirrored")
         XCTAssertEqual(summary[pointer: "/stage"], .string("mirror"))
+        XCTAssertEqual(summary[pointer: "/bareDeviceIds"], JSONValue.parse(#"[{"operation": "PATCH /devices/{id}", "count": 2}]"#),
+                       "a bare ICCID names no kind for iot-security")
         XCTAssertEqual(summary[pointer: "/currentVendor"], .string("control-center"))
         XCTAssertEqual(summary[pointer: "/targetVendor"], .string("iot-security"))
         XCTAssertEqual(summary[pointer: "/latency/target/calls"]?.intValue, 1)
@@ -100,6 +102,38 @@ final class MigrationTests: XCTestCase {
         let metrics = rig.testbed.gateway.metricsText
         XCTAssertEqual(GatewayProcess.sample(#"switchyard_migration_comparisons_total{tenant="moving",result="match"}"#, in: metrics), 1)
         XCTAssertEqual(GatewayProcess.sample(#"switchyard_migration_comparisons_total{tenant="moving",result="not_portable"}"#, in: metrics), 1)
+    }
+
+    /// `switchyard migration status` reads the reports from admin listeners and sums them: the
+    /// same gateway given twice counts twice; a table by default, the report's shape with `--json`;
+    /// an admin that does not answer is an error naming it.
+    func testTheStatusCommandSumsTheReplicasReports() throws {
+        let rig = try rig
+        XCTAssertEqual(try rig.testbed.call("moving", "PATCH", "/devices/8988216716970004975", #"{"sim": {"status": "ACTIVATED"}}"#).status, 200)
+        XCTAssertTrue(eventually { ((try? self.count("moving", "notPortable")) ?? 0) >= 1 })
+        let one = try XCTUnwrap(try report("moving"))
+        let admin = "127.0.0.1:\(rig.testbed.gateway.adminPort)"
+        let summed = TestEnvironment.run(TestEnvironment.binary.path,
+                                         ["migration", "status", "--admin", admin, "--admin", "http://\(admin)/", "--tenant", "moving", "--json"])
+        XCTAssertEqual(summed.status, 0, summed.error)
+        let document = JSONValue.parse(summed.output)
+        XCTAssertEqual(document[pointer: "/replicas"]?.intValue, 2)
+        XCTAssertEqual(document[pointer: "/migrations"]?.arrayValue?.count, 1, "only the tenant asked for")
+        for key in ["mirrored", "matched", "notPortable"] {
+            XCTAssertEqual(document[pointer: "/migrations/0/\(key)"]?.intValue, 2 * (one[pointer: "/\(key)"]?.intValue ?? -1), key)
+        }
+        XCTAssertEqual(document[pointer: "/migrations/0/notPortableChanges/0/field"], .string("/sim/status"))
+
+        let table = TestEnvironment.run(TestEnvironment.binary.path, ["migration", "status", "--admin", admin])
+        XCTAssertEqual(table.status, 0, table.error)
+        XCTAssertTrue(table.output.contains("control-center → iot-security"), table.output)
+        XCTAssertTrue(table.output.contains("changes iot-security can't take (not portable)"), table.output)
+        XCTAssertTrue(table.output.contains("PATCH /devices/{id}  /sim/status"), table.output)
+        XCTAssertTrue(table.output.contains("twin"), "every tenant without --tenant: \(table.output)")
+
+        let unreachable = TestEnvironment.run(TestEnvironment.binary.path, ["migration", "status", "--admin", "127.0.0.1:1"])
+        XCTAssertEqual(unreachable.status, 1)
+        XCTAssertTrue(unreachable.error.contains("switchyard migration status: 127.0.0.1:1:"), unreachable.error)
     }
 
     /// The target's answer differs where it states the device otherwise: a mismatch by pointer,

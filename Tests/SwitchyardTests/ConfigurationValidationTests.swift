@@ -78,7 +78,7 @@ final class ConfigurationValidationTests: XCTestCase {
     }
 
     /// A migration's target is checked as a tenant is, without the tenant's own keys; its stage, share,
-    /// pointers and rollback are checked; stages not built yet are refused, not taken as a mirror.
+    /// pointers and rollback are checked; a canary needs its share.
     func testMigrationIsCheckedLikeATenant() throws {
         let tenant = #"{vendor: gate, upstream: "https://gate.example.com", credentials: {token: t0ken}, "#
         let target = #"vendor: control-center, upstream: "https://cc.example.com", credentials: {username: u, apiKey: k}"#
@@ -91,8 +91,8 @@ final class ConfigurationValidationTests: XCTestCase {
             #"gateway.yaml:5:300: tenants.acme.migration.ignore[1]: expected a JSON pointer such as "/updatedAt", found "user/class""#,
             #"gateway.yaml:5:348: tenants.acme.migration.rollback.maxErrorRateIncrease: expected a number from 0 to 1, found "2""#,
         ])
-        XCTAssertEqual(fixture.problems(withTenant(tenant + "migration: {to: {\(target)}, stage: canary, percent: 10}}")), [
-            "gateway.yaml:5:215: tenants.acme.migration.stage: stage canary is not available in this version (only mirror is)",
+        XCTAssertEqual(fixture.problems(withTenant(tenant + "migration: {to: {\(target)}, stage: canary}}")), [
+            "gateway.yaml:5:102: tenants.acme.migration.percent: a canary needs \"percent\": the share of devices the target serves, 0 to 100",
         ])
         XCTAssertEqual(fixture.problems(withTenant(tenant + "migration: {stage: sideways, percent: 101}}")), [
             "gateway.yaml:5:102: tenants.acme.migration.to: missing required key",

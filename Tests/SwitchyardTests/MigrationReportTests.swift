@@ -47,7 +47,7 @@ final class MigrationReportTests: XCTestCase {
         XCTAssertEqual(counts.mirrored, 20 + MigrationReport.maxNotPortableKeys + 10, "a dropped change was never compared")
         XCTAssertEqual(counts.dropped, 1)
         var json = JSONWriter()
-        report.write(to: &json, stage: .mirror)
+        report.write(to: &json, stage: .mirror, configuredStage: .mirror)
         let written = try? JSONParser.parse(json.bytes)
         func first(_ list: String) -> JSONValue? { written?.objectValue?[list]?.arrayValue?.first?.objectValue?["count"] }
         XCTAssertEqual(first("mismatches"), .number("20"))

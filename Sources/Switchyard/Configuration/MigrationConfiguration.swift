@@ -87,13 +87,6 @@ extension ConfigurationDecoder {
         guard let target, let stage, map.value("percent") == nil || percent != nil, map.value("ignore") == nil || ignore != nil,
               map.value("rollback") == nil || rollback != nil
         else { return nil }
-        // Serving devices from the target (canary, cutover) is not built yet: refused rather than
-        // taken as a mirror, which would send clients' changes where the operator did not expect.
-        if stage != .mirror {
-            report("stage \(stage.rawValue) is not available in this version (only mirror is)", at: path.appending("stage"),
-                   node: map.value("stage") ?? node)
-            return nil
-        }
         if stage == .canary, percent == nil {
             report("a canary needs \"percent\": the share of devices the target serves, 0 to 100", at: path.appending("percent"), node: node)
             return nil

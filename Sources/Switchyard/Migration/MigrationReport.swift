@@ -40,6 +40,14 @@ final class MigrationReport: Sendable {
         var targetErrorCodes: [ProblemCode: Int] = [:]
         var currentLatency = LatencyHistogram()
         var targetLatency = LatencyHistogram()
+        /// Changes the target served that the previous vendor, written after it, refused or failed:
+        /// what a step back would lose (`canary`, `cutover`).
+        var previousVendorErrors = 0
+        var previousVendorErrorCodes: [ProblemCode: Int] = [:]
+        var rollbacks = 0
+        var lastRollback: String?
+        /// Requests naming devices by a bare value, by operation (`MigrationSplit.namesDevicesWithoutKind`).
+        var bareDeviceIDs: [String: Int] = [:]
     }
 
     static let lastRequestIDCount = 5
@@ -87,7 +95,29 @@ final class MigrationReport: Sendable {
         }
     }
 
-    /// A change that found the mirror queue full: never sent to the target.
+    /// A change the target served that the previous vendor, written after it, did not take.
+    func recordPreviousVendorError(_ code: ProblemCode) {
+        counts.withLock { counts in
+            counts.previousVendorErrors += 1
+            counts.previousVendorErrorCodes[code, default: 0] += 1
+        }
+    }
+
+    /// A request that named a device by a bare value, which the target would read otherwise. Keyed
+    /// by operation: a handful of route templates.
+    func recordBareDeviceID(operation: String) {
+        counts.withLock { $0.bareDeviceIDs[operation, default: 0] += 1 }
+    }
+
+    /// A canary that went back to `mirror` by itself, and why.
+    func recordRollback(reason: String) {
+        counts.withLock { counts in
+            counts.rollbacks += 1
+            counts.lastRollback = reason
+        }
+    }
+
+    /// A change that found the mirror queue full: never sent to the other vendor.
     func recordDropped() {
         counts.withLock { $0.dropped += 1 }
     }
@@ -101,11 +131,13 @@ final class MigrationReport: Sendable {
     }
 
     /// The report's JSON object (API.md §8), for `GET /-/migrations`.
-    func write(to json: inout JSONWriter, stage: MigrationConfiguration.Stage) {
+    /// `stage` is the one in effect, `configuredStage` the configuration's (they differ after a rollback).
+    func write(to json: inout JSONWriter, stage: MigrationConfiguration.Stage, configuredStage: MigrationConfiguration.Stage) {
         let counts = snapshot
         json.beginObject()
         json.member("tenant", tenant)
         json.member("stage", stage.rawValue)
+        json.member("configuredStage", configuredStage.rawValue)
         json.member("currentVendor", currentVendor.rawValue)
         json.member("targetVendor", targetVendor.rawValue)
         json.member("mirrored", counts.mirrored)
@@ -114,6 +146,9 @@ final class MigrationReport: Sendable {
         json.member("notPortable", counts.notPortable)
         json.member("targetErrors", counts.targetErrors)
         json.member("dropped", counts.dropped)
+        json.member("previousVendorErrors", counts.previousVendorErrors)
+        json.member("rollbacks", counts.rollbacks)
+        if let reason = counts.lastRollback { json.member("lastRollback", reason) }
         json.key("mismatches")
         json.beginArray()
         for (pointer, mismatch) in counts.mismatches.sorted(by: { ($0.value.count, $1.key) > ($1.value.count, $0.key) }) {
@@ -134,12 +169,21 @@ final class MigrationReport: Sendable {
             json.endObject()
         }
         json.endArray()
-        json.key("targetErrorCodes")
-        json.beginObject()
-        for (code, count) in counts.targetErrorCodes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            json.member(code.rawValue, count)
+        for (name, codes) in [("targetErrorCodes", counts.targetErrorCodes), ("previousVendorErrorCodes", counts.previousVendorErrorCodes)] {
+            json.key(name)
+            json.beginObject()
+            for (code, count) in codes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { json.member(code.rawValue, count) }
+            json.endObject()
         }
-        json.endObject()
+        json.key("bareDeviceIds")
+        json.beginArray()
+        for (operation, count) in counts.bareDeviceIDs.sorted(by: { $0.key < $1.key }) {
+            json.beginObject()
+            json.member("operation", operation)
+            json.member("count", count)
+            json.endObject()
+        }
+        json.endArray()
         json.key("latency")
         json.beginObject()
         for (name, histogram) in [("current", counts.currentLatency), ("target", counts.targetLatency)] {

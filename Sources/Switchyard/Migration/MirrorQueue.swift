@@ -1,27 +1,29 @@
 import SwitchyardDevices
 import SwitchyardIO
 
-/// One loop's mirrored changes (API.md §8, `mirror`): once a migrating tenant's client has its
-/// answer, the changes the current vendor accepted go to the target as well, through the target
-/// binding's own quota, cap and circuit (never the tenant's rate limit), and both answers are
-/// compared into the migration's report.
+/// One loop's mirrored changes (API.md §8): once a migrating tenant's client has its answer, each
+/// change the serving vendor accepted goes to the other vendor as well (the target for a device the
+/// current vendor served, the current vendor for one the target served), through that binding's
+/// own quota, cap and circuit (never the tenant's rate limit), and both answers are compared into
+/// the migration's report.
 ///
-/// Off the client's path and bounded: at most `maxInFlight` requests' changes are with targets at
-/// once and `maxWaiting` more wait here; a request that finds the queue full is dropped, each of its
-/// changes counted as `dropped`. A mirrored change ends within its own call's deadlines (the
-/// vendor quota's wait, `limits.upstreamTimeoutSeconds`, a bulk update's `bulkTimeoutSeconds`
-/// from its arrival). Lives on its loop.
+/// Off the client's path and bounded: at most `maxInFlight` calls' worth of changes are out at once
+/// and `maxWaiting` more wait here; one that finds the queue full is dropped, each of its changes
+/// counted as `dropped`. A mirrored call ends within its own deadlines (the vendor quota's wait,
+/// `limits.upstreamTimeoutSeconds`, a bulk update's `bulkTimeoutSeconds` from its arrival). Lives
+/// on its loop.
 final class MirrorQueue {
-    /// A request's changes on their way to the target.
+    /// Changes of one request on their way to one vendor.
     struct Job {
         let request: GatewayRequest
         let migration: Migration
-        /// The request as read for the current vendor.
-        let currentRequest: DeviceRequest
-        /// The same body read for the target's vendor; items not to send are refused already.
-        let targetRequest: DeviceRequest
-        /// What the current vendor made of each item, in order.
-        let currentResults: [DeviceResult]
+        /// Where they go: the target, or the current vendor for changes the target served.
+        let toTarget: Bool
+        /// The request as read for that vendor; only the items to send are ready.
+        let otherRequest: DeviceRequest
+        /// The request as served, and what its vendor made of each item.
+        let servedRequest: DeviceRequest
+        let servedResults: [DeviceResult]
     }
 
     static let maxInFlight = 64
@@ -38,37 +40,55 @@ final class MirrorQueue {
         self.metrics = metrics
     }
 
-    /// Mirrors `request`'s changes to the target of `migration`, once its client has the answer
-    /// (`currentResults`, one per item of `deviceRequest`).
-    func mirror(_ request: GatewayRequest, _ deviceRequest: DeviceRequest, currentResults: [DeviceResult], migration: Migration) {
-        let report = migration.report
-        let accepted = currentResults.indices.filter { if case .accepted = currentResults[$0] { true } else { false } }
-        guard !accepted.isEmpty, let body = request.body else { return }
-        let operation = request.operationName
-        report.recordLatency(current: request.upstreamNanos, target: nil)
-        switch DeviceRequest.read(request.route, body: body, adapter: migration.target.adapter,
-                                  bareIDKind: migration.current.adapter.primaryKind,
-                                  maxBulkDevices: request.state.limits.maxBulkDevices, now: request.now) {
-        case .failure(let problem):
-            // The target can't read the request at all (it can't register devices, say): every
-            // accepted change is compared against that refusal, without a call.
-            for index in accepted {
-                record(.failure(problem), against: currentResults[index], of: deviceRequest.items[index], migration: migration,
-                       operation: operation, requestID: request.requestID)
+    /// Writes the changes of `request` its vendors accepted (`results`, one per item of
+    /// `split.served`) to the other vendor of each.
+    func mirror(_ request: GatewayRequest, _ split: MigrationSplit, results: [DeviceResult]) {
+        guard case .success(let served) = split.served, served.items.count == results.count else { return }
+        let migration = split.migration
+        if split.namesDevicesWithoutKind { migration.report.recordBareDeviceID(operation: request.operationName) }
+        if split.stage == .canary {
+            for (index, result) in results.enumerated() {
+                migration.recordOutcome(atTarget: split.servedByTarget[index], failed: Migration.isVendorFailure(result))
             }
-        case .success(var targetRequest):
-            guard targetRequest.items.count == currentResults.count else { return }
-            for index in targetRequest.items.indices where !accepted.contains(index) {
-                targetRequest.items[index].change = .failure(Self.notMirrored)
-            }
-            guard waiting.count - next < Self.maxWaiting else {
-                for _ in accepted { dropped(migration) }
-                return
-            }
-            waiting.append(Job(request: request, migration: migration, currentRequest: deviceRequest, targetRequest: targetRequest,
-                               currentResults: currentResults))
-            startWaiting()
         }
+        var toTarget: [Int] = []
+        var toCurrent: [Int] = []
+        for (index, result) in results.enumerated() {
+            guard case .accepted = result else { continue }
+            if split.servedByTarget[index] { toCurrent.append(index) } else { toTarget.append(index) }
+        }
+        if toTarget.isEmpty && toCurrent.isEmpty { return }
+        migration.report.recordLatency(current: toTarget.isEmpty ? nil : request.upstreamNanos,
+                                       target: toCurrent.isEmpty ? nil : request.upstreamNanos)
+        for (indices, toTarget) in [(toTarget, true), (toCurrent, false)] where !indices.isEmpty {
+            let other = toTarget ? split.targetRequest : split.currentRequest
+            var ready: [Int] = []
+            for index in indices {
+                // A change the other vendor can't read is compared with that refusal, without a call.
+                let refusal: Problem? = switch other {
+                case .failure(let problem): problem
+                case .success(let read) where read.items.count != served.items.count:
+                    Problem(.internalError, detail: "The other vendor read the request otherwise.")
+                case .success(let read): read.items[index].change.failureValue
+                }
+                if let refusal {
+                    compare(.failure(refusal), at: index, toTarget: toTarget, served: served, results: results, migration: migration,
+                            request: request)
+                } else {
+                    ready.append(index)
+                }
+            }
+            guard !ready.isEmpty, case .success(let read) = other else { continue }
+            let sending = Set(ready)
+            let otherRequest = read.keeping({ sending.contains($0) }, otherwise: Self.notMirrored)
+            guard waiting.count - next < Self.maxWaiting else {
+                for _ in ready { dropped(migration) }
+                continue
+            }
+            waiting.append(Job(request: request, migration: migration, toTarget: toTarget, otherRequest: otherRequest,
+                               servedRequest: served, servedResults: results))
+        }
+        startWaiting()
     }
 
     private func startWaiting() {
@@ -86,32 +106,54 @@ final class MirrorQueue {
     private func start(_ job: Job) {
         inFlight += 1
         let started = loop.now
-        // The current vendor's decision on a prepaid quota is the current binding's, never the target's.
+        // A quota decision made with the tenant's limit belongs to the binding that served.
         job.request.prepaidQuota = nil
-        DeviceCall(request: job.request, route: job.migration.target, deviceRequest: job.targetRequest).start { [self] outcome in
+        let route = job.toTarget ? job.migration.target : job.migration.current
+        DeviceCall(request: job.request, route: route, deviceRequest: job.otherRequest).start { [self] outcome in
             inFlight -= 1
-            job.migration.report.recordLatency(current: nil, target: loop.now &- started)
-            for index in outcome.results.indices {
-                let target: Result<DeviceDocument, Problem> = switch (outcome.results[index], job.targetRequest.items[index].change) {
-                case (.accepted(_, let confirmed), .success(let change)): .success(DeviceAnswer.answered(change, confirmed: confirmed))
-                case (.failed(let problem), _): .failure(problem)
-                case (.accepted, .failure(let problem)): .failure(problem)
+            let nanoseconds = loop.now &- started
+            job.migration.report.recordLatency(current: job.toTarget ? nil : nanoseconds, target: job.toTarget ? nanoseconds : nil)
+            for (index, item) in job.otherRequest.items.enumerated() {
+                guard case .success(let change) = item.change else { continue }
+                let answer: Result<DeviceDocument, Problem> = switch outcome.results[index] {
+                case .accepted(_, let confirmed): .success(DeviceAnswer.answered(change, confirmed: confirmed))
+                case .failed(let problem): .failure(problem)
                 }
-                record(target, against: job.currentResults[index], of: job.currentRequest.items[index], migration: job.migration,
-                       operation: job.request.operationName, requestID: job.request.requestID)
+                compare(answer, at: index, toTarget: job.toTarget, served: job.servedRequest, results: job.servedResults,
+                        migration: job.migration, request: job.request)
             }
             startWaiting()
         }
     }
 
-    /// Compares the target's answer to one change with the current vendor's, when the current
-    /// vendor accepted it (one it refused was never a change: neither compared nor counted).
-    private func record(_ target: Result<DeviceDocument, Problem>, against current: DeviceResult, of item: DeviceRequest.Item,
-                        migration: Migration, operation: String, requestID: String) {
-        guard case .accepted(_, let confirmed) = current, case .success(let change) = item.change else { return }
-        let comparison = ChangeComparison.compare(current: DeviceAnswer.answered(change, confirmed: confirmed), target: target,
-                                                  ignoring: migration.ignoring)
-        migration.report.record(comparison, operation: operation, requestID: requestID)
+    /// Compares the other vendor's answer to one change with the serving vendor's (which accepted
+    /// it). The report always compares the current vendor's answer with the target's; a change the
+    /// target served that the current vendor then refused is what a step back would lose.
+    private func compare(_ other: Result<DeviceDocument, Problem>, at index: Int, toTarget: Bool, served: DeviceRequest,
+                         results: [DeviceResult], migration: Migration, request: GatewayRequest) {
+        guard case .accepted(_, let confirmed) = results[index], case .success(let change) = served.items[index].change else { return }
+        let servedAnswer = DeviceAnswer.answered(change, confirmed: confirmed)
+        let comparison: ChangeComparison
+        if toTarget {
+            comparison = ChangeComparison.compare(current: servedAnswer, target: other, ignoring: migration.ignoring)
+            if migration.stage == .canary {
+                let refused = switch comparison {
+                case .targetError, .notPortable: true
+                case .match, .mismatch: false
+                }
+                migration.recordOutcome(atTarget: true, failed: refused)
+            }
+        } else {
+            switch other {
+            case .failure(let problem):
+                migration.report.recordPreviousVendorError(problem.code)
+                if migration.stage == .canary { migration.recordOutcome(atTarget: false, failed: problem.code.status >= 502) }
+                return
+            case .success(let currentAnswer):
+                comparison = ChangeComparison.compare(current: currentAnswer, target: .success(servedAnswer), ignoring: migration.ignoring)
+            }
+        }
+        migration.report.record(comparison, operation: request.operationName, requestID: request.requestID)
         metrics.record(.migrationComparison(tenant: migration.report.tenant, result: comparison.label))
     }
 
@@ -120,6 +162,6 @@ final class MirrorQueue {
         metrics.record(.migrationComparison(tenant: migration.report.tenant, result: "dropped"))
     }
 
-    /// Stands in for the changes the current vendor refused: never sent, never compared.
-    private static let notMirrored = Problem(.invalidRequest, detail: "Not mirrored: the current vendor refused this change.")
+    /// Stands in for the changes not to send: never sent, never compared.
+    private static let notMirrored = Problem(.invalidRequest, detail: "Not mirrored: its vendor refused this change, or it goes elsewhere.")
 }

@@ -259,3 +259,29 @@ final class DeviceCall {
         completion(Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems))
     }
 }
+
+extension DeviceCall {
+    /// A migrating tenant's request served by both its vendors (API.md §8, `canary`): the current
+    /// vendor's calls for the devices it serves and the target's for the others, at once, each
+    /// through its own binding; every result lands in its item's place.
+    static func split(request: GatewayRequest, _ deviceRequest: DeviceRequest, servedByTarget: [Bool], current: TenantRoute,
+                      target: TenantRoute, completion: @escaping (Outcome) -> Void) {
+        let parts = [false, true].filter(servedByTarget.contains)
+        var outcomes: [Bool: Outcome] = [:]
+        for byTarget in parts {
+            let part = deviceRequest.keeping({ servedByTarget[$0] == byTarget }, otherwise: notServedHere)
+            DeviceCall(request: request, route: byTarget ? target : current, deviceRequest: part).start { outcome in
+                outcomes[byTarget] = outcome
+                guard outcomes.count == parts.count else { return }
+                let merged = parts.compactMap { outcomes[$0] }
+                completion(Outcome(results: servedByTarget.indices.map { outcomes[servedByTarget[$0]]!.results[$0] },
+                                   countedBatches: merged.flatMap(\.countedBatches),
+                                   countedItems: merged.reduce(into: Set<Int>()) { $0.formUnion($1.countedItems) }))
+            }
+        }
+    }
+
+    /// Stands in for the items the other vendor serves: never sent by this call.
+    private static let notServedHere = Problem(.internalError, detail: "Served by the tenant's other vendor.")
+}
+

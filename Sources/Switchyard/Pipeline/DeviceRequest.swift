@@ -19,6 +19,14 @@ struct DeviceRequest {
     var isBulk: Bool
     var items: [Item]
 
+    /// This request with only the items `keep` accepts ready to send; the others stand refused
+    /// with `problem`, so that a call made with it leaves them out (and their places).
+    func keeping(_ keep: (Int) -> Bool, otherwise problem: Problem) -> DeviceRequest {
+        var kept = self
+        for index in kept.items.indices where !keep(index) { kept.items[index].change = .failure(problem) }
+        return kept
+    }
+
     /// Reads the request on `route` for `adapter`'s vendor: what it can do (501 when it can't
     /// register devices), the device layer's checks and the vendor's rules. A device id without
     /// its kind (`8988…` for `iccid:8988…`) is of `bareIDKind`: the tenant's vendor's primary kind,

@@ -37,7 +37,7 @@ final class GatewayState: Sendable {
     /// Builds the state of `configuration`, reusing what `previous` has for unchanged tenants.
     /// Throws when a key can't be used (an unreadable JWKS file, a malformed key) or a CA file
     /// can't be loaded. Blocks (files, DNS): never call it on a loop.
-    /// `log` is told each circuit's transitions.
+    /// `log` is told each circuit's transitions and each canary's rollback.
     init(configuration: GatewayConfiguration, loopCount: Int, adapter: (TenantConfiguration) -> any VendorAdapter,
          previous: GatewayState?, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.configuration = configuration
@@ -76,7 +76,7 @@ final class GatewayState: Sendable {
             return CircuitBreaker(tenant: tenant.name, settings: tenant.circuitBreaker, loopCount: loopCount,
                                   probeTimeoutSeconds: probeTimeout, transition: log)
         }
-        migrations = Self.migrations(of: configuration, routes: routes, previous: previous)
+        migrations = Self.migrations(of: configuration, routes: routes, previous: previous, log: log)
     }
 
     /// Nanoseconds a request of `tenant` can spend past its body at most, for how long its

@@ -9,7 +9,7 @@ import SwitchyardIO
 ///     → read body → idempotency key           with the body (`respond`)
 ///     → rate limit → translate
 ///     → call the vendor → translate back → respond (and log)
-///     → mirror                                a migrating tenant's changes to the other vendor
+///     → mirror                                a migrating tenant's changes to its other vendor
 ///
 /// Each phase is one call into the module that owns it, and returns the problem that ends the
 /// request there, or nil to go on. The phases carry stable names and are never inlined, so a
@@ -63,10 +63,10 @@ extension Gateway {
             switch translate(request) {
             case .failure(let problem):
                 respond(request, problem)
-            case .success(let (route, deviceRequest)):
-                callVendor(request, route, deviceRequest) { [self] outcome in
-                    respond(request, translateBack(request, route, deviceRequest, outcome))
-                    mirror(request, deviceRequest, outcome)
+            case .success(let translation):
+                callVendor(request, translation) { [self] outcome in
+                    respond(request, translateBack(request, translation, outcome))
+                    mirror(request, translation, outcome)
                 }
             }
         }
@@ -230,9 +230,10 @@ extension Gateway {
     }
 
     /// The tenant's adapter: what the vendor can do, the device layer's checks, the vendor's own
-    /// rules, translation into changes (422, 400, 501).
+    /// rules, translation into changes (422, 400, 501). A migrating tenant's request is read for
+    /// both its vendors, each device by the one that serves it at the migration's stage.
     @inline(never)
-    func translate(_ request: GatewayRequest) -> Result<(TenantRoute, DeviceRequest), Problem> {
+    func translate(_ request: GatewayRequest) -> Result<Translation, Problem> {
         guard let route = request.tenantRoute else {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return .failure(Problem(.internalError, detail: "The tenant has no route."))
@@ -240,38 +241,48 @@ extension Gateway {
         guard let body = request.body else {
             return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
         }
-        let deviceRequest = DeviceRequest.read(request.route, body: body, adapter: route.adapter, bareIDKind: route.adapter.primaryKind,
-                                               maxBulkDevices: request.state.limits.maxBulkDevices, now: request.now)
+        let limits = request.state.limits
+        let split = request.state.migrations[route.tenant].map { migration in
+            migration.split(request.route, body: body, maxBulkDevices: limits.maxBulkDevices, now: request.now)
+        }
+        let deviceRequest = split?.served ?? DeviceRequest.read(request.route, body: body, adapter: route.adapter,
+                                                                bareIDKind: route.adapter.primaryKind,
+                                                                maxBulkDevices: limits.maxBulkDevices, now: request.now)
         if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
-        return deviceRequest.map { (route, $0) }
+        return deviceRequest.map { Translation(route: route, deviceRequest: $0, split: split) }
     }
 
-    /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer.
+    /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer; for
+    /// a migrating tenant, each vendor's calls for the devices it serves, results in request order.
     @inline(never)
-    func callVendor(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
-                    then: @escaping (DeviceCall.Outcome) -> Void) {
+    func callVendor(_ request: GatewayRequest, _ translation: Translation, then: @escaping (DeviceCall.Outcome) -> Void) {
         let started = request.context.loop.now
-        DeviceCall(request: request, route: route, deviceRequest: deviceRequest).start { outcome in
+        let done = { (outcome: DeviceCall.Outcome) in
             request.upstreamNanos = request.context.loop.now &- started
             then(outcome)
         }
+        guard let split = translation.split, split.involvesTarget else {
+            return DeviceCall(request: request, route: translation.route, deviceRequest: translation.deviceRequest).start(completion: done)
+        }
+        DeviceCall.split(request: request, translation.deviceRequest, servedByTarget: split.servedByTarget,
+                         current: split.migration.current, target: split.migration.target, completion: done)
     }
 
     /// What the vendor made of each change, as the unified answer.
     @inline(never)
-    func translateBack(_ request: GatewayRequest, _ route: TenantRoute, _ deviceRequest: DeviceRequest,
-                       _ outcome: DeviceCall.Outcome) -> HTTPResponse {
-        let answer = DeviceAnswer(deviceRequest: deviceRequest, outcome: outcome, adapter: route.adapter, requestID: request.requestID)
+    func translateBack(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) -> HTTPResponse {
+        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.route.adapter,
+                                  requestID: request.requestID)
         request.problem = answer.problem
         return answer.response
     }
 
-    /// A migrating tenant's changes go to the other vendor too, once the client has its answer,
-    /// and both answers are compared (API.md §8); nothing for other tenants.
+    /// A migrating tenant's changes go to the vendor that did not serve them too, once the client
+    /// has its answer, and both answers are compared (API.md §8); nothing for other tenants.
     @inline(never)
-    func mirror(_ request: GatewayRequest, _ deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome) {
-        guard let tenant = request.tenant, let migration = request.state.migrations[tenant] else { return }
-        request.context.mirror.mirror(request, deviceRequest, currentResults: outcome.results, migration: migration)
+    func mirror(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
+        guard let split = translation.split else { return }
+        request.context.mirror.mirror(request, split, results: outcome.results)
     }
 
     /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.

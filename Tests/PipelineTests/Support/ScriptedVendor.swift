@@ -13,6 +13,9 @@ final class ScriptedVendor: UpstreamTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var answer: Answer = { _ in .failure(UpstreamError(.connectFailed(errno: ECONNREFUSED))) }
     private var sent: [UpstreamRequest] = []
+    /// Calls to this port wait for `releaseHeld` instead of being answered.
+    private var heldPort: UInt16?
+    private var held: [@Sendable () -> Void] = []
 
     /// The loop it answers on: set when the gateway makes its transport for that loop.
     func attach(to loop: EventLoop) -> ScriptedVendor {
@@ -30,12 +33,36 @@ final class ScriptedVendor: UpstreamTransport, @unchecked Sendable {
 
     func send(_ request: UpstreamRequest, to target: UpstreamTarget,
               completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+        nonisolated(unsafe) let completion = completion
+        let loop = loop!
         let result = lock.withLock {
             sent.append(request)
             return answer(request)
         }
-        nonisolated(unsafe) let completion = completion
-        loop.execute { _ in completion(result) }
+        let answering: @Sendable () -> Void = { loop.execute { _ in completion(result) } }
+        let isHeld = lock.withLock {
+            guard heldPort == target.port else { return false }
+            held.append(answering)
+            return true
+        }
+        if !isHeld { answering() }
+    }
+
+    /// From now on, calls to `port` are held (a vendor that stalls) until `releaseHeld`.
+    func hold(port: UInt16) {
+        lock.withLock { heldPort = port }
+    }
+
+    /// Answers every held call, and holds no more; how many there were.
+    @discardableResult
+    func releaseHeld() -> Int {
+        let answers = lock.withLock {
+            heldPort = nil
+            defer { held.removeAll() }
+            return held
+        }
+        for answer in answers { answer() }
+        return answers.count
     }
 
     func shutdown() {}
