@@ -120,6 +120,20 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertEqual(harness.idleConnectionCount, 1)
     }
 
+    /// A call sent from the completion of the one before (a bulk update's next batch, a migration's
+    /// mirrored change) finds the connection that just answered still being read: it is left in
+    /// the pool, not closed, so a chain of calls settles on two connections instead of opening one
+    /// per call.
+    func testCallsChainedFromCompletionsReuseConnections() throws {
+        let server = try echoServer()
+        let outcomes = harness.sendChained((0..<10).map { get("/chain/\($0)") }, to: try server.target())
+        for (index, outcome) in outcomes.enumerated() {
+            XCTAssertEqual(text(try response(outcome)), "GET /chain/\(index)")
+        }
+        XCTAssertEqual(server.acceptedConnections, 2, "the answering connection and one more, both reused in turn")
+        XCTAssertEqual(harness.statistics.connectionsReused, 8)
+    }
+
     func testRequestIsWrittenWithHostLengthAndAcceptEncoding() throws {
         let server = try echoServer()
         let request = UpstreamRequest(method: .post, path: "/devices", headers: [("Authorization", "Bearer abc"), ("X-Request-Id", "r-1")],

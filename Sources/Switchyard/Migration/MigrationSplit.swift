@@ -8,33 +8,31 @@ struct MigrationSplit {
     let migration: Migration
     /// The stage the request is served at: a rollback while it runs changes nothing for it.
     let stage: MigrationConfiguration.Stage
-    /// The request read for the current vendor and for the target.
+    /// The request read for the current vendor, and for the target when it serves some device:
+    /// in `mirror` the target's reading waits until the client has its answer (`MirrorQueue`).
     let currentRequest: Result<DeviceRequest, Problem>
-    let targetRequest: Result<DeviceRequest, Problem>
+    let targetRequest: Result<DeviceRequest, Problem>?
     /// The request as served: each item as read for the vendor that serves it (for a single
     /// device, that vendor's whole reading, its refusal included).
     let served: Result<DeviceRequest, Problem>
     /// Per item of `served`: whether the target serves it.
     let servedByTarget: [Bool]
-    /// Whether the request names a device by a bare value (`8988…`), which means the current
-    /// vendor's primary kind: once the target, whose primary kind is another, is the tenant's
-    /// vendor, the same request names another kind or none (API.md §2).
-    let namesDevicesWithoutKind: Bool
 
     /// Whether any item is served by the target (else the request goes as without a migration).
     var involvesTarget: Bool { servedByTarget.contains(true) }
 }
 
 extension Migration {
-    /// Reads the request for both vendors and decides, per device, which one serves it. A device
-    /// id without its kind means the current vendor's primary kind for both.
+    /// Reads the request for the vendors that serve it and decides, per device, which one does. A
+    /// device id without its kind means the current vendor's primary kind for both.
     func split(_ route: Route, body: JSONValue, maxBulkDevices: Int, now: Double) -> MigrationSplit {
         let stage = self.stage
-        let bareIDKind = current.adapter.primaryKind
-        let currentRead = DeviceRequest.read(route, body: body, adapter: current.adapter, bareIDKind: bareIDKind,
-                                             maxBulkDevices: maxBulkDevices, now: now)
-        let targetRead = DeviceRequest.read(route, body: body, adapter: target.adapter, bareIDKind: bareIDKind,
-                                            maxBulkDevices: maxBulkDevices, now: now)
+        let currentRead = read(route, body: body, for: current, maxBulkDevices: maxBulkDevices, now: now)
+        guard stage != .mirror else {
+            return MigrationSplit(migration: self, stage: stage, currentRequest: currentRead, targetRequest: nil, served: currentRead,
+                                  servedByTarget: Array(repeating: false, count: (try? currentRead.get())?.items.count ?? 0))
+        }
+        let targetRead = read(route, body: body, for: target, maxBulkDevices: maxBulkDevices, now: now)
         let served: Result<DeviceRequest, Problem>
         let servedByTarget: [Bool]
         if route != .bulkUpdate {
@@ -61,13 +59,20 @@ extension Migration {
             servedByTarget = []
         }
         return MigrationSplit(migration: self, stage: stage, currentRequest: currentRead, targetRequest: targetRead, served: served,
-                              servedByTarget: servedByTarget,
-                              namesDevicesWithoutKind: current.adapter.primaryKind != target.adapter.primaryKind
-                                  && Self.namesDevicesWithoutKind(route, body: body))
+                              servedByTarget: servedByTarget)
     }
 
-    /// Whether a path id or a bulk item's `id` is a bare value.
-    private static func namesDevicesWithoutKind(_ route: Route, body: JSONValue) -> Bool {
+    /// The request as `binding`'s vendor reads it, bare device ids of the current vendor's kind.
+    func read(_ route: Route, body: JSONValue, for binding: TenantRoute, maxBulkDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
+        DeviceRequest.read(route, body: body, adapter: binding.adapter, bareIDKind: current.adapter.primaryKind,
+                           maxBulkDevices: maxBulkDevices, now: now)
+    }
+
+    /// Whether the request names a device by a bare value (`8988…`), which means the current
+    /// vendor's primary kind: once the target is the tenant's vendor, the same request names
+    /// another kind, or none (API.md §2). Only when the two vendors' primary kinds differ.
+    func namesDevicesWithoutKind(_ route: Route, body: JSONValue) -> Bool {
+        guard current.adapter.primaryKind != target.adapter.primaryKind else { return false }
         switch route {
         case .updateDevice(let id):
             return DeviceRequest.percentDecoded(id).map { DeviceIdentifier.namedKind($0) == nil } ?? false

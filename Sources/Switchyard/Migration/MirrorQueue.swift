@@ -43,9 +43,11 @@ final class MirrorQueue {
     /// Writes the changes of `request` its vendors accepted (`results`, one per item of
     /// `split.served`) to the other vendor of each.
     func mirror(_ request: GatewayRequest, _ split: MigrationSplit, results: [DeviceResult]) {
-        guard case .success(let served) = split.served, served.items.count == results.count else { return }
+        guard case .success(let served) = split.served, served.items.count == results.count, let body = request.body else { return }
         let migration = split.migration
-        if split.namesDevicesWithoutKind { migration.report.recordBareDeviceID(operation: request.operationName) }
+        if migration.namesDevicesWithoutKind(request.route, body: body) {
+            migration.report.recordBareDeviceID(operation: request.operationName)
+        }
         if split.stage == .canary {
             for (index, result) in results.enumerated() {
                 migration.recordOutcome(atTarget: split.servedByTarget[index], failed: Migration.isVendorFailure(result))
@@ -61,7 +63,11 @@ final class MirrorQueue {
         migration.report.recordLatency(current: toTarget.isEmpty ? nil : request.upstreamNanos,
                                        target: toCurrent.isEmpty ? nil : request.upstreamNanos)
         for (indices, toTarget) in [(toTarget, true), (toCurrent, false)] where !indices.isEmpty {
-            let other = toTarget ? split.targetRequest : split.currentRequest
+            // In `mirror` the target reads the request only now, after the client's answer.
+            let other = toTarget
+                ? split.targetRequest ?? migration.read(request.route, body: body, for: migration.target,
+                                                        maxBulkDevices: request.state.limits.maxBulkDevices, now: request.now)
+                : split.currentRequest
             var ready: [Int] = []
             for index in indices {
                 // A change the other vendor can't read is compared with that refusal, without a call.

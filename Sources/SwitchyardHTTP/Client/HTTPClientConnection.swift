@@ -112,6 +112,11 @@ final class HTTPClientConnection: ChannelDelegate {
         channel.setDeadline(at: until)
     }
 
+    /// Whether the channel is in the middle of handing this connection what it read: the answer is
+    /// consumed, but the inbound buffer is held until the read is over (a buffer with bytes left is
+    /// another matter: `isReusable` refuses it).
+    var isReading: Bool { channel.inbound?.isEmpty == true }
+
     /// The liveness check before reuse: still open, not expired, nothing unread, and the socket
     /// holds no byte either (a FIN or a close_notify that arrived after this round's events were
     /// fetched shows up here, before a request is wasted on it).

@@ -195,10 +195,19 @@ public final class UpstreamClient {
     }
 
     /// The most recently parked connection of `pool` that passes the liveness check; the ones
-    /// that fail it are closed on the way.
+    /// that fail it are closed on the way. A connection whose answer is still being read (a call
+    /// made from the completion of the one it just carried: the next batch of a bulk update, a
+    /// migration's mirrored change) is left in the pool for a later call, not closed: its end of
+    /// file, if one came with the answer, is not known until the read is over.
     private func takeIdleConnection(from pool: UpstreamPool) -> HTTPClientConnection? {
         let now = loop.now
+        var reading: [HTTPClientConnection] = []
+        defer { pool.idle.append(contentsOf: reading.reversed()) }
         while let connection = pool.idle.popLast() {
+            if connection.isReading {
+                reading.append(connection)
+                continue
+            }
             connection.isPooled = false
             if connection.isReusable(now: now) { return connection }
             connection.close()

@@ -154,6 +154,27 @@ final class UpstreamClientHarness: @unchecked Sendable {
         sendAll([(request, target)], timeout: timeout)[0]
     }
 
+    /// Sends `requests` one after the other, each from the completion of the one before (as a bulk
+    /// update's next batch goes), and waits for the last.
+    func sendChained(_ requests: [UpstreamRequest], to target: UpstreamTarget, timeout: Double = 15) -> [Outcome] {
+        let outcomes = requests.map { _ in Outcome() }
+        nonisolated(unsafe) var sendNext: ((Int) -> Void)?
+        loop.execute { [self] _ in
+            let client = self.client
+            sendNext = { index in
+                guard index < requests.count else { return sendNext = nil }
+                client.send(requests[index], to: target) { result in
+                    outcomes[index].record(result, insideSend: false)
+                    sendNext?(index + 1)
+                }
+            }
+            sendNext?(0)
+        }
+        let deadline = DispatchTime.now() + timeout
+        for outcome in outcomes { _ = outcome.done.wait(timeout: deadline) }
+        return outcomes
+    }
+
     /// Runs `body` on the client's loop and waits for its result.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable (UpstreamClient) -> T) -> T {
         let box = Box<T>()
