@@ -112,8 +112,6 @@ final class MirrorQueue {
     private func start(_ job: Job) {
         inFlight += 1
         let started = loop.now
-        // A quota decision made with the tenant's limit belongs to the binding that served.
-        job.request.prepaidQuota = nil
         let route = job.toTarget ? job.migration.target : job.migration.current
         DeviceCall(request: job.request, route: route, deviceRequest: job.otherRequest).start { [self] outcome in
             inFlight -= 1

@@ -89,7 +89,8 @@ final class DeviceCall {
             if decision.admitted { context.metrics.record(.quotaWait(tenant: route.tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
         }
-        if let prepaid = request.prepaidQuota {
+        // A decision made with the tenant's limit is its own binding's: never a migration target's.
+        if let prepaid = request.prepaidQuota, route === request.tenantRoute {
             request.prepaidQuota = nil
             return decided(record(prepaid, storeFailed: false))
         }

@@ -242,7 +242,8 @@ extension Gateway {
             return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
         }
         let limits = request.state.limits
-        let split = request.state.migrations[route.tenant].map { migration in
+        let migrations = request.state.migrations
+        let split = (migrations.isEmpty ? nil : migrations[route.tenant]).map { migration in
             migration.split(request.route, body: body, maxBulkDevices: limits.maxBulkDevices, now: request.now)
         }
         let deviceRequest = split?.served ?? DeviceRequest.read(request.route, body: body, adapter: route.adapter,
