@@ -86,7 +86,7 @@ final class MirrorQueue {
             }
             guard !ready.isEmpty, case .success(let read) = other else { continue }
             let sending = Set(ready)
-            let otherRequest = read.keeping({ sending.contains($0) }, otherwise: Self.notMirrored)
+            let otherRequest = read.keeping { sending.contains($0) }
             guard waiting.count - next < Self.maxWaiting else {
                 for _ in ready { dropped(migration) }
                 continue
@@ -165,7 +165,4 @@ final class MirrorQueue {
         migration.report.recordDropped()
         metrics.record(.migrationComparison(tenant: migration.report.tenant, result: "dropped"))
     }
-
-    /// Stands in for the changes not to send: never sent, never compared.
-    private static let notMirrored = Problem(.invalidRequest, detail: "Not mirrored: its vendor refused this change, or it goes elsewhere.")
 }

@@ -270,7 +270,7 @@ extension DeviceCall {
         let parts = [false, true].filter(servedByTarget.contains)
         var outcomes: [Bool: Outcome] = [:]
         for byTarget in parts {
-            let part = deviceRequest.keeping({ servedByTarget[$0] == byTarget }, otherwise: notServedHere)
+            let part = deviceRequest.keeping { servedByTarget[$0] == byTarget }
             DeviceCall(request: request, route: byTarget ? target : current, deviceRequest: part).start { outcome in
                 outcomes[byTarget] = outcome
                 guard outcomes.count == parts.count else { return }
@@ -281,8 +281,5 @@ extension DeviceCall {
             }
         }
     }
-
-    /// Stands in for the items the other vendor serves: never sent by this call.
-    private static let notServedHere = Problem(.internalError, detail: "Served by the tenant's other vendor.")
 }
 

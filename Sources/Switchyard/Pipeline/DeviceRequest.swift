@@ -20,12 +20,16 @@ struct DeviceRequest {
     var items: [Item]
 
     /// This request with only the items `keep` accepts ready to send; the others stand refused
-    /// with `problem`, so that a call made with it leaves them out (and their places).
-    func keeping(_ keep: (Int) -> Bool, otherwise problem: Problem) -> DeviceRequest {
+    /// (`leftOut`), so that a call made with it leaves them out, and their places: their results
+    /// come from elsewhere (the other vendor of a migration) or are not wanted.
+    func keeping(_ keep: (Int) -> Bool) -> DeviceRequest {
         var kept = self
-        for index in kept.items.indices where !keep(index) { kept.items[index].change = .failure(problem) }
+        for index in kept.items.indices where !keep(index) { kept.items[index].change = .failure(Self.leftOut) }
         return kept
     }
+
+    /// What stands in for an item `keeping` left out; never part of an answer.
+    private static let leftOut = Problem(.internalError, detail: "Left out of this call.")
 
     /// Reads the request on `route` for `adapter`'s vendor: what it can do (501 when it can't
     /// register devices), the device layer's checks and the vendor's rules. A device id without
