@@ -22,7 +22,8 @@ public struct DeviceDocument: Sendable, Equatable {
 
     public subscript(field: DeviceField) -> Value? {
         get {
-            for entry in entries where entry.field == field { return entry.value }
+            // By index: the loop compares fields without copying (and retaining) each entry's value.
+            for index in entries.indices where entries[index].field == field { return entries[index].value }
             return nil
         }
         set {
@@ -46,6 +47,17 @@ public struct DeviceDocument: Sendable, Equatable {
     /// The fields present, in canonical order.
     public var fields: [DeviceField] { entries.map(\.field) }
 
+    /// Each field present with its value, in canonical order, without copying the document's
+    /// storage into an array first (`fields`).
+    public func forEach(_ body: (DeviceField, Value) throws -> Void) rethrows {
+        for index in entries.indices { try body(entries[index].field, entries[index].value) }
+    }
+
+    /// Whether a field present passes `predicate`.
+    public func containsField(where predicate: (DeviceField) -> Bool) -> Bool {
+        entries.indices.contains { predicate(entries[$0].field) }
+    }
+
     /// `other`'s fields over these: how a vendor's confirmation overlays what was sent.
     public func merging(_ other: DeviceDocument) -> DeviceDocument {
         var merged = self
@@ -55,6 +67,8 @@ public struct DeviceDocument: Sendable, Equatable {
 
     /// The document without write-only fields: what may appear in a response or a log.
     public var redacted: DeviceDocument {
+        // Nearly every document has none: itself, rather than a copy the removal would make.
+        guard containsField(where: { $0.access == .writeOnly }) else { return self }
         var copy = self
         copy.entries.removeAll { $0.field.access == .writeOnly }
         return copy

@@ -49,49 +49,50 @@ public enum DeviceDocumentReader {
                             direction: Direction = .request) -> Reading {
         var reading = Reading()
         for member in object.members {
-            let pointer = pointerPrefix + "/" + escape(member.name)
+            // A member's pointer is only ever needed for an error: made then, not per member.
+            func pointer() -> String { pointerPrefix + "/" + escape(member.name) }
             if member.name == "id" && (allowsID || direction == .response) {
                 if let id = member.value.stringValue {
                     reading.id = id
                 } else {
-                    reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a string, found \(member.value.typeName)"))
+                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(member.value.typeName)"))
                 }
             } else if DeviceField.isGroup(member.name) {
                 switch member.value {
                 case .object(let group):
                     for inner in group.members {
-                        let innerPointer = pointer + "/" + escape(inner.name)
+                        func innerPointer() -> String { pointer() + "/" + escape(inner.name) }
                         guard let field = DeviceField.named(inner.name, in: member.name) else {
-                            reading.unsupported.append(FieldError(pointer: innerPointer, reason: "not a field of the device document"))
+                            reading.unsupported.append(FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
                             continue
                         }
                         read(field, inner.value, at: innerPointer, direction: direction, into: &reading)
                     }
                 case .null where direction == .request:
-                    reading.unsupported.append(FieldError(pointer: pointer, reason: "fields cannot be removed (no vendor supports it)"))
+                    reading.unsupported.append(FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
                 default:
-                    reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected an object, found \(member.value.typeName)"))
+                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(member.value.typeName)"))
                 }
             } else if let field = DeviceField.named(member.name, in: nil) {
                 read(field, member.value, at: pointer, direction: direction, into: &reading)
             } else {
                 let reason = member.name == "id" ? "the device is addressed by the path; id appears in responses only"
                     : "not a field of the device document"
-                reading.unsupported.append(FieldError(pointer: pointer, reason: reason))
+                reading.unsupported.append(FieldError(pointer: pointer(), reason: reason))
             }
         }
         return reading
     }
 
-    private static func read(_ field: DeviceField, _ value: JSONValue, at pointer: String, direction: Direction,
+    private static func read(_ field: DeviceField, _ value: JSONValue, at pointer: () -> String, direction: Direction,
                              into reading: inout Reading) {
         if direction == .request {
             if case .null = value {
-                reading.unsupported.append(FieldError(pointer: pointer, reason: "fields cannot be removed (no vendor supports it)"))
+                reading.unsupported.append(FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
                 return
             }
             if field.access == .readOnly {
-                reading.unsupported.append(FieldError(pointer: pointer, reason: "set by the vendor; responses only"))
+                reading.unsupported.append(FieldError(pointer: pointer(), reason: "set by the vendor; responses only"))
                 return
             }
         }
@@ -103,14 +104,14 @@ public enum DeviceDocumentReader {
             }
             switch FieldRules.check(field, text) {
             case .success(let canonical): reading.document[field] = .string(canonical)
-            case .failure(let violation): reading.invalid.append(FieldError(pointer: pointer, reason: violation.reason))
+            case .failure(let violation): reading.invalid.append(FieldError(pointer: pointer(), reason: violation.reason))
             }
         case (.boolean, .bool(let flag)):
             reading.document[field] = .bool(flag)
         case (.string, _):
-            reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a string, found \(value.typeName)"))
+            reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(value.typeName)"))
         case (.boolean, _):
-            reading.typeErrors.append(FieldError(pointer: pointer, reason: "expected a boolean, found \(value.typeName)"))
+            reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a boolean, found \(value.typeName)"))
         }
     }
 

@@ -1,5 +1,7 @@
+import SwitchyardIO
+
 /// The kinds of identifier a device can be addressed by (`{id}` is `kind:value`).
-public enum IdentifierKind: String, CaseIterable, Sendable, Hashable {
+public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed {
     case iccid, imei, imsi, msisdn, mac, deviceId, ipv4
 
     /// The document field holding this kind of identifier.
@@ -32,21 +34,22 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
 
     /// The kind `text` names before its colon (`iccid` in `iccid:8988…`); nil for a bare value.
     public static func namedKind(_ text: String) -> IdentifierKind? {
-        text.firstIndex(of: ":").flatMap { IdentifierKind(rawValue: String(text[..<$0])) }
+        text.utf8.firstIndex(of: UInt8(ascii: ":")).flatMap { IdentifierKind(rawValue: String(decoding: text.utf8[..<$0], as: UTF8.self)) }
     }
 
     /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is
     /// refused. The value must pass its field's format rule. Errors are 400 `invalid_request`
     /// (API.md: "bad id syntax"), with the reason.
     public static func parse(_ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
-        let colon = text.firstIndex(of: ":")
-        let prefix = colon.map { String(text[..<$0]) }
+        // By bytes: the colon is ASCII, and a search by `Character` walks grapheme clusters.
+        let colon = text.utf8.firstIndex(of: UInt8(ascii: ":"))
+        let prefix = colon.map { String(decoding: text.utf8[..<$0], as: UTF8.self) }
         let kind: IdentifierKind
         let value: String
         let typed: Bool
-        if let colon, let named = namedKind(text) {
+        if let colon, let prefix, let named = IdentifierKind(rawValue: prefix) {
             kind = named
-            value = String(text[text.index(after: colon)...])
+            value = String(decoding: text.utf8[text.utf8.index(after: colon)...], as: UTF8.self)
             typed = true
         } else if let primary {
             // A bare MAC has colons of its own (`A1:B2:…`), so only the rule can tell a bare value

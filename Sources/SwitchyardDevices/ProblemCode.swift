@@ -1,8 +1,10 @@
+import SwitchyardIO
+
 /// Every problem code of API.md §2, with its status and title: the one table clients rely on.
 ///
 /// `notFound` (404, a path that is no resource) is ours: API.md asks for "a 404 problem" for
 /// unknown paths without naming a code, and `device_not_found` would be a lie there.
-public enum ProblemCode: String, CaseIterable, Sendable {
+public enum ProblemCode: String, CaseIterable, Sendable, CaseKeyed {
     case invalidRequest = "invalid_request"
     case unauthenticated
     case insufficientScope = "insufficient_scope"

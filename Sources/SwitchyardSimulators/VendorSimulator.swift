@@ -68,7 +68,7 @@ struct SimulatorRequest {
     var method: HTTPMethod { head.method }
     var methodName: String { head.methodName }
 
-    func header(_ name: String) -> String? {
+    func header(_ name: StaticString) -> String? {
         head.firstValue(name)
     }
 

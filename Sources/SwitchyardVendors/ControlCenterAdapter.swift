@@ -11,7 +11,8 @@ import SwitchyardJSON
 public struct ControlCenterAdapter: VendorAdapter {
     public var vendor: Vendor { .controlCenter }
     public var primaryKind: IdentifierKind? { .iccid }
-    public var addressableKinds: Set<IdentifierKind> { [.iccid] }
+    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
+    private static let addressable: Set<IdentifierKind> = [.iccid]
     public var storableFields: Set<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { false }
     /// The vendor has no bulk call: a bulk update is fanned out, one call per SIM.
@@ -20,11 +21,13 @@ public struct ControlCenterAdapter: VendorAdapter {
     /// never has two in flight.
     public var fanOutConcurrency: Int { 1 }
 
-    /// The `Authorization` value, encoded once: it is the same on every call of the account.
-    private let authorization: String
+    /// Every call's headers, made once: the `Authorization` value is the same on every call of the
+    /// account, and the others are constants.
+    private let headers: [(name: String, value: String)]
 
     public init(username: String, apiKey: String) {
-        authorization = URLEncoding.basicAuthorization(user: username, password: apiKey)
+        headers = [("authorization", URLEncoding.basicAuthorization(user: username, password: apiKey)),
+                   ("content-type", "application/json"), ("accept", "application/json")]
     }
 
     /// The body parameters, in the document's canonical order (so the body's order is stable):
@@ -37,6 +40,15 @@ public struct ControlCenterAdapter: VendorAdapter {
     ] + DeviceField.allCases.filter { $0.group == "custom" }.map { ($0, $0.member) }
 
     private static let storable: Set<DeviceField> = Set(parameters.map(\.field) + [.iccid, .effectiveAt])
+
+    /// `parameters` by field (`DeviceField.rawValue`), nil for a field that is none: a request
+    /// walks the few fields its change has, not every parameter. `parameters` is in canonical
+    /// order, so the body's members come out in the same order either way.
+    private static let parameterNames: [String?] = {
+        var names = [String?](repeating: nil, count: DeviceField.allCases.count)
+        for parameter in parameters { names[parameter.field.rawValue] = parameter.name }
+        return names
+    }()
 
     /// The document's limit on `effectiveDate`.
     private static let maximumDaysAhead = 180
@@ -54,7 +66,7 @@ public struct ControlCenterAdapter: VendorAdapter {
            seconds - now > Double(Self.maximumDaysAhead * 86_400) {
             errors.append(FieldError(pointer: change.pointer(.effectiveAt), reason: "at most \(Self.maximumDaysAhead) days ahead"))
         }
-        if !Self.parameters.contains(where: { document[$0.field] != nil }) {
+        if !document.containsField(where: { Self.parameterNames[$0.rawValue] != nil }) {
             errors.append(FieldError(pointer: change.pointerPrefix, reason: Self.nothingToChange))
         }
         // The document: "If you assign an IPv4 [IPv6] address value, you must also provide values
@@ -74,8 +86,8 @@ public struct ControlCenterAdapter: VendorAdapter {
         let change = changes[0]
         var json = JSONWriter()
         json.beginObject()
-        for parameter in Self.parameters {
-            if let value = change.document.string(parameter.field) { json.member(parameter.name, value) }
+        change.document.forEach { field, value in
+            if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }
         }
         // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
         if let effectiveAt = change.document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
@@ -85,7 +97,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         return UpstreamRequest(
             method: .put,
             path: "/rws/api/v1/devices/" + URLEncoding.pathSegment(Self.iccid(of: change)),
-            headers: [("authorization", authorization), ("content-type", "application/json"), ("accept", "application/json")],
+            headers: headers,
             body: json.bytes)
     }
 

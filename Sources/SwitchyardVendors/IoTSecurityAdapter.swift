@@ -15,7 +15,8 @@ public struct IoTSecurityAdapter: VendorAdapter {
     public var vendor: Vendor { .iotSecurity }
     /// The vendor has no primary identifier: an item may name its device by any of several.
     public var primaryKind: IdentifierKind? { nil }
-    public var addressableKinds: Set<IdentifierKind> { [.iccid, .imei, .imsi, .msisdn, .ipv4] }
+    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
+    private static let addressable: Set<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .ipv4]
     public var storableFields: Set<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { false }
     /// 100 items keep a request body small (a typical item with every member is under 200

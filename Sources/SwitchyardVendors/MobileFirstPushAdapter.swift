@@ -12,7 +12,8 @@ import SwitchyardJSON
 public struct MobileFirstPushAdapter: VendorAdapter {
     public var vendor: Vendor { .mobileFirstPush }
     public var primaryKind: IdentifierKind? { .deviceId }
-    public var addressableKinds: Set<IdentifierKind> { [.deviceId] }
+    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
+    private static let addressable: Set<IdentifierKind> = [.deviceId]
     public var storableFields: Set<DeviceField> { Self.storable }
     /// The document's call updates an existing registration; it cannot create one.
     public var supportsUpsert: Bool { false }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardIO
 
 /// Percent-encoding for the pieces of a vendor URL or form that come from a request (a device
 /// id in a path, a scope in a form body): everything but RFC 3986's unreserved characters is
@@ -20,13 +21,14 @@ enum URLEncoding {
     }
 
     private static func encode(_ text: String, spaceAsPlus: Bool) -> String {
+        // Most values (ICCIDs, IMEIs, ids) need no escape: the text itself, nothing copied.
+        if text.utf8.allSatisfy(isUnreserved) { return text }
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case _ where isUnreserved(byte):
                 out.append(byte)
             case UInt8(ascii: " ") where spaceAsPlus:
                 out.append(UInt8(ascii: "+"))
@@ -35,5 +37,12 @@ enum URLEncoding {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 3986's unreserved characters: ALPHA, DIGIT, `-`, `.`, `_`, `~`.
+    @inline(__always)
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
     }
 }

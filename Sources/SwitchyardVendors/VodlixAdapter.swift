@@ -11,7 +11,8 @@ import SwitchyardJSON
 public struct VodlixAdapter: VendorAdapter {
     public var vendor: Vendor { .vodlix }
     public var primaryKind: IdentifierKind? { .mac }
-    public var addressableKinds: Set<IdentifierKind> { [.mac] }
+    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
+    private static let addressable: Set<IdentifierKind> = [.mac]
     public var storableFields: Set<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { true }
     /// Vodlix has no bulk call: a bulk update is fanned out, one call per device.

@@ -1,54 +1,129 @@
+import SwitchyardIO
+
 /// Verified JWTs by their exact bytes, so a client reusing its token skips signature checks.
 ///
 /// One per event loop, used only from that loop: deliberately not `Sendable`, and no locks. Bounded
 /// (``capacity``); an entry is never returned at or past its token's `exp`, and is bound to the
 /// ``Authenticator`` that verified it, so a configuration reload never serves a stale credential.
+///
+/// An open-addressed table rather than a `Dictionary`: a lookup takes the token where it lies in
+/// the request's head, with no key to build (a `Dictionary` needs an owned one: a copy of the token
+/// per request) and a word-at-a-time hash instead of SipHash over some 200 bytes. Only verified
+/// tokens are ever stored, so no client can choose keys that collide: the hash needs no seed.
 public final class AuthenticationCache {
     public let capacity: Int
-    private var entries: [TokenKey: Credential] = [:]
+    /// At most half full, so probes stay short; nil is an empty slot.
+    private var slots: [Entry?]
+    public private(set) var count = 0
     private var authenticatorID: UInt64 = 0
+
+    private struct Entry {
+        let hash: UInt64
+        let token: [UInt8]
+        let credential: Credential
+    }
 
     public init(capacity: Int = 1024) {
         precondition(capacity > 0)
         self.capacity = capacity
+        var size = 2
+        while size < 2 * capacity { size *= 2 }
+        slots = Array(repeating: nil, count: size)
     }
 
-    public var count: Int { entries.count }
-
-    func lookup(_ token: [UInt8], authenticatorID: UInt64, now: Double) -> Credential? {
-        guard authenticatorID == self.authenticatorID, let credential = entries[TokenKey(token)] else { return nil }
-        guard let expiresAt = credential.expiresAt, now < expiresAt else {
-            entries[TokenKey(token)] = nil
+    func lookup(_ token: UnsafeRawBufferPointer, authenticatorID: UInt64, now: Double) -> Credential? {
+        guard authenticatorID == self.authenticatorID, count > 0, let index = find(token, hash: Self.hash(token)) else {
+            return nil
+        }
+        guard let credential = slots[index]?.credential, let expiresAt = credential.expiresAt, now < expiresAt else {
+            remove(at: index)
             return nil
         }
         return credential
     }
 
+    func lookup(_ token: [UInt8], authenticatorID: UInt64, now: Double) -> Credential? {
+        token.withUnsafeBytes { lookup($0, authenticatorID: authenticatorID, now: now) }
+    }
+
     func store(_ token: [UInt8], _ credential: Credential, authenticatorID: UInt64, now: Double) {
         guard let expiresAt = credential.expiresAt, now < expiresAt else { return }
         if authenticatorID != self.authenticatorID {
-            entries.removeAll(keepingCapacity: true)
+            removeAll()
             self.authenticatorID = authenticatorID
         }
-        let key = TokenKey(token)
-        if entries.count >= capacity, entries[key] == nil {
-            entries = entries.filter { now < ($0.value.expiresAt ?? 0) }
-            if entries.count >= capacity { entries.remove(at: entries.startIndex) }
+        let hash = token.withUnsafeBytes { Self.hash($0) }
+        if let index = token.withUnsafeBytes({ find($0, hash: hash) }) {
+            slots[index] = Entry(hash: hash, token: token, credential: credential)
+            return
         }
-        entries[key] = credential
-    }
-}
-
-/// A token's bytes as a dictionary key, hashed in one pass. `[UInt8]`'s own `Hashable` feeds the
-/// hasher a byte at a time, which made the cache lookup cost more than the rest of authentication.
-private struct TokenKey: Hashable {
-    let bytes: [UInt8]
-
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+        if count >= capacity {
+            let live = slots.compactMap { $0 }.filter { now < ($0.credential.expiresAt ?? 0) }
+            removeAll()
+            // Still full of live tokens: one of them goes (which one matters no more than in any bounded cache).
+            for entry in live.dropFirst(live.count >= capacity ? 1 : 0) { insert(entry) }
+        }
+        insert(Entry(hash: hash, token: token, credential: credential))
     }
 
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    // MARK: The table
+
+    private var mask: Int { slots.count - 1 }
+
+    private func find(_ token: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while let entry = slots[index] {
+            if entry.hash == hash, entry.token.withUnsafeBytes({ $0.bytesEqual(token) }) { return index }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
+    private func insert(_ entry: Entry) {
+        var index = Int(truncatingIfNeeded: entry.hash) & mask
+        while slots[index] != nil { index = (index + 1) & mask }
+        slots[index] = entry
+        count += 1
+    }
+
+    /// Linear probing's deletion: the entries after the hole that would no longer be found past it
+    /// move back into it, so no tombstone is needed.
+    private func remove(at removed: Int) {
+        slots[removed] = nil
+        count -= 1
+        var hole = removed
+        var index = (removed + 1) & mask
+        while let entry = slots[index] {
+            let home = Int(truncatingIfNeeded: entry.hash) & mask
+            // The entry may fill the hole unless its home lies cyclically in (hole, index].
+            let homeAfterHole = hole <= index ? (home > hole && home <= index) : (home > hole || home <= index)
+            if !homeAfterHole {
+                slots[hole] = entry
+                slots[index] = nil
+                hole = index
+            }
+            index = (index + 1) & mask
+        }
+    }
+
+    private func removeAll() {
+        for index in slots.indices { slots[index] = nil }
+        count = 0
+    }
+
+    /// A multiply-xorshift over eight bytes at a time, with the length.
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 32
+            offset += 8
+        }
+        while offset < bytes.count {
+            hash = (hash ^ UInt64(bytes[offset])) &* 0x0100_0000_01B3
+            offset += 1
+        }
+        return hash ^ (hash >> 29)
     }
 }

@@ -1,3 +1,4 @@
+import SwitchyardIO
 import SwitchyardDevices
 import SwitchyardHTTP
 
@@ -52,7 +53,7 @@ struct ClientRequestSample: Sendable {
 }
 
 /// API.md §6's `outcome` of a vendor call.
-enum ClientOutcome: String, Sendable, CaseIterable {
+enum ClientOutcome: String, Sendable, CaseIterable, CaseKeyed {
     /// The vendor answered below 400.
     case ok
     /// The vendor answered 400 or above.
@@ -77,7 +78,7 @@ enum ClientOutcome: String, Sendable, CaseIterable {
 }
 
 /// Which limit decided (API.md §6's `policy`).
-enum RateLimitPolicy: String, Sendable, CaseIterable {
+enum RateLimitPolicy: String, Sendable, CaseIterable, CaseKeyed {
     /// The tenant's `rateLimit`.
     case tenant
     /// The vendor account's `vendorQuota`.
@@ -86,7 +87,7 @@ enum RateLimitPolicy: String, Sendable, CaseIterable {
     case concurrency
 }
 
-enum RateLimitOutcome: String, Sendable, CaseIterable {
+enum RateLimitOutcome: String, Sendable, CaseIterable, CaseKeyed {
     case admitted
     case refused
     /// The shared store could not decide; `onStoreFailure` did.

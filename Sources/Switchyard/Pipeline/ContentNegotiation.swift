@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// API.md §2's media rules: bodies are JSON (else 415), `Accept` must admit JSON or problem
 /// JSON (else 406), `Content-Encoding: gzip` bodies are inflated within the body limit, and
@@ -11,11 +12,13 @@ enum ContentNegotiation {
     /// Whether `Accept` (every field line, comma lists) admits one of the types we answer with.
     /// No `Accept` admits everything.
     static func acceptsJSON(_ head: HTTPRequestHead) -> Bool {
-        let values = head.values("accept")
-        if values.isEmpty { return true }
-        // What nearly every client sends, decided without splitting anything.
-        if values.count == 1, values[0] == "*/*" || values[0] == "application/json" { return true }
-        for value in values {
+        // No Accept, or what nearly every client sends, decided without a string.
+        let common = head.withFirstValue("accept") { value, count in
+            guard let value else { return true }
+            return count == 1 && (value.bytesEqual("*/*") || value.bytesEqual("application/json"))
+        }
+        if common { return true }
+        for value in head.values("accept") {
             for range in value.split(separator: ",") {
                 let parts = range.split(separator: ";")
                 let type = parts.first.map { $0.trimmingWhitespace().lowercased() } ?? ""
@@ -32,8 +35,13 @@ enum ContentNegotiation {
 
     /// Whether `Content-Type` is `application/json`, with at most a UTF-8 `charset`.
     static func isJSON(_ head: HTTPRequestHead) -> Bool {
+        // What nearly every client sends, decided without a string.
+        switch head.withFirstValue("content-type", { value, _ in value?.bytesEqual("application/json") }) {
+        case nil: return false
+        case true?: return true
+        case false?: break
+        }
         guard let value = head.firstValue("content-type") else { return false }
-        if value == "application/json" { return true }
         let parts = value.split(separator: ";")
         guard parts.first?.trimmingWhitespace().lowercased() == "application/json" else { return false }
         return parts.dropFirst().allSatisfy { parameter in

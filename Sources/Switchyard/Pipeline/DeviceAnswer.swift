@@ -73,12 +73,12 @@ struct DeviceAnswer {
     /// client a value the gateway itself would refuse (the value sent, if any, stays instead).
     private static func conforming(_ confirmed: DeviceDocument) -> DeviceDocument {
         var checked = DeviceDocument()
-        for field in confirmed.fields {
-            guard case .string(let value)? = confirmed[field] else {
-                checked[field] = confirmed[field]
-                continue
+        confirmed.forEach { field, value in
+            guard case .string(let text) = value else {
+                checked[field] = value
+                return
             }
-            if case .success(let canonical) = FieldRules.check(field, value) { checked[field] = .string(canonical) }
+            if case .success(let canonical) = FieldRules.check(field, text) { checked[field] = .string(canonical) }
         }
         return checked
     }
@@ -92,14 +92,19 @@ struct DeviceAnswer {
         return document
     }
 
-    /// The answered document (`answered`) and `id`: the request's, or for a new device an
-    /// identifier the client sent (the vendor's primary kind first), else one the vendor confirmed.
+    /// A new device's id: the first identifier the client sent, the vendor's primary kind first,
+    /// else the first the vendor confirmed.
+    private func newDeviceID(_ change: DeviceChange, _ document: DeviceDocument) -> DeviceIdentifier? {
+        let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
+        let kind = kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil }
+        return kind.flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
+    }
+
+    /// The answered document (`answered`) and `id`: the request's, or for a new device
+    /// `newDeviceID` (worked out only then).
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
         let document = Self.answered(change, confirmed: confirmed)
-        let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
-        let id = change.id ?? (kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil })
-            .flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
-        document.write(to: &json, id: id)
+        document.write(to: &json, id: change.id ?? newDeviceID(change, document))
     }
 }

@@ -92,9 +92,10 @@ extension Gateway {
     /// The tenant comes from the credential and nowhere else (401).
     @inline(never)
     func authenticate(_ request: GatewayRequest) -> Problem? {
-        switch request.state.authenticator.authenticate(
-            authorizationHeader: request.head.firstValue("authorization"), now: request.now, cache: request.context.cache
-        ) {
+        let authenticated = request.head.withFirstValue("authorization") { value, _ in
+            request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.context.cache)
+        }
+        switch authenticated {
         case .success(let credential):
             request.credential = credential
             request.tenantRoute = request.state.routes[credential.tenant]

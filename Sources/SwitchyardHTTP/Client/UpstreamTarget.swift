@@ -14,7 +14,7 @@ import SwitchyardIO
 /// `caFile` or the system store) and that the certificate names `host` (a DNS SAN, or an IP SAN
 /// for an address literal), which is also sent as SNI.
 public final class UpstreamTarget: Sendable, CustomStringConvertible {
-    public enum Scheme: String, Sendable, Hashable {
+    public enum Scheme: String, Sendable, CaseKeyed {
         case https
         /// Plain HTTP: local simulators and sidecars (the configuration allows it to loopback only).
         case http

@@ -14,7 +14,7 @@ public protocol HTTPFieldSection {
 extension HTTPFieldSection {
     /// The value of the first field named `lowercaseName` (matched case-insensitively either way),
     /// or `nil`. Allocates only the returned string.
-    public func firstValue(_ lowercaseName: String) -> String? {
+    public func firstValue(_ lowercaseName: StaticString) -> String? {
         bytes.withUnsafeBytes { raw in
             for field in fields where HTTPSyntax.nameEquals(raw, field.name, lowercaseName) {
                 return HTTPSyntax.decode(raw, field.value)
@@ -23,9 +23,26 @@ extension HTTPFieldSection {
         }
     }
 
+    /// The first field named `lowercaseName`'s value as bytes (nil when there is none) and how many
+    /// field lines have that name, for a decision that needs no `String`: the steady path's
+    /// comparisons with the values nearly every client sends. The bytes are valid only inside `body`.
+    public func withFirstValue<Result>(
+        _ lowercaseName: StaticString, _ body: (_ value: UnsafeRawBufferPointer?, _ count: Int) throws -> Result
+    ) rethrows -> Result {
+        try bytes.withUnsafeBytes { raw in
+            var first: Range<Int32>?
+            var count = 0
+            for field in fields where HTTPSyntax.nameEquals(raw, field.name, lowercaseName) {
+                if first == nil { first = field.value }
+                count += 1
+            }
+            return try body(first.map { UnsafeRawBufferPointer(rebasing: raw[Int($0.lowerBound)..<Int($0.upperBound)]) }, count)
+        }
+    }
+
     /// The values of every field named `lowercaseName`, one element per field line, in order.
     /// Comma-separated lists inside one line are not split: that depends on the field's grammar.
-    public func values(_ lowercaseName: String) -> [String] {
+    public func values(_ lowercaseName: StaticString) -> [String] {
         bytes.withUnsafeBytes { raw in
             var result: [String] = []
             for field in fields where HTTPSyntax.nameEquals(raw, field.name, lowercaseName) {
@@ -35,7 +52,7 @@ extension HTTPFieldSection {
         }
     }
 
-    public func contains(_ lowercaseName: String) -> Bool {
+    public func contains(_ lowercaseName: StaticString) -> Bool {
         bytes.withUnsafeBytes { raw in
             fields.contains { HTTPSyntax.nameEquals(raw, $0.name, lowercaseName) }
         }
@@ -59,13 +76,17 @@ extension HTTPSyntax {
         String(decoding: UnsafeRawBufferPointer(rebasing: raw[Int(range.lowerBound)..<Int(range.upperBound)]), as: UTF8.self)
     }
 
-    static func nameEquals(_ raw: UnsafeRawBufferPointer, _ range: Range<Int32>, _ name: String) -> Bool {
-        let utf8 = name.utf8
-        guard utf8.count == range.count else { return false }
-        var index = Int(range.lowerBound)
-        for byte in utf8 {
-            guard ASCII.lowercased(raw[index]) == ASCII.lowercased(byte) else { return false }
-            index += 1
+    /// The length decides most comparisons; the name's last byte, where field names sharing a
+    /// prefix (`content-…`, `accept-…`) differ, most of the rest.
+    @inline(__always)
+    static func nameEquals(_ raw: UnsafeRawBufferPointer, _ range: Range<Int32>, _ name: StaticString) -> Bool {
+        let count = name.utf8CodeUnitCount
+        guard count == range.count, count > 0 else { return count == range.count }
+        let start = Int(range.lowerBound)
+        let expected = name.utf8Start
+        guard ASCII.lowercased(raw[start + count - 1]) == ASCII.lowercased(expected[count - 1]) else { return false }
+        for offset in 0..<count where ASCII.lowercased(raw[start + offset]) != ASCII.lowercased(expected[offset]) {
+            return false
         }
         return true
     }
