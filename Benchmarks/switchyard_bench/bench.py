@@ -2,6 +2,7 @@
 open-file limit, the tokens of the translated scenario, and the supervisor of its processes. Set up
 once, before any scenario, and passed to each."""
 
+import glob
 import os
 import resource
 import shutil
@@ -23,6 +24,16 @@ WORK = BENCH_DIR / ".work"
 RUNS = WORK / "runs"
 
 TOOLS = ("openssl", "curl", "wrk", "python3", "cc", "taskset")
+# What the nginx + Lua gateway of the translated scenario needs of Debian's packages (nginx-lua/).
+LUA_FILES = {
+    "libnginx-mod-http-lua": ("/usr/lib/nginx/modules/ngx_http_lua_module.so",
+                              "/usr/lib/nginx/modules/ndk_http_module.so"),
+    "lua-resty-core": ("/usr/share/lua/5.1/resty/core.lua",),
+    "lua-resty-lrucache": ("/usr/share/lua/5.1/resty/lrucache.lua",),
+    "lua-cjson": ("/usr/lib/*/lua/5.1/cjson.so",),
+}
+# The servers the 404 scenarios compare, and the translated scenario's third (--servers).
+SERVER_NAMES = ("gateway", "nginx", "nginx-lua")
 BUILD_SECONDS = 3600  # a release build takes minutes on two cores
 
 
@@ -36,7 +47,7 @@ class Options:
     newconn_connections: int = 16
     idle_count: int = 10000
     only: tuple = ("keepalive", "newconn", "idle", "passthrough", "translated")
-    servers: tuple = ("gateway", "nginx")
+    servers: tuple = SERVER_NAMES
     workers: int = 1
     server_cpus: str = "0"
     client_cpus: str = "1"
@@ -48,6 +59,7 @@ class Options:
     gateway_yaml: tuple = ()
     tenant_yaml: tuple = ()
     profile: str = "auto"
+    allocations: bool = True
     results: str = str(BENCH_DIR / "RESULTS.md")
 
     def runs(self, scenario):
@@ -69,6 +81,7 @@ class Ports:
     nginx: int
     passthrough: int
     proxy: int
+    lua: int
     upstream: int
     upstream_status: int
 
@@ -101,6 +114,8 @@ class Bench:
     gateway_bin: str = ""
     passthrough_bin: str = ""
     tokens: dict = field(default_factory=dict)   # tenant → bearer token (translated scenario)
+    hs256_secret: str = ""                       # the translated scenario's, made up per run
+    gateway_answers: dict = field(default_factory=dict)  # tenant → the gateway's answer, for nginx-lua's check
     access_log_line: str = ""                    # decided once per run, see gateway_access_log()
 
     work = WORK
@@ -110,8 +125,14 @@ class Bench:
 
     @property
     def server_names(self):
-        """The servers to compare, gateway first, as every table lists them."""
+        """The gateway and nginx, as asked for: the servers every scenario compares, gateway first, as
+        every table lists them."""
         return [name for name in ("gateway", "nginx") if name in self.options.servers]
+
+    def servers_for(self, scenario):
+        """The servers of one scenario asked for, in the order its runs alternate: the above, and the
+        translated scenario's nginx + Lua gateway after them."""
+        return [name for name in SERVER_NAMES if name in self.options.servers and name in scenario.servers]
 
     @property
     def clk_tck(self):
@@ -155,6 +176,12 @@ def set_up(options, supervisor, need_binaries=True):
                          "libssl-dev util-linux)")
     if not Path("/usr/include/openssl/ssl.h").is_file():
         raise BenchError("OpenSSL headers missing (apt-get install libssl-dev)")
+    if "nginx-lua" in options.servers and options.runs("translated"):
+        packages = [package for package, paths in LUA_FILES.items()
+                    if not all(glob.glob(path) for path in paths)]
+        if packages:
+            raise BenchError(f"the nginx + Lua gateway needs Debian's {', '.join(packages)} (apt-get install "
+                             f"{' '.join(packages)}; or leave it out: --servers gateway,nginx)")
 
     pin_server = ["taskset", "-c", options.server_cpus]
     pin_client = ["taskset", "-c", options.client_cpus]

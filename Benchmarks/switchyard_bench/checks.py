@@ -101,12 +101,19 @@ def upstream_answer(bench, running, server, label, variant):
     return {**answer, "warnings": warnings}
 
 
+# The gateway's answer headers that cost it work per request; the nginx + Lua gateway must send them too.
+WORK_HEADERS = ("x-request-id", "ratelimit-policy", "ratelimit")
+
+
 def device_answer(bench, running, server, label, variant):
     """Translated: the gateway must answer with the vendor's success status and a JSON device
-    document; nginx, which passes the request on, with a 2xx (the upstream's `location /`)."""
+    document; nginx, which passes the request on, with a 2xx (the upstream's `location /`); the nginx
+    + Lua gateway exactly as the gateway did (status, Content-Type, body byte for byte, and the
+    headers in WORK_HEADERS), or the run stops: its figures would be for other work."""
     request = device_request(variant)
     label = f"{label}, {request.label}"
-    answer = fetch(bench, running, f"translated-{request.tenant}-{server}", request.path,
+    name = f"translated-{request.tenant}-{server}"
+    answer = fetch(bench, running, name, request.path,
                    method=request.method, body=request.body,
                    headers=[f"Authorization: Bearer {bench.tokens[request.tenant]}",
                             "Content-Type: application/json", "Accept: application/json"])
@@ -119,9 +126,42 @@ def device_answer(bench, running, server, label, variant):
             warnings.append(f"{label}: Content-Type '{answer['content_type']}', not application/json")
         if not is_device_document(body):
             warnings.append(f"{label}: the body is not a JSON device document with an id: {body[:300]}")
+        bench.gateway_answers[variant] = {"status": status, "content_type": answer["content_type"],
+                                          "body": raw_body(bench, name), "headers": work_headers(bench, name)}
+    elif server == "nginx-lua":
+        same_as_gateway(bench.gateway_answers.get(variant), {**answer, "body": raw_body(bench, name)},
+                        work_headers(bench, name), label)
     elif not 200 <= status < 300:
         warnings.append(f"{label}: answered {status}, not 2xx: {body[:300]}")
     return {**answer, "body": re.sub(r"[\r\n|]", "", body[:400]), "warnings": warnings}
+
+
+def raw_body(bench, name):
+    """The body fetch() kept in .work/responses/NAME.body, as bytes."""
+    return (bench.work / "responses" / f"{name}.body").read_bytes()
+
+
+def work_headers(bench, name):
+    """Which of WORK_HEADERS the answer kept in .work/responses/NAME.headers has."""
+    lines = (bench.work / "responses" / f"{name}.headers").read_bytes().decode("latin-1").split("\r\n")
+    present = {line.partition(":")[0].strip().lower() for line in lines[1:] if ":" in line}
+    return [header for header in WORK_HEADERS if header in present]
+
+
+def same_as_gateway(reference, answer, headers, label):
+    """Stops the run unless the answer is the gateway's (`reference`, from device_answer): status,
+    Content-Type and body byte for byte, and the gateway's work headers."""
+    if reference is None:
+        raise BenchError(f"{label}: no answer of the gateway's to compare with")
+    differences = [f"{what}: {answer[key]!r}, the gateway's {reference[key]!r}"
+                   for key, what in (("status", "status"), ("content_type", "Content-Type"), ("body", "body"))
+                   if answer[key] != reference[key]]
+    missing = [header for header in reference["headers"] if header not in headers]
+    if missing:
+        differences.append(f"headers the gateway sends missing: {', '.join(missing)}")
+    if differences:
+        raise BenchError(f"{label} does not answer as the gateway does, so it would be measured doing other "
+                         "work:\n  " + "\n  ".join(differences))
 
 
 def is_device_document(body):

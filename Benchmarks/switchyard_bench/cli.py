@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from . import handshakes, progress, report, run
-from .bench import Options
+from .bench import SERVER_NAMES, Options
 from .processes import BenchError, exit_on_sigterm
 from .scenarios import SCENARIO_NAMES
 
@@ -22,7 +22,8 @@ Benchmarks/.work/runs/<time>.json, and the report made from it to Benchmarks/RES
 pass-through scenario does the same with switchyard-passthrough and nginx as reverse proxies in front
 of a third, unmeasured nginx. The translated scenario puts the real gateway (token check, rate limit,
 translation to control-center's and gate's wire formats, upstream call, translation back) in front of
-that upstream, beside nginx passing the same requests unchanged.
+that upstream, beside nginx passing the same requests unchanged and an nginx + Lua gateway doing the
+gateway's job the way a Kong plugin does (nginx-lua/).
 
   --duration S             seconds per measured load run (default 10)
   --connections N          keep-alive connections for wrk (default 64)
@@ -32,9 +33,12 @@ that upstream, beside nginx passing the same requests unchanged.
                            raised to fit; --idle-count is the same option)
   --only LIST              keepalive, newconn, idle, passthrough, translated, comma-separated
                            (default: all five)
-  --servers LIST           gateway, nginx, comma-separated (default: both); in the pass-through
-                           scenario "gateway" is switchyard-passthrough; in the translated one,
-                           the gateway with two tenants and nginx as a reverse proxy
+  --servers LIST           gateway, nginx, nginx-lua, comma-separated (default: all three); in the
+                           pass-through scenario "gateway" is switchyard-passthrough; in the
+                           translated one, the gateway with two tenants, nginx as a reverse proxy,
+                           and nginx-lua, the nginx + Lua translating gateway (translated only;
+                           needs Debian's libnginx-mod-http-lua lua-resty-core lua-resty-lrucache
+                           lua-cjson)
   --workers N              gateway `workers` and nginx `worker_processes` (default 1)
   --server-cpus LIST       taskset CPU list for the servers (default 0)
   --client-cpus LIST       taskset CPU list for the load generators (default 1)
@@ -55,6 +59,10 @@ that upstream, beside nginx passing the same requests unchanged.
                            unmeasured control-center run: perf (perf record -g), callgrind
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it
                            can record here, else callgrind if valgrind is installed, else off
+  --allocations WHAT       translated scenario: heap allocations per request, by phase and by site,
+                           from one more unmeasured run per vendor with malloc_counter.so preloaded
+                           in the gateway: on or off (default on; needs cc and llvm-symbolizer,
+                           which comes with Swift)
   --results FILE           where to write the report (default Benchmarks/RESULTS.md)
   --report FILE...         measure nothing: render the report from run files (with several, each
                            scenario's section from the last file that has it)
@@ -106,6 +114,7 @@ def parse(argv):
     p.add_argument("--gateway-yaml", action="append", default=[], **value)
     p.add_argument("--tenant-yaml", action="append", default=[], **value)
     p.add_argument("--profile", **value)
+    p.add_argument("--allocations", **value)
     p.add_argument("--results", **value)
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--gateway-bin", **value)
@@ -130,11 +139,15 @@ def parse(argv):
     if args.only:
         changes["only"] = listed(args.only, SCENARIO_NAMES, "--only", "scenario")
     if args.servers:
-        changes["servers"] = listed(args.servers, ("gateway", "nginx"), "--servers", "server")
+        changes["servers"] = listed(args.servers, SERVER_NAMES, "--servers", "server")
     if args.profile:
         if args.profile not in ("auto", "perf", "callgrind", "off"):
             fail("--profile: one of auto, perf, callgrind, off")
         changes["profile"] = args.profile
+    if args.allocations:
+        if args.allocations not in ("on", "off"):
+            fail("--allocations: on or off")
+        changes["allocations"] = args.allocations == "on"
     for name in ("server_cpus", "client_cpus", "gateway_bin", "passthrough_bin", "results"):
         if getattr(args, name):
             changes[name] = getattr(args, name)

@@ -2,7 +2,7 @@
 
 Each run starts a fresh server (so no run inherits another's heap or connections), checks its answer,
 warms it up, reads its counters, applies the measured load, reads them again, and stops it by its pid;
-the servers alternate within each scenario, so a change in machine load hits both alike."""
+the servers alternate within each scenario, so a change in machine load hits them all alike."""
 
 import itertools
 import time
@@ -25,7 +25,7 @@ def run_scenario(bench, scenario):
             stack.enter_context(started(bench, Upstream()))
         if scenario.prepare:
             scenario.prepare(bench)
-        for step in schedule(scenario, bench.options.repeat, bench.server_names):
+        for step in schedule(scenario, bench.options.repeat, bench.servers_for(scenario)):
             run = measure(bench, scenario, **step)
             record["runs"].append(run)
             progress.note(describe(scenario, run, run_figures(run, bench.clk_tck)))

@@ -270,8 +270,11 @@ def translated(source):
     o = source.options
     run = source.run
     section = run["scenarios"]["translated"]
-    labels = {"gateway": "gateway (switchyard serve)", "nginx": "nginx (proxy, unchanged)"}
+    labels = {"gateway": "gateway (switchyard serve)", "nginx": "nginx (proxy, unchanged)",
+              "nginx-lua": "nginx + Lua gateway (OpenResty-style)"}
     requests = run["messages"]["device_requests"]
+    # The servers this section measured (nginx-lua is the translated scenario's alone).
+    servers = [s for s in labels if any(r["server"] == s for r in section["runs"])]
     lines = [f"## Translated: wrk, {o['connections']} connections, {o['duration']} s, the device API through the "
              f"gateway vs nginx passing it on, median of {o['repeat']}", "",
              "The same requests (wrk with `wrk/device-request.lua`, keep-alive, `Authorization: Bearer` a token from",
@@ -282,23 +285,31 @@ def translated(source):
              f"with `{run['messages']['upstream_body']}`: no token check, no translation. The upstream (one worker, on CPU "
              f"{o['client_cpus']} beside",
              "wrk) answers the vendor paths with the vendors' success answers; CPU is counted on the gateway's and",
-             "nginx's processes only.", ""]
+             "nginx's processes only (and on nginx + Lua's).", ""]
+    if "nginx-lua" in servers:
+        lines += ["The nginx + Lua gateway (nginx-lua/: Debian's nginx with lua-nginx-module, LuaJIT, lua-resty-core,",
+                  "lua-resty-lrucache and lua-cjson) does the gateway's job the way a Kong plugin does: HS256 through",
+                  "libcrypto's HMAC() over LuaJIT's FFI with verified tokens cached per worker, the same GCRA limit in a",
+                  "shared dict, the body translated with cjson, `proxy_pass` to the same upstream over keep-alive, the",
+                  "answer rewritten in a body filter; its answer was checked to be the gateway's byte for byte before",
+                  "each load.", ""]
     lines += [f"- {r['label']}: `{r['method']} {r['path']}` `{r['body']}` → gateway → {r['vendor_call']}" for r in requests]
     lines += ["",
               "| request | server | req/s | p50 ms | p99 ms | CPU µs/req (range) | CPU use | steal | upstream requests | "
-              "upstream connections opened | non-2xx | req/s vs nginx | CPU/req vs nginx |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    figures = {(r["tenant"], s): source.figures("translated", s, r["tenant"]) for r in requests for s in source.servers}
+              "upstream connections opened | non-2xx | req/s vs nginx | CPU/req vs nginx | CPU/req vs nginx+Lua |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    figures = {(r["tenant"], s): source.figures("translated", s, r["tenant"]) for r in requests for s in servers}
     names = {r["tenant"]: r["label"] for r in requests}
     for (t, s), f in figures.items():
-        nginx = figures.get((t, "nginx"), {})
+        nginx, lua = figures.get((t, "nginx"), {}), figures.get((t, "nginx-lua"), {})
         lines.append(f"| {names[t]} | {labels[s]} | {g(f, 'rps')} | {g(f, 'p50')} | {g(f, 'p99')} | {cpu_columns(f)} | "
                      f"{g(f, 'up_requests')} | {g(f, 'up_opened')} | {g(f, 'non2xx')} | "
-                     f"{ratio(g(f, 'rps'), nginx.get('rps'))} | {ratio(g(f, 'cpu_us'), nginx.get('cpu_us'))} |")
+                     f"{ratio(g(f, 'rps'), nginx.get('rps'))} | {ratio(g(f, 'cpu_us'), nginx.get('cpu_us'))} | "
+                     f"{ratio(g(f, 'cpu_us'), lua.get('cpu_us'))} |")
     lines += ["",
               f"Upstream figures are totals over the {o['repeat']} run(s) per server and request, warm-up and response check",
               "included: the gateway's from its admin listener's `/metrics` (`http_client_request_duration_seconds_count`,",
-              "`…_connections_opened_total`), nginx's from the upstream's stub_status.", ""]
+              "`…_connections_opened_total`), nginx's (and nginx + Lua's) from the upstream's stub_status.", ""]
     for (t, s), f in figures.items():
         label = f"{labels[s]}, {names[t]}"
         if positive(f, "errors"):
@@ -324,7 +335,7 @@ def translated(source):
               "| request | server | status | Content-Type | header bytes | body bytes | body |",
               "|---|---|---:|---|---:|---:|---|"]
     for r in requests:
-        for s in source.servers:
+        for s in servers:
             a = source.last_response("translated", s, r["tenant"])
             lines.append(f"| {r['label']} | {labels[s]} | {g(a, 'status')} | {g(a, 'content_type')} | "
                          f"{g(a, 'header_bytes')} | {g(a, 'body_bytes')} | `{g(a, 'body')}` |")
@@ -332,7 +343,7 @@ def translated(source):
     if run["gateway_log_bytes"] and not any(name in run["scenarios"] for name in PARITY_SCENARIOS):
         lines += [f"The gateway wrote {run['gateway_log_bytes']} bytes of log during the run (.work/logs/gateway.log); "
                   "a gateway", "that logs every request shows up there.", ""]
-    return lines + profile(section.get("profile", {"mode": "off"}), o)
+    return lines + profile(section.get("profile", {"mode": "off"}), o) + allocations(section.get("allocations"), o)
 
 
 def profile(p, o):
@@ -363,6 +374,48 @@ def profile(p, o):
     if p["mode"] == "off":
         return []
     return [f"Profile: {p['mode']}.", ""]
+
+
+def allocations(counts, o):
+    """The allocation counts per request (allocations.py), by vendor, phase and site."""
+    if not counts:
+        return []
+    names = [c["vendor"] for c in counts]
+    per = lambda value: f"{value:.1f}"
+    def owner(c, prefix):
+        return sum(n for name, n in c["owners"] if name.startswith(prefix))
+    lines = ["### Heap allocations per translated request: malloc_counter.so", "",
+             "`Benchmarks/malloc_counter.c` preloaded into the gateway (`LD_PRELOAD`) for one more, unmeasured run per",
+             f"vendor ({o['connections']} connections, {o['duration']} s after a warm-up): every malloc, calloc, realloc and",
+             "aligned allocation counted by call stack, divided by the requests wrk completed. Swift's are the gateway's own",
+             "code with its packages and the standard library (the allocator's caller is the Swift runtime); the C",
+             "libraries' own (OpenSSL's record buffers and contexts, zlib) are counted apart. Stacks are attributed as",
+             "`perf_phases.py` attributes samples: to the innermost pipeline phase, else to the I/O step.", "",
+             "| request | allocations/request | Swift | C libraries | bytes/request | requests counted | stacks not recorded |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for c in counts:
+        swift = owner(c, "Swift")
+        lines.append(f"| {c['vendor']} | {per(c['allocations'])} | {per(swift)} | {per(c['allocations'] - swift)} | "
+                     f"{c['bytes']:.0f} | {c['requests']} | {c['unrecorded']} |")
+    phases = []
+    for c in counts:
+        for phase, _, _ in c["phases"]:
+            if phase not in phases:
+                phases.append(phase)
+    lines += ["", "By phase (Swift / C libraries, per request):", "",
+              "| phase | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for phase in phases:
+        cells = []
+        for c in counts:
+            row = next((r for r in c["phases"] if r[0] == phase), None)
+            cells.append(DASH if row is None else f"{per(row[1])} / {per(row[2])}")
+        lines.append(f"| {phase} | " + " | ".join(cells) + " |")
+    for c in counts:
+        lines += ["", f"Where Swift's allocations are made, {c['vendor']} (the innermost frame that is not the runtime's or a",
+                  f"collection's own; every stack: .work/logs/allocations.{c['tenant']}.stacks.txt):", "",
+                  "| per request | site |", "|---:|---|"]
+        lines += [f"| {per(n)} | `{escape_bars(site)}` |" for site, n in c["sites"] if n >= 0.05]
+    return lines + [""]
 
 
 def escape_bars(text):

@@ -42,7 +42,7 @@ def run(options):
             "scenarios": {},
         }
         for scenario in SCENARIOS:
-            if options.runs(scenario.name) and bench.server_names:
+            if options.runs(scenario.name) and bench.servers_for(scenario):
                 record["scenarios"][scenario.name] = run_scenario(bench, scenario)
         if any(options.runs(name) for name in PARITY_SCENARIOS):
             record["parity"] = parity(bench, record["scenarios"].get("keepalive"))

@@ -9,11 +9,12 @@ from typing import Callable, Optional
 
 from loopback_gateway import mint_token
 
-from . import profile
+from . import allocations, profile, progress
 from .checks import device_answer, problem_answer, upstream_answer
 from .loads import IdleConnections, NewConnections, Wrk
 from .messages import DEVICE_REQUESTS, device_request
-from .servers import Gateway, NginxProxy, NginxServer, Passthrough, gateway_404_config, gateway_translated_config
+from .servers import (Gateway, NginxLua, NginxProxy, NginxServer, Passthrough, gateway_404_config,
+                      gateway_translated_config, started)
 
 
 @dataclass(frozen=True)
@@ -45,25 +46,42 @@ GATEWAY_404 = Gateway("gateway.yaml", write=gateway_404_config)
 COMPARED_404 = {"gateway": GATEWAY_404, "nginx": NginxServer()}
 
 
+TRANSLATED_GATEWAY = Gateway("gateway-translated.yaml")
+
+
 def prepare_translated(bench):
-    """The translated gateway's configuration, with an HS256 secret made up for this run, and one
-    token per tenant from the gateway's own `switchyard token`, valid for the whole run; nginx gets
-    the same tokens, so both servers get the same request bytes."""
+    """The translated gateway's configuration, with an HS256 secret made up for this run (nginx + Lua
+    verifies with the same one), and one token per tenant from the gateway's own `switchyard token`,
+    valid for the whole run; every server gets the same tokens, so all get the same request bytes.
+    When nginx + Lua runs without the gateway, the gateway is started once here all the same: its
+    answers are what nginx + Lua's are checked against."""
     config = bench.work / "gateway-translated.yaml"
     config.unlink(missing_ok=True)
+    bench.hs256_secret = secrets.token_hex(32)
     with os.fdopen(os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-        f.write(gateway_translated_config(bench, secrets.token_hex(32)))
+        f.write(gateway_translated_config(bench, bench.hs256_secret))
     for request in DEVICE_REQUESTS:
         bench.tokens[request.tenant] = mint_token(bench.gateway_bin, str(config), request.tenant,
                                                   "devices:write", ttl=86400)
+    if "nginx-lua" in bench.options.servers and (bench.options.gateway_yaml or bench.options.tenant_yaml):
+        progress.note("the nginx + Lua gateway does not take --gateway-yaml or --tenant-yaml: it goes on "
+                      "with the scenario's own configuration")
+    if "nginx-lua" in bench.options.servers and "gateway" not in bench.options.servers:
+        with started(bench, TRANSLATED_GATEWAY) as running:
+            for request in DEVICE_REQUESTS:
+                device_answer(bench, running, "gateway", "gateway (switchyard serve)", request.tenant)
 
 
 def profile_translated(bench, scenario):
-    """Where the gateway's time goes, from one more, unmeasured control-center run (when the gateway
-    is among the servers)."""
+    """Where the gateway's time goes, from one more, unmeasured control-center run, and what it
+    allocates per request, from one more per vendor (when the gateway is among the servers)."""
     if "gateway" not in bench.options.servers:
         return {}
-    return {"profile": profile.run(bench, scenario.servers["gateway"], device_request("cc"))}
+    result = {"profile": profile.run(bench, scenario.servers["gateway"], device_request("cc"))}
+    if bench.options.allocations:
+        result["allocations"] = [{"tenant": request.tenant, "vendor": request.label,
+                                  **allocations.run(bench, request)} for request in DEVICE_REQUESTS]
+    return result
 
 
 SCENARIOS = (
@@ -107,10 +125,12 @@ SCENARIOS = (
     Scenario(
         name="translated",
         heading=lambda o: (f"translated: wrk -t1 -c{o.connections} -d{o.duration}s -s wrk/device-request.lua, the "
-                           "gateway (tenants cc and gate) and nginx passing the same requests on, upstream nginx "
-                           f"on CPU {o.client_cpus}, {o.warmup}s warm-up"),
-        servers={"gateway": Gateway("gateway-translated.yaml"), "nginx": NginxProxy()},
-        labels={"gateway": "gateway (switchyard serve)", "nginx": "nginx (proxy, unchanged)"},
+                           "gateway (tenants cc and gate), nginx passing the same requests on and the nginx + Lua "
+                           f"gateway doing the gateway's job, upstream nginx on CPU {o.client_cpus}, {o.warmup}s "
+                           "warm-up"),
+        servers={"gateway": TRANSLATED_GATEWAY, "nginx": NginxProxy(), "nginx-lua": NginxLua()},
+        labels={"gateway": "gateway (switchyard serve)", "nginx": "nginx (proxy, unchanged)",
+                "nginx-lua": "nginx + Lua gateway (OpenResty-style)"},
         variants=tuple(request.tenant for request in DEVICE_REQUESTS),
         load=lambda bench, variant: Wrk(bench.options.connections, device_request(variant), bench.tokens[variant]),
         check=device_answer,

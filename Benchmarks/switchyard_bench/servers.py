@@ -1,9 +1,11 @@
 """The servers a run starts: the gateway (`switchyard serve`), Debian's nginx as the gateway's
-counterpart, nginx as a reverse proxy, switchyard-passthrough, and the upstream nginx behind the last
-three. Each is described by how to configure and start it; `started()` runs any of them the same way:
-pinned, with the run's open-file limit, waited for, and stopped by its pid."""
+counterpart, nginx as a reverse proxy, switchyard-passthrough, the nginx + Lua gateway of the
+translated scenario, and the upstream nginx behind the last four. Each is described by how to
+configure and start it; `started()` runs any of them the same way: pinned, with the run's open-file
+limit, waited for, and stopped by its pid."""
 
 import http.client
+import os
 import re
 import ssl
 import subprocess
@@ -20,6 +22,9 @@ from .messages import (BENCH_PATH, CC_UPSTREAM_BODY, GATE_UPSTREAM_BODY, PROBLEM
 from .processes import BenchError, polls
 
 START_SECONDS = 30
+# The translated scenario's tenant rate limit (requests, perSeconds), the gateway's and nginx + Lua's:
+# 1,000,000 is the most the gateway's configuration takes, far above what any run here reaches.
+TENANT_RATE_LIMIT = (1000000, 1)
 
 
 @dataclass
@@ -123,16 +128,16 @@ def http_get(url, seconds=5):
 
 # --- nginx ---------------------------------------------------------------------------------------------------
 
-def render_template(name, values):
-    """nginx/NAME with its @NAME@ placeholders filled in; a placeholder left over (outside comments)
-    is an error, not a broken configuration."""
-    text = (BENCH_DIR / "nginx" / name).read_text()
+def render_template(name, values, directory="nginx"):
+    """nginx/NAME (or DIRECTORY/NAME) with its @NAME@ placeholders filled in; a placeholder left over
+    (outside comments) is an error, not a broken configuration."""
+    text = (BENCH_DIR / directory / name).read_text()
     for key, value in values.items():
         text = text.replace(f"@{key}@", str(value))
     left = sorted(set(re.findall(r"@[A-Z_]+@", "\n".join(
         line for line in text.splitlines() if not line.lstrip().startswith("#")))))
     if left:
-        raise BenchError(f"nginx/{name}: placeholders left: {' '.join(left)}")
+        raise BenchError(f"{directory}/{name}: placeholders left: {' '.join(left)}")
     return text
 
 
@@ -141,8 +146,10 @@ class Nginx(Server):
     foreground as the run's child."""
 
     template = ""
+    template_dir = "nginx"  # where the template is, under Benchmarks/
     prefix = ""       # directory under .work/
     output = ""       # file under .work/logs/, appended to
+    private = False   # the configuration holds a secret: readable by its owner only
 
     def values(self, bench):
         """The template's placeholders besides PREFIX and NOFILE."""
@@ -152,8 +159,14 @@ class Nginx(Server):
         prefix = bench.work / self.prefix
         (prefix / "tmp").mkdir(parents=True, exist_ok=True)
         config = prefix / "nginx.conf"
-        config.write_text(render_template(self.template, {
-            "PREFIX": prefix, "NOFILE": bench.nofile, **self.values(bench)}) + "\n")
+        text = render_template(self.template, {"PREFIX": prefix, "NOFILE": bench.nofile, **self.values(bench)},
+                               self.template_dir) + "\n"
+        if self.private:
+            config.unlink(missing_ok=True)
+            with os.fdopen(os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(text)
+        else:
+            config.write_text(text)
         (prefix / "nginx.pid").unlink(missing_ok=True)
         argv = ["nginx", "-p", str(prefix), "-c", str(config), "-e", str(prefix / "error.log")]
         return argv, None, bench.log(self.output), True
@@ -197,6 +210,30 @@ class NginxProxy(Nginx):
         return {"WORKERS": bench.options.workers, "PORT": bench.ports.proxy,
                 "CERTIFICATE": bench.certs / "server.crt", "PRIVATE_KEY": bench.certs / "server.key",
                 "UPSTREAM_PORT": bench.ports.upstream, "POOL": bench.options.connections}
+
+
+class NginxLua(Nginx):
+    """The translated scenario's third server: nginx + Lua doing the gateway's job for its two tenants,
+    the way a Kong plugin does it (nginx-lua/gateway.conf.template and nginx-lua/lua/): TLS as
+    NginxProxy, the same upstream pool, the gateway's HS256 secret, tenants and rate limits."""
+
+    label = "nginx + Lua gateway"
+    template = "gateway.conf.template"
+    template_dir = "nginx-lua"
+    prefix = "nginx-lua"
+    output = "nginx-lua.out"
+    private = True
+
+    def port(self, bench):
+        return bench.ports.lua
+
+    def values(self, bench):
+        requests, per_seconds = TENANT_RATE_LIMIT
+        return {"WORKERS": bench.options.workers, "PORT": bench.ports.lua,
+                "CERTIFICATE": bench.certs / "server.crt", "PRIVATE_KEY": bench.certs / "server.key",
+                "UPSTREAM_PORT": bench.ports.upstream, "POOL": bench.options.connections,
+                "LUA_DIR": BENCH_DIR / "nginx-lua" / "lua", "HS256_SECRET": bench.hs256_secret,
+                "RATE_REQUESTS": requests, "RATE_PER_SECONDS": per_seconds}
 
 
 class Upstream(Nginx):
@@ -277,8 +314,10 @@ def gateway_404_config(bench):
 def gateway_translated_config(bench, secret):
     """Two tenants, control-center and gate, both pointing at the upstream nginx over plain HTTP to
     loopback (allowed there, API.md §4), an HS256 secret made up for this run, and rate limits no load
-    here can reach. The vendor credentials are dummies: the upstream checks none."""
+    here can reach. The vendor credentials are dummies: the upstream checks none. (nginx-lua's
+    configuration repeats these tenants.)"""
     upstream = f"http://127.0.0.1:{bench.ports.upstream}"
+    rate = "    rateLimit: {requests: %d, perSeconds: %d}" % TENANT_RATE_LIMIT
     return "\n".join([
         "# Written by Benchmarks/run.sh for the translated scenario; see Benchmarks/README.md.",
         *gateway_common_lines(bench),
@@ -291,13 +330,13 @@ def gateway_translated_config(bench, secret):
         "    vendor: control-center",
         f'    upstream: "{upstream}"',
         "    credentials: {username: bench-user, apiKey: bench-api-key}",
-        "    rateLimit: {requests: 1000000, perSeconds: 1}",
+        rate,
         *(f"    {line.replace('{upstream}', upstream)}" for line in bench.options.tenant_yaml),
         "  gate:",
         "    vendor: gate",
         f'    upstream: "{upstream}/api/v1"',
         "    credentials: {token: bench-gate-token}",
-        "    rateLimit: {requests: 1000000, perSeconds: 1}",
+        rate,
         *(f"    {line.replace('{upstream}', upstream)}" for line in bench.options.tenant_yaml),
         *(line.replace("{upstream}", upstream) for line in bench.options.gateway_yaml),
     ]) + "\n"
