@@ -13,6 +13,7 @@
 // hundred instructions per allocation: use it to count, never to time.
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 struct header {
     uint64_t magic, slots, frames;
     uint64_t allocations, frees, bytes, unrecorded;
+    int64_t live; // bytes allocated and not freed yet (usable sizes): the heap in use, for idle memory
 };
 
 struct slot {
@@ -144,41 +146,55 @@ static inline __attribute__((always_inline)) void count(size_t size, void **fp) 
 
 #define HERE ((void **)__builtin_frame_address(0))
 
+static void *taken(void *p) {
+    struct header *h = table_header;
+    if (h && p) __atomic_add_fetch(&h->live, (int64_t)malloc_usable_size(p), __ATOMIC_RELAXED);
+    return p;
+}
+
+static void given_back(void *p) {
+    struct header *h = table_header;
+    if (h && p) {
+        __atomic_add_fetch(&h->frees, 1, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&h->live, (int64_t)malloc_usable_size(p), __ATOMIC_RELAXED);
+    }
+}
+
 void *malloc(size_t size) {
     count(size, HERE);
-    return __libc_malloc(size);
+    return taken(__libc_malloc(size));
 }
 
 void *calloc(size_t n, size_t size) {
     count(n * size, HERE);
-    return __libc_calloc(n, size);
+    return taken(__libc_calloc(n, size));
 }
 
 void *realloc(void *p, size_t size) {
     count(size, HERE);
-    return __libc_realloc(p, size);
+    given_back(p);
+    return taken(__libc_realloc(p, size));
 }
 
 void *memalign(size_t alignment, size_t size) {
     count(size, HERE);
-    return __libc_memalign(alignment, size);
+    return taken(__libc_memalign(alignment, size));
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
     count(size, HERE);
-    return __libc_memalign(alignment, size);
+    return taken(__libc_memalign(alignment, size));
 }
 
 int posix_memalign(void **out, size_t alignment, size_t size) {
     count(size, HERE);
-    void *p = __libc_memalign(alignment, size);
+    void *p = taken(__libc_memalign(alignment, size));
     if (!p) return 12; /* ENOMEM */
     *out = p;
     return 0;
 }
 
 void free(void *p) {
-    struct header *h = table_header;
-    if (h && p) __atomic_add_fetch(&h->frees, 1, __ATOMIC_RELAXED);
+    given_back(p);
     __libc_free(p);
 }

@@ -29,7 +29,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import perf_phases  # noqa: E402  (Benchmarks/perf_phases.py, a script beside the package)
 
 MAGIC = 0x53594D414C4C4F43
-HEADER = struct.Struct("<7Q")
+HEADER = struct.Struct("<7Qq")
 SLOT_FIELDS = 4  # hash, count, bytes, depth; then the frames
 
 
@@ -61,7 +61,7 @@ def compile_counter(bench):
 def snapshot(path):
     """The table's totals and {stack (return addresses, innermost first): (count, bytes)}."""
     data = path.read_bytes()
-    magic, slots, frames, allocations, frees, total_bytes, unrecorded = HEADER.unpack_from(data, 0)
+    magic, slots, frames, allocations, frees, total_bytes, unrecorded, live = HEADER.unpack_from(data, 0)
     if magic != MAGIC:
         raise BenchError(f"{path}: not a malloc_counter table (was the library preloaded?)")
     size = 8 * (SLOT_FIELDS + frames)
@@ -73,7 +73,7 @@ def snapshot(path):
             stack = struct.unpack_from(f"<{min(depth, frames)}Q", data, offset + 8 * SLOT_FIELDS)
             stacks[stack] = (count, nbytes)
     return {"allocations": allocations, "frees": frees, "bytes": total_bytes, "unrecorded": unrecorded,
-            "stacks": stacks}
+            "live": live, "stacks": stacks}
 
 
 def difference(before, after):
@@ -83,7 +83,7 @@ def difference(before, after):
         was = before["stacks"].get(stack, (0, 0))
         if count > was[0]:
             stacks[stack] = (count - was[0], nbytes - was[1])
-    return {key: after[key] - before[key] for key in ("allocations", "frees", "bytes", "unrecorded")} | {
+    return {key: after[key] - before[key] for key in ("allocations", "frees", "bytes", "unrecorded", "live")} | {
         "stacks": stacks}
 
 

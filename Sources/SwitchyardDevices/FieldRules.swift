@@ -58,7 +58,7 @@ public enum FieldRules {
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private static func digits(_ value: String, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<String, Violation> {
-        lengths.contains(value.utf8.count) && value.utf8.allSatisfy(isDigit) ? .success(value) : .failure(Violation(rule))
+        lengths.contains(value.utf8.count) && value.allUTF8(isDigit) ? .success(value) : .failure(Violation(rule))
     }
 
     /// 6 to 15 digits, optionally after a `+` (API.md §2): E.164 (`+15551234567`) and the national

@@ -23,11 +23,11 @@ public struct ControlCenterAdapter: VendorAdapter {
 
     /// Every call's headers, made once: the `Authorization` value is the same on every call of the
     /// account, and the others are constants.
-    private let headers: [(name: String, value: String)]
+    private let headers: UpstreamHeaderBlock
 
     public init(username: String, apiKey: String) {
-        headers = [("authorization", URLEncoding.basicAuthorization(user: username, password: apiKey)),
-                   ("content-type", "application/json"), ("accept", "application/json")]
+        headers = UpstreamHeaderBlock([("authorization", URLEncoding.basicAuthorization(user: username, password: apiKey)),
+                                       ("content-type", "application/json"), ("accept", "application/json")])
     }
 
     /// The body parameters, in the document's canonical order (so the body's order is stable):
@@ -97,7 +97,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         return UpstreamRequest(
             method: .put,
             path: "/rws/api/v1/devices/" + URLEncoding.pathSegment(Self.iccid(of: change)),
-            headers: headers,
+            fixedHeaders: headers,
             body: json.bytes)
     }
 

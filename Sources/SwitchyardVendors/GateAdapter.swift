@@ -22,10 +22,13 @@ public struct GateAdapter: VendorAdapter {
     public var batchSize: Int { 1 }
     public var fanOutConcurrency: Int { 4 }
 
-    private let token: String
+    /// The tenant's bearer token and the JSON headers, the same on every call: encoded once.
+    private let headers: UpstreamHeaderBlock
 
     public init(token: String) {
-        self.token = token
+        headers = UpstreamHeaderBlock([
+            ("authorization", "Bearer \(token)"), ("content-type", "application/json"), ("accept", "application/json"),
+        ])
     }
 
     /// The members of `data` in the document's order (API.md §2's gate column), which is also
@@ -72,11 +75,7 @@ public struct GateAdapter: VendorAdapter {
         return UpstreamRequest(
             method: .post,
             path: "/device_app_user_update/",
-            headers: [
-                ("authorization", "Bearer \(token)"),
-                ("content-type", "application/json"),
-                ("accept", "application/json"),
-            ],
+            fixedHeaders: headers,
             body: body.bytes
         )
     }

@@ -29,15 +29,15 @@ public struct IoTSecurityAdapter: VendorAdapter {
     /// The path and query, encoded once: both values come from the tenant's configuration.
     private let path: String
     /// The account's key and the JSON headers, the same on every call.
-    private let headers: [(name: String, value: String)]
+    private let headers: UpstreamHeaderBlock
 
     public init(customerId: String, updateSource: String, keyId: String, accessKey: String) {
         path = "/pub/v4.0/device/bulkUpdate?customerid=" + URLEncoding.formComponent(customerId)
             + "&updateSource=" + URLEncoding.formComponent(updateSource)
-        headers = [
+        headers = UpstreamHeaderBlock([
             ("x-key-id", keyId), ("x-access-key", accessKey),
             ("content-type", "application/json"), ("accept", "application/json"),
-        ]
+        ])
     }
 
     /// The `devicelist` item members, in the document's canonical order: each field and the
@@ -70,7 +70,7 @@ public struct IoTSecurityAdapter: VendorAdapter {
         }
         json.endArray()
         json.endObject()
-        return UpstreamRequest(method: .put, path: path, headers: headers, body: json.bytes)
+        return UpstreamRequest(method: .put, path: path, fixedHeaders: headers, body: json.bytes)
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {

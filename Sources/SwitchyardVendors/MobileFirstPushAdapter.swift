@@ -26,6 +26,9 @@ public struct MobileFirstPushAdapter: VendorAdapter {
     /// The token request never changes for an account, so it is built once.
     private let tokenRequest: UpstreamRequest
 
+    /// JSON both ways, on every device call: encoded once.
+    private static let jsonHeaders = UpstreamHeaderBlock([("content-type", "application/json"), ("accept", "application/json")])
+
     public init(applicationId: String, clientId: String, clientSecret: String) {
         devicesPath = "/imfpush/v1/apps/\(URLEncoding.pathSegment(applicationId))/devices/"
         // The push service wants both scopes in one token (the document's Authorization header).
@@ -121,11 +124,8 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         return UpstreamRequest(
             method: .put,
             path: devicesPath + URLEncoding.pathSegment(deviceId),
-            headers: [
-                ("authorization", "Bearer \(accessToken ?? "")"),
-                ("content-type", "application/json"),
-                ("accept", "application/json"),
-            ],
+            fixedHeaders: Self.jsonHeaders,
+            headers: [("authorization", "Bearer \(accessToken ?? "")")],
             body: body.bytes
         )
     }

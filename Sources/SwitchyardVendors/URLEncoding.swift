@@ -22,7 +22,7 @@ enum URLEncoding {
 
     private static func encode(_ text: String, spaceAsPlus: Bool) -> String {
         // Most values (ICCIDs, IMEIs, ids) need no escape: the text itself, nothing copied.
-        if text.utf8.allSatisfy(isUnreserved) { return text }
+        if text.allUTF8(isUnreserved) { return text }
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)

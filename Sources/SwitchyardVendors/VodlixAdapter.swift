@@ -19,11 +19,12 @@ public struct VodlixAdapter: VendorAdapter {
     public var batchSize: Int { 1 }
     public var fanOutConcurrency: Int { 4 }
 
-    private let cookie: String
+    /// The session cookie and the JSON headers, the same on every call: encoded once.
+    private let headers: UpstreamHeaderBlock
 
     /// `cookie`: the session cookie header value (`credentials.cookie`), sent as is.
     public init(cookie: String) {
-        self.cookie = cookie
+        headers = UpstreamHeaderBlock([("cookie", cookie), ("content-type", "application/json"), ("accept", "application/json")])
     }
 
     /// The six required body members, in the document's order of its usage example.
@@ -73,11 +74,7 @@ public struct VodlixAdapter: VendorAdapter {
         return UpstreamRequest(
             method: .post,
             path: "/v2/device",
-            headers: [
-                ("cookie", cookie),
-                ("content-type", "application/json"),
-                ("accept", "application/json"),
-            ],
+            fixedHeaders: headers,
             body: body.bytes
         )
     }

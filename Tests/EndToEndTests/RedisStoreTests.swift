@@ -245,7 +245,9 @@ final class RedisStoreTests: XCTestCase {
         let simulator = try controlCenter()
         defer { simulator.stop() }
         let tenant = "  acme: {\(DeviceTestbed.binding(.controlCenter, simulator)), rateLimit: {requests: 4, perSeconds: 60}, vendorQuota: {requests: 100, perSeconds: 60}}"
-        let gateway = try gateway(onStoreFailure: "closed", tenants: tenant)
+        // A deadline no busy machine misses: this test counts round trips, not their time (at the 5 ms
+        // default, a first decision slowed by a loaded CI host is a store failure, refused under `closed`).
+        let gateway = try gateway(onStoreFailure: "closed", tenants: tenant, storeTimeout: 500)
         let token = token(gateway, tenant: "acme")
         func redis(_ arguments: String...) -> String {
             TestEnvironment.run("redis-cli", ["-p", String(self.redis.port)] + arguments).output.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -113,7 +113,7 @@ final class VendorPhaseTests: XCTestCase {
         _ = try harness.send("POST", "/devices", token: try harness.token("globex"), json: #"{"imei": "123456789012345"}"#,
                              headers: [("traceparent", traceparent)])
         let sent = try XCTUnwrap(harness.vendor.requests.first)
-        let headers = Dictionary(sent.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        let headers = Dictionary(sent.fields.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         XCTAssertEqual(headers["x-request-id"], "pipeline-test")
         XCTAssertEqual(headers["traceparent"], traceparent)
         XCTAssertEqual(headers["authorization"], "Bearer t")

@@ -33,7 +33,7 @@ final class ControlCenterAdapterTests: XCTestCase {
         let adapter = ControlCenterAdapter(username: "ops:eu", apiKey: "ключ")
         let request = adapter.request(for: [change([.simStatus: "ACTIVATED"])], accessToken: nil, now: 0)
         let expected = "Basic " + Data("ops:eu:ключ".utf8).base64EncodedString()
-        XCTAssertEqual(request.headers.first { $0.name == "authorization" }?.value, expected)
+        XCTAssertEqual(request.fields.first { $0.name == "authorization" }?.value, expected)
     }
 
     /// A bulk item's problems point into its place in the bulk body.

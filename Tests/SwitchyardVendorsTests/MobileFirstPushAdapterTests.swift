@@ -42,7 +42,7 @@ final class MobileFirstPushAdapterTests: XCTestCase {
         let request = try XCTUnwrap(adapter.accessTokenRequest())
         XCTAssertEqual(request.method, .post)
         XCTAssertEqual(request.path, "/mfp/api/az/v1/token")
-        XCTAssertEqual(request.headers.map { "\($0.name): \($0.value)" }, [
+        XCTAssertEqual(request.fields.map { "\($0.name): \($0.value)" }, [
             "authorization: Basic " + Data("gateway-client:s3cret".utf8).base64EncodedString(),
             "content-type: application/x-www-form-urlencoded",
             "accept: application/json",

@@ -56,8 +56,8 @@ final class VodlixAdapterTests: XCTestCase {
 
     func testRequestCarriesTheCookieAsIs() {
         let request = adapter.request(for: [DeviceChange(operation: .update, id: mac, document: fiveFields())], accessToken: nil, now: 0)
-        XCTAssertEqual(request.headers.map(\.name), ["cookie", "content-type", "accept"])
-        XCTAssertEqual(request.headers.first?.value, "PHPSESSID=vodlix-session-1; remember=abc")
+        XCTAssertEqual(request.fields.map(\.name), ["cookie", "content-type", "accept"])
+        XCTAssertEqual(request.fields.first?.value, "PHPSESSID=vodlix-session-1; remember=abc")
     }
 
     // MARK: Helpers

@@ -126,18 +126,19 @@ public final class Authenticator: Sendable {
         case .success(let bytes): token = bytes
         case .failure(let failure): return .failure(failure)
         }
-        var dots = 0, firstDot = 0, secondDot = 0
-        for (offset, byte) in token.enumerated() where byte == UInt8(ascii: ".") {
-            dots += 1
-            if dots == 1 { firstDot = offset } else if dots == 2 { secondDot = offset }
-        }
-        guard dots == 2 else {
-            // `eyJ` is base64url of `{"`: a JWT with the wrong number of segments, not an API key.
-            if token.starts(with: "eyJ".utf8), dots > 0 { return .failure(.malformed) }
-            return authenticateAPIKey(Array(token))
-        }
+        // Only verified JWTs are cached, so a token found there needs none of the checks below.
         if let cache, let credential = cache.lookup(token, authenticatorID: id, now: now) {
             return .success(credential)
+        }
+        for byte in token where !Self.isToken68(byte) {
+            return .failure(.malformed)
+        }
+        let firstDot = Self.dot(in: token, from: 0)
+        let secondDot = firstDot.flatMap { Self.dot(in: token, from: $0 + 1) }
+        guard let firstDot, let secondDot, Self.dot(in: token, from: secondDot + 1) == nil else {
+            // `eyJ` is base64url of `{"`: a JWT with the wrong number of segments, not an API key.
+            if token.starts(with: "eyJ".utf8), firstDot != nil { return .failure(.malformed) }
+            return authenticateAPIKey(Array(token))
         }
         let copy = Array(token)
         let result = verifyJWT(copy, firstDot: firstDot, secondDot: secondDot, now: now)
@@ -147,10 +148,17 @@ public final class Authenticator: Sendable {
         return result
     }
 
+    /// The offset of the first `.` in `token` at or after `start` (by `memchr`), or nil.
+    private static func dot(in token: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < token.count, let base = token.baseAddress,
+              let found = memchr(base + start, Int32(UInt8(ascii: ".")), token.count - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     // MARK: - Header
 
-    /// The token of `Bearer <token>` (scheme case-insensitive), a slice of `header`, limited to
-    /// token68 characters.
+    /// The token of `Bearer <token>` (scheme case-insensitive), a slice of `header`; its characters
+    /// are checked against token68 by the caller, after the cache (`isToken68`).
     static func bearerToken(_ header: UnsafeRawBufferPointer) -> Result<UnsafeRawBufferPointer, AuthenticationFailure> {
         let scheme: StaticString = "bearer"
         let schemeLength = scheme.utf8CodeUnitCount
@@ -164,23 +172,18 @@ public final class Authenticator: Sendable {
         while end > start, header[end - 1] == UInt8(ascii: " ") { end -= 1 }
         guard end > start else { return .failure(.malformed) }
         guard end - start <= maximumTokenBytes else { return .failure(.tooLarge) }
-        let token = UnsafeRawBufferPointer(rebasing: header[start..<end])
-        // token68 (RFC 7235): base64url, `.` for JWTs, and the other characters API keys may use.
-        for byte in token where !isToken68(byte) {
-            return .failure(.malformed)
-        }
-        return .success(token)
+        return .success(UnsafeRawBufferPointer(rebasing: header[start..<end]))
     }
 
+    /// token68 (RFC 7235): base64url, `.` for JWTs, and the other characters API keys may use.
     /// token68's characters as bits, bytes 0–63 and 64–127: `+ - . / 0-9 =` and `A-Z _ a-z ~`
     /// (a `switch` over ranges cost several comparisons a byte, over some 200 bytes a request).
-    private static let token68Low: UInt64 = 0x23FF_E800_0000_0000
-    private static let token68High: UInt64 = 0x47FF_FFFE_87FF_FFFE
-
+    /// Literals rather than stored constants, which the loop would load through their accessors.
     @inline(__always)
     private static func isToken68(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (token68Low >> byte) & 1 == 1 }
-        if byte < 128 { return (token68High >> (byte - 64)) & 1 == 1 }
+        let low: UInt64 = 0x23FF_E800_0000_0000, high: UInt64 = 0x47FF_FFFE_87FF_FFFE
+        if byte < 64 { return (low >> byte) & 1 == 1 }
+        if byte < 128 { return (high >> (byte - 64)) & 1 == 1 }
         return false
     }
 

@@ -113,7 +113,7 @@ final class MirrorQueue {
         inFlight += 1
         let started = loop.now
         let route = job.toTarget ? job.migration.target : job.migration.current
-        DeviceCall(request: job.request, route: route, deviceRequest: job.otherRequest).start { [self] outcome in
+        DeviceCall(request: job.request, route: route, deviceRequest: job.otherRequest).start(completion: .closure { [self] outcome in
             inFlight -= 1
             let nanoseconds = loop.now &- started
             job.migration.report.recordLatency(current: job.toTarget ? nil : nanoseconds, target: job.toTarget ? nanoseconds : nil)
@@ -127,7 +127,7 @@ final class MirrorQueue {
                         migration: job.migration, request: job.request)
             }
             startWaiting()
-        }
+        })
     }
 
     /// Compares the other vendor's answer to one change with the serving vendor's (which accepted

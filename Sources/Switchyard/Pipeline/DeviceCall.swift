@@ -18,14 +18,27 @@ final class DeviceCall {
         var countedItems: Set<Int>
     }
 
+    /// Where the outcome goes.
+    enum Completion {
+        /// The request's own vendor phase: the outcome goes on down the pipeline
+        /// (`Gateway.answered`), with the phase's time since `started` (monotonic nanoseconds).
+        /// A case rather than a closure, so the call every request makes allocates none.
+        case answer(Gateway, Translation, started: UInt64)
+        /// Any other caller (a split request's parts, the mirror).
+        case closure((Outcome) -> Void)
+    }
+
     private let request: GatewayRequest
     private let route: TenantRoute
     private let deviceRequest: DeviceRequest
-    private var completion: ((Outcome) -> Void)?
+    private var completion: Completion?
 
     private var results: [DeviceResult?]
-    /// Batches of item indices still to send, the next one first.
-    private var batches: ArraySlice<[Int]>
+    /// The items whose changes were read, in order, sent in batches of `batchSize`: the first
+    /// `sent` of them have gone out.
+    private let ready: [Int]
+    private let batchSize: Int
+    private var sent = 0
     private var inFlight = 0
     private var countedBatches: [(size: Int, succeeded: Int)] = []
     private var countedItems = Set<Int>()
@@ -39,20 +52,27 @@ final class DeviceCall {
             return nil
         }
         self.results = results
-        let ready = results.indices.filter { results[$0] == nil }
-        let size = max(1, route.adapter.batchSize)
-        batches = ArraySlice(stride(from: 0, to: ready.count, by: size).map { Array(ready[$0..<min($0 + size, ready.count)]) })
+        ready = results.indices.filter { results[$0] == nil }
+        batchSize = max(1, route.adapter.batchSize)
+    }
+
+    /// The next batch of item indices to send, nil when all have gone out.
+    private func nextBatch() -> ArraySlice<Int>? {
+        guard sent < ready.count else { return nil }
+        let end = min(sent + batchSize, ready.count)
+        defer { sent = end }
+        return ready[sent..<end]
     }
 
     /// Sends every ready change; `completion` gets the outcome once all are answered, on the loop.
-    func start(completion: @escaping (Outcome) -> Void) {
+    func start(completion: Completion) {
         self.completion = completion
         let concurrency = max(1, route.adapter.fanOutConcurrency)
-        if batches.isEmpty { return finish() }
-        while inFlight < concurrency, let batch = batches.popFirst() { launch(batch) }
+        if ready.isEmpty { return finish() }
+        while inFlight < concurrency, let batch = nextBatch() { launch(batch) }
     }
 
-    private func launch(_ batch: [Int]) {
+    private func launch(_ batch: ArraySlice<Int>) {
         inFlight += 1
         // A vendor that keeps failing is not called while its circuit is open (API.md §7).
         if let circuit = request.state.circuits[route.name], case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
@@ -117,7 +137,7 @@ final class DeviceCall {
     }
 
     /// The call, with an access token first for a vendor that needs one.
-    private func go(_ batch: [Int]) {
+    private func go(_ batch: ArraySlice<Int>) {
         guard let tokens = route.accessTokens else { return send(batch, token: nil, isRetry: false) }
         withToken(tokens) { [self] result in
             switch result {
@@ -144,7 +164,7 @@ final class DeviceCall {
         }, completion: completion)
     }
 
-    private func send(_ batch: [Int], token: String?, isRetry: Bool) {
+    private func send(_ batch: ArraySlice<Int>, token: String?, isRetry: Bool) {
         let changes = batch.map { index -> DeviceChange in
             guard case .success(let change) = deviceRequest.items[index].change else { preconditionFailure("only ready items are sent") }
             return change
@@ -182,10 +202,7 @@ final class DeviceCall {
                       completion: @escaping (Result<UpstreamResponse, Problem>) -> Void) {
         let (request, route, context) = (request, route, request.context)
         func exchange(holding slot: VendorSlots.Slot) {
-            Self.exchange(upstream, for: request, route: route, resendCount: resendCount) { result in
-                context.vendorSlots.release(slot)
-                completion(result.mapError { route.adapter.problem(for: $0) })
-            }
+            Self.exchange(upstream, for: request, route: route, resendCount: resendCount, holding: slot, completion: completion)
         }
         guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(holding: .none) }
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { decision in
@@ -202,9 +219,12 @@ final class DeviceCall {
     }
 
     /// The exchange itself, for `request`: its trace headers and client span (`resendCount` 1 for the
-    /// call sent again after a refused token), timed and counted by outcome (API.md §6).
+    /// call sent again after a refused token), timed and counted by outcome (API.md §6); `slot` is
+    /// released when the answer is in. The one closure of the call, the client's completion, does
+    /// all of that: the layers above pass theirs through rather than wrapping it.
     private static func exchange(_ upstream: UpstreamRequest, for request: GatewayRequest, route: TenantRoute, resendCount: Int,
-                                 completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void) {
+                                 holding slot: VendorSlots.Slot,
+                                 completion: @escaping (Result<UpstreamResponse, Problem>) -> Void) {
         var upstream = upstream
         let context = request.context
         let span = request.beginVendorCall(&upstream, to: route.target, resendCount: resendCount)
@@ -230,11 +250,12 @@ final class DeviceCall {
                 sample.outcome = ClientOutcome(failure: error.kind)
             }
             context.metrics.record(.clientRequest(sample))
-            completion(result)
+            context.vendorSlots.release(slot)
+            completion(result.mapError { route.adapter.problem(for: $0) })
         }
     }
 
-    private func complete(_ batch: [Int], with answer: VendorAnswer) {
+    private func complete(_ batch: ArraySlice<Int>, with answer: VendorAnswer) {
         for (index, result) in zip(batch, answer.results) { results[index] = result }
         // An adapter that answered for fewer changes than it was given is a bug; the rest are
         // not left hanging.
@@ -246,18 +267,24 @@ final class DeviceCall {
             countedItems.formUnion(batch)
         }
         inFlight -= 1
-        if let next = batches.popFirst() { return launch(next) }
+        if let next = nextBatch() { return launch(next) }
         if inFlight == 0 { finish() }
     }
 
     private func finish() {
         guard let completion else { return }
         self.completion = nil
-        let results = results.map { result -> DeviceResult in
+        let outcome = Outcome(results: results.map { result -> DeviceResult in
             guard let result else { preconditionFailure("finish before every result arrived") }
             return result
+        }, countedBatches: countedBatches, countedItems: countedItems)
+        switch completion {
+        case .answer(let gateway, let translation, let started):
+            request.upstreamNanos = request.context.loop.now &- started
+            gateway.answered(request, translation, outcome)
+        case .closure(let body):
+            body(outcome)
         }
-        completion(Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems))
     }
 }
 
@@ -271,14 +298,14 @@ extension DeviceCall {
         var outcomes: [Bool: Outcome] = [:]
         for byTarget in parts {
             let part = deviceRequest.keeping { servedByTarget[$0] == byTarget }
-            DeviceCall(request: request, route: byTarget ? target : current, deviceRequest: part).start { outcome in
+            DeviceCall(request: request, route: byTarget ? target : current, deviceRequest: part).start(completion: .closure { outcome in
                 outcomes[byTarget] = outcome
                 guard outcomes.count == parts.count else { return }
                 let merged = parts.compactMap { outcomes[$0] }
                 completion(Outcome(results: servedByTarget.indices.map { outcomes[servedByTarget[$0]]!.results[$0] },
                                    countedBatches: merged.flatMap(\.countedBatches),
                                    countedItems: merged.reduce(into: Set<Int>()) { $0.formUnion($1.countedItems) }))
-            }
+            })
         }
     }
 }

@@ -155,7 +155,7 @@ struct DeviceRequest {
 
     /// RFC 3986 percent-decoding of a path segment; nil for a bad escape or invalid UTF-8.
     static func percentDecoded(_ text: String) -> String? {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        guard text.containsUTF8(UInt8(ascii: "%")) else { return text }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {

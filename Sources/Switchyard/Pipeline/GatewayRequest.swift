@@ -1,4 +1,3 @@
-import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
@@ -58,7 +57,7 @@ final class GatewayRequest {
         self.context = context
         state = context.state
         arrived = context.loop.now
-        now = Date().timeIntervalSince1970
+        now = WallClock.secondsSince1970()
     }
 
     var tenant: String? { credential?.tenant }

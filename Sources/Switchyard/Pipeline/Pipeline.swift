@@ -12,8 +12,11 @@ import SwitchyardIO
 ///     → mirror                                a migrating tenant's changes to its other vendor
 ///
 /// Each phase is one call into the module that owns it, and returns the problem that ends the
-/// request there, or nil to go on. The phases carry stable names and are never inlined, so a
-/// profile groups its samples by them (`Benchmarks/perf_phases.py`).
+/// request there, or nil to go on. A phase that may wait (on the shared store, on the vendor)
+/// hands its decision to a named continuation (`claimed`, `limited`, `answered`) instead of taking
+/// a closure: a closure passed down would be allocated for every request, though the shared
+/// store is asked only where it is configured. The phases carry stable names and are never
+/// inlined, so a profile groups its samples by them (`Benchmarks/perf_phases.py`).
 extension Gateway {
     // MARK: From the head
 
@@ -47,29 +50,32 @@ extension Gateway {
         }
         request.exchange = exchange
         if let problem = readBody(request, http.body) { return respond(request, problem) }
-        claimIdempotencyKey(request, http.body) { [self] claim in
-            switch claim {
-            case .refuse(let problem): respond(request, problem)
-            case .replay(let answer): respond(request, answer.replay)
-            case .proceed: limitTranslateAndCall(request)
-            }
+        claimIdempotencyKey(request, http.body)
+    }
+
+    /// What the key decided, at once or when the shared store answered: the phases after it are
+    /// the ones a replayed answer skips.
+    func claimed(_ request: GatewayRequest, _ claim: KeyClaim) {
+        switch claim {
+        case .refuse(let problem): respond(request, problem)
+        case .replay(let answer): respond(request, answer.replay)
+        case .proceed: rateLimit(request)
         }
     }
 
-    /// The phases after the key: the ones a replayed answer skips.
-    private func limitTranslateAndCall(_ request: GatewayRequest) {
-        rateLimit(request) { [self] refusal in
-            if let refusal { return respond(request, refusal) }
-            switch translate(request) {
-            case .failure(let problem):
-                respond(request, problem)
-            case .success(let translation):
-                callVendor(request, translation) { [self] outcome in
-                    respond(request, translateBack(request, translation, outcome))
-                    mirror(request, translation, outcome)
-                }
-            }
+    /// What the limit decided, at once or when the shared store answered.
+    func limited(_ request: GatewayRequest, refusal: Problem?) {
+        if let refusal { return respond(request, refusal) }
+        switch translate(request) {
+        case .failure(let problem): respond(request, problem)
+        case .success(let translation): callVendor(request, translation)
         }
+    }
+
+    /// What the vendor made of the changes, when its last answer is read.
+    func answered(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
+        respond(request, translateBack(request, translation, outcome))
+        mirror(request, translation, outcome)
     }
 
     // MARK: The phases
@@ -142,9 +148,10 @@ extension Gateway {
 
     /// A malformed key is 400; a key answered before is replayed, one still in flight is 409, one
     /// used with another request (method, target or body) 422. Keys are the tenant's own, kept
-    /// where `idempotency.store` says; `then` runs on the request's loop.
+    /// where `idempotency.store` says; `claimed` goes on, on the request's loop.
     @inline(never)
-    func claimIdempotencyKey(_ request: GatewayRequest, _ body: [UInt8], then: @escaping (KeyClaim) -> Void) {
+    func claimIdempotencyKey(_ request: GatewayRequest, _ body: [UInt8]) {
+        func then(_ claim: KeyClaim) { claimed(request, claim) }
         guard let read = IdempotencyKey.read(request.head, body: body) else { return then(.proceed) }
         guard case .success(let key) = read, let tenant = request.tenant else {
             if case .failure(let problem) = read { return then(.refuse(problem)) }
@@ -190,9 +197,10 @@ extension Gateway {
     }
 
     /// The tenant's rate limit (GCRA), in this process or on the shared store (429); only
-    /// admitted requests count. `then` runs on the request's loop, with the refusal or nil.
+    /// admitted requests count. `limited` goes on, on the request's loop, with the refusal or nil.
     @inline(never)
-    func rateLimit(_ request: GatewayRequest, then: @escaping (Problem?) -> Void) {
+    func rateLimit(_ request: GatewayRequest) {
+        func then(_ refusal: Problem?) { limited(request, refusal: refusal) }
         guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
         let state = request.state
         func decided(_ decision: RateLimitDecision, storeFailed: Bool = false) {
@@ -257,17 +265,17 @@ extension Gateway {
     /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer; for
     /// a migrating tenant, each vendor's calls for the devices it serves, results in request order.
     @inline(never)
-    func callVendor(_ request: GatewayRequest, _ translation: Translation, then: @escaping (DeviceCall.Outcome) -> Void) {
+    func callVendor(_ request: GatewayRequest, _ translation: Translation) {
         let started = request.context.loop.now
-        let done = { (outcome: DeviceCall.Outcome) in
-            request.upstreamNanos = request.context.loop.now &- started
-            then(outcome)
-        }
         guard let split = translation.split, split.involvesTarget else {
-            return DeviceCall(request: request, route: translation.route, deviceRequest: translation.deviceRequest).start(completion: done)
+            return DeviceCall(request: request, route: translation.route, deviceRequest: translation.deviceRequest)
+                .start(completion: .answer(self, translation, started: started))
         }
         DeviceCall.split(request: request, translation.deviceRequest, servedByTarget: split.servedByTarget,
-                         current: split.migration.current, target: split.migration.target, completion: done)
+                         current: split.migration.current, target: split.migration.target) { [self] outcome in
+            request.upstreamNanos = request.context.loop.now &- started
+            answered(request, translation, outcome)
+        }
     }
 
     /// What the vendor made of each change, as the unified answer.

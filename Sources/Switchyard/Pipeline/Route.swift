@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// Where a request goes, decided from its method and path alone (API.md §2).
 public enum Route: Equatable, Sendable {
@@ -41,9 +42,9 @@ public enum Route: Equatable, Sendable {
         }
         let prefix = "/devices/"
         if path.hasPrefix(prefix) {
-            let id = path.dropFirst(prefix.count)
-            if !id.isEmpty && !id.utf8.contains(UInt8(ascii: "/")) {
-                self = method == .patch ? .updateDevice(id: String(id)) : .methodNotAllowed(allow: "PATCH")
+            let id = String(path.dropFirst(prefix.count))
+            if !id.isEmpty && !id.containsUTF8(UInt8(ascii: "/")) {
+                self = method == .patch ? .updateDevice(id: id) : .methodNotAllowed(allow: "PATCH")
                 return
             }
         }

@@ -93,6 +93,7 @@ final class HTTPClientConnection: ChannelDelegate {
         out.append(request.path)
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)
+        request.fixedHeaders.bytes.withUnsafeBytes { out.append($0) }
         out.appendFieldLines(request.headers)
         out.append("\r\naccept-encoding: gzip" as StaticString)
         if request.sendsContentLength {

@@ -11,46 +11,46 @@ public struct UpstreamRequest: Sendable {
     public var method: HTTPMethod
     /// Origin-form: `/path?query`, visible ASCII only (percent-encode the rest).
     public var path: String
+    /// The account's constant lines, checked once (`UpstreamHeaderBlock`); written first.
+    public var fixedHeaders: UpstreamHeaderBlock
+    /// This call's own lines, checked on every call.
     public var headers: [(name: String, value: String)]
+    /// Every line the request carries besides the client's framing, in the order written.
+    public var fields: [(name: String, value: String)] { fixedHeaders.lines + headers }
     public var body: [UInt8]
 
-    public init(method: HTTPMethod, path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(method: HTTPMethod, path: String, fixedHeaders: UpstreamHeaderBlock = .none,
+                headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
         self.path = path
+        self.fixedHeaders = fixedHeaders
         self.headers = headers
         self.body = body
     }
 
     /// Why the request cannot be written, or nil. Every byte that goes on the wire from the
-    /// caller's strings is checked here once.
+    /// caller's strings is checked once: here, or for `fixedHeaders` when the block was made.
     func validationProblem() -> String? {
         guard method.token != nil else { return "the method is not one the client can send" }
-        guard path.utf8.first == UInt8(ascii: "/"), Self.all(path, HTTPSyntax.isVisible) else {
+        guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8(HTTPSyntax.isVisible) else {
             return "the path must start with / and contain only visible ASCII"
         }
+        return fixedHeaders.problem ?? Self.problem(with: headers)
+    }
+
+    /// Why `headers` can't be sent, or nil.
+    static func problem(with headers: [(name: String, value: String)]) -> String? {
         for (name, value) in headers {
-            guard !name.isEmpty, Self.all(name, HTTPSyntax.isTokenCharacter) else {
+            guard !name.isEmpty, name.allUTF8(HTTPSyntax.isTokenCharacter) else {
                 return "a header name is not a token"
             }
             // Field-value bytes exclude CR and LF, so a value can never end the line early.
-            guard Self.all(value, HTTPSyntax.isFieldValueByte) else {
+            guard value.allUTF8(HTTPSyntax.isFieldValueByte) else {
                 return "the value of \(name) contains a control character"
             }
             if Self.isReserved(name) { return "\(name) is written by the client itself" }
         }
         return nil
-    }
-
-    /// Whether every byte of `text` passes `test`, over its UTF-8 in place (a small string's on the
-    /// stack): `String.UTF8View`'s own iteration costs several times as much per byte, and this
-    /// runs over every byte of every vendor call's path and headers.
-    @inline(__always)
-    private static func all(_ text: String, _ test: (UInt8) -> Bool) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            for byte in bytes where !test(byte) { return false }
-            return true
-        }
     }
 
     private static let reservedNames: [StaticString] = [

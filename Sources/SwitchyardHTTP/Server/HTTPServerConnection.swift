@@ -349,7 +349,7 @@ final class HTTPServerConnection: ChannelDelegate {
 
     private func write(_ response: HTTPResponse, isHead: Bool) {
         let out = channel.outboundBuffer
-        if let line = HTTPStatus.statusLines[response.status] {
+        if let line = HTTPStatus.statusLine(response.status) {
             out.append(line)
         } else {
             out.append("HTTP/1.1 \(response.status) \(HTTPStatus.reasonPhrase(response.status))\r\n")

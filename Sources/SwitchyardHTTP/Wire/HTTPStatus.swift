@@ -33,13 +33,19 @@ public enum HTTPStatus {
         }
     }
 
-    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, encoded once.
-    static let statusLines: [Int: [UInt8]] = {
-        var lines: [Int: [UInt8]] = [:]
+    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, encoded once, by status − 100: an
+    /// index where a dictionary would hash the status on every response.
+    private static let statusLines: [[UInt8]?] = {
+        var lines = [[UInt8]?](repeating: nil, count: 500)
         for status in [100, 200, 201, 202, 204, 207, 400, 401, 403, 404, 405, 406, 408, 409, 413, 415, 417,
                        422, 429, 431, 500, 501, 502, 503, 504, 505] {
-            lines[status] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+            lines[status - 100] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
         }
         return lines
     }()
+
+    /// The encoded status line of `status`, when it is a common one.
+    static func statusLine(_ status: Int) -> [UInt8]? {
+        (100..<600).contains(status) ? statusLines[status - 100] : nil
+    }
 }

@@ -161,11 +161,11 @@ struct GoldenFixture {
     private func compare(_ request: UpstreamRequest, _ expected: JSONObject, file: StaticString, line: UInt) {
         XCTAssertEqual("\(request.method)".uppercased(), expected["method"]?.stringValue, "\(name): method", file: file, line: line)
         XCTAssertEqual(request.path, expected["path"]?.stringValue, "\(name): path", file: file, line: line)
-        let got = Dictionary(request.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
+        let got = Dictionary(request.fields.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
         let want = Dictionary((expected["headers"]?.objectValue?.members ?? []).map { ($0.name.lowercased(), $0.value.stringValue ?? "") },
                               uniquingKeysWith: { "\($0), \($1)" })
         XCTAssertEqual(got, want, "\(name): headers", file: file, line: line)
-        XCTAssertEqual(request.headers.count, got.count, "\(name): a header is repeated", file: file, line: line)
+        XCTAssertEqual(request.fields.count, got.count, "\(name): a header is repeated", file: file, line: line)
         if let text = expected["text"]?.stringValue {
             XCTAssertEqual(String(decoding: request.body, as: UTF8.self), text, "\(name): body", file: file, line: line)
         } else if let json = expected["json"] {
