@@ -31,7 +31,11 @@ public struct DeviceDocument: Sendable, Equatable {
             let present = index < entries.endIndex && entries[index].field == field
             switch (newValue, present) {
             case (let value?, true): entries[index].value = value
-            case (let value?, false): entries.insert((field, value), at: index)
+            case (let value?, false):
+                // A document holds a handful of fields: room for them at the first, not a
+                // reallocation at the second, third and fifth.
+                if entries.isEmpty { entries.reserveCapacity(8) }
+                entries.insert((field, value), at: index)
             case (nil, true): entries.remove(at: index)
             case (nil, false): break
             }

@@ -74,6 +74,7 @@ public struct JSONObject: Sendable, Equatable {
     private var index: [String: Int]?
 
     static let indexThreshold = 16
+    static let initialCapacity = 8
 
     public init(_ members: [(name: String, value: JSONValue)] = []) {
         self.members = []
@@ -92,6 +93,9 @@ public struct JSONObject: Sendable, Equatable {
 
     /// Adds a member; the caller keeps names unique (the parser checks with the subscript first).
     public mutating func append(_ name: String, _ value: JSONValue) {
+        // Room for a typical object's members at the first: growing one at a time reallocated
+        // its storage at the second member and again at the third and the fifth.
+        if members.isEmpty { members.reserveCapacity(Self.initialCapacity) }
         members.append((name, value))
         if index != nil {
             index![name] = members.count - 1

@@ -68,14 +68,18 @@ struct MigrationCommand: ParsableCommand {
             let target = try UpstreamTarget(unresolvedScheme: .http, host: host, port: port)
             if let failure = target.refreshAddresses() { throw ValidationError(failure.description) }
             let loop = try EventLoop(index: 0)
+            let client = LoopBound<UpstreamClient?>(nil, loop: loop)
             let thread = loop.start(name: "switchyard-cli")
             defer {
                 loop.stop()
                 thread.join()
+                // Released only once the loop has stopped: a connection closing after the answer
+                // (its lingering close ends when the admin closes its side) still calls back into
+                // the client, which must not be gone by then.
+                withExtendedLifetime(client) {}
             }
             let answer = Mutex<Result<UpstreamResponse, UpstreamError>?>(nil)
             let answered = DispatchSemaphore(value: 0)
-            let client = LoopBound<UpstreamClient?>(nil, loop: loop)
             loop.execute { loop in
                 let made = UpstreamClient(loop: loop, limits: UpstreamLimits(connectTimeoutSeconds: 2, timeoutSeconds: 5,
                                                                              maxResponseBodyBytes: 16 << 20, maxIdlePerKey: 0))
@@ -86,8 +90,8 @@ struct MigrationCommand: ParsableCommand {
                 }
             }
             answered.wait()
-            // The client closes its connection on its loop before the loop stops, and is freed with
-            // `client` once it has: never from inside one of its own callbacks.
+            // The client closes its connections on its loop before the loop stops; it is freed after
+            // (the `defer` above), never from inside one of its own callbacks.
             loop.execute { _ in client.value?.shutdown() }
             switch answer.withLock({ $0 }) {
             case .success(let response) where response.status == 200:

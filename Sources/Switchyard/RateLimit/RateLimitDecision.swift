@@ -50,13 +50,23 @@ public struct RateLimitDecision: Sendable, Equatable {
     /// `"tenant";r=<remaining>;t=<resetSeconds>`, or nil when unlimited.
     public var rateLimitHeaderValue: String? {
         guard policy != nil else { return nil }
-        return "\(quotedPolicyName);r=\(remaining);t=\(resetSeconds)"
+        // Appended into one reserved buffer: interpolation formats through the generic
+        // `TextOutputStream` path and grows its buffer as it goes, on every response.
+        var value = ""
+        value.reserveCapacity(quotedPolicyName.utf8.count + 3 + 20 + 3 + 20)
+        value += quotedPolicyName
+        value += ";r="
+        value += String(remaining)
+        value += ";t="
+        value += String(resetSeconds)
+        return value
     }
 
     /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) to a response's headers;
     /// nothing when unlimited. One string is built per call; the policy value is shared.
     public func appendHeaders(to headers: inout [(name: String, value: String)]) {
         guard let policyHeaderValue, let rateLimit = rateLimitHeaderValue else { return }
+        headers.reserveCapacity(headers.count + (retryAfterSeconds == nil ? 2 : 3))
         headers.append((Self.policyHeaderName, policyHeaderValue))
         headers.append((Self.rateLimitHeaderName, rateLimit))
         if let retryAfterSeconds {
@@ -67,8 +77,6 @@ public struct RateLimitDecision: Sendable, Equatable {
     /// The same headers as a new array, for `Problem(_:detail:headers:)` or `HTTPResponse(headers:)`.
     public var headers: [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = []
-        guard !isUnlimited else { return headers }
-        headers.reserveCapacity(retryAfterSeconds == nil ? 2 : 3)
         appendHeaders(to: &headers)
         return headers
     }

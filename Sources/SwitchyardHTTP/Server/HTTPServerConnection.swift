@@ -323,7 +323,9 @@ final class HTTPServerConnection: ChannelDelegate {
         state = .idle
         parser.reset()
         chunked.reset()
-        head.reset()
+        // The head is reset by the parser when the next request starts: by then the answered
+        // request, which holds a copy of it, is gone, so its storage is reused; reset here it
+        // would be copied (both arrays) to keep their capacity.
         body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
         requestID = ""
         admission = nil
