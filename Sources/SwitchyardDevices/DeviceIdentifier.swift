@@ -21,16 +21,26 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed {
 /// A typed device identifier, `kind:value`, its value checked and in canonical form (a MAC as
 /// twelve upper-case hex digits), so two spellings of one device are one identifier.
 public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
-    public var kind: IdentifierKind
-    public var value: String
+    public let kind: IdentifierKind
+    public let value: String
+    /// `kind:value`, as every response shows it: made once, since a request shows it more than once
+    /// (the item's id, the answer's `id`).
+    public let description: String
 
     public init(kind: IdentifierKind, value: String) {
         self.kind = kind
         self.value = value
+        description = kind.rawValue + ":" + value
     }
 
-    /// `kind:value`, as every response shows it.
-    public var description: String { "\(kind.rawValue):\(value)" }
+    public static func == (lhs: DeviceIdentifier, rhs: DeviceIdentifier) -> Bool {
+        lhs.kind == rhs.kind && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(value)
+    }
 
     /// The kind `text` names before its colon (`iccid` in `iccid:8988…`); nil for a bare value.
     public static func namedKind(_ text: String) -> IdentifierKind? {

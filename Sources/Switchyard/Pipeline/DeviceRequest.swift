@@ -131,8 +131,11 @@ struct DeviceRequest {
                 reason: "this tenant's devices cannot be addressed by \(id.kind.rawValue); use \(kinds)"), at: 0)
         }
         let document = reading.document
-        for field in document.fields where !adapter.storableFields.contains(field) {
-            unsupported.append(FieldError(pointer: pointerPrefix + field.pointer, reason: "this tenant's vendor cannot store it"))
+        let storable = adapter.storableFields
+        document.forEach { field, _ in
+            if !storable.contains(field) {
+                unsupported.append(FieldError(pointer: pointerPrefix + field.pointer, reason: "this tenant's vendor cannot store it"))
+            }
         }
         if let id, let value = document.string(id.kind.field), value != id.value {
             unsupported.append(FieldError(pointer: pointerPrefix + id.kind.field.pointer,
