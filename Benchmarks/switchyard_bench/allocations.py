@@ -11,6 +11,7 @@ gateway's own code, its packages and the standard library) or a C library (OpenS
 apart as the issue asks."""
 
 import json
+import os
 import re
 import shutil
 import struct
@@ -99,7 +100,7 @@ def mappings(pid):
     return result
 
 
-def symbolize(bench, pid, addresses):
+def symbolize(pid, addresses):
     """{address: "symbol (object)"}, demangled; "[unknown]" for what no mapping or symbol covers. A
     return address is looked up one byte back, inside the call instruction."""
     maps = mappings(pid)
@@ -134,7 +135,7 @@ def symbolizer():
     swift = shutil.which("swift")
     if swift:
         beside = swift.rsplit("/", 1)[0] + "/llvm-symbolizer"
-        if shutil.os.path.exists(beside):
+        if os.path.exists(beside):
             return beside
     found = shutil.which("llvm-symbolizer")
     if not found:
@@ -198,11 +199,11 @@ def site(frames):
     return frames[0] if frames else "[no stack]"
 
 
-def analyse(bench, pid, delta, requests, stacks_path=None):
+def analyse(pid, delta, requests, stacks_path=None):
     """The per-request tables: by phase (and owner), by owner, and the top sites of Swift's; with
     `stacks_path`, every stack of at least one allocation in ten requests written there, by phase."""
     addresses = {address for stack in delta["stacks"] for address in stack}
-    names = symbolize(bench, pid, addresses)
+    names = symbolize(pid, addresses)
     by_phase, by_owner, by_site = Counter(), Counter(), Counter()
     listed = []
     for stack, (count, nbytes) in delta["stacks"].items():
@@ -250,5 +251,5 @@ def run(bench, request):
         before = snapshot(table)
         with load.applied(bench, running, o.duration, wrk_output) as result:
             after = snapshot(table)
-        return analyse(bench, running.pid, difference(before, after), result["wrk"]["requests"],
+        return analyse(running.pid, difference(before, after), result["wrk"]["requests"],
                        bench.log(f"allocations.{request.tenant}.stacks.txt"))
