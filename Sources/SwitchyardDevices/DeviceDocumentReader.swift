@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardIO
 import SwitchyardJSON
 
 /// Reads a device document from parsed JSON, checking every member against the document's
@@ -117,7 +118,7 @@ public enum DeviceDocumentReader {
 
     /// RFC 6901: `~` as `~0`, `/` as `~1`, so a member name can't fake a path.
     public static func escape(_ name: String) -> String {
-        guard name.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return name }
+        guard !name.allUTF8({ $0 != UInt8(ascii: "~") && $0 != UInt8(ascii: "/") }) else { return name }
         return name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }

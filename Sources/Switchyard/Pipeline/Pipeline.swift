@@ -151,10 +151,9 @@ extension Gateway {
     /// where `idempotency.store` says; `claimed` goes on, on the request's loop.
     @inline(never)
     func claimIdempotencyKey(_ request: GatewayRequest, _ body: [UInt8]) {
-        func then(_ claim: KeyClaim) { claimed(request, claim) }
-        guard let read = IdempotencyKey.read(request.head, body: body) else { return then(.proceed) }
+        guard let read = IdempotencyKey.read(request.head, body: body) else { return claimed(request, .proceed) }
         guard case .success(let key) = read, let tenant = request.tenant else {
-            if case .failure(let problem) = read { return then(.refuse(problem)) }
+            if case .failure(let problem) = read { return claimed(request, .refuse(problem)) }
             preconditionFailure("a key is read after authentication")
         }
         let context = request.context
@@ -163,20 +162,20 @@ extension Gateway {
             switch claim {
             case .proceed:
                 request.heldKey = (store, scoped, key.fingerprint)
-                then(.proceed)
+                claimed(request, .proceed)
             case .replay(let answer):
                 context.metrics.record(.idempotentReplay(tenant: tenant))
-                then(.replay(answer))
+                claimed(request, .replay(answer))
             case .inUse:
-                then(.refuse(Problem(.idempotencyKeyInUse, detail: "A request with this Idempotency-Key is still being processed.")))
+                claimed(request, .refuse(Problem(.idempotencyKeyInUse, detail: "A request with this Idempotency-Key is still being processed.")))
             case .reused:
-                then(.refuse(Problem(.idempotencyKeyReused,
-                                     detail: "This Idempotency-Key was used for another request (method, path or body).")))
+                claimed(request, .refuse(Problem(.idempotencyKeyReused,
+                                                 detail: "This Idempotency-Key was used for another request (method, path or body).")))
             }
         }
         let store = context.idempotency
         let pending = request.state.longestVendorPhase(tenant: tenant, bulk: request.route == .bulkUpdate)
-        store.claim(scoped, fingerprint: key.fingerprint, pending: pending) { [state = request.state] result in
+        store.claim(scoped, fingerprint: key.fingerprint, pending: pending) { [self, state = request.state] result in
             switch result {
             case .success(let claim):
                 decided(claim, by: store)
@@ -187,10 +186,10 @@ extension Gateway {
                     let fallback = context.localIdempotency
                     fallback.claim(scoped, fingerprint: key.fingerprint, pending: pending) { decided((try? $0.get()) ?? .proceed, by: fallback) }
                 case .open:
-                    then(.proceed)
+                    claimed(request, .proceed)
                 case .closed:
-                    then(.refuse(Problem(.overloaded, detail: "The idempotency store can't be reached; retry after 1 s.",
-                                         headers: [("retry-after", "1")])))
+                    claimed(request, .refuse(Problem(.overloaded, detail: "The idempotency store can't be reached; retry after 1 s.",
+                                                     headers: [("retry-after", "1")])))
                 }
             }
         }
@@ -200,7 +199,6 @@ extension Gateway {
     /// admitted requests count. `limited` goes on, on the request's loop, with the refusal or nil.
     @inline(never)
     func rateLimit(_ request: GatewayRequest) {
-        func then(_ refusal: Problem?) { limited(request, refusal: refusal) }
         guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
         let state = request.state
         func decided(_ decision: RateLimitDecision, storeFailed: Bool = false) {
@@ -209,10 +207,10 @@ extension Gateway {
                                                       decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
             guard decision.admitted else {
                 // The decision's headers, added when the answer is finished, carry the Retry-After.
-                return then(Problem(.rateLimited,
-                                    detail: "The tenant's rate limit is spent; retry after \(decision.retryAfterSeconds ?? 1) s."))
+                return limited(request, refusal: Problem(.rateLimited,
+                                                         detail: "The tenant's rate limit is spent; retry after \(decision.retryAfterSeconds ?? 1) s."))
             }
-            then(nil)
+            limited(request, refusal: nil)
         }
         guard let store = request.context.store, let policy = state.policies[tenant] else {
             return decided(state.rateLimiter.check(tenant: tenant))

@@ -42,6 +42,6 @@ public final class RequestIDGenerator {
     public static func isSane(_ value: String) -> Bool {
         let utf8 = value.utf8
         guard !utf8.isEmpty, utf8.count <= 128 else { return false }
-        return utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+        return value.allUTF8 { $0 >= 0x21 && $0 <= 0x7E }
     }
 }
