@@ -57,9 +57,9 @@ public struct DeviceDocument: Sendable, Equatable {
         for index in entries.indices { try body(entries[index].field, entries[index].value) }
     }
 
-    /// Whether a field present passes `predicate`.
-    public func containsField(where predicate: (DeviceField) -> Bool) -> Bool {
-        entries.indices.contains { predicate(entries[$0].field) }
+    /// Whether a field present, with its value, passes `predicate`.
+    public func contains(where predicate: (DeviceField, Value) -> Bool) -> Bool {
+        entries.indices.contains { predicate(entries[$0].field, entries[$0].value) }
     }
 
     /// `other`'s fields over these: how a vendor's confirmation overlays what was sent.
@@ -72,7 +72,7 @@ public struct DeviceDocument: Sendable, Equatable {
     /// The document without write-only fields: what may appear in a response or a log.
     public var redacted: DeviceDocument {
         // Nearly every document has none: itself, rather than a copy the removal would make.
-        guard containsField(where: { $0.access == .writeOnly }) else { return self }
+        guard contains(where: { field, _ in field.access == .writeOnly }) else { return self }
         var copy = self
         copy.entries.removeAll { $0.field.access == .writeOnly }
         return copy

@@ -33,6 +33,13 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
         description = kind.rawValue + ":" + value
     }
 
+    /// `description` already made: `text` as the client wrote it, when that was canonical.
+    private init(kind: IdentifierKind, value: String, description: String) {
+        self.kind = kind
+        self.value = value
+        self.description = description
+    }
+
     public static func == (lhs: DeviceIdentifier, rhs: DeviceIdentifier) -> Bool {
         lhs.kind == rhs.kind && lhs.value == rhs.value
     }
@@ -80,6 +87,8 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
         }
         switch FieldRules.check(kind.field, value) {
         case .success(let canonical):
+            // Typed and already canonical (the usual case), the client's text is the description.
+            if typed, canonical == value { return .success(DeviceIdentifier(kind: kind, value: canonical, description: text)) }
             return .success(DeviceIdentifier(kind: kind, value: canonical))
         case .failure(let reason):
             if !typed, kind != .mac, let prefix, !prefix.isEmpty, prefix.allSatisfy(\.isLetter) { return .failure(unknownKind(prefix)) }

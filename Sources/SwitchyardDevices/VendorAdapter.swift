@@ -40,22 +40,52 @@ public enum DeviceResult: Sendable {
 
 /// A vendor's answer to one upstream call, as results per change.
 public struct VendorAnswer: Sendable {
-    /// One result per change sent, in order.
-    public var results: [DeviceResult]
+    /// A list, or one result standing for every change (a single change answered, a whole call
+    /// refused): the usual answer then makes no list.
+    private enum Results: Sendable {
+        case each([DeviceResult])
+        case all(DeviceResult, count: Int)
+    }
+
+    private var storage: Results
     /// Set when the vendor reports only how many changes it applied (iot-security's
     /// `updatedDeviceNum`) and that is fewer than were sent: no item is claimed as applied,
     /// each is 202, and this is the number that succeeded.
     public var reportedSuccesses: Int?
 
     public init(results: [DeviceResult], reportedSuccesses: Int? = nil) {
-        self.results = results
+        storage = .each(results)
         self.reportedSuccesses = reportedSuccesses
     }
 
     /// The same result for every change (a whole call refused, say).
     public static func all(_ result: DeviceResult, count: Int) -> VendorAnswer {
-        VendorAnswer(results: Array(repeating: result, count: count))
+        var answer = VendorAnswer(results: [])
+        answer.storage = .all(result, count: count)
+        return answer
     }
+
+    /// How many results there are: one per change sent, unless the adapter is at fault.
+    public var count: Int {
+        switch storage {
+        case .each(let results): results.count
+        case .all(_, let count): count
+        }
+    }
+
+    /// The result for the change at `position` among those sent.
+    public subscript(position: Int) -> DeviceResult {
+        switch storage {
+        case .each(let results):
+            return results[position]
+        case .all(let result, let count):
+            precondition(position >= 0 && position < count, "no result at \(position)")
+            return result
+        }
+    }
+
+    /// One result per change sent, in order.
+    public var results: [DeviceResult] { (0..<count).map { self[$0] } }
 }
 
 /// An OAuth access token and how long the vendor says it lives.

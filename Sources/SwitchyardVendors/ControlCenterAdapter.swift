@@ -66,7 +66,7 @@ public struct ControlCenterAdapter: VendorAdapter {
            seconds - now > Double(Self.maximumDaysAhead * 86_400) {
             errors.append(FieldError(pointer: change.pointer(.effectiveAt), reason: "at most \(Self.maximumDaysAhead) days ahead"))
         }
-        if !document.containsField(where: { Self.parameterNames[$0.rawValue] != nil }) {
+        if !document.contains(where: { field, _ in Self.parameterNames[field.rawValue] != nil }) {
             errors.append(FieldError(pointer: change.pointerPrefix, reason: Self.nothingToChange))
         }
         // The document: "If you assign an IPv4 [IPv6] address value, you must also provide values

@@ -29,10 +29,19 @@ struct DeviceAnswer {
         case .accepted(let status, let confirmed):
             var json = JSONWriter(capacity: 512)
             writeDevice(item, confirmed: confirmed, to: &json)
-            return HTTPResponse(status: status, headers: [("content-type", "application/json")], body: json.bytes)
+            return Self.json(status: status, json.bytes)
         case .failed(let problem):
             return problem.response(requestID: requestID)
         }
+    }
+
+    /// A JSON answer whose header list has room for what `GatewayRequest.finished` adds (the rate
+    /// limit's two or three, gzip's two): one allocation, not one per growth.
+    private static func json(status: Int, _ body: [UInt8]) -> HTTPResponse {
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(6)
+        headers.append(("content-type", "application/json"))
+        return HTTPResponse(status: status, headers: headers, body: body)
     }
 
     /// API.md's bulk document: results in request order, then the counts. Items of a batch the
@@ -65,13 +74,20 @@ struct DeviceAnswer {
         json.member("succeeded", succeeded)
         json.member("failed", failed)
         json.endObject()
-        return HTTPResponse(status: failed == 0 ? 200 : 207, headers: [("content-type", "application/json")], body: json.bytes)
+        return Self.json(status: failed == 0 ? 200 : 207, json.bytes)
     }
 
     /// The confirmed fields whose values keep the document's rules, in canonical form: a vendor
     /// that answers a phone number without its `+` or a MAC in its own spelling must not hand a
     /// client a value the gateway itself would refuse (the value sent, if any, stays instead).
     private static func conforming(_ confirmed: DeviceDocument) -> DeviceDocument {
+        // Nearly every vendor answers in canonical form: the document itself, not a copy.
+        let changes = confirmed.contains { field, value in
+            guard case .string(let text) = value else { return false }
+            guard case .success(let canonical) = FieldRules.check(field, text) else { return true }
+            return canonical != text
+        }
+        if !changes { return confirmed }
         var checked = DeviceDocument()
         confirmed.forEach { field, value in
             guard case .string(let text) = value else {
@@ -95,9 +111,16 @@ struct DeviceAnswer {
     /// A new device's id: the first identifier the client sent, the vendor's primary kind first,
     /// else the first the vendor confirmed.
     private func newDeviceID(_ change: DeviceChange, _ document: DeviceDocument) -> DeviceIdentifier? {
-        let kinds = ((adapter.primaryKind.map { [$0] } ?? []) + IdentifierKind.allCases).filter(adapter.addressableKinds.contains)
-        let kind = kinds.first { change.document[$0.field] != nil } ?? kinds.first { document[$0.field] != nil }
+        let kind = firstAddressableKind { change.document[$0.field] != nil } ?? firstAddressableKind { document[$0.field] != nil }
         return kind.flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
+    }
+
+    /// The first kind the vendor addresses devices by that passes `predicate`, its primary kind
+    /// first: searched in place, not in a list made for every new device.
+    private func firstAddressableKind(where predicate: (IdentifierKind) -> Bool) -> IdentifierKind? {
+        let addressable = adapter.addressableKinds
+        if let primary = adapter.primaryKind, addressable.contains(primary), predicate(primary) { return primary }
+        return IdentifierKind.allCases.first { addressable.contains($0) && predicate($0) }
     }
 
     /// The answered document (`answered`) and `id`: the request's, or for a new device

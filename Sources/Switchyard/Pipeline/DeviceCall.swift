@@ -33,10 +33,15 @@ final class DeviceCall {
     private let deviceRequest: DeviceRequest
     private var completion: Completion?
 
-    private var results: [DeviceResult?]
-    /// The items whose changes were read, in order, sent in batches of `batchSize`: the first
-    /// `sent` of them have gone out.
-    private let ready: [Int]
+    /// One result per item, in order: from the start for an item whose change wasn't read; for
+    /// the others `noResult` until their batch is answered, so an adapter that answers for fewer
+    /// changes than it was given leaves none hanging, and the finished list is handed on as it is.
+    private var results: [DeviceResult]
+    /// The items whose changes were read, in order, when some weren't; nil when all were (the usual
+    /// case: a single change makes no list). They go in batches of `batchSize`, by position among
+    /// the `readyCount`: the first `sent` have gone out.
+    private let ready: [Int]?
+    private let readyCount: Int
     private let batchSize: Int
     private var sent = 0
     private var inFlight = 0
@@ -47,32 +52,47 @@ final class DeviceCall {
         self.request = request
         self.route = route
         self.deviceRequest = deviceRequest
-        let results: [DeviceResult?] = deviceRequest.items.map { item in
-            if case .failure(let problem) = item.change { return .failed(problem) }
-            return nil
+        var results: [DeviceResult] = []
+        results.reserveCapacity(deviceRequest.items.count)
+        var unread = false
+        for item in deviceRequest.items {
+            if case .failure(let problem) = item.change {
+                results.append(.failed(problem))
+                unread = true
+            } else {
+                results.append(Self.noResult)
+            }
         }
         self.results = results
-        ready = results.indices.filter { results[$0] == nil }
+        ready = unread ? deviceRequest.items.indices.filter { index in
+            if case .success = deviceRequest.items[index].change { true } else { false }
+        } : nil
+        readyCount = ready?.count ?? results.count
         batchSize = max(1, route.adapter.batchSize)
     }
 
-    /// The next batch of item indices to send, nil when all have gone out.
-    private func nextBatch() -> ArraySlice<Int>? {
-        guard sent < ready.count else { return nil }
-        let end = min(sent + batchSize, ready.count)
+    private static let noResult = DeviceResult.failed(Problem(.internalError, detail: "The vendor adapter gave no result for this device."))
+
+    /// The next batch to send, as positions among the ready items; nil when all have gone out.
+    private func nextBatch() -> Range<Int>? {
+        guard sent < readyCount else { return nil }
+        let end = min(sent + batchSize, readyCount)
         defer { sent = end }
-        return ready[sent..<end]
+        return sent..<end
     }
+
+    /// The item at `position` among the ready ones.
+    private func item(_ position: Int) -> Int { ready?[position] ?? position }
 
     /// Sends every ready change; `completion` gets the outcome once all are answered, on the loop.
     func start(completion: Completion) {
         self.completion = completion
         let concurrency = max(1, route.adapter.fanOutConcurrency)
-        if ready.isEmpty { return finish() }
+        if readyCount == 0 { return finish() }
         while inFlight < concurrency, let batch = nextBatch() { launch(batch) }
     }
 
-    private func launch(_ batch: ArraySlice<Int>) {
+    private func launch(_ batch: Range<Int>) {
         inFlight += 1
         // A vendor that keeps failing is not called while its circuit is open (API.md §7).
         if let circuit = request.state.circuits[route.name], case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
@@ -136,8 +156,23 @@ final class DeviceCall {
         return deadline > now ? deadline - now : 0
     }
 
+    /// What a vendor call's answer is for: a case rather than a closure, so the call every request
+    /// makes allocates one closure, the client's.
+    private enum Purpose {
+        /// A batch's changes, sent with `token`; `isRetry` once sent again after the vendor refused
+        /// the token.
+        case changes(Range<Int>, [DeviceChange], token: String?, isRetry: Bool)
+        /// The access token's fetch.
+        case token((Result<UpstreamResponse, Problem>) -> Void)
+
+        /// The span's `http.request.resend_count` (API.md §6).
+        var resendCount: Int {
+            if case .changes(_, _, _, isRetry: true) = self { 1 } else { 0 }
+        }
+    }
+
     /// The call, with an access token first for a vendor that needs one.
-    private func go(_ batch: ArraySlice<Int>) {
+    private func go(_ batch: Range<Int>) {
         guard let tokens = route.accessTokens else { return send(batch, token: nil, isRetry: false) }
         withToken(tokens) { [self] result in
             switch result {
@@ -149,10 +184,10 @@ final class DeviceCall {
 
     private func withToken(_ tokens: AccessTokenCache, _ completion: @escaping (Result<String, Problem>) -> Void) {
         let (context, route) = (request.context, route)
-        tokens.token(on: context.loop, loops: context.loops, fetch: { done in
+        tokens.token(on: context.loop, loops: context.loops, fetch: { [self] done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
             tokenRequest.path = route.pathPrefix + tokenRequest.path
-            call(tokenRequest, resendCount: 0) { result in
+            call(tokenRequest, for: .token { result in
                 let token = result.flatMap { route.adapter.accessToken(from: $0) }
                 if case .failure(let problem) = token {
                     context.metrics.record(.tokenFetch(tenant: route.tenant, problem: problem.code))
@@ -160,76 +195,76 @@ final class DeviceCall {
                     context.metrics.record(.tokenFetch(tenant: route.tenant, problem: nil))
                 }
                 done(token)
-            }
+            })
         }, completion: completion)
     }
 
-    private func send(_ batch: ArraySlice<Int>, token: String?, isRetry: Bool) {
-        let changes = batch.map { index -> DeviceChange in
-            guard case .success(let change) = deviceRequest.items[index].change else { preconditionFailure("only ready items are sent") }
+    private func send(_ batch: Range<Int>, token: String?, isRetry: Bool) {
+        let changes = batch.map { position -> DeviceChange in
+            guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
             return change
         }
-        let adapter = route.adapter
-        var upstream = adapter.request(for: changes, accessToken: token, now: request.now)
+        var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now)
         upstream.path = route.pathPrefix + upstream.path
+        // Room for the request id and the trace's two (`beginVendorCall`) in one allocation.
+        upstream.headers.reserveCapacity(upstream.headers.count + 3)
         upstream.headers.append(("x-request-id", request.requestID))
-        call(upstream, resendCount: isRetry ? 1 : 0) { [self] result in
-            switch result {
-            case .failure(let problem):
-                complete(batch, with: .all(.failed(problem), count: batch.count))
-            case .success(let response):
-                request.upstreamStatus = response.status
-                // A token the vendor refuses is dropped and fetched again, once.
-                if let token, let tokens = route.accessTokens, response.status == 401, !isRetry {
-                    tokens.invalidate(token)
-                    withToken(tokens) { [self] result in
-                        switch result {
-                        case .success(let fresh): send(batch, token: fresh, isRetry: true)
-                        case .failure(let problem): complete(batch, with: .all(.failed(problem), count: batch.count))
-                        }
+        call(upstream, for: .changes(batch, changes, token: token, isRetry: isRetry))
+    }
+
+    /// A batch's answer: the adapter's reading of it, or a refused token dropped and the batch sent
+    /// once more with a fresh one.
+    private func answered(_ batch: Range<Int>, _ changes: [DeviceChange], token: String?, isRetry: Bool,
+                          _ result: Result<UpstreamResponse, Problem>) {
+        switch result {
+        case .failure(let problem):
+            complete(batch, with: .all(.failed(problem), count: batch.count))
+        case .success(let response):
+            request.upstreamStatus = response.status
+            if let token, let tokens = route.accessTokens, response.status == 401, !isRetry {
+                tokens.invalidate(token)
+                withToken(tokens) { [self] result in
+                    switch result {
+                    case .success(let fresh): send(batch, token: fresh, isRetry: true)
+                    case .failure(let problem): complete(batch, with: .all(.failed(problem), count: batch.count))
                     }
-                    return
                 }
-                complete(batch, with: adapter.interpret(response, for: changes))
+                return
             }
+            complete(batch, with: route.adapter.interpret(response, for: changes))
         }
     }
 
     /// One call to the tenant's vendor (the token fetch included), in one of its `vendorConcurrency`
     /// slots when it has a cap: the slot is held until the answer, so the vendor never sees more
     /// calls in flight than the cap. A call that can't get one in time is 429 `upstream_rate_limited`.
-    private func call(_ upstream: UpstreamRequest, resendCount: Int,
-                      completion: @escaping (Result<UpstreamResponse, Problem>) -> Void) {
+    /// The request is taken (`consuming`) down to the client, so the headers added on the way
+    /// grow its own list rather than a copy.
+    private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
         let (request, route, context) = (request, route, request.context)
-        func exchange(holding slot: VendorSlots.Slot) {
-            Self.exchange(upstream, for: request, route: route, resendCount: resendCount, holding: slot, completion: completion)
-        }
-        guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(holding: .none) }
-        context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { decision in
+        guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(upstream, for: purpose, holding: .none) }
+        let waiting = upstream
+        context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
             guard let slot = decision.slot else {
-                return completion(.failure(Problem(.upstreamRateLimited,
-                                                   detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
-                                                   headers: [("retry-after", "1")])))
+                return deliver(.failure(Problem(.upstreamRateLimited,
+                                                detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
+                                                headers: [("retry-after", "1")])), for: purpose)
             }
             context.metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
-            exchange(holding: slot)
+            exchange(waiting, for: purpose, holding: slot)
         }
     }
 
-    /// The exchange itself, for `request`: its trace headers and client span (`resendCount` 1 for the
-    /// call sent again after a refused token), timed and counted by outcome (API.md §6); `slot` is
-    /// released when the answer is in. The one closure of the call, the client's completion, does
-    /// all of that: the layers above pass theirs through rather than wrapping it.
-    private static func exchange(_ upstream: UpstreamRequest, for request: GatewayRequest, route: TenantRoute, resendCount: Int,
-                                 holding slot: VendorSlots.Slot,
-                                 completion: @escaping (Result<UpstreamResponse, Problem>) -> Void) {
-        var upstream = upstream
-        let context = request.context
-        let span = request.beginVendorCall(&upstream, to: route.target, resendCount: resendCount)
+    /// The exchange itself: its trace headers and client span, timed and counted by outcome (API.md
+    /// §6); `slot` is released when the answer is in. Its closure, the client's completion, is the
+    /// call's only one.
+    private func exchange(_ upstream: consuming UpstreamRequest, for purpose: Purpose, holding slot: VendorSlots.Slot) {
+        let (request, route, context) = (request, route, request.context)
+        let span = request.beginVendorCall(&upstream, to: route.target, resendCount: purpose.resendCount)
         let started = context.loop.now
-        context.upstream.send(upstream, to: route.target) { result in
+        context.upstream.send(upstream, to: route.target) { [self] result in
             request.endVendorCall(span, result)
             if let circuit = request.state.circuits[route.name] {
                 let failed = switch result {
@@ -251,20 +286,23 @@ final class DeviceCall {
             }
             context.metrics.record(.clientRequest(sample))
             context.vendorSlots.release(slot)
-            completion(result.mapError { route.adapter.problem(for: $0) })
+            deliver(result.mapError { route.adapter.problem(for: $0) }, for: purpose)
         }
     }
 
-    private func complete(_ batch: ArraySlice<Int>, with answer: VendorAnswer) {
-        for (index, result) in zip(batch, answer.results) { results[index] = result }
-        // An adapter that answered for fewer changes than it was given is a bug; the rest are
-        // not left hanging.
-        for index in batch.dropFirst(answer.results.count) {
-            results[index] = .failed(Problem(.internalError, detail: "The vendor adapter gave no result for this device."))
+    private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose) {
+        switch purpose {
+        case .changes(let batch, let changes, let token, let isRetry): answered(batch, changes, token: token, isRetry: isRetry, result)
+        case .token(let completion): completion(result)
         }
+    }
+
+    private func complete(_ batch: Range<Int>, with answer: VendorAnswer) {
+        // Positions past the adapter's last result keep `noResult`.
+        for offset in 0..<min(batch.count, answer.count) { results[item(batch.lowerBound + offset)] = answer[offset] }
         if let succeeded = answer.reportedSuccesses {
             countedBatches.append((batch.count, min(succeeded, batch.count)))
-            countedItems.formUnion(batch)
+            countedItems.formUnion(batch.lazy.map(item))
         }
         inFlight -= 1
         if let next = nextBatch() { return launch(next) }
@@ -273,11 +311,9 @@ final class DeviceCall {
 
     private func finish() {
         guard let completion else { return }
+        precondition(sent == readyCount && inFlight == 0, "finish before every batch was answered")
         self.completion = nil
-        let outcome = Outcome(results: results.map { result -> DeviceResult in
-            guard let result else { preconditionFailure("finish before every result arrived") }
-            return result
-        }, countedBatches: countedBatches, countedItems: countedItems)
+        let outcome = Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems)
         switch completion {
         case .answer(let gateway, let translation, let started):
             request.upstreamNanos = request.context.loop.now &- started

@@ -84,9 +84,9 @@ final class GatewayRequest {
 
     /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
     /// client takes it and it pays, the request counted and logged and its server span recorded.
-    /// Every answer passes here once.
-    func finished(_ response: HTTPResponse) -> HTTPResponse {
-        var response = response
+    /// Every answer passes here once. It takes the response (`consuming`), so the headers added grow
+    /// the response's own list rather than a copy of one its caller still holds.
+    func finished(_ response: consuming HTTPResponse) -> HTTPResponse {
         if let held = heldKey {
             heldKey = nil
             if IdempotencyKey.keeps(status: response.status) {

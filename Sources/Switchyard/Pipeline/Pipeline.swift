@@ -83,7 +83,7 @@ extension Gateway {
     /// A path that is no resource, or a method it doesn't take, needs no credential (404, 405).
     @inline(never)
     func route(_ request: GatewayRequest) -> Problem? {
-        request.route = Route(method: request.head.method, path: request.head.path)
+        request.route = request.head.withPath { Route(method: request.head.method, path: $0) }
         switch request.route {
         case .notFound:
             return Problem(.notFound, detail: "No resource at this path.")
@@ -295,7 +295,7 @@ extension Gateway {
 
     /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.
     @inline(never)
-    func respond(_ request: GatewayRequest, _ response: HTTPResponse) {
+    func respond(_ request: GatewayRequest, _ response: consuming HTTPResponse) {
         send(request.finished(response), for: request)
     }
 

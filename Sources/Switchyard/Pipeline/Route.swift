@@ -31,8 +31,10 @@ public enum Route: Equatable, Sendable {
         }
     }
 
-    public init(method: HTTPMethod, path: String) {
-        if path == "/devices" {
+    /// From the path's bytes where they lie in the head (`HTTPRequestHead.withPath`): only a
+    /// device id becomes a `String`.
+    public init(method: HTTPMethod, path: UnsafeRawBufferPointer) {
+        if path.bytesEqual("/devices") {
             switch method {
             case .post: self = .upsertDevice
             case .patch: self = .bulkUpdate
@@ -40,11 +42,12 @@ public enum Route: Equatable, Sendable {
             }
             return
         }
-        let prefix = "/devices/"
-        if path.hasPrefix(prefix) {
-            let id = String(path.dropFirst(prefix.count))
-            if !id.isEmpty && !id.containsUTF8(UInt8(ascii: "/")) {
-                self = method == .patch ? .updateDevice(id: id) : .methodNotAllowed(allow: "PATCH")
+        let prefix: StaticString = "/devices/"
+        let prefixCount = prefix.utf8CodeUnitCount
+        if path.count > prefixCount, UnsafeRawBufferPointer(rebasing: path[..<prefixCount]).bytesEqual(prefix) {
+            let id = UnsafeRawBufferPointer(rebasing: path[prefixCount...])
+            if !id.contains(UInt8(ascii: "/")) {
+                self = method == .patch ? .updateDevice(id: String(decoding: id, as: UTF8.self)) : .methodNotAllowed(allow: "PATCH")
                 return
             }
         }

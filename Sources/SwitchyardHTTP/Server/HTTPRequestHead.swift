@@ -90,10 +90,19 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     /// authority are dropped and an empty path becomes `/`; authority-form and `*` come back whole.
     /// A `String` rather than a `Substring`, because routing keys and logs outlive the head.
     public var path: String {
+        withPath { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `body` with the bytes of `path`, where they lie in the head: routing compares them in place
+    /// rather than making a `String` of every request's path.
+    public func withPath<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         bytes.withUnsafeBytes { raw in
             let (start, end) = pathBounds(raw)
-            if start == end, absoluteFormAuthorityEnd(raw) != nil { return "/" }
-            return Self.decode(raw, start..<end)
+            if start == end, absoluteFormAuthorityEnd(raw) != nil {
+                let root: StaticString = "/"
+                return body(UnsafeRawBufferPointer(start: root.utf8Start, count: root.utf8CodeUnitCount))
+            }
+            return body(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
         }
     }
 
