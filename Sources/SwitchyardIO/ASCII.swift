@@ -20,4 +20,43 @@ public enum ASCII {
     public static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
     }
+
+    /// The most bytes `writeDecimal` writes: a sign and `Int.min`'s 19 digits.
+    public static let maxDecimalBytes = 20
+
+    /// Writes `value` in decimal at `start`, a `-` first when negative, and returns how many bytes
+    /// that took (at most `maxDecimalBytes`). Headers and documents write numbers on every answer;
+    /// `String(value)` formats through generic code at several hundred instructions a number.
+    public static func writeDecimal(_ value: Int, to start: UnsafeMutableRawPointer) -> Int {
+        let sign = value < 0 ? 1 : 0
+        var digits = 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            digits += 1
+            rest /= 10
+        }
+        if sign == 1 { start.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self) }
+        rest = value.magnitude
+        for position in stride(from: sign + digits - 1, through: sign, by: -1) {
+            start.storeBytes(of: UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0"), toByteOffset: position, as: UInt8.self)
+            rest /= 10
+        }
+        return sign + digits
+    }
+
+    /// `lowercased` of each of the eight bytes of `word` at once: a byte in `A`…`Z` gets 0x20, every
+    /// other byte stays as it is, whatever its neighbours are. For comparing names and values eight
+    /// bytes a step; `testLowercasedWordMatchesLowercased` tries every byte in every position.
+    @inline(__always)
+    public static func lowercased(word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs = ones &* 0x80
+        // Each byte below 0x80, so adding to it never carries into the next one.
+        let low = word & ~highs
+        let atLeastA = low &+ ones &* (0x80 - 0x41)
+        let pastZ = low &+ ones &* (0x80 - 0x5B)
+        // The high bit where `A` <= byte <= `Z` (and the byte was below 0x80 to begin with).
+        let upper = (atLeastA ^ pastZ) & ~word & highs
+        return word | (upper &>> 2)
+    }
 }

@@ -115,22 +115,8 @@ public final class ByteBuffer {
     /// Appends `value` in decimal without allocating a `String`.
     public func append(decimal value: Int) {
         precondition(value >= 0)
-        reserveWritable(20)
-        if value == 0 {
-            append(byte: UInt8(ascii: "0"))
-            return
-        }
-        var digits = 0
-        var rest = value
-        while rest > 0 { digits += 1; rest /= 10 }
-        rest = value
-        var position = writerIndex + digits - 1
-        while rest > 0 {
-            storage.storeBytes(of: UInt8(truncatingIfNeeded: rest % 10) &+ 48, toByteOffset: position, as: UInt8.self)
-            rest /= 10
-            position -= 1
-        }
-        writerIndex += digits
+        reserveWritable(ASCII.maxDecimalBytes)
+        writerIndex += ASCII.writeDecimal(value, to: storage + writerIndex)
     }
 
     /// Shrinks a buffer that grew for one large response back to `capacity`, so one big answer

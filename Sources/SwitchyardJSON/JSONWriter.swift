@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// Writes JSON straight into bytes: objects, strings with RFC 8259 escaping, numbers.
 ///
 /// Problem documents and device documents are small and built on every error or request, so
@@ -50,7 +52,10 @@ public struct JSONWriter {
 
     public mutating func number(_ value: Int) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        withUnsafeTemporaryAllocation(byteCount: ASCII.maxDecimalBytes, alignment: 1) { scratch in
+            let count = ASCII.writeDecimal(value, to: scratch.baseAddress!)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+        }
         needsComma = true
     }
 

@@ -557,6 +557,11 @@ final class UpstreamClientTests: XCTestCase {
             UpstreamRequest(method: .get, path: "/", headers: [("Host", "evil")]),
             UpstreamRequest(method: .get, path: "/", headers: [("Content-Length", "5")]),
             UpstreamRequest(method: .get, path: "/", headers: [("X-A", "a\r\nX-Injected: 1")]),
+            // Past the first eight bytes, where the value is checked a word at a time.
+            UpstreamRequest(method: .get, path: "/", headers: [("X-A", "0123456789abcdef\r\nX-Injected: 1")]),
+            UpstreamRequest(method: .get, path: "/", headers: [("X-A", "0123456789abcdef\u{7F}")]),
+            UpstreamRequest(method: .get, path: "/", headers: [("Transfer-Encoding", "chunked")]),
+            UpstreamRequest(method: .get, path: "/", headers: [("TE", "trailers")]),
             UpstreamRequest(method: .get, path: "/", headers: [("Bad Name", "x")]),
             UpstreamRequest(method: .get, path: "/a b"),
             UpstreamRequest(method: .get, path: "relative"),

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SwitchyardHTTP
+import SwitchyardIO
 
 /// Tests `RequestParser` against RFC 9112's grammar and the request-smuggling vectors a gateway
 /// must refuse. Inputs are written with explicit `\r\n` so every line ending is visible.
@@ -264,6 +265,50 @@ final class RequestParserTests: XCTestCase {
         for byte in UInt8.min...UInt8.max {
             XCTAssertEqual(HTTPSyntax.isTokenCharacter(byte), tchar.contains(byte), "byte \(byte)")
         }
+    }
+
+    /// The word-at-a-time comparison that recognises framing fields agrees with a byte-by-byte
+    /// one: every length either side of a word, each byte changed to every value in turn.
+    func testEqualsIgnoringCaseMatchesBytewiseComparison() {
+        let literals: [StaticString] = ["te", "host", "expect", "keep-alive", "connection", "content-length",
+                                        "transfer-encoding", "idempotency-key", "x-forwarded-for-address"]
+        for literal in literals {
+            let expected = Array(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+            for position in expected.indices {
+                for byte in UInt8.min...UInt8.max {
+                    var candidate = expected.map { $0 &- 0x61 < 26 ? $0 ^ 0x20 : $0 }
+                    candidate[position] = byte
+                    let bytewise = zip(candidate, expected).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
+                    // Padding each side: the range, not the buffer, bounds the comparison.
+                    let padded = [0x41] + candidate + [0x41]
+                    padded.withUnsafeBytes { raw in
+                        XCTAssertEqual(HTTPSyntax.equalsIgnoringCase(raw, 1..<(1 + candidate.count), literal), bytewise,
+                                       "\(literal) with byte \(byte) at \(position)")
+                    }
+                }
+            }
+            "\(literal)x".utf8CString.withUnsafeBytes { raw in
+                XCTAssertFalse(HTTPSyntax.equalsIgnoringCase(raw, 0..<(expected.count + 1), literal), "\(literal): a longer name")
+            }
+        }
+    }
+
+    /// The word-at-a-time check of an upstream header's value agrees with the byte-by-byte rule
+    /// for every byte in every position, either side of a word.
+    func testIsFieldValueMatchesBytewiseRule() {
+        for length in [1, 7, 8, 9, 16, 17] {
+            for position in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var value = [UInt8](repeating: UInt8(ascii: "v"), count: length)
+                    value[position] = byte
+                    value.withUnsafeBytes { raw in
+                        XCTAssertEqual(HTTPSyntax.isFieldValue(raw), value.allSatisfy(HTTPSyntax.isFieldValueByte),
+                                       "byte \(byte) at \(position) of \(length)")
+                    }
+                }
+            }
+        }
+        XCTAssertTrue(HTTPSyntax.isFieldValue(UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
     // MARK: Host and counts

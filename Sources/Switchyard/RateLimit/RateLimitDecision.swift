@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// What the tenant limiter said about one request, and the response headers that say it to the client.
 ///
 /// Headers (draft-ietf-httpapi-ratelimit-headers; names lowercase as elsewhere in the gateway):
@@ -50,16 +52,21 @@ public struct RateLimitDecision: Sendable, Equatable {
     /// `"tenant";r=<remaining>;t=<resetSeconds>`, or nil when unlimited.
     public var rateLimitHeaderValue: String? {
         guard policy != nil else { return nil }
-        // Appended into one reserved buffer: interpolation formats through the generic
-        // `TextOutputStream` path and grows its buffer as it goes, on every response.
-        var value = ""
-        value.reserveCapacity(quotedPolicyName.utf8.count + 3 + 20 + 3 + 20)
-        value += quotedPolicyName
-        value += ";r="
-        value += String(remaining)
-        value += ";t="
-        value += String(resetSeconds)
-        return value
+        // Written in place, digits included: interpolation and `String(Int)` format through
+        // generic code, at over a thousand instructions for this one value on every response.
+        let name = quotedPolicyName.utf8
+        return String(unsafeUninitializedCapacity: name.count + 6 + 2 * ASCII.maxDecimalBytes) { buffer in
+            let start = UnsafeMutableRawPointer(buffer.baseAddress!)
+            var end = buffer.initialize(fromContentsOf: name)
+            func append(_ parameter: StaticString, _ number: Int) {
+                (start + end).copyMemory(from: parameter.utf8Start, byteCount: parameter.utf8CodeUnitCount)
+                end += parameter.utf8CodeUnitCount
+                end += ASCII.writeDecimal(number, to: start + end)
+            }
+            append(";r=", remaining)
+            append(";t=", resetSeconds)
+            return end
+        }
     }
 
     /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) to a response's headers;

@@ -38,17 +38,18 @@ public struct UpstreamRequest: Sendable {
         return fixedHeaders.problem ?? Self.problem(with: headers)
     }
 
-    /// Why `headers` can't be sent, or nil.
+    /// Why `headers` can't be sent, or nil. Every call's own lines pass here (the request id and
+    /// the trace's among them), so their bytes are scanned where they lie.
     static func problem(with headers: [(name: String, value: String)]) -> String? {
         for (name, value) in headers {
-            guard !name.isEmpty, name.allUTF8(HTTPSyntax.isTokenCharacter) else {
-                return "a header name is not a token"
-            }
+            var (nameBytes, valueBytes) = (name, value)
+            let nameIsToken = nameBytes.withUTF8 { !$0.isEmpty && $0.allSatisfy(HTTPSyntax.isTokenCharacter) }
+            guard nameIsToken else { return "a header name is not a token" }
             // Field-value bytes exclude CR and LF, so a value can never end the line early.
-            guard value.allUTF8(HTTPSyntax.isFieldValueByte) else {
+            guard valueBytes.withUTF8({ HTTPSyntax.isFieldValue(UnsafeRawBufferPointer($0)) }) else {
                 return "the value of \(name) contains a control character"
             }
-            if Self.isReserved(name) { return "\(name) is written by the client itself" }
+            if nameBytes.withUTF8({ Self.isReserved(UnsafeRawBufferPointer($0)) }) { return "\(name) is written by the client itself" }
         }
         return nil
     }
@@ -57,19 +58,13 @@ public struct UpstreamRequest: Sendable {
         "host", "content-length", "transfer-encoding", "connection", "keep-alive", "accept-encoding",
         "te", "trailer", "upgrade", "expect", "proxy-connection",
     ]
+    /// A bit per length of a reserved name: most names are no reserved name's length.
+    private static let reservedLengths: UInt64 = reservedNames.reduce(0) { $0 | 1 << $1.utf8CodeUnitCount }
 
-    /// Compared byte by byte, ignoring ASCII case, so checking a header allocates nothing.
-    private static func isReserved(_ name: String) -> Bool {
-        let utf8 = name.utf8
-        candidates: for literal in reservedNames where literal.utf8CodeUnitCount == utf8.count {
-            var offset = 0
-            for byte in utf8 {
-                guard ASCII.lowercased(byte) == literal.utf8Start[offset] else { continue candidates }
-                offset += 1
-            }
-            return true
-        }
-        return false
+    /// Compared in place, ignoring ASCII case, so checking a header allocates nothing.
+    private static func isReserved(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count < 64, reservedLengths >> name.count & 1 == 1 else { return false }
+        return reservedNames.contains { HTTPSyntax.equalsIgnoringCase(name, 0..<name.count, $0) }
     }
 
     /// Whether the request carries a `Content-Length` even when the body is empty: methods that

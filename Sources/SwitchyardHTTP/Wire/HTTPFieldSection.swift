@@ -82,12 +82,8 @@ extension HTTPSyntax {
     static func nameEquals(_ raw: UnsafeRawBufferPointer, _ range: Range<Int32>, _ name: StaticString) -> Bool {
         let count = name.utf8CodeUnitCount
         guard count == range.count, count > 0 else { return count == range.count }
-        let start = Int(range.lowerBound)
-        let expected = name.utf8Start
-        guard ASCII.lowercased(raw[start + count - 1]) == ASCII.lowercased(expected[count - 1]) else { return false }
-        for offset in 0..<count where ASCII.lowercased(raw[start + offset]) != ASCII.lowercased(expected[offset]) {
-            return false
-        }
-        return true
+        let end = Int(range.upperBound)
+        guard ASCII.lowercased(raw[end - 1]) == ASCII.lowercased(name.utf8Start[count - 1]) else { return false }
+        return equalsIgnoringCase(raw, Int(range.lowerBound)..<end, name)
     }
 }

@@ -48,19 +48,44 @@ public enum HTTPSyntax {
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
 
+    /// Whether every byte may stand in a field value (`isFieldValueByte`): eight at a time while
+    /// none is a control character, as `HeadScanner` scans a head.
+    static func isFieldValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count,
+              controlBytes(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))) == 0 {
+            index += 8
+        }
+        for position in index..<bytes.count where !isFieldValueByte(bytes[position]) { return false }
+        return true
+    }
+
     /// `ALPHA / DIGIT / "+" / "-" / "."` (RFC 3986 §3.1).
     static func isSchemeCharacter(_ byte: UInt8) -> Bool {
         ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
-    /// Whether `buffer[range]` equals the lower-case ASCII `literal`, ignoring ASCII case.
+    /// Whether `buffer[range]` equals `literal`, ignoring ASCII case on either side.
+    /// Eight bytes a step (`ASCII.lowercased(word:)`), the last step overlapping the one before when
+    /// the length is not a multiple of eight; byte by byte below eight.
     static func equalsIgnoringCase(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
-        guard range.count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for offset in 0..<range.count where ASCII.lowercased(buffer[range.lowerBound + offset]) != expected[offset] {
-            return false
+        let count = range.count
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawPointer(literal.utf8Start)
+        guard count >= 8 else {
+            for offset in 0..<count where ASCII.lowercased(buffer[range.lowerBound + offset]) != ASCII.lowercased(expected.load(fromByteOffset: offset, as: UInt8.self)) {
+                return false
+            }
+            return true
         }
-        return true
+        var offset = 0
+        while true {
+            let word = buffer.loadUnaligned(fromByteOffset: range.lowerBound + offset, as: UInt64.self)
+            let literalWord = expected.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            guard ASCII.lowercased(word: word) == ASCII.lowercased(word: literalWord) else { return false }
+            if offset + 8 == count { return true }
+            offset = min(offset + 8, count - 8)
+        }
     }
 
     static func hasPrefix(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, _ literal: StaticString) -> Bool {
