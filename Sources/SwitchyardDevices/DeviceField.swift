@@ -3,7 +3,7 @@
 /// Adapters declare which of these their vendor stores, so "a field the vendor cannot store"
 /// is a set difference, decided before anything is sent. Each field knows its JSON pointer
 /// (`/sim/status`), which is how problems name it and how the reader finds it.
-public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable {
+public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, CaseSetElement {
     case iccid, imei, imsi, msisdn, mac, deviceId, ipv4, ipv6, apn, pdpId
     case userId, userUsername, userPassword, userExternalId, userClass
     case pushToken, pushPlatform
@@ -18,6 +18,9 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable {
     case effectiveAt
     case stateActive, stateBanned
     case createdAt, updatedAt
+
+    /// Raw values count from 0 in declaration order, as `allCases` does.
+    public var caseBit: Int { rawValue }
 
     /// Who may set the field.
     public enum Access: Sendable {

@@ -1,8 +1,10 @@
 import SwitchyardIO
 
 /// The kinds of identifier a device can be addressed by (`{id}` is `kind:value`).
-public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed {
+public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetElement {
     case iccid, imei, imsi, msisdn, mac, deviceId, ipv4
+
+    public var caseBit: Int { Int(caseIndex) }
 
     /// The document field holding this kind of identifier.
     public var field: DeviceField {

@@ -112,9 +112,9 @@ public protocol VendorAdapter: Sendable {
     /// The kind a bare `{id}` means; nil when the vendor has none (a bare id is then 400).
     var primaryKind: IdentifierKind? { get }
     /// The identifier kinds the vendor can address a device by.
-    var addressableKinds: Set<IdentifierKind> { get }
+    var addressableKinds: CaseSet<IdentifierKind> { get }
     /// The fields a change may carry for this vendor (the mapping table's request direction).
-    var storableFields: Set<DeviceField> { get }
+    var storableFields: CaseSet<DeviceField> { get }
     /// Whether the vendor has `POST /devices` (register-or-update).
     var supportsUpsert: Bool { get }
     /// Changes per upstream call in a bulk update: more than 1 for a native bulk API, else 1

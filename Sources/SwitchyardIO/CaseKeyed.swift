@@ -9,7 +9,7 @@ extension CaseKeyed {
     /// The case's discriminator. `unsafeBitCast` traps unless the enum is one byte, as every
     /// payload-free enum of at most 256 cases is.
     @inline(__always)
-    var caseIndex: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+    public var caseIndex: UInt8 { unsafeBitCast(self, to: UInt8.self) }
 
     @inline(__always)
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.caseIndex == rhs.caseIndex }

@@ -11,9 +11,9 @@ import SwitchyardJSON
 public struct ControlCenterAdapter: VendorAdapter {
     public var vendor: Vendor { .controlCenter }
     public var primaryKind: IdentifierKind? { .iccid }
-    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
-    private static let addressable: Set<IdentifierKind> = [.iccid]
-    public var storableFields: Set<DeviceField> { Self.storable }
+    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
+    private static let addressable: CaseSet<IdentifierKind> = [.iccid]
+    public var storableFields: CaseSet<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { false }
     /// The vendor has no bulk call: a bulk update is fanned out, one call per SIM.
     public var batchSize: Int { 1 }
@@ -39,7 +39,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         (.simCustomer, "customer"), (.simModemId, "modemID"), (.simOverageLimitOverride, "overageLimitOverride"),
     ] + DeviceField.allCases.filter { $0.group == "custom" }.map { ($0, $0.member) }
 
-    private static let storable: Set<DeviceField> = Set(parameters.map(\.field) + [.iccid, .effectiveAt])
+    private static let storable: CaseSet<DeviceField> = CaseSet(parameters.map(\.field) + [.iccid, .effectiveAt])
 
     /// `parameters` by field (`DeviceField.rawValue`), nil for a field that is none: a request
     /// walks the few fields its change has, not every parameter. `parameters` is in canonical

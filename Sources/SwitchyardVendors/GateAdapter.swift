@@ -15,8 +15,8 @@ public struct GateAdapter: VendorAdapter {
     public var vendor: Vendor { .gate }
     /// Gate finds a user by whichever identifier it is given; none is the default.
     public var primaryKind: IdentifierKind? { nil }
-    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
-    public var storableFields: Set<DeviceField> { Self.storable }
+    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
+    public var storableFields: CaseSet<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { true }
     /// Gate has no bulk call: a bulk update is fanned out, one call per user.
     public var batchSize: Int { 1 }
@@ -39,8 +39,8 @@ public struct GateAdapter: VendorAdapter {
         ("user_class", .userClass),
     ]
 
-    static let storable = Set(members.map(\.field))
-    static let addressable: Set<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
+    static let storable = CaseSet(members.map(\.field))
+    static let addressable: CaseSet<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
 
     /// From the document's table and docs/VENDORS.md (404 from an older revision of the page, 429
     /// from a sibling endpoint); gate has no error codes, so rows match by status.

@@ -12,9 +12,9 @@ import SwitchyardJSON
 public struct MobileFirstPushAdapter: VendorAdapter {
     public var vendor: Vendor { .mobileFirstPush }
     public var primaryKind: IdentifierKind? { .deviceId }
-    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
-    private static let addressable: Set<IdentifierKind> = [.deviceId]
-    public var storableFields: Set<DeviceField> { Self.storable }
+    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
+    private static let addressable: CaseSet<IdentifierKind> = [.deviceId]
+    public var storableFields: CaseSet<DeviceField> { Self.storable }
     /// The document's call updates an existing registration; it cannot create one.
     public var supportsUpsert: Bool { false }
     /// The push service has no bulk call: a bulk update is fanned out, one call per device.
@@ -50,7 +50,7 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         ("deviceId", .deviceId), ("phoneNumber", .msisdn), ("token", .pushToken), ("userId", .userId),
     ]
 
-    static let storable = Set(requestMembers.map(\.field))
+    static let storable = CaseSet(requestMembers.map(\.field))
 
     /// The answer's members that are device fields (`createdMode` is none).
     static let responseMembers: [(name: String, field: DeviceField)] = [

@@ -11,9 +11,9 @@ import SwitchyardJSON
 public struct VodlixAdapter: VendorAdapter {
     public var vendor: Vendor { .vodlix }
     public var primaryKind: IdentifierKind? { .mac }
-    public var addressableKinds: Set<IdentifierKind> { Self.addressable }
-    private static let addressable: Set<IdentifierKind> = [.mac]
-    public var storableFields: Set<DeviceField> { Self.storable }
+    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
+    private static let addressable: CaseSet<IdentifierKind> = [.mac]
+    public var storableFields: CaseSet<DeviceField> { Self.storable }
     public var supportsUpsert: Bool { true }
     /// Vodlix has no bulk call: a bulk update is fanned out, one call per device.
     public var batchSize: Int { 1 }
@@ -33,7 +33,7 @@ public struct VodlixAdapter: VendorAdapter {
         ("device_type", .platformType), ("app_version", .appVersion), ("app_name", .appName),
     ]
 
-    static let storable = Set(members.map(\.field))
+    static let storable = CaseSet(members.map(\.field))
 
     /// Vodlix documents one error status, 400, and singles out `device_banned` among its causes.
     public static let errorRows: [ErrorCatalogue.Row] = [

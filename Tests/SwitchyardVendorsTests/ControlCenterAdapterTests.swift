@@ -19,7 +19,7 @@ final class ControlCenterAdapterTests: XCTestCase {
         XCTAssertEqual(adapter.addressableKinds, [.iccid])
         let custom = DeviceField.allCases.filter { $0.group == "custom" }
         XCTAssertEqual(custom.count, 20)
-        XCTAssertEqual(adapter.storableFields, Set([
+        XCTAssertEqual(adapter.storableFields, CaseSet([
             .iccid, .deviceId, .ipv4, .ipv6, .apn, .pdpId, .simStatus, .simRatePlan, .simCommunicationPlan,
             .simCustomer, .simModemId, .simOverageLimitOverride, .effectiveAt,
         ] + custom))

@@ -30,6 +30,11 @@ final class DeviceCall {
 
     private let request: GatewayRequest
     private let route: TenantRoute
+    /// The binding's circuit, vendor quota and concurrency cap under the request's configuration:
+    /// looked up by name once, not for every batch and answer.
+    private let circuit: CircuitBreaker?
+    private let quota: RatePolicy?
+    private let cap: ConcurrencyPolicy?
     private let deviceRequest: DeviceRequest
     private var completion: Completion?
 
@@ -51,6 +56,9 @@ final class DeviceCall {
     init(request: GatewayRequest, route: TenantRoute, deviceRequest: DeviceRequest) {
         self.request = request
         self.route = route
+        circuit = request.state.circuits[route.name]
+        quota = request.state.quotaPolicies[route.name]
+        cap = request.state.concurrencyPolicies[route.name]
         self.deviceRequest = deviceRequest
         var results: [DeviceResult] = []
         results.reserveCapacity(deviceRequest.items.count)
@@ -95,14 +103,14 @@ final class DeviceCall {
     private func launch(_ batch: Range<Int>) {
         inFlight += 1
         // A vendor that keeps failing is not called while its circuit is open (API.md §7).
-        if let circuit = request.state.circuits[route.name], case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
+        if let circuit, case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
             let problem = Problem(.upstreamUnavailable, detail: "The vendor is failing; its circuit is open. Retry after \(retry) s.",
                                   headers: [("retry-after", String(retry))])
             return complete(batch, with: .all(.failed(problem), count: batch.count))
         }
         // The vendor's quota is spent per upstream call, just before it goes out; a call admitted
         // for later waits on this loop for its reserved slot. Most tenants have none: straight on.
-        guard let quota = request.state.quotaPolicies[route.name] else { return go(batch) }
+        guard let quota else { return go(batch) }
         spend(quota) { [self] decision in
             guard decision.admitted else {
                 let retry = decision.retryAfterSeconds ?? 1
@@ -242,7 +250,7 @@ final class DeviceCall {
     /// grow its own list rather than a copy.
     private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
         let (request, route, context) = (request, route, request.context)
-        guard let cap = request.state.concurrencyPolicies[route.name] else { return exchange(upstream, for: purpose, holding: .none) }
+        guard let cap else { return exchange(upstream, for: purpose, holding: .none) }
         let waiting = upstream
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
@@ -266,7 +274,7 @@ final class DeviceCall {
         let started = context.loop.now
         context.upstream.send(upstream, to: route.target) { [self] result in
             request.endVendorCall(span, result)
-            if let circuit = request.state.circuits[route.name] {
+            if let circuit {
                 let failed = switch result {
                 case .success(let response): response.status >= 500
                 case .failure: true

@@ -1,0 +1,48 @@
+import SwitchyardIO
+
+/// A payload-free enum of at most 64 cases, which a `CaseSet` holds as bits.
+public protocol CaseSetElement: CaseIterable, Hashable, Sendable where AllCases == [Self] {
+    /// The case's place in `allCases`: below 64.
+    var caseBit: Int { get }
+}
+
+/// A set of an enum's cases as the bits of one word: membership is a shift and a mask where a
+/// `Set` hashes. What an adapter addresses and stores is asked on every request
+/// (`VendorAdapter.addressableKinds`, `storableFields`).
+public struct CaseSet<Element: CaseSetElement>: Sendable, Equatable, ExpressibleByArrayLiteral, Sequence, CustomStringConvertible {
+    private var bits: UInt64 = 0
+
+    public init() {}
+
+    public init<S: Sequence>(_ elements: S) where S.Element == Element {
+        for element in elements { insert(element) }
+    }
+
+    public init(arrayLiteral elements: Element...) {
+        self.init(elements)
+    }
+
+    public func contains(_ element: Element) -> Bool {
+        bits >> element.caseBit & 1 == 1
+    }
+
+    public mutating func insert(_ element: Element) {
+        precondition(element.caseBit >= 0 && element.caseBit < 64, "a CaseSet holds at most 64 cases")
+        bits |= 1 << element.caseBit
+    }
+
+    public var isEmpty: Bool { bits == 0 }
+
+    /// The members in the order of `allCases`.
+    public func makeIterator() -> AnyIterator<Element> {
+        var rest = bits
+        return AnyIterator {
+            guard rest != 0 else { return nil }
+            let bit = rest.trailingZeroBitCount
+            rest &= rest - 1
+            return Element.allCases[bit]
+        }
+    }
+
+    public var description: String { "\(Array(self))" }
+}
