@@ -58,6 +58,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Buffers of this loop's connections, shared by all of them (see `BufferPool`).
     public let readBuffers: BufferPool
     public let writeBuffers: BufferPool
+    /// Arrays for answer bodies (see `ByteArrayPool`).
+    public let byteArrays = ByteArrayPool()
 
     public init(index: Int, readBufferCapacity: Int = 32 * 1024, writeBufferCapacity: Int = 16 * 1024) throws {
         self.index = index

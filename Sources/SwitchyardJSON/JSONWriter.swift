@@ -14,6 +14,12 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes into `bytes` (emptied first), an array taken from a loop's `ByteArrayPool`.
+    public init(into bytes: consuming [UInt8]) {
+        self.bytes = bytes
+        self.bytes.removeAll(keepingCapacity: true)
+    }
+
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))

@@ -13,9 +13,14 @@ struct DeviceAnswer {
     let adapter: any VendorAdapter
     let requestID: String
 
-    var response: HTTPResponse {
-        deviceRequest.isBulk ? bulkResponse() : singleResponse()
+    /// The answer, its JSON written into `buffer` (taken, not shared, so writing grows it in place).
+    func response(into buffer: consuming [UInt8]) -> HTTPResponse {
+        deviceRequest.isBulk ? bulkResponse(into: buffer) : singleResponse(into: buffer)
     }
+
+    /// What the answer's JSON may take, for the array it is written into: a device's document, or
+    /// some 128 bytes an item.
+    var expectedBytes: Int { deviceRequest.isBulk ? 128 * max(1, outcome.results.count) : 512 }
 
     /// The problem a single device's answer is, if it is one (a bulk answer is never one problem).
     var problem: ProblemCode? {
@@ -23,11 +28,11 @@ struct DeviceAnswer {
         return problem.code
     }
 
-    private func singleResponse() -> HTTPResponse {
+    private func singleResponse(into buffer: consuming [UInt8]) -> HTTPResponse {
         let item = deviceRequest.items[0]
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
-            var json = JSONWriter(capacity: 512)
+            var json = JSONWriter(into: buffer)
             writeDevice(item, confirmed: confirmed, to: &json)
             return Self.json(status: status, json.bytes)
         case .failed(let problem):
@@ -46,8 +51,8 @@ struct DeviceAnswer {
 
     /// API.md's bulk document: results in request order, then the counts. Items of a batch the
     /// vendor answered with a count only are 202 each, and the vendor's count is what succeeded.
-    private func bulkResponse() -> HTTPResponse {
-        var json = JSONWriter(capacity: 128 * max(1, outcome.results.count))
+    private func bulkResponse(into buffer: consuming [UInt8]) -> HTTPResponse {
+        var json = JSONWriter(into: buffer)
         var succeeded = outcome.countedBatches.reduce(0) { $0 + $1.succeeded }
         var failed = outcome.countedBatches.reduce(0) { $0 + $1.size - $1.succeeded }
         json.beginObject()

@@ -282,7 +282,7 @@ extension Gateway {
         let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.route.adapter,
                                   requestID: request.requestID)
         request.problem = answer.problem
-        return answer.response
+        return answer.response(into: request.context.loop.byteArrays.take(capacity: answer.expectedBytes))
     }
 
     /// A migrating tenant's changes go to the vendor that did not serve them too, once the client

@@ -366,6 +366,7 @@ final class HTTPServerConnection: ChannelDelegate {
         out.appendFieldLines(response.headers)
         out.append("\r\n\r\n" as StaticString)
         if !isHead { out.append(response.body) }
+        channel.loop.byteArrays.give(response.body)
         channel.flush()
     }
 

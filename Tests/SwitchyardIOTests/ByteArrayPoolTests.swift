@@ -1,0 +1,55 @@
+import SwitchyardIO
+import XCTest
+
+final class ByteArrayPoolTests: XCTestCase {
+    private func address(_ bytes: [UInt8]) -> UnsafeRawPointer? {
+        bytes.withUnsafeBytes { $0.baseAddress }
+    }
+
+    /// An array given back is taken again empty, in the same storage: the next body costs no allocation.
+    func testAnArrayGivenBackIsTakenAgainEmptyInItsStorage() {
+        let pool = ByteArrayPool()
+        var body = pool.take(capacity: 512)
+        XCTAssertTrue(body.isEmpty)
+        XCTAssertGreaterThanOrEqual(body.capacity, 512)
+        body.append(contentsOf: Array("{\"id\":\"iccid:8988216716970004975\"}".utf8))
+        let storage = address(body)
+        pool.give(body)
+        body = []
+        let again = pool.take(capacity: 256)
+        XCTAssertTrue(again.isEmpty)
+        XCTAssertEqual(address(again), storage)
+    }
+
+    /// An array someone still holds when it is taken (an answer kept for repeats) is not written over.
+    func testAnArrayStillHeldIsNotWrittenOver() {
+        let pool = ByteArrayPool()
+        var body = pool.take(capacity: 64)
+        body.append(contentsOf: [1, 2, 3])
+        pool.give(body)
+        var taken = pool.take(capacity: 64)
+        taken.append(contentsOf: [9, 9])
+        XCTAssertEqual(body, [1, 2, 3])
+        XCTAssertEqual(taken, [9, 9])
+    }
+
+    /// The pool keeps a few arrays, none large: a flood of big answers goes back to malloc.
+    func testThePoolIsBoundedInCountAndSize() {
+        let pool = ByteArrayPool(maxFree: 2, maxCapacity: 1024)
+        var large = [UInt8]()
+        large.reserveCapacity(4096)
+        large.append(1)
+        pool.give(large)
+        XCTAssertNotEqual(address(pool.take(capacity: 16)), address(large), "larger than maxCapacity: not kept")
+        var arrays = (0..<3).map { index -> [UInt8] in
+            var bytes = pool.take(capacity: 100)
+            bytes.append(UInt8(index))
+            return bytes
+        }
+        let given = Set(arrays.map { address($0) })
+        for bytes in arrays { pool.give(bytes) }
+        arrays = []
+        let taken = [pool.take(capacity: 1), pool.take(capacity: 1), pool.take(capacity: 1)]
+        XCTAssertEqual(Set(taken.map { address($0) }).intersection(given).count, 2, "two kept, the third let go")
+    }
+}
