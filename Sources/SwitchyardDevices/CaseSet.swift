@@ -34,9 +34,14 @@ public struct CaseSet<Element: CaseSetElement>: Sendable, Equatable, Expressible
     public var isEmpty: Bool { bits == 0 }
 
     /// The members in the order of `allCases`.
-    public func makeIterator() -> AnyIterator<Element> {
-        var rest = bits
-        return AnyIterator {
+    public func makeIterator() -> Iterator {
+        Iterator(rest: bits)
+    }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var rest: UInt64
+
+        public mutating func next() -> Element? {
             guard rest != 0 else { return nil }
             let bit = rest.trailingZeroBitCount
             rest &= rest - 1

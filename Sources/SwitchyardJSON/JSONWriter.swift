@@ -14,10 +14,11 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Writes into `bytes` (emptied first), an array taken from a loop's `ByteArrayPool`.
+    /// Writes into `bytes`, an empty array with room (from a loop's `ByteArrayPool`). Taken as it
+    /// is: emptying it here would copy it, since the caller's reference is not yet gone.
     public init(into bytes: consuming [UInt8]) {
+        precondition(bytes.isEmpty, "JSONWriter(into:) writes into an empty array")
         self.bytes = bytes
-        self.bytes.removeAll(keepingCapacity: true)
     }
 
     public mutating func beginObject() {
