@@ -79,6 +79,8 @@ final class DeviceCall {
         batchSize = max(1, route.adapter.batchSize)
     }
 
+    /// Where an item stands until its batch is answered, and stays if the adapter (a bug) gave
+    /// its batch fewer results than changes.
     private static let noResult = DeviceResult.failed(Problem(.internalError, detail: "The vendor adapter gave no result for this device."))
 
     /// The next batch to send, as positions among the ready items; nil when all have gone out.
