@@ -180,7 +180,7 @@ public final class ByteArrayPool {
 
     /// An empty array with room for `capacity` bytes.
     public func take(capacity: Int) -> [UInt8] {
-        guard var bytes = free.popLast() else { return Array(unsafeUninitializedCapacity: capacity) { _, count in count = 0 } }
+        var bytes = free.popLast() ?? []
         bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(capacity)
         return bytes

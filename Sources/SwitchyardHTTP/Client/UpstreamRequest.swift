@@ -42,14 +42,13 @@ public struct UpstreamRequest: Sendable {
     /// the trace's among them), so their bytes are scanned where they lie.
     static func problem(with headers: [(name: String, value: String)]) -> String? {
         for (name, value) in headers {
-            var (nameBytes, valueBytes) = (name, value)
-            let nameIsToken = nameBytes.withUTF8 { !$0.isEmpty && $0.allSatisfy(HTTPSyntax.isTokenCharacter) }
-            guard nameIsToken else { return "a header name is not a token" }
+            guard !name.isEmpty, name.allUTF8(HTTPSyntax.isTokenCharacter) else { return "a header name is not a token" }
             // Field-value bytes exclude CR and LF, so a value can never end the line early.
-            guard valueBytes.withUTF8({ HTTPSyntax.isFieldValue(UnsafeRawBufferPointer($0)) }) else {
+            var bytes = value
+            guard bytes.withUTF8({ HTTPSyntax.isFieldValue(UnsafeRawBufferPointer($0)) }) else {
                 return "the value of \(name) contains a control character"
             }
-            if nameBytes.withUTF8({ Self.isReserved(UnsafeRawBufferPointer($0)) }) { return "\(name) is written by the client itself" }
+            if Self.isReserved(name) { return "\(name) is written by the client itself" }
         }
         return nil
     }
@@ -62,9 +61,13 @@ public struct UpstreamRequest: Sendable {
     private static let reservedLengths: UInt64 = reservedNames.reduce(0) { $0 | 1 << $1.utf8CodeUnitCount }
 
     /// Compared in place, ignoring ASCII case, so checking a header allocates nothing.
-    private static func isReserved(_ name: UnsafeRawBufferPointer) -> Bool {
-        guard name.count < 64, reservedLengths >> name.count & 1 == 1 else { return false }
-        return reservedNames.contains { HTTPSyntax.equalsIgnoringCase(name, 0..<name.count, $0) }
+    private static func isReserved(_ name: String) -> Bool {
+        let count = name.utf8.count
+        guard count < 64, reservedLengths >> count & 1 == 1 else { return false }
+        var name = name
+        return name.withUTF8 { bytes in
+            reservedNames.contains { HTTPSyntax.equalsIgnoringCase(UnsafeRawBufferPointer(bytes), 0..<count, $0) }
+        }
     }
 
     /// Whether the request carries a `Content-Length` even when the body is empty: methods that
