@@ -83,13 +83,18 @@ public struct DeviceDocument: Sendable, Equatable {
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.field == $1.field && $0.value == $1.value }
     }
 
-    /// Writes the document as the response's JSON object: `id` first, then the fields, each
-    /// group as a nested object; write-only fields never.
-    public func write(to json: inout JSONWriter, id: DeviceIdentifier?) {
+    /// Writes the device as an answer states it, as a JSON object: `id` first, then this
+    /// document's fields with `confirmed`'s laid over them, and `id`'s own field when neither has
+    /// it, in canonical order, each group as a nested object; write-only fields never.
+    ///
+    /// The same bytes as the merged document (`merging`, then `id`'s field) would write, without
+    /// making it: the two sorted lists are walked side by side, so an answer copies no document.
+    public func write(to json: inout JSONWriter, id: DeviceIdentifier?, overlaying confirmed: DeviceDocument = DeviceDocument()) {
         json.beginObject()
         if let id { json.member("id", id.description) }
         var openGroup: String?
-        for (field, value) in entries where field.access != .writeOnly {
+        func member(_ field: DeviceField, _ value: Value) {
+            guard field.access != .writeOnly else { return }
             if field.group != openGroup {
                 if openGroup != nil { json.endObject() }
                 if let group = field.group {
@@ -104,6 +109,29 @@ public struct DeviceDocument: Sendable, Equatable {
             case .bool(let flag): json.bool(flag)
             }
         }
+        // `id`'s field, stated in its place unless one of the documents has it.
+        var idField = id.flatMap { self[$0.kind.field] == nil && confirmed[$0.kind.field] == nil ? $0 : nil }
+        func member(before field: DeviceField?) {
+            guard let pending = idField, field.map({ pending.kind.field < $0 }) ?? true else { return }
+            member(pending.kind.field, .string(pending.value))
+            idField = nil
+        }
+        let over = confirmed.entries
+        var (sent, laid) = (0, 0)
+        while sent < entries.count || laid < over.count {
+            let fromSent = laid == over.count || (sent < entries.count && entries[sent].field < over[laid].field)
+            if fromSent {
+                member(before: entries[sent].field)
+                member(entries[sent].field, entries[sent].value)
+                sent += 1
+            } else {
+                if sent < entries.count && entries[sent].field == over[laid].field { sent += 1 }
+                member(before: over[laid].field)
+                member(over[laid].field, over[laid].value)
+                laid += 1
+            }
+        }
+        member(before: nil)
         if openGroup != nil { json.endObject() }
         json.endObject()
     }

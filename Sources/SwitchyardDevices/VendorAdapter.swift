@@ -135,10 +135,18 @@ public protocol VendorAdapter: Sendable {
 
     /// The upstream request for `changes` (one, or up to `batchSize` for a native bulk call):
     /// the path is relative to the tenant's upstream prefix; the vendor's authentication is set
-    /// (`accessToken` for token vendors).
-    func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest
+    /// (`accessToken` for token vendors). Its body is written into `body`, an empty array (the
+    /// loop's reused one), taken so that writing grows it in place.
+    func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest
     /// The vendor's answer to `request(for: changes…)` as one result per change.
     func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer
     /// The problem for a call that got no answer (refused, reset, timed out, unreadable).
     func problem(for failure: UpstreamError) -> Problem
+}
+
+extension VendorAdapter {
+    /// The upstream request for `changes` in a body array of its own, for a caller that keeps none.
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+        request(for: changes, accessToken: accessToken, now: now, body: [])
+    }
 }

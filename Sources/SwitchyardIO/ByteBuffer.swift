@@ -158,36 +158,3 @@ public final class BufferPool {
         free.append(buffer)
     }
 }
-
-/// A loop's free list of byte arrays whose bytes were copied out (a response body written into a
-/// connection's output buffer), for the next body built on the loop: a loop answers one request at
-/// a time, so its answers are written into the same few arrays instead of an allocation each.
-///
-/// An array is handed back while its giver may still hold it; it is emptied when taken, by which
-/// time the giver has let it go. One that something kept (an idempotent answer stored for
-/// repeats) is not unique then, and emptying it makes a fresh array, as building one would have.
-public final class ByteArrayPool {
-    private var free: [[UInt8]] = []
-    private let maxFree: Int
-    private let maxCapacity: Int
-
-    /// Keeps at most `maxFree` arrays of at most `maxCapacity` bytes: one large answer does not pin
-    /// its memory to the loop.
-    public init(maxFree: Int = 4, maxCapacity: Int = 64 * 1024) {
-        self.maxFree = maxFree
-        self.maxCapacity = maxCapacity
-    }
-
-    /// An empty array with room for `capacity` bytes.
-    public func take(capacity: Int) -> [UInt8] {
-        var bytes = free.popLast() ?? []
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(capacity)
-        return bytes
-    }
-
-    public func give(_ bytes: [UInt8]) {
-        guard free.count < maxFree, bytes.capacity <= maxCapacity, bytes.capacity > 0 else { return }
-        free.append(bytes)
-    }
-}

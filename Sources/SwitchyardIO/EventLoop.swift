@@ -58,8 +58,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Buffers of this loop's connections, shared by all of them (see `BufferPool`).
     public let readBuffers: BufferPool
     public let writeBuffers: BufferPool
-    /// Arrays for answer bodies (see `ByteArrayPool`).
-    public let byteArrays = ByteArrayPool()
+    /// Arrays for bodies and for header lists (see `ArrayPool`). A vendor call holds its request's
+    /// two until it is answered, and a loop has many calls in flight whose answers come in bursts,
+    /// so each pool keeps as many as a loop typically has in flight; none large (at most 1 MiB of
+    /// bodies and 35 KiB of header lists a loop).
+    public let byteArrays = ArrayPool<UInt8>(maxFree: 64, maxCapacity: 16 * 1024)
+    public let fieldLists = ArrayPool<(name: String, value: String)>(maxFree: 64, maxCapacity: 16)
 
     public init(index: Int, readBufferCapacity: Int = 32 * 1024, writeBufferCapacity: Int = 16 * 1024) throws {
         self.index = index

@@ -14,7 +14,7 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Writes into `bytes`, an empty array with room (from a loop's `ByteArrayPool`). Taken as it
+    /// Writes into `bytes`, an empty array with room (from a loop's `ArrayPool`). Taken as it
     /// is: emptying it here would copy it, since the caller's reference is not yet gone.
     public init(into bytes: consuming [UInt8]) {
         precondition(bytes.isEmpty, "JSONWriter(into:) writes into an empty array")
@@ -118,6 +118,46 @@ public struct JSONWriter {
         beginArray()
         for value in values { string(value) }
         endArray()
+    }
+
+    /// A member whose value is a JSON document as a string (gate's `data`): `write` builds the
+    /// document where it lands, and it is escaped there, so it costs no array or `String` of its own.
+    public mutating func member(_ name: String, stringifying write: (inout JSONWriter) -> Void) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        let start = bytes.count
+        var document = JSONWriter(capacity: 0)
+        swap(&document.bytes, &bytes)
+        write(&document)
+        swap(&document.bytes, &bytes)
+        Self.escapeInPlace(&bytes, from: start)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// Escapes the JSON text from `start` on as the inside of a string. A JSON text holds no raw
+    /// control character (its strings escape them), so only quotes and backslashes gain a
+    /// backslash: the text is moved toward the end, from its last byte, each byte once.
+    private static func escapeInPlace(_ bytes: inout [UInt8], from start: Int) {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let added = bytes[start...].reduce(0) { $0 + ($1 == quote || $1 == backslash ? 1 : 0) }
+        guard added > 0 else { return }
+        var source = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: added))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var target = buffer.count
+            while source > start {
+                source -= 1
+                let byte = buffer[source]
+                precondition(byte >= 0x20 && byte != 0x7F, "a JSON text holds no raw control character")
+                target -= 1
+                buffer[target] = byte
+                if byte == quote || byte == backslash {
+                    target -= 1
+                    buffer[target] = backslash
+                }
+            }
+        }
     }
 
     /// Whether `byte` can't stand in a JSON string as it is: a quote, a backslash or a control

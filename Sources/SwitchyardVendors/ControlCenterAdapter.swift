@@ -81,10 +81,10 @@ public struct ControlCenterAdapter: VendorAdapter {
                        fields: errors)
     }
 
-    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: one SIM per call")
         let change = changes[0]
-        var json = JSONWriter()
+        var json = JSONWriter(into: body)
         json.beginObject()
         change.document.forEach { field, value in
             if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }

@@ -6,9 +6,9 @@ import SwitchyardJSON
 /// Zequenze GATE, `POST /device_app_user_update/` (docs/VENDORS.md): one user record, found by
 /// any of its identifiers and updated with the rest.
 ///
-/// The body is `{"data": "<a JSON object as a string>"}`: the inner object is written first and
-/// its text is then a string value of the outer one, so every quote and backslash of a value is
-/// escaped twice, once per level. Gate answers 201 with the whole record (the password
+/// The body is `{"data": "<a JSON object as a string>"}`: the inner object is written where it
+/// lands and its text is then escaped as a string value of the outer one, so every quote and
+/// backslash of a value is escaped twice, once per level. Gate answers 201 with the whole record (the password
 /// included, which never goes back to a client); its errors are Django REST Framework's shapes,
 /// `{"detail": "..."}` or field name to a list of messages.
 public struct GateAdapter: VendorAdapter {
@@ -56,27 +56,27 @@ public struct GateAdapter: VendorAdapter {
     /// Gate's own rules are its answer's business: every value has passed `FieldRules` already.
     public func validate(_ change: DeviceChange, now: Double) -> Problem? { nil }
 
-    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
         let change = changes[0]
-        var data = JSONWriter()
-        data.beginObject()
-        for (name, field) in Self.members {
-            // An update names the user by its id; the gateway has checked that a document field of
-            // the same kind, if any, holds the same value.
-            let idValue = change.id.flatMap { $0.kind.field == field ? $0.value : nil }
-            if let value = change.document.string(field) ?? idValue { data.member(name, value) }
-        }
-        data.endObject()
-        var body = JSONWriter(capacity: data.bytes.count * 2 + 16)
-        body.beginObject()
-        body.member("data", String(decoding: data.bytes, as: UTF8.self))
-        body.endObject()
+        var json = JSONWriter(into: body)
+        json.beginObject()
+        json.member("data", stringifying: { data in
+            data.beginObject()
+            for (name, field) in Self.members {
+                // An update names the user by its id; the gateway has checked that a document field
+                // of the same kind, if any, holds the same value.
+                let idValue = change.id.flatMap { $0.kind.field == field ? $0.value : nil }
+                if let value = change.document.string(field) ?? idValue { data.member(name, value) }
+            }
+            data.endObject()
+        })
+        json.endObject()
         return UpstreamRequest(
             method: .post,
             path: "/device_app_user_update/",
             fixedHeaders: headers,
-            body: body.bytes
+            body: json.bytes
         )
     }
 

@@ -52,8 +52,9 @@ public struct IoTSecurityAdapter: VendorAdapter {
     /// The vendor documents no rule beyond the common ones: every member is optional.
     public func validate(_ change: DeviceChange, now: Double) -> Problem? { nil }
 
-    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
-        var json = JSONWriter(capacity: 32 + 160 * changes.count)
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
+        body.reserveCapacity(32 + 160 * changes.count)
+        var json = JSONWriter(into: body)
         json.beginObject()
         json.key("devicelist")
         json.beginArray()

@@ -108,25 +108,25 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         return .success(AccessToken(value: token, expiresInSeconds: seconds))
     }
 
-    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
         let change = changes[0]
         // No upsert, and deviceId the only kind addressed: every change names its device by id.
         assert(change.id?.kind == .deviceId, "a mobilefirst-push change is an update by deviceId")
         assert(accessToken != nil, "the gateway fetches a token before calling a vendor that has a token request")
         let deviceId = change.id?.value ?? ""
-        var body = JSONWriter()
-        body.beginObject()
+        var json = JSONWriter(into: body)
+        json.beginObject()
         for (name, field) in Self.requestMembers {
-            if let value = field == .deviceId ? deviceId : change.document.string(field) { body.member(name, value) }
+            if let value = field == .deviceId ? deviceId : change.document.string(field) { json.member(name, value) }
         }
-        body.endObject()
+        json.endObject()
         return UpstreamRequest(
             method: .put,
             path: devicesPath + URLEncoding.pathSegment(deviceId),
             fixedHeaders: Self.jsonHeaders,
             headers: [("authorization", "Bearer \(accessToken ?? "")")],
-            body: body.bytes
+            body: json.bytes
         )
     }
 

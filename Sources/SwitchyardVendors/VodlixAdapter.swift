@@ -62,20 +62,20 @@ public struct VodlixAdapter: VendorAdapter {
         change.document.string(field) ?? change.id.flatMap { $0.kind.field == field ? $0.value : nil }
     }
 
-    public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
+    public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
         let change = changes[0]
-        var body = JSONWriter()
-        body.beginObject()
+        var json = JSONWriter(into: body)
+        json.beginObject()
         for (name, field) in Self.members {
-            if let value = value(of: field, in: change) { body.member(name, value) }
+            if let value = value(of: field, in: change) { json.member(name, value) }
         }
-        body.endObject()
+        json.endObject()
         return UpstreamRequest(
             method: .post,
             path: "/v2/device",
             fixedHeaders: headers,
-            body: body.bytes
+            body: json.bytes
         )
     }
 

@@ -30,6 +30,35 @@ final class DeviceDocumentTests: XCTestCase {
                        #"{"id":"mac:A1B2C3D4E5F6","mac":"A1B2C3D4E5F6","user":{"id":"u1"},"sim":{"status":"ACTIVATED"}}"#)
     }
 
+    /// Writing a document with another laid over it, walking both, gives the bytes of the merged
+    /// document with the id's field added when neither has it: for overlaps, groups opened by
+    /// either side, write-only fields on either side, and every identifier kind.
+    func testWritingWithAnOverlayIsWritingTheMergedDocument() {
+        var random = SystemRandomNumberGenerator()
+        func document(_ count: Int) -> DeviceDocument {
+            var document = DeviceDocument()
+            for _ in 0..<count {
+                let field = DeviceField.allCases.randomElement(using: &random)!
+                document[field] = Bool.random(using: &random) ? .string("v\(Int.random(in: 0..<3, using: &random))") : .bool(true)
+            }
+            return document
+        }
+        func written(_ write: (inout JSONWriter) -> Void) -> String {
+            var writer = JSONWriter()
+            write(&writer)
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        for round in 0..<2_000 {
+            let sent = document(round % 7), confirmed = document(round % 4)
+            let kind = IdentifierKind.allCases[round % IdentifierKind.allCases.count]
+            let id: DeviceIdentifier? = round % 5 == 0 ? nil : DeviceIdentifier(kind: kind, value: "i\(round % 3)")
+            var merged = sent.merging(confirmed)
+            if let id, merged[id.kind.field] == nil { merged[id.kind.field] = .string(id.value) }
+            XCTAssertEqual(written { sent.write(to: &$0, id: id, overlaying: confirmed) }, written { merged.write(to: &$0, id: id) },
+                           "sent \(sent), confirmed \(confirmed), id \(String(describing: id))")
+        }
+    }
+
     func testSortsErrorsByWhatTheClientMustFix() throws {
         let reading = try read(#"{"imei": 5, "color": "red", "state": {"active": true}, "iccid": null, "sim": {"status": "ON", "x": "1"}, "user": {"password": "12"}, "id": "iccid:1"}"#)
         XCTAssertEqual(reading.typeErrors, [FieldError(pointer: "/imei", reason: "expected a string, found a number")])

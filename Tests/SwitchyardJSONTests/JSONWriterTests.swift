@@ -45,6 +45,37 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertFalse(JSONWriter.needsEscape(UnsafeBufferPointer<UInt8>(start: nil, count: 0)))
     }
 
+    /// A document written as a string member in place is the same bytes as the document written on
+    /// its own and then quoted, for values with quotes, backslashes, control characters and UTF-8,
+    /// and it reads back as that document.
+    func testADocumentStringifiedInPlaceIsTheDocumentQuoted() throws {
+        let values = ["", "plain", #"say "hi""#, #"C:\dir\"#, "line\nbreak\ttab\u{7F}\u{1}", "Zürich ✓", #"\""#]
+        for value in values {
+            let document: (inout JSONWriter) -> Void = { json in
+                json.beginObject()
+                json.member("email", value)
+                json.member("n", 1)
+                json.endObject()
+            }
+            let inner = written(document)
+            let expected = written { json in
+                json.beginObject()
+                json.member("id", "u1")
+                json.member("data", inner)
+                json.endObject()
+            }
+            let inPlace = written { json in
+                json.beginObject()
+                json.member("id", "u1")
+                json.member("data", stringifying: document)
+                json.endObject()
+            }
+            XCTAssertEqual(inPlace, expected, value)
+            let data = try JSONParser.parse(Array(inPlace.utf8)).objectValue?["data"]?.stringValue
+            XCTAssertEqual(data, inner, value)
+        }
+    }
+
     func testWritesArraysOfStrings() {
         XCTAssertEqual(written { json in
             json.beginObject()

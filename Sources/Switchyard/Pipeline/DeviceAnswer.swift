@@ -13,10 +13,16 @@ struct DeviceAnswer {
     let adapter: any VendorAdapter
     let requestID: String
 
-    /// The answer, its JSON written into `buffer` (taken, not shared, so writing grows it in place).
-    func response(into buffer: consuming [UInt8]) -> HTTPResponse {
-        deviceRequest.isBulk ? bulkResponse(into: buffer) : singleResponse(into: buffer)
+    /// The answer, its JSON written into `buffer` and its header lines into `fields`, an empty list
+    /// with room for `fieldCapacity` (both taken, not shared, so writing grows them in place).
+    func response(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
+        precondition(fields.isEmpty, "an answer's header lines start empty")
+        return deviceRequest.isBulk ? bulkResponse(into: buffer, fields: fields) : singleResponse(into: buffer, fields: fields)
     }
+
+    /// Header lines a JSON answer has room for: its content type, what `GatewayRequest.finished`
+    /// adds (the rate limit's two or three, gzip's two), so none is added by growing the list.
+    static let fieldCapacity = 6
 
     /// What the answer's JSON may take, for the array it is written into: a device's document, or
     /// some 128 bytes an item.
@@ -28,30 +34,26 @@ struct DeviceAnswer {
         return problem.code
     }
 
-    private func singleResponse(into buffer: consuming [UInt8]) -> HTTPResponse {
+    private func singleResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         let item = deviceRequest.items[0]
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
             var json = JSONWriter(into: buffer)
             writeDevice(item, confirmed: confirmed, to: &json)
-            return Self.json(status: status, json.bytes)
+            return Self.json(status: status, json.bytes, fields: fields)
         case .failed(let problem):
             return problem.response(requestID: requestID)
         }
     }
 
-    /// A JSON answer whose header list has room for what `GatewayRequest.finished` adds (the rate
-    /// limit's two or three, gzip's two): one allocation, not one per growth.
-    private static func json(status: Int, _ body: [UInt8]) -> HTTPResponse {
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(6)
-        headers.append(("content-type", "application/json"))
-        return HTTPResponse(status: status, headers: headers, body: body)
+    private static func json(status: Int, _ body: [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
+        fields.append(("content-type", "application/json"))
+        return HTTPResponse(status: status, headers: fields, body: body)
     }
 
     /// API.md's bulk document: results in request order, then the counts. Items of a batch the
     /// vendor answered with a count only are 202 each, and the vendor's count is what succeeded.
-    private func bulkResponse(into buffer: consuming [UInt8]) -> HTTPResponse {
+    private func bulkResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         var json = JSONWriter(into: buffer)
         var succeeded = outcome.countedBatches.reduce(0) { $0 + $1.succeeded }
         var failed = outcome.countedBatches.reduce(0) { $0 + $1.size - $1.succeeded }
@@ -79,7 +81,7 @@ struct DeviceAnswer {
         json.member("succeeded", succeeded)
         json.member("failed", failed)
         json.endObject()
-        return Self.json(status: failed == 0 ? 200 : 207, json.bytes)
+        return Self.json(status: failed == 0 ? 200 : 207, json.bytes, fields: fields)
     }
 
     /// The confirmed fields whose values keep the document's rules, in canonical form: a vendor
@@ -114,10 +116,12 @@ struct DeviceAnswer {
     }
 
     /// A new device's id: the first identifier the client sent, the vendor's primary kind first,
-    /// else the first the vendor confirmed.
-    private func newDeviceID(_ change: DeviceChange, _ document: DeviceDocument) -> DeviceIdentifier? {
-        let kind = firstAddressableKind { change.document[$0.field] != nil } ?? firstAddressableKind { document[$0.field] != nil }
-        return kind.flatMap { kind in document.string(kind.field).map { DeviceIdentifier(kind: kind, value: $0) } }
+    /// else the first the vendor confirmed; its value as the answer states it (the confirmed one
+    /// over the one sent).
+    private func newDeviceID(_ change: DeviceChange, _ confirmed: DeviceDocument) -> DeviceIdentifier? {
+        func answered(_ field: DeviceField) -> DeviceDocument.Value? { confirmed[field] ?? change.document[field] }
+        let kind = firstAddressableKind { change.document[$0.field] != nil } ?? firstAddressableKind { answered($0.field) != nil }
+        return kind.flatMap { kind in answered(kind.field)?.string.map { DeviceIdentifier(kind: kind, value: $0) } }
     }
 
     /// The first kind the vendor addresses devices by that passes `predicate`, its primary kind
@@ -128,11 +132,11 @@ struct DeviceAnswer {
         return IdentifierKind.allCases.first { addressable.contains($0) && predicate($0) }
     }
 
-    /// The answered document (`answered`) and `id`: the request's, or for a new device
-    /// `newDeviceID` (worked out only then).
+    /// The answered document (`answered`, written without being made) and `id`: the request's, or
+    /// for a new device `newDeviceID` (worked out only then).
     private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = item.change else { return }
-        let document = Self.answered(change, confirmed: confirmed)
-        document.write(to: &json, id: change.id ?? newDeviceID(change, document))
+        let confirmed = Self.conforming(confirmed)
+        change.document.write(to: &json, id: change.id ?? newDeviceID(change, confirmed), overlaying: confirmed)
     }
 }

@@ -214,12 +214,24 @@ final class DeviceCall {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
             return change
         }
-        var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now)
+        call(vendorRequest(for: changes, token: token), for: .changes(batch, changes, token: token, isRetry: isRetry))
+    }
+
+    /// The adapter's request for `changes`, under the route's path prefix, with the request id.
+    /// Its body and header lines are built in the loop's reused arrays, which the client hands back
+    /// once the call is answered. Returned rather than kept in a local: a local lives to the end of
+    /// its scope, so the call would get a copy, and the headers added on the way would copy the list.
+    private func vendorRequest(for changes: [DeviceChange], token: String?) -> UpstreamRequest {
+        let loop = request.context.loop
+        var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
+                                             body: loop.byteArrays.take(capacity: 512))
         upstream.path = route.pathPrefix + upstream.path
-        // Room for the request id and the trace's two (`beginVendorCall`) in one allocation.
-        upstream.headers.reserveCapacity(upstream.headers.count + 3)
-        upstream.headers.append(("x-request-id", request.requestID))
-        call(upstream, for: .changes(batch, changes, token: token, isRetry: isRetry))
+        // Room for the request id and the trace's two (`beginVendorCall`).
+        var fields = loop.fieldLists.take(capacity: upstream.headers.count + 3)
+        fields.append(contentsOf: upstream.headers)
+        fields.append(("x-request-id", request.requestID))
+        upstream.headers = fields
+        return upstream
     }
 
     /// A batch's answer: the adapter's reading of it, or a refused token dropped and the batch sent
@@ -252,7 +264,7 @@ final class DeviceCall {
     /// grow its own list rather than a copy.
     private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
         let (request, route, context) = (request, route, request.context)
-        guard let cap else { return exchange(upstream, for: purpose, holding: .none) }
+        guard let cap else { return exchange(consume upstream, for: purpose, holding: .none) }
         let waiting = upstream
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted

@@ -282,7 +282,9 @@ extension Gateway {
         let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.route.adapter,
                                   requestID: request.requestID)
         request.problem = answer.problem
-        return answer.response(into: request.context.loop.byteArrays.take(capacity: answer.expectedBytes))
+        let loop = request.context.loop
+        return answer.response(into: loop.byteArrays.take(capacity: answer.expectedBytes),
+                               fields: loop.fieldLists.take(capacity: DeviceAnswer.fieldCapacity))
     }
 
     /// A migrating tenant's changes go to the vendor that did not serve them too, once the client

@@ -64,23 +64,23 @@ final class HTTPClientConnection: ChannelDelegate {
 
     /// Starts `call` on a new connection: the request waits in the outbound buffer until the
     /// handshake is done; the deadline is the connect deadline or the call's, whichever is first.
-    func begin(connecting call: UpstreamCall, connectDeadline: UInt64) {
+    func begin(connecting call: consuming UpstreamCall, connectDeadline: UInt64) {
         assert(state == .connecting && self.call == nil, "a connection carries one call at a time")
         self.connectDeadline = connectDeadline
-        self.call = call
         write(call.request, to: call.target)
         channel.setDeadline(at: min(connectDeadline, call.deadline))
+        self.call = consume call
     }
 
     /// Starts `call` on this connection, just taken from the pool.
-    func begin(reusing call: UpstreamCall) {
+    func begin(reusing call: consuming UpstreamCall) {
         assert(state == .idle && self.call == nil, "a connection carries one call at a time")
-        self.call = call
         state = .head
         answerStarted = false
         interimResponses = 0
         write(call.request, to: call.target)
         channel.setDeadline(at: call.deadline)
+        self.call = consume call
         channel.flush() // a failure here closes the channel, and channelClosed reports it
     }
 
@@ -256,14 +256,16 @@ final class HTTPClientConnection: ChannelDelegate {
         }
     }
 
-    /// Sets up reading the body the head announced; true when the answer is already complete.
+    /// Sets up reading the body the head announced, into one of the loop's reused arrays (the
+    /// client hands it back once the caller has read the answer); true when the answer is already
+    /// complete.
     private func beginBody() -> Bool {
         switch head.framing {
         case .noBody, .contentLength(0):
             finishAnswer()
             return true
         case .contentLength(let length):
-            body.reserveCapacity(length)
+            body = channel.loop.byteArrays.take(capacity: length)
             state = .body(remaining: length)
         case .chunked:
             chunked.reset()
@@ -277,7 +279,7 @@ final class HTTPClientConnection: ChannelDelegate {
     /// The answer is complete: decode it, return the connection to the pool or close it, and
     /// only then tell the caller (who may at once send another call on this very connection).
     private func finishAnswer() {
-        guard let call else { return }
+        guard call != nil else { return }
         var body = self.body
         self.body = []
         switch head.contentCoding {
@@ -299,7 +301,7 @@ final class HTTPClientConnection: ChannelDelegate {
             }
         }
         let response = UpstreamResponse(head: head, body: body)
-        self.call = nil
+        let call = self.call.take()!
         completedCalls += 1
         parser.reset()
         let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound?.isEmpty ?? true)
@@ -316,8 +318,7 @@ final class HTTPClientConnection: ChannelDelegate {
     /// Ends the current call with `cause` and drops the connection: after any failure nothing on
     /// it can be trusted. Reports whether the call may be retried (see `UpstreamClient`).
     private func fail(_ cause: UpstreamError.Cause) {
-        guard let call else { return }
-        self.call = nil
+        guard let call = call.take() else { return }
         let connectionLost: Bool
         switch cause {
         case .closedBeforeResponse, .connectionReset: connectionLost = true

@@ -56,8 +56,12 @@ public final class UpstreamClient {
 
     /// Sends `request` to `target`; `completion` gets the response (any status) or the reason
     /// there is none, exactly once, on this loop, after `send` returned.
+    ///
+    /// The request is taken (`consuming`), and the call made of it moves from here to its
+    /// connection and back to `complete` without a copy: each copy would retain every string and
+    /// array it holds.
     public func send(
-        _ request: UpstreamRequest, to target: UpstreamTarget,
+        _ request: consuming UpstreamRequest, to target: UpstreamTarget,
         completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
     ) {
         loop.assertCurrent()
@@ -70,17 +74,17 @@ public final class UpstreamClient {
             return pool
         }()
         pool.calls += 1
-        let call = UpstreamCall(
+        let problem = request.validationProblem()
+        var call = UpstreamCall(
             request: request, target: target, pool: pool, completion: completion,
             deadline: loop.now + MonotonicClock.nanoseconds(seconds: limits.timeoutSeconds)
         )
-        if let problem = request.validationProblem() {
+        if let problem {
             complete(call, with: .failure(UpstreamError(.invalidRequest(problem))))
             return
         }
         if let connection = takeIdleConnection(from: pool) {
             statistics.recordConnectionReused()
-            var call = call
             call.reusedConnection = true
             connection.begin(reusing: call)
         } else {
@@ -104,8 +108,7 @@ public final class UpstreamClient {
 
     /// Opens a new connection for `call`, trying the target's addresses in turn from a rotating
     /// start; the request is written as soon as the handshake is done.
-    private func connect(_ call: UpstreamCall) {
-        var call = call
+    private func connect(_ call: consuming UpstreamCall) {
         call.reusedConnection = false
         let target = call.target
         let addresses = target.addresses
@@ -144,8 +147,7 @@ public final class UpstreamClient {
 
     /// A call's connection failed. The next address after a failed connect; one retry on a new
     /// connection when the rule allows it (see the type's documentation); else the error.
-    func callFailed(_ call: UpstreamCall, _ error: UpstreamError, mayRetry: Bool) {
-        var call = call
+    func callFailed(_ call: consuming UpstreamCall, _ error: UpstreamError, mayRetry: Bool) {
         let inTime = loop.now < call.deadline
         if case .connectFailed = error.cause, call.addressesTried < call.target.addresses.count, inTime {
             connect(call)
@@ -219,7 +221,13 @@ public final class UpstreamClient {
 
     /// Counts the outcome and runs the completion: now, or on the loop's next turn when `send` is
     /// on the stack (a connect refused at once, a reused socket that fails on its first write).
-    func complete(_ call: UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+    /// The request's body and header lines, and the answer's body once the completion has read
+    /// it, go back to the loop's arrays for the next call.
+    func complete(_ call: consuming UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+        defer {
+            loop.byteArrays.give(call.request.body)
+            loop.fieldLists.give(call.request.headers)
+        }
         call.pool.calls -= 1
         if call.retried { call.pool.retries -= 1 }
         var result = result
@@ -233,6 +241,7 @@ public final class UpstreamClient {
         }
         guard sending > 0 else {
             call.completion(result)
+            if case .success(let response) = result { loop.byteArrays.give(response.body) }
             return
         }
         let deferred = DeferredCompletion(completion: call.completion, result: result)

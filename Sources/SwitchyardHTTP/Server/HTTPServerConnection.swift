@@ -367,6 +367,7 @@ final class HTTPServerConnection: ChannelDelegate {
         out.append("\r\n\r\n" as StaticString)
         if !isHead { out.append(response.body) }
         channel.loop.byteArrays.give(response.body)
+        channel.loop.fieldLists.give(response.headers)
         channel.flush()
     }
 

@@ -1,14 +1,14 @@
 import SwitchyardIO
 import XCTest
 
-final class ByteArrayPoolTests: XCTestCase {
+final class ArrayPoolTests: XCTestCase {
     private func address(_ bytes: [UInt8]) -> UnsafeRawPointer? {
         bytes.withUnsafeBytes { $0.baseAddress }
     }
 
     /// An array given back is taken again empty, in the same storage: the next body costs no allocation.
     func testAnArrayGivenBackIsTakenAgainEmptyInItsStorage() {
-        let pool = ByteArrayPool()
+        let pool = ArrayPool<UInt8>(maxFree: 4, maxCapacity: 64 * 1024)
         var body = pool.take(capacity: 512)
         XCTAssertTrue(body.isEmpty)
         XCTAssertGreaterThanOrEqual(body.capacity, 512)
@@ -23,7 +23,7 @@ final class ByteArrayPoolTests: XCTestCase {
 
     /// An array someone still holds when it is taken (an answer kept for repeats) is not written over.
     func testAnArrayStillHeldIsNotWrittenOver() {
-        let pool = ByteArrayPool()
+        let pool = ArrayPool<UInt8>(maxFree: 4, maxCapacity: 64 * 1024)
         var body = pool.take(capacity: 64)
         body.append(contentsOf: [1, 2, 3])
         pool.give(body)
@@ -35,7 +35,7 @@ final class ByteArrayPoolTests: XCTestCase {
 
     /// The pool keeps a few arrays, none large: a flood of big answers goes back to malloc.
     func testThePoolIsBoundedInCountAndSize() {
-        let pool = ByteArrayPool(maxFree: 2, maxCapacity: 1024)
+        let pool = ArrayPool<UInt8>(maxFree: 2, maxCapacity: 1024)
         var large = [UInt8]()
         large.reserveCapacity(4096)
         large.append(1)

@@ -1,0 +1,39 @@
+/// A loop's free list of arrays whose contents were copied out (a response body or header list
+/// written into a connection's output buffer, a vendor call's request once it is answered), for the
+/// next one built on the loop: a loop works on one request at a time, so its bodies and header lists
+/// are built in the same few arrays instead of an allocation each.
+///
+/// An array is handed back while its giver may still hold it; it is emptied when taken, by which
+/// time the giver has let it go. One that something kept (an idempotent answer stored for
+/// repeats) is not unique then, and emptying it makes a fresh array, as building one would have.
+/// Not thread-safe: one per loop, used on the loop.
+///
+/// Inlinable, so each use is specialized for its element type: the generic paths of `Array` cost
+/// more than the allocation they save.
+public final class ArrayPool<Element> {
+    @usableFromInline var free: [[Element]] = []
+    @usableFromInline let maxFree: Int
+    @usableFromInline let maxCapacity: Int
+
+    /// Keeps at most `maxFree` arrays of at most `maxCapacity` elements: one large answer does not
+    /// pin its memory to the loop.
+    public init(maxFree: Int, maxCapacity: Int) {
+        self.maxFree = maxFree
+        self.maxCapacity = maxCapacity
+    }
+
+    /// An empty array with room for `capacity` elements.
+    @inlinable
+    public func take(capacity: Int) -> [Element] {
+        var array = free.popLast() ?? []
+        array.removeAll(keepingCapacity: true)
+        array.reserveCapacity(capacity)
+        return array
+    }
+
+    @inlinable
+    public func give(_ array: [Element]) {
+        guard free.count < maxFree, array.capacity <= maxCapacity, array.capacity > 0 else { return }
+        free.append(array)
+    }
+}
