@@ -60,8 +60,7 @@ final class DeviceCall {
         quota = request.state.quotaPolicies[route.name]
         cap = request.state.concurrencyPolicies[route.name]
         self.deviceRequest = deviceRequest
-        var results: [DeviceResult] = []
-        results.reserveCapacity(deviceRequest.items.count)
+        var results = request.context.resultLists.take(capacity: deviceRequest.items.count)
         var unread = false
         for item in deviceRequest.items {
             if case .failure(let problem) = item.change {
@@ -95,7 +94,9 @@ final class DeviceCall {
     private func item(_ position: Int) -> Int { ready?[position] ?? position }
 
     /// Sends every ready change; `completion` gets the outcome once all are answered, on the loop.
-    func start(completion: Completion) {
+    /// Taken (`consuming`) and, in `finish`, taken back out: copying a completion copies the
+    /// translation it carries, a migration's split and all.
+    func start(completion: consuming Completion) {
         self.completion = completion
         let concurrency = max(1, route.adapter.fanOutConcurrency)
         if readyCount == 0 { return finish() }
@@ -167,7 +168,7 @@ final class DeviceCall {
     }
 
     /// What a vendor call's answer is for: a case rather than a closure, so the call every request
-    /// makes allocates one closure, the client's.
+    /// makes allocates none.
     private enum Purpose {
         /// A batch's changes, sent with `token`; `isRetry` once sent again after the vendor refused
         /// the token.
@@ -210,9 +211,11 @@ final class DeviceCall {
     }
 
     private func send(_ batch: Range<Int>, token: String?, isRetry: Bool) {
-        let changes = batch.map { position -> DeviceChange in
+        // In one of the loop's lists, handed back once the batch is answered (`answered`).
+        var changes = request.context.changeLists.take(capacity: batch.count)
+        for position in batch {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
-            return change
+            changes.append(change)
         }
         call(vendorRequest(for: changes, token: token), for: .changes(batch, changes, token: token, isRetry: isRetry))
     }
@@ -238,6 +241,7 @@ final class DeviceCall {
     /// once more with a fresh one.
     private func answered(_ batch: Range<Int>, _ changes: [DeviceChange], token: String?, isRetry: Bool,
                           _ result: Result<UpstreamResponse, Problem>) {
+        defer { request.context.changeLists.give(changes) }
         switch result {
         case .failure(let problem):
             complete(batch, with: .all(.failed(problem), count: batch.count))
@@ -279,37 +283,38 @@ final class DeviceCall {
         }
     }
 
+    /// A vendor call between going out and its answer: what the answer needs from before.
+    private struct Exchange {
+        let purpose: Purpose
+        let span: VendorCallSpan?
+        /// Monotonic nanoseconds when it went out.
+        let started: UInt64
+        let slot: VendorSlots.Slot
+    }
+
+    /// The exchanges in flight, by the tag the client answers with: the first in place (tag 0), any
+    /// more at once (a bulk update's fan-out, a token fetch beside it) in a table, so a single
+    /// change's call keeps its exchange without an allocation.
+    private var exchangeInPlace: Exchange?
+    private var moreExchanges: [Int: Exchange] = [:]
+    private var lastTag = 0
+
     /// The exchange itself: its trace headers and client span, timed and counted by outcome (API.md
-    /// §6); `slot` is released when the answer is in. Its closure, the client's completion, is the
-    /// call's only one.
+    /// §6); `slot` is released when the answer is in. The client tells this call how it ended
+    /// (`upstreamCall(_:endedWith:)`), so it allocates no closure.
     private func exchange(_ upstream: consuming UpstreamRequest, for purpose: Purpose, holding slot: VendorSlots.Slot) {
-        let (request, route, context) = (request, route, request.context)
         let span = request.beginVendorCall(&upstream, to: route.target, resendCount: purpose.resendCount)
-        let started = context.loop.now
-        context.upstream.send(upstream, to: route.target) { [self] result in
-            request.endVendorCall(span, result)
-            if let circuit {
-                let failed = switch result {
-                case .success(let response): response.status >= 500
-                case .failure: true
-                }
-                circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
-            }
-            var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.adapter.vendor, serverAddress: route.hostLabel,
-                                             status: nil, outcome: .unavailable, reusedConnection: false,
-                                             nanoseconds: context.loop.now &- started)
-            switch result {
-            case .success(let response):
-                sample.status = response.status
-                sample.outcome = ClientOutcome(status: response.status)
-                sample.reusedConnection = response.reusedConnection
-            case .failure(let error):
-                sample.outcome = ClientOutcome(failure: error.kind)
-            }
-            context.metrics.record(.clientRequest(sample))
-            context.vendorSlots.release(slot)
-            deliver(result.mapError { route.adapter.problem(for: $0) }, for: purpose)
+        let exchange = Exchange(purpose: purpose, span: span, started: request.context.loop.now, slot: slot)
+        let tag: Int
+        if exchangeInPlace == nil {
+            exchangeInPlace = exchange
+            tag = 0
+        } else {
+            lastTag += 1
+            tag = lastTag
+            moreExchanges[tag] = exchange
         }
+        request.context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
     }
 
     private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose) {
@@ -332,9 +337,8 @@ final class DeviceCall {
     }
 
     private func finish() {
-        guard let completion else { return }
+        guard let completion = completion.take() else { return }
         precondition(sent == readyCount && inFlight == 0, "finish before every batch was answered")
-        self.completion = nil
         let outcome = Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems)
         switch completion {
         case .answer(let gateway, let translation, let started):
@@ -368,3 +372,35 @@ extension DeviceCall {
     }
 }
 
+extension DeviceCall: UpstreamCallObserver {
+    /// An exchange's answer: its client span, the circuit and the metrics told, its slot released,
+    /// and the answer delivered for what it was for.
+    func upstreamCall(_ tag: Int, endedWith result: Result<UpstreamResponse, UpstreamError>) {
+        guard let exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
+            preconditionFailure("an upstream call ends once")
+        }
+        let context = request.context
+        request.endVendorCall(exchange.span, result)
+        if let circuit {
+            let failed = switch result {
+            case .success(let response): response.status >= 500
+            case .failure: true
+            }
+            circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
+        }
+        var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.adapter.vendor, serverAddress: route.hostLabel,
+                                         status: nil, outcome: .unavailable, reusedConnection: false,
+                                         nanoseconds: context.loop.now &- exchange.started)
+        switch result {
+        case .success(let response):
+            sample.status = response.status
+            sample.outcome = ClientOutcome(status: response.status)
+            sample.reusedConnection = response.reusedConnection
+        case .failure(let error):
+            sample.outcome = ClientOutcome(failure: error.kind)
+        }
+        context.metrics.record(.clientRequest(sample))
+        context.vendorSlots.release(exchange.slot)
+        deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose)
+    }
+}

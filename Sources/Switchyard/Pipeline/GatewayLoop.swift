@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
 
@@ -36,6 +37,11 @@ final class GatewayLoop {
     let spans: SpanRecorder?
     /// Migrating tenants' changes on their way to the other vendor (API.md §8).
     let mirror: MirrorQueue
+    /// The lists the vendor phase of every request builds (`DeviceCall`: each call's changes, and
+    /// the results handed on), reused as the loop's byte arrays are (`ArrayPool`); a large bulk
+    /// update's are not kept.
+    let changeLists = ArrayPool<DeviceChange>(maxFree: 64, maxCapacity: 128)
+    let resultLists = ArrayPool<DeviceResult>(maxFree: 64, maxCapacity: 128)
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,

@@ -76,6 +76,8 @@ extension Gateway {
     func answered(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
         respond(request, translateBack(request, translation, outcome))
         mirror(request, translation, outcome)
+        // Written and passed to the mirror: the list is the loop's again.
+        request.context.resultLists.give(outcome.results)
     }
 
     // MARK: The phases

@@ -64,6 +64,16 @@ public final class UpstreamClient {
         _ request: consuming UpstreamRequest, to target: UpstreamTarget,
         completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
     ) {
+        send(request, to: target, completion: .closure(completion))
+    }
+
+    /// Sends `request` to `target` as `send(_:to:completion:)` does, telling `observer` how it
+    /// ended with `tag`: the same call without a closure to allocate.
+    public func send(_ request: consuming UpstreamRequest, to target: UpstreamTarget, observer: any UpstreamCallObserver, tag: Int) {
+        send(request, to: target, completion: .observer(observer, tag: tag))
+    }
+
+    private func send(_ request: consuming UpstreamRequest, to target: UpstreamTarget, completion: UpstreamCompletion) {
         loop.assertCurrent()
         sending += 1
         defer { sending -= 1 }
@@ -253,10 +263,10 @@ public final class UpstreamClient {
 /// tasks must be `Sendable`. `@unchecked` is sound because it never leaves the loop's thread: it
 /// is made on the loop and run by the loop.
 private final class DeferredCompletion: @unchecked Sendable {
-    let completion: (Result<UpstreamResponse, UpstreamError>) -> Void
+    let completion: UpstreamCompletion
     let result: Result<UpstreamResponse, UpstreamError>
 
-    init(completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void, result: Result<UpstreamResponse, UpstreamError>) {
+    init(completion: UpstreamCompletion, result: Result<UpstreamResponse, UpstreamError>) {
         self.completion = completion
         self.result = result
     }

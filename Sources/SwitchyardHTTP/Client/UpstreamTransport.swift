@@ -7,10 +7,19 @@ import SwitchyardIO
 /// Both rules of `UpstreamClient` bind every conformer: one per loop, used on that loop only, and
 /// the completion runs once, on the loop, never inside `send`.
 public protocol UpstreamTransport: AnyObject {
-    func send(_ request: UpstreamRequest, to target: UpstreamTarget,
+    func send(_ request: consuming UpstreamRequest, to target: UpstreamTarget,
               completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void)
+    /// The same, telling `observer` with `tag` instead of running a closure.
+    func send(_ request: consuming UpstreamRequest, to target: UpstreamTarget, observer: any UpstreamCallObserver, tag: Int)
     /// Closes idle connections and stops pooling; for shutdown.
     func shutdown()
+}
+
+extension UpstreamTransport {
+    /// The observer's form through the closure's, for a transport that has no other.
+    public func send(_ request: consuming UpstreamRequest, to target: UpstreamTarget, observer: any UpstreamCallObserver, tag: Int) {
+        send(request, to: target) { observer.upstreamCall(tag, endedWith: $0) }
+    }
 }
 
 extension UpstreamClient: UpstreamTransport {}
