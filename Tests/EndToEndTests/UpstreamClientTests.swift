@@ -155,6 +155,15 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertNil(seen[2].headers["content-length"], "GET without a body has no length")
     }
 
+    /// The upstream's own path goes on the wire just before the request's.
+    func testThePathPrefixIsWrittenBeforeThePath() throws {
+        let server = try echoServer()
+        var request = UpstreamRequest(method: .get, path: "/devices/1?x=1")
+        request.pathPrefix = "/api/v1"
+        XCTAssertEqual(text(try response(harness.send(request, to: try server.target()))), "GET /api/v1/devices/1?x=1")
+        XCTAssertEqual(server.responder.requests.map(\.target), ["/api/v1/devices/1?x=1"])
+    }
+
     func testConcurrentCallsNeverShareAConnection() throws {
         let server = try echoServer()
         let target = try server.target()
@@ -566,7 +575,11 @@ final class UpstreamClientTests: XCTestCase {
             UpstreamRequest(method: .get, path: "/a b"),
             UpstreamRequest(method: .get, path: "relative"),
             UpstreamRequest(method: .other, path: "/"),
-        ]
+        ] + ["api", "/api v1", "/api\r\nX-Injected: 1", "/api?x=1"].map { prefix in
+            var request = UpstreamRequest(method: .get, path: "/")
+            request.pathPrefix = prefix
+            return request
+        }
         for request in requests {
             let outcome = harness.send(request, to: target)
             XCTAssertEqual(try error(outcome).kind, .invalidRequest)

@@ -48,7 +48,7 @@ final class MirrorPhaseTests: XCTestCase {
         try waitFor("mirrored", 3)
         XCTAssertEqual(try report()?["matched"]?.intValue, 1)
         XCTAssertEqual(try report()?["targetErrorCodes"]?.objectValue?["upstream_rate_limited"]?.intValue, 2)
-        XCTAssertEqual(harness.vendor.requests.filter { $0.path.hasPrefix("/api/") }.count, 1, "one call within the target's quota")
+        XCTAssertEqual(harness.vendor.requests.filter { $0.requestTarget.hasPrefix("/api/") }.count, 1, "one call within the target's quota")
         let limited = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#)
         XCTAssertEqual(limited.status, 429, "the tenant's burst of 3 was spent by its clients alone")
         XCTAssertEqual(limited.code, "rate_limited")

@@ -74,7 +74,7 @@ final class VendorPhaseTests: XCTestCase {
         let answer = try harness.send("PATCH", "/devices/android-0001", token: try harness.token("initech"), json: #"{"user": {"id": "bob"}}"#)
         XCTAssertEqual(answer.status, 502, answer.text)
         XCTAssertEqual(answer.code, "upstream_auth_failed")
-        XCTAssertEqual(harness.vendor.requests.map(\.path), ["/mfp/api/az/v1/token"])
+        XCTAssertEqual(harness.vendor.requests.map(\.requestTarget), ["/mfp/api/az/v1/token"])
     }
 
     func testTheVendorQuotaIsSpentPerCall() throws {
@@ -117,7 +117,7 @@ final class VendorPhaseTests: XCTestCase {
         XCTAssertEqual(headers["x-request-id"], "pipeline-test")
         XCTAssertEqual(headers["traceparent"], traceparent)
         XCTAssertEqual(headers["authorization"], "Bearer t")
-        XCTAssertEqual(sent.path, "/api/v1/device_app_user_update/")
+        XCTAssertEqual(sent.requestTarget, "/api/v1/device_app_user_update/")
     }
 
     /// mobilefirst-push: one token fetch serves later calls; a token the vendor refuses is
@@ -144,7 +144,7 @@ final class VendorPhaseTests: XCTestCase {
         refuseNext.set(true)
         XCTAssertEqual(try harness.send("PATCH", "/devices/android-0001", token: initech, json: body).status, 200)
         XCTAssertEqual(fetches.get(), 2, "refused once, fetched again")
-        let bearers = harness.vendor.requests.filter { $0.path.hasPrefix("/imfpush") }
+        let bearers = harness.vendor.requests.filter { $0.requestTarget.hasPrefix("/imfpush") }
             .compactMap { request in request.headers.first { $0.name.lowercased() == "authorization" }?.value }
         XCTAssertEqual(bearers, ["Bearer token-1", "Bearer token-1", "Bearer token-1", "Bearer token-2"])
     }

@@ -197,7 +197,7 @@ final class DeviceCall {
         let (context, route) = (request.context, route)
         tokens.token(on: context.loop, loops: context.loops, fetch: { [self] done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
-            tokenRequest.path = route.pathPrefix + tokenRequest.path
+            tokenRequest.pathPrefix = route.pathPrefix
             call(tokenRequest, for: .token { result in
                 let token = result.flatMap { route.adapter.accessToken(from: $0) }
                 if case .failure(let problem) = token {
@@ -228,7 +228,7 @@ final class DeviceCall {
         let loop = request.context.loop
         var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
                                              body: loop.byteArrays.take(capacity: 512))
-        upstream.path = route.pathPrefix + upstream.path
+        upstream.pathPrefix = route.pathPrefix
         // Room for the request id and the trace's two (`beginVendorCall`).
         var fields = loop.fieldLists.take(capacity: upstream.headers.count + 3)
         fields.append(contentsOf: upstream.headers)

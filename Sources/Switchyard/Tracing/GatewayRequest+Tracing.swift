@@ -13,8 +13,8 @@ struct VendorCallSpan {
     let started: UInt64
     let method: String
     let target: UpstreamTarget
-    /// The call's path, query included: the span's `url.full` stops at the `?`, since a query
-    /// may hold a vendor's credentials.
+    /// The call's path (the upstream's prefix and the request's own), query included: the span's
+    /// `url.full` stops at the `?`, since a query may hold a vendor's credentials.
     let path: String
     /// 1 for the device call sent again after the vendor refused the token (`DeviceCall`).
     let resendCount: Int
@@ -50,7 +50,7 @@ extension GatewayRequest {
         var span: VendorCallSpan?
         if context.spans != nil, trace.isRecorded {
             span = VendorCallSpan(spanID: context.traceIDs.spanID(), started: MonotonicClock.now(), method: upstream.method.metricLabel,
-                                  target: target, path: upstream.path, resendCount: resendCount)
+                                  target: target, path: upstream.requestTarget, resendCount: resendCount)
         }
         upstream.headers.append(("traceparent", trace.upstreamTraceParent(clientSpan: span?.spanID)))
         if let state = trace.traceState { upstream.headers.append(("tracestate", state)) }

@@ -90,6 +90,7 @@ final class HTTPClientConnection: ChannelDelegate {
         // validationProblem() has vouched for the method, the path and every header.
         out.append(request.method.token!)
         out.append(byte: HTTPSyntax.sp)
+        out.append(request.pathPrefix)
         out.append(request.path)
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)

@@ -11,6 +11,12 @@ public struct UpstreamRequest: Sendable {
     public var method: HTTPMethod
     /// Origin-form: `/path?query`, visible ASCII only (percent-encode the rest).
     public var path: String
+    /// The upstream's own path (a tenant's `upstream` URL's, `/api/v1`), written just before `path`:
+    /// empty, or `/` and visible ASCII without a query. Kept apart so that no string joins the two on
+    /// every call: an adapter's path names only the vendor's resource.
+    public var pathPrefix = ""
+    /// What goes on the request line (RFC 9112 §3.2, origin-form): `pathPrefix` then `path`.
+    public var requestTarget: String { pathPrefix + path }
     /// The account's constant lines, checked once (`UpstreamHeaderBlock`); written first.
     public var fixedHeaders: UpstreamHeaderBlock
     /// This call's own lines, checked on every call.
@@ -34,6 +40,9 @@ public struct UpstreamRequest: Sendable {
         guard method.token != nil else { return "the method is not one the client can send" }
         guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8(HTTPSyntax.isVisible) else {
             return "the path must start with / and contain only visible ASCII"
+        }
+        guard pathPrefix.isEmpty || pathPrefix.utf8.first == UInt8(ascii: "/") && pathPrefix.allUTF8({ HTTPSyntax.isVisible($0) && $0 != UInt8(ascii: "?") }) else {
+            return "the path prefix must be empty or start with / and contain only visible ASCII, without a query"
         }
         return fixedHeaders.problem ?? Self.problem(with: headers)
     }
