@@ -1,7 +1,7 @@
 /// A loop's free list of arrays whose contents were copied out (a response body or header list
 /// written into a connection's output buffer, a vendor call's request once it is answered), for the
-/// next one built on the loop: a loop works on one request at a time, so its bodies and header lists
-/// are built in the same few arrays instead of an allocation each.
+/// next one built on the loop: arrays come back about as fast as the loop takes them, so its bodies
+/// and header lists are built in the same arrays instead of an allocation each.
 ///
 /// An array is handed back while its giver may still hold it; it is emptied when taken, by which
 /// time the giver has let it go. One that something kept (an idempotent answer stored for

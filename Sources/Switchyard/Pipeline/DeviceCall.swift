@@ -53,6 +53,22 @@ final class DeviceCall {
     private var countedBatches: [(size: Int, succeeded: Int)] = []
     private var countedItems = Set<Int>()
 
+    /// A vendor call between going out and its answer: what the answer needs from before.
+    private struct Exchange {
+        let purpose: Purpose
+        let span: VendorCallSpan?
+        /// Monotonic nanoseconds when it went out.
+        let started: UInt64
+        let slot: VendorSlots.Slot
+    }
+
+    /// The exchanges in flight, by the tag the client answers with: the first in place (tag 0), any
+    /// more at once (a bulk update's fan-out, a token fetch beside it) in a table, so a single
+    /// change's call keeps its exchange without an allocation.
+    private var exchangeInPlace: Exchange?
+    private var moreExchanges: [Int: Exchange] = [:]
+    private var lastTag = 0
+
     init(request: GatewayRequest, route: TenantRoute, deviceRequest: DeviceRequest) {
         self.request = request
         self.route = route
@@ -282,22 +298,6 @@ final class DeviceCall {
             exchange(waiting, for: purpose, holding: slot)
         }
     }
-
-    /// A vendor call between going out and its answer: what the answer needs from before.
-    private struct Exchange {
-        let purpose: Purpose
-        let span: VendorCallSpan?
-        /// Monotonic nanoseconds when it went out.
-        let started: UInt64
-        let slot: VendorSlots.Slot
-    }
-
-    /// The exchanges in flight, by the tag the client answers with: the first in place (tag 0), any
-    /// more at once (a bulk update's fan-out, a token fetch beside it) in a table, so a single
-    /// change's call keeps its exchange without an allocation.
-    private var exchangeInPlace: Exchange?
-    private var moreExchanges: [Int: Exchange] = [:]
-    private var lastTag = 0
 
     /// The exchange itself: its trace headers and client span, timed and counted by outcome (API.md
     /// §6); `slot` is released when the answer is in. The client tells this call how it ended
