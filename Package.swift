@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchyardHTTP",
-            dependencies: ["SwitchyardIO", "CZlib"],
+            dependencies: ["SwitchyardIO", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
             swiftSettings: strict
         ),
         // A strict JSON reader and a streaming writer: nothing of HTTP or devices.

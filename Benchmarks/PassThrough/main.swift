@@ -34,8 +34,8 @@ final class PassThrough: HTTPResponder, @unchecked Sendable {
             let name = head.name(of: field)
             if !notForwarded.contains(name.lowercased()) { headers.append((name, head.value(of: field))) }
         }
-        headers.append(("x-request-id", request.requestID))
-        let upstream = UpstreamRequest(method: head.method, path: head.targetString, headers: headers, body: request.body)
+        var upstream = UpstreamRequest(method: head.method, path: head.targetString, headers: headers, body: request.body)
+        upstream.requestID = request.requestID
         clients[exchange.loop.index].send(upstream, to: target) { result in
             switch result {
             case .success(let response):
@@ -49,7 +49,7 @@ final class PassThrough: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
+    func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse {
         HTTPResponse(status: error.status, headers: [("content-type", "text/plain")], body: Array("\(error.detail)\n".utf8))
     }
 }

@@ -38,21 +38,21 @@ public struct Problem: Sendable, Error, CustomStringConvertible {
 
     /// The document as JSON: `type`, `title`, `status`, `detail`, `code`, `requestId`, then
     /// `fields` and `upstream` when present.
-    public func body(requestID: String) -> [UInt8] {
+    public func body(requestID: RequestID) -> [UInt8] {
         var json = JSONWriter()
         write(to: &json, requestID: requestID)
         return json.bytes
     }
 
     /// Writes the document as one JSON object (also how a bulk result embeds it).
-    public func write(to json: inout JSONWriter, requestID: String) {
+    public func write(to json: inout JSONWriter, requestID: RequestID) {
         json.beginObject()
         json.member("type", code.type)
         json.member("title", code.title)
         json.member("status", code.status)
         json.member("detail", detail)
         json.member("code", code.rawValue)
-        json.member("requestId", requestID)
+        requestID.withUTF8 { json.member("requestId", utf8: $0) }
         if !fields.isEmpty {
             json.key("fields")
             json.beginArray()
@@ -75,7 +75,7 @@ public struct Problem: Sendable, Error, CustomStringConvertible {
         json.endObject()
     }
 
-    public func response(requestID: String) -> HTTPResponse {
+    public func response(requestID: RequestID) -> HTTPResponse {
         HTTPResponse(
             status: code.status,
             headers: [("content-type", Problem.contentType)] + headers,

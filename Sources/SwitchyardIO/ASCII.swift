@@ -44,6 +44,14 @@ public enum ASCII {
         return sign + digits
     }
 
+    /// `value` in decimal onto `bytes` (`writeDecimal`, through a buffer on the stack).
+    public static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(byteCount: maxDecimalBytes, alignment: 1) { scratch in
+            let count = writeDecimal(value, to: scratch.baseAddress!)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+        }
+    }
+
     /// `lowercased` of each of the eight bytes of `word` at once: a byte in `A`…`Z` gets 0x20, every
     /// other byte stays as it is, whatever its neighbours are. For comparing names and values eight
     /// bytes a step; `testLowercasedWordMatchesLowercased` tries every byte in every position.

@@ -59,10 +59,7 @@ public struct JSONWriter {
 
     public mutating func number(_ value: Int) {
         separate()
-        withUnsafeTemporaryAllocation(byteCount: ASCII.maxDecimalBytes, alignment: 1) { scratch in
-            let count = ASCII.writeDecimal(value, to: scratch.baseAddress!)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
-        }
+        ASCII.appendDecimal(value, to: &bytes)
         needsComma = true
     }
 
@@ -100,6 +97,15 @@ public struct JSONWriter {
     public mutating func member(_ name: String, _ value: String) {
         key(name)
         string(value)
+    }
+
+    /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
+    public mutating func member(_ name: String, utf8 value: UnsafeBufferPointer<UInt8>) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        Self.appendEscaped(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     public mutating func member(_ name: String, _ value: Int) {

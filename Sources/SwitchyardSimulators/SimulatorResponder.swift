@@ -87,7 +87,7 @@ final class SimulatorResponder: HTTPResponder, @unchecked Sendable {
     }
 
     /// What the vendor's front web server would say to a request it cannot parse: a short text.
-    func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
+    func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse {
         HTTPResponse(
             status: error.status,
             headers: [("content-type", "text/plain; charset=utf-8")],

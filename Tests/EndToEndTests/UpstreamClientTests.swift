@@ -155,6 +155,33 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertNil(seen[2].headers["content-length"], "GET without a body has no length")
     }
 
+    /// The request id and the `traceparent` are written from their values: a made id as its 32
+    /// hex digits, a client's as it came, the trace's ids as a version-00 value; and the call's
+    /// own lines after them, so a `tracestate` follows its `traceparent`.
+    func testTheRequestIDAndTraceParentAreWrittenFromTheirValues() throws {
+        let server = try echoServer()
+        let made = RequestIDGenerator().next()
+        let traceParent = try XCTUnwrap(TraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        var request = UpstreamRequest(method: .get, path: "/a", headers: [("tracestate", "k=v")])
+        request.requestID = made
+        request.traceParent = traceParent
+        XCTAssertEqual(request.fields.map(\.name), ["x-request-id", "traceparent", "tracestate"])
+        _ = try response(harness.send(request, to: try server.target()))
+        var given = UpstreamRequest(method: .get, path: "/b")
+        given.requestID = RequestID(given: "client-id_1")
+        _ = try response(harness.send(given, to: try server.target()))
+        let seen = server.responder.requests
+        XCTAssertEqual(seen.count, 2)
+        let madeText = try XCTUnwrap(seen[0].headers["x-request-id"])
+        XCTAssertEqual(madeText, made.description)
+        XCTAssertEqual(madeText.utf8.count, 32)
+        XCTAssertTrue(madeText.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        XCTAssertEqual(seen[0].headers["traceparent"], "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        XCTAssertEqual(seen[0].headers["tracestate"], "k=v")
+        XCTAssertEqual(seen[1].headers["x-request-id"], "client-id_1")
+        XCTAssertNil(seen[1].headers["traceparent"], "no trace, no header")
+    }
+
     /// The upstream's own path goes on the wire just before the request's.
     func testThePathPrefixIsWrittenBeforeThePath() throws {
         let server = try echoServer()

@@ -1,4 +1,5 @@
 @testable import Switchyard
+import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
 import XCTest

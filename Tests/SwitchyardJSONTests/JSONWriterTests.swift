@@ -76,6 +76,28 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
+    /// A member from bytes where they lie (a request id on the stack) is escaped like a `String`'s.
+    func testAMemberFromUTF8BytesIsEscapedLikeAString() {
+        for text in ["plain", #"quo"te\back"#, "line\nbreak", "ünï"] {
+            var bytes = Array(text.utf8)
+            let fromBytes = bytes.withUnsafeMutableBufferPointer { buffer in
+                written { json in
+                    json.beginObject()
+                    json.member("id", utf8: UnsafeBufferPointer(buffer))
+                    json.member("n", 1)
+                    json.endObject()
+                }
+            }
+            let fromString = written { json in
+                json.beginObject()
+                json.member("id", text)
+                json.member("n", 1)
+                json.endObject()
+            }
+            XCTAssertEqual(fromBytes, fromString)
+        }
+    }
+
     func testWritesArraysOfStrings() {
         XCTAssertEqual(written { json in
             json.beginObject()

@@ -108,18 +108,18 @@ final class RateLimiterTests: XCTestCase {
         let limiter = TenantRateLimiter(policies: ["acme": RatePolicy(requests: 5, perSeconds: 10)])  // T = 2 s, burst 5
         let first = limiter.check(tenant: "acme", now: start)
         XCTAssertEqual(first.policyHeaderValue, "\"tenant\";q=5;w=10")
-        XCTAssertEqual(first.rateLimitHeaderValue, "\"tenant\";r=4;t=2")
         let headers = first.headers
         XCTAssertEqual(headers.map(\.name), ["ratelimit-policy", "ratelimit"])
         XCTAssertEqual(headers.map(\.value), ["\"tenant\";q=5;w=10", "\"tenant\";r=4;t=2"])
         for _ in 0..<4 { _ = limiter.check(tenant: "acme", now: start) }
         let refused = limiter.check(tenant: "acme", now: start + 500_000_000)
         XCTAssertFalse(refused.admitted)
-        var appended: [(name: String, value: String)] = [("content-type", "application/problem+json")]
-        refused.appendHeaders(to: &appended)
-        XCTAssertEqual(appended.map(\.name), ["content-type", "ratelimit-policy", "ratelimit", "retry-after"])
+        var lines = Array("\r\ncontent-type: application/problem+json".utf8)
+        refused.appendHeaderLines(to: &lines)
         // TAT = start + 10 s, τ = 8 s: next at start + 2 s, 1.5 s away; idle 9.5 s away.
-        XCTAssertEqual(appended.map(\.value), ["application/problem+json", "\"tenant\";q=5;w=10", "\"tenant\";r=0;t=10", "2"])
+        XCTAssertEqual(String(decoding: lines, as: UTF8.self), "\r\ncontent-type: application/problem+json"
+            + "\r\nratelimit-policy: \"tenant\";q=5;w=10\r\nratelimit: \"tenant\";r=0;t=10\r\nretry-after: 2",
+            "the lines exactly as the wire has them, appended to what was there")
         // A custom policy name, e.g. for a vendor-quota limiter.
         let vendor = TenantRateLimiter(policies: ["x": RatePolicy(requests: 5, perSeconds: 1)], policyName: "vendor")
         XCTAssertEqual(vendor.check(tenant: "x", now: start).headers.map(\.value), ["\"vendor\";q=5;w=1", "\"vendor\";r=4;t=1"])
@@ -193,11 +193,10 @@ final class RateLimiterTests: XCTestCase {
             XCTAssertTrue(decision.admitted)
             XCTAssertTrue(decision.isUnlimited)
             XCTAssertTrue(decision.headers.isEmpty)
-            XCTAssertNil(decision.rateLimitHeaderValue)
         }
-        var headers: [(name: String, value: String)] = []
-        RateLimitDecision.unlimited.appendHeaders(to: &headers)
-        XCTAssertTrue(headers.isEmpty)
+        var lines: [UInt8] = []
+        RateLimitDecision.unlimited.appendHeaderLines(to: &lines)
+        XCTAssertTrue(lines.isEmpty)
         XCTAssertEqual(limiter.peek(tenant: "initech", now: start), .unlimited)
         // The default clock works too.
         XCTAssertTrue(limiter.check(tenant: "acme").admitted)

@@ -85,7 +85,7 @@ public final class AdminResponder: HTTPResponder {
         }
     }
 
-    public func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
+    public func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse {
         Problem(parseError: error).response(requestID: requestID)
     }
 

@@ -157,7 +157,7 @@ final class MirrorQueue {
                 comparison = ChangeComparison.compare(current: currentAnswer, target: .success(servedAnswer), ignoring: migration.ignoring)
             }
         }
-        migration.report.record(comparison, operation: request.operationName, requestID: request.requestID)
+        migration.report.record(comparison, operation: request.operationName, requestID: request.requestID.description)
         metrics.record(.migrationComparison(tenant: migration.report.tenant, result: comparison.label))
     }
 

@@ -40,7 +40,7 @@ final class AccessLog {
         var json = JSONWriter(capacity: 512)
         json.beginObject()
         json.member("time", clock.now())
-        json.member("requestId", request.requestID)
+        request.requestID.withUTF8 { json.member("requestId", utf8: $0) }
         json.member("traceId", request.trace.traceIDText)
         if let client = request.client { json.member("clientAddress", client.host) }
         json.member("method", request.head.methodName)

@@ -11,7 +11,7 @@ struct DeviceAnswer {
     let outcome: DeviceCall.Outcome
     /// The tenant's adapter: which identifier kinds it addresses, for a new device's `id`.
     let adapter: any VendorAdapter
-    let requestID: String
+    let requestID: RequestID
 
     /// The answer, its JSON written into `buffer` and its header lines into `fields`, an empty list
     /// with room for `fieldCapacity` (both taken, not shared, so writing grows them in place).

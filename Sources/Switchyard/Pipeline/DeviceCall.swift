@@ -236,7 +236,7 @@ final class DeviceCall {
         call(vendorRequest(for: changes, token: token), for: .changes(batch, changes, token: token, isRetry: isRetry))
     }
 
-    /// The adapter's request for `changes`, under the route's path prefix, with the request id.
+    /// The adapter's request for `changes`, under the route's path prefix, with the request's id.
     /// Its body and header lines are built in the loop's reused arrays, which the client hands back
     /// once the call is answered. Returned rather than kept in a local: a local lives to the end of
     /// its scope, so the call would get a copy, and the headers added on the way would copy the list.
@@ -245,10 +245,10 @@ final class DeviceCall {
         var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
                                              body: loop.byteArrays.take(capacity: 512))
         upstream.pathPrefix = route.pathPrefix
-        // Room for the request id and the trace's two (`beginVendorCall`).
-        var fields = loop.fieldLists.take(capacity: upstream.headers.count + 3)
+        upstream.requestID = request.requestID
+        // Room for a `tracestate` (`beginVendorCall`).
+        var fields = loop.fieldLists.take(capacity: upstream.headers.count + 1)
         fields.append(contentsOf: upstream.headers)
-        fields.append(("x-request-id", request.requestID))
         upstream.headers = fields
         return upstream
     }

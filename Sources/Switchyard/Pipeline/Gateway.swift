@@ -163,7 +163,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     /// A request that did not parse: answered and closed by the server, counted here (on the
     /// loop that read it) by its problem code, with no tenant.
-    public func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
+    public func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse {
         let problem = Problem(parseError: error)
         contexts.first { $0.loop.isCurrent }?.value.metrics.record(.problem(problem.code, tenant: nil))
         return problem.response(requestID: requestID)

@@ -12,7 +12,7 @@ final class GatewayRequest {
     let context: GatewayLoop
     let state: GatewayState
     let head: HTTPRequestHead
-    let requestID: String
+    let requestID: RequestID
     /// Who sent it (the access log's `clientAddress`).
     let client: SocketAddress?
     /// The loop's clock at arrival, monotonic nanoseconds: where the logged duration starts.
@@ -50,7 +50,7 @@ final class GatewayRequest {
     /// repeats, or the key released, when the answer is finished.
     var heldKey: (store: any IdempotencyStore, key: String, fingerprint: String)?
 
-    init(head: HTTPRequestHead, requestID: String, client: SocketAddress?, context: GatewayLoop) {
+    init(head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
         self.head = head
         self.requestID = requestID
         self.client = client
@@ -97,7 +97,10 @@ final class GatewayRequest {
                 held.store.release(held.key, fingerprint: held.fingerprint)
             }
         }
-        limit?.appendHeaders(to: &response.headers)
+        if let limit, !limit.isUnlimited {
+            if response.encodedHeaders.capacity == 0 { response.encodedHeaders = context.loop.byteArrays.take(capacity: 128) }
+            limit.appendHeaderLines(to: &response.encodedHeaders)
+        }
         response = compressed(response)
         let tenant = tenant
         context.metrics.record(.serverRequest(ServerRequestSample(

@@ -23,7 +23,7 @@ extension Gateway {
     /// API.md §2: route, credential and scope are decided from the head, so a request that no
     /// body could make acceptable is answered before its body is read (and its connection closed
     /// when it announced one). An admitted request goes on in `respond`, with what was decided.
-    public func admit(_ head: HTTPRequestHead, requestID: String, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
+    public func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
         let request = GatewayRequest(head: head, requestID: requestID, client: client, context: contexts[loop.index].value)
         if let refusal = route(request) ?? authenticate(request) ?? authorize(request) {
             return .refuse(request.finished(refusal))

@@ -1,3 +1,4 @@
+import SwitchyardHTTP
 import SwitchyardIO
 
 /// What the tenant limiter said about one request, and the response headers that say it to the client.
@@ -26,10 +27,6 @@ public struct RateLimitDecision: Sendable, Equatable {
     /// call goes, its slot reserved meanwhile. 0: go now.
     public let delay: UInt64
 
-    public static let policyHeaderName = "ratelimit-policy"
-    public static let rateLimitHeaderName = "ratelimit"
-    public static let retryAfterHeaderName = "retry-after"
-
     /// Admitted, no headers: the tenant has no `rateLimit`, or the limiter is not in use.
     public static let unlimited = RateLimitDecision(
         admitted: true, policy: nil, remaining: 0, resetSeconds: 0, retryAfterSeconds: nil,
@@ -49,43 +46,31 @@ public struct RateLimitDecision: Sendable, Equatable {
 
     public var isUnlimited: Bool { policy == nil }
 
-    /// `"tenant";r=<remaining>;t=<resetSeconds>`, or nil when unlimited.
-    public var rateLimitHeaderValue: String? {
-        guard policy != nil else { return nil }
-        // Written in place, digits included: interpolation and `String(Int)` format through
-        // generic code, at over a thousand instructions for this one value on every response.
-        let name = quotedPolicyName.utf8
-        return String(unsafeUninitializedCapacity: name.count + 6 + 2 * ASCII.maxDecimalBytes) { buffer in
-            let start = UnsafeMutableRawPointer(buffer.baseAddress!)
-            var end = buffer.initialize(fromContentsOf: name)
-            func append(_ parameter: StaticString, _ number: Int) {
-                (start + end).copyMemory(from: parameter.utf8Start, byteCount: parameter.utf8CodeUnitCount)
-                end += parameter.utf8CodeUnitCount
-                end += ASCII.writeDecimal(number, to: start + end)
-            }
-            append(";r=", remaining)
-            append(";t=", resetSeconds)
-            return end
-        }
-    }
-
-    /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) to a response's headers;
-    /// nothing when unlimited. One string is built per call; the policy value is shared.
-    public func appendHeaders(to headers: inout [(name: String, value: String)]) {
-        guard let policyHeaderValue, let rateLimit = rateLimitHeaderValue else { return }
-        headers.reserveCapacity(headers.count + (retryAfterSeconds == nil ? 2 : 3))
-        headers.append((Self.policyHeaderName, policyHeaderValue))
-        headers.append((Self.rateLimitHeaderName, rateLimit))
+    /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) as header lines
+    /// (`HTTPResponse.encodedHeaders`); nothing when unlimited. The policy value is shared; the
+    /// numbers are written in place: interpolation and `String(Int)` format through generic code,
+    /// at over a thousand instructions a value, and a `String` would be an allocation per answer.
+    public func appendHeaderLines(to bytes: inout [UInt8]) {
+        guard policy != nil, let policyHeaderValue else { return }
+        FieldLines.begin("ratelimit-policy", in: &bytes)
+        bytes.append(contentsOf: policyHeaderValue.utf8)
+        FieldLines.begin("ratelimit", in: &bytes)
+        bytes.append(contentsOf: quotedPolicyName.utf8)
+        bytes.append(contentsOf: ";r=".utf8)
+        ASCII.appendDecimal(remaining, to: &bytes)
+        bytes.append(contentsOf: ";t=".utf8)
+        ASCII.appendDecimal(resetSeconds, to: &bytes)
         if let retryAfterSeconds {
-            headers.append((Self.retryAfterHeaderName, String(retryAfterSeconds)))
+            FieldLines.begin("retry-after", in: &bytes)
+            ASCII.appendDecimal(retryAfterSeconds, to: &bytes)
         }
     }
 
-    /// The same headers as a new array, for `Problem(_:detail:headers:)` or `HTTPResponse(headers:)`.
+    /// The same headers as pairs, for `Problem(_:detail:headers:)` or `HTTPResponse(headers:)`.
     public var headers: [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = []
-        appendHeaders(to: &headers)
-        return headers
+        var lines: [UInt8] = []
+        appendHeaderLines(to: &lines)
+        return FieldLines.decode(lines)
     }
 
     /// This decision turned into an admission (same policy headers, no `Retry-After`): what

@@ -52,7 +52,7 @@ extension GatewayRequest {
             span = VendorCallSpan(spanID: context.traceIDs.spanID(), started: MonotonicClock.now(), method: upstream.method.metricLabel,
                                   target: target, path: upstream.requestTarget, resendCount: resendCount)
         }
-        upstream.headers.append(("traceparent", trace.upstreamTraceParent(clientSpan: span?.spanID)))
+        upstream.traceParent = trace.upstreamTraceParent(clientSpan: span?.spanID)
         if let state = trace.traceState { upstream.headers.append(("tracestate", state)) }
         return span
     }

@@ -1,3 +1,4 @@
+import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
 import W3CTraceContext

@@ -25,8 +25,6 @@ struct RequestTrace {
     let isRecorded: Bool
     /// The client's `tracestate`, for a continued trace: passed on unchanged, never parsed.
     let traceState: String?
-    /// A valid version-00 incoming value, passed on as it came while not recording.
-    private let incoming: String?
 
     /// `sampler` is nil when tracing is off.
     init(head: HTTPRequestHead, sampler: TraceSampler?, ids: RequestIDGenerator) {
@@ -36,7 +34,6 @@ struct RequestTrace {
             flags = parent.flags
             isRecorded = sampler != nil && parent.flags.contains(.sampled)
             spanID = isRecorded ? ids.spanID() : parent.parentID
-            incoming = parent.isVersion00 ? value : nil
             let states = head.values("tracestate")
             traceState = states.isEmpty ? nil : states.joined(separator: ",")
         } else {
@@ -45,16 +42,14 @@ struct RequestTrace {
             isRecorded = sampler?.samples(traceID) ?? false
             flags = sampler == nil || isRecorded ? .sampled : []
             spanID = ids.spanID()
-            incoming = nil
             traceState = nil
         }
     }
 
     /// The `traceparent` for a vendor call: with `clientSpan` (a recorded call) as the parent,
     /// else the request's own value.
-    func upstreamTraceParent(clientSpan: SpanID?) -> String {
-        if clientSpan == nil, let incoming { return incoming }
-        return TraceParent(traceID: traceID, parentID: clientSpan ?? spanID, flags: flags).headerValue
+    func upstreamTraceParent(clientSpan: SpanID?) -> TraceParent {
+        TraceParent(traceID: traceID, parentID: clientSpan ?? spanID, flags: flags)
     }
 
     /// The trace id as the access log writes it.

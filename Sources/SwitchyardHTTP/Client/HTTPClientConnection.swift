@@ -95,6 +95,14 @@ final class HTTPClientConnection: ChannelDelegate {
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)
         request.fixedHeaders.bytes.withUnsafeBytes { out.append($0) }
+        if let requestID = request.requestID {
+            out.append("\r\nx-request-id: " as StaticString)
+            out.append(requestID)
+        }
+        if let traceParent = request.traceParent {
+            out.append("\r\ntraceparent: " as StaticString)
+            traceParent.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
+        }
         out.appendFieldLines(request.headers)
         out.append("\r\naccept-encoding: gzip" as StaticString)
         if request.sendsContentLength {

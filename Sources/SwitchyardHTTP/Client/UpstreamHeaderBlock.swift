@@ -18,12 +18,7 @@ public struct UpstreamHeaderBlock: Sendable {
         lines = headers
         problem = UpstreamRequest.problem(with: headers)
         var bytes: [UInt8] = []
-        for (name, value) in headers {
-            bytes += "\r\n".utf8
-            bytes += name.utf8
-            bytes += ": ".utf8
-            bytes += value.utf8
-        }
+        for (name, value) in headers { FieldLines.append(name, value, to: &bytes) }
         self.bytes = bytes
     }
 }

@@ -19,10 +19,21 @@ public struct UpstreamRequest: Sendable {
     public var requestTarget: String { pathPrefix + path }
     /// The account's constant lines, checked once (`UpstreamHeaderBlock`); written first.
     public var fixedHeaders: UpstreamHeaderBlock
-    /// This call's own lines, checked on every call.
+    /// The id of the request this call serves, passed on as `x-request-id`: written from its value
+    /// (a made id's hex), after `fixedHeaders`. Checked where it was made.
+    public var requestID: RequestID?
+    /// The trace this call is part of, passed on as a version-00 `traceparent` written from its ids
+    /// (API.md §2), after the request id.
+    public var traceParent: TraceParent?
+    /// This call's own lines, checked on every call; written last.
     public var headers: [(name: String, value: String)]
     /// Every line the request carries besides the client's framing, in the order written.
-    public var fields: [(name: String, value: String)] { fixedHeaders.lines + headers }
+    public var fields: [(name: String, value: String)] {
+        var propagated: [(name: String, value: String)] = []
+        if let requestID { propagated.append(("x-request-id", requestID.description)) }
+        if let traceParent { propagated.append(("traceparent", traceParent.headerValue)) }
+        return fixedHeaders.lines + propagated + headers
+    }
     public var body: [UInt8]
 
     public init(method: HTTPMethod, path: String, fixedHeaders: UpstreamHeaderBlock = .none,

@@ -5,7 +5,7 @@ public struct HTTPRequest {
     public var head: HTTPRequestHead
     public var body: [UInt8]
     /// The client's `X-Request-Id` when it was sane, else one we generated.
-    public var requestID: String
+    public var requestID: RequestID
     /// Whether the client reached us over TLS (the admin listener is plain).
     public var isTLS: Bool
     /// The client's address, when the server knows it.
@@ -13,7 +13,7 @@ public struct HTTPRequest {
     /// What the responder decided from the head (`HeadDecision.admit`), handed back with the body.
     public var admission: AnyObject?
 
-    public init(head: HTTPRequestHead, body: [UInt8], requestID: String, isTLS: Bool, client: SocketAddress? = nil,
+    public init(head: HTTPRequestHead, body: [UInt8], requestID: RequestID, isTLS: Bool, client: SocketAddress? = nil,
                 admission: AnyObject? = nil) {
         self.head = head
         self.body = body

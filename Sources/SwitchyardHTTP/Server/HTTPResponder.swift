@@ -12,11 +12,11 @@ public protocol HTTPResponder: AnyObject, Sendable {
     /// client without a credential can't make the server hold or wait for a body. Admitted, the
     /// body is read and `respond` gets the request with what was decided here
     /// (`HTTPRequest.admission`), so nothing is decided twice. Called on the connection's loop.
-    func admit(_ head: HTTPRequestHead, requestID: String, client: SocketAddress?, loop: EventLoop) -> HeadDecision
+    func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision
     func respond(to request: HTTPRequest, exchange: HTTPExchange)
     /// The answer to a request that could not be parsed (a problem document). The connection
     /// closes after it: after a framing error nothing more on the stream can be trusted.
-    func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse
+    func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse
 }
 
 /// What a responder decided from a request's head.
@@ -31,7 +31,7 @@ public enum HeadDecision {
 extension HTTPResponder {
     /// Responders that decide everything from the whole request (the admin endpoints, the
     /// simulators) read every body.
-    public func admit(_ head: HTTPRequestHead, requestID: String, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
+    public func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
         .admit(nil)
     }
 }

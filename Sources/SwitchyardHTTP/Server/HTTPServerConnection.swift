@@ -34,7 +34,8 @@ final class HTTPServerConnection: ChannelDelegate {
 
     private var state = State.idle
     private var sequence: UInt64 = 0
-    private var requestID = ""
+    /// The current request's id, from its head on (a head that failed to parse gets one when refused).
+    private var requestID: RequestID?
     /// The client's address, as accepted (a proxy in front of the gateway is the client here).
     let peer: SocketAddress?
     /// What the responder decided from the current request's head, until its body is whole.
@@ -188,8 +189,8 @@ final class HTTPServerConnection: ChannelDelegate {
     /// The head is complete: refuse the request from it when the responder says so, else admit
     /// its body into the pending-body budget and start the body's deadline.
     private func beginBody() {
-        requestID = head.firstValue("x-request-id").flatMap { RequestIDGenerator.isSane($0) ? $0 : nil }
-            ?? shared.requestIDs.next()
+        let requestID = shared.requestIDs.id(given: head.firstValue("x-request-id"))
+        self.requestID = requestID
         switch server.responder.admit(head, requestID: requestID, client: peer, loop: channel.loop) {
         case .admit(let decided):
             admission = decided
@@ -232,9 +233,17 @@ final class HTTPServerConnection: ChannelDelegate {
         sequence &+= 1
         releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
-        let request = HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, client: peer, admission: admission)
+        let request = HTTPRequest(head: head, body: body, requestID: currentRequestID, isTLS: channel.isTLS, client: peer, admission: admission)
         admission = nil
         server.responder.respond(to: request, exchange: HTTPExchange(connection: self, sequence: sequence))
+    }
+
+    /// The current request's id; one is made for a head that failed before it had one.
+    private var currentRequestID: RequestID {
+        if let requestID { return requestID }
+        let made = shared.requestIDs.next()
+        requestID = made
+        return made
     }
 
     private func releaseBodyReservation() {
@@ -247,8 +256,7 @@ final class HTTPServerConnection: ChannelDelegate {
     private func reject(_ error: HTTPParseError) {
         server.statistics.recordRejection()
         // A head that failed to parse has no id of its own yet; a body that failed does.
-        if requestID.isEmpty { requestID = shared.requestIDs.next() }
-        refuseAndClose(server.responder.rejection(for: error, requestID: requestID))
+        refuseAndClose(server.responder.rejection(for: error, requestID: currentRequestID))
     }
 
     /// Sends `response` as the connection's last answer. The body, if any, stays unread; the
@@ -327,7 +335,7 @@ final class HTTPServerConnection: ChannelDelegate {
         // request, which holds a copy of it, is gone, so its storage is reused; reset here it
         // would be copied (both arrays) to keep their capacity.
         body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
-        requestID = ""
+        requestID = nil
         admission = nil
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
         if channel.pendingOutboundBytes >= server.limits.maxPendingOutputBytes / 2 {
@@ -361,12 +369,14 @@ final class HTTPServerConnection: ChannelDelegate {
         out.append("\r\nserver: switchyard\r\ncontent-length: " as StaticString)
         out.append(decimal: response.body.count)
         out.append("\r\nx-request-id: " as StaticString)
-        out.append(requestID)
+        out.append(currentRequestID)
         if response.closeConnection { out.append("\r\nconnection: close" as StaticString) }
         out.appendFieldLines(response.headers)
+        out.append(response.encodedHeaders)
         out.append("\r\n\r\n" as StaticString)
         if !isHead { out.append(response.body) }
         channel.loop.byteArrays.give(response.body)
+        channel.loop.byteArrays.give(response.encodedHeaders)
         channel.loop.fieldLists.give(response.headers)
         channel.flush()
     }

@@ -84,7 +84,7 @@ final class ScriptedResponder: HTTPResponder, @unchecked Sendable {
         handler(request, exchange, index)
     }
 
-    func rejection(for error: HTTPParseError, requestID: String) -> HTTPResponse {
+    func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse {
         HTTPResponse(status: error.status)
     }
 }

@@ -77,7 +77,7 @@ final class PipelineHarness: @unchecked Sendable {
         let answer = Locked<HTTPResponse?>(nil)
         let parsedHead = head
         loop.execute { [gateway] loop in
-            let requestID = "pipeline-test"
+            let requestID: RequestID = "pipeline-test"
             switch gateway.admit(parsedHead, requestID: requestID, client: SocketAddress(numericHost: "192.0.2.7", port: 50_000), loop: loop) {
             case .refuse(let refusal):
                 answer.set(refusal)
@@ -110,7 +110,7 @@ struct Answer {
 
     init(_ response: HTTPResponse) {
         status = response.status
-        headers = response.headers
+        headers = response.fields
         body = response.body
     }
 

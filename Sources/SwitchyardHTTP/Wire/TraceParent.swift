@@ -7,32 +7,34 @@ import W3CTraceContext
 /// an error (another) for a malformed one, and refuses any version but 00, where the spec says a
 /// later version is read as 00 (its first four fields; what follows them is ignored). The
 /// package's id and flag types are used as they are: plain bytes, nothing allocated.
-struct TraceParent {
-    var traceID: TraceID
-    var parentID: SpanID
-    var flags: TraceFlags
-    /// Whether the value was version 00, and so can be passed on byte for byte.
-    var isVersion00: Bool
+public struct TraceParent: Sendable {
+    public var traceID: TraceID
+    public var parentID: SpanID
+    public var flags: TraceFlags
 
     /// Nil for an invalid value: not lowercase hex where hex belongs, an id all zeros, version
     /// `ff`, a version-00 value of another length, or a later version whose fifth field does not
     /// start with `-`.
-    init?(_ value: String) {
+    public init?(_ value: String) {
         let parsed = value.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(value.utf8).withUnsafeBufferPointer(Self.parse)
         guard let parsed else { return nil }
         self = parsed
     }
 
-    init(traceID: TraceID, parentID: SpanID, flags: TraceFlags) {
+    public init(traceID: TraceID, parentID: SpanID, flags: TraceFlags) {
         self.traceID = traceID
         self.parentID = parentID
         self.flags = flags
-        isVersion00 = true
     }
 
-    /// The version-00 header value (one allocation: the 55-byte string).
-    var headerValue: String {
-        String(unsafeUninitializedCapacity: 55) { buffer in
+    /// The length of a version-00 value.
+    static let length = 55
+
+    /// The version-00 value (what a vendor is told, whatever version came in: a version-00 value
+    /// comes out as it came, its hex being lowercase, a later one as its first four fields), written into a
+    /// buffer on the stack: it goes on every vendor call, so no `String` is made for it.
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.length) { buffer in
             buffer[0] = UInt8(ascii: "0")
             buffer[1] = UInt8(ascii: "0")
             buffer[2] = UInt8(ascii: "-")
@@ -41,8 +43,13 @@ struct TraceParent {
             Hex.write(parentID.bytes, into: buffer, at: 36)
             buffer[52] = UInt8(ascii: "-")
             Hex.write(flags.rawValue, into: buffer, at: 53)
-            return 55
+            return try body(UnsafeBufferPointer(buffer))
         }
+    }
+
+    /// The version-00 value as text (tests, logs).
+    public var headerValue: String {
+        withUTF8 { String(decoding: $0, as: UTF8.self) }
     }
 
     private static let dash = UInt8(ascii: "-")
@@ -62,8 +69,6 @@ struct TraceParent {
         guard readTrace, readParent, let flags = Hex.byte(bytes[53], bytes[54]) else { return nil }
         let parsed = TraceParent(traceID: TraceID(bytes: trace), parentID: SpanID(bytes: parent), flags: TraceFlags(rawValue: flags))
         guard parsed.traceID != .null, parsed.parentID != .null else { return nil }
-        var result = parsed
-        result.isVersion00 = version == 0
-        return result
+        return parsed
     }
 }
