@@ -22,6 +22,9 @@ public final class ArrayPool<Element> {
         self.maxCapacity = maxCapacity
     }
 
+    /// How many arrays it holds.
+    public var count: Int { free.count }
+
     /// An empty array with room for `capacity` elements.
     @inlinable
     public func take(capacity: Int) -> [Element] {

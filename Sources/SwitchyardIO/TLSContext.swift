@@ -30,6 +30,11 @@ public final class TLSContext: @unchecked Sendable {
         }
         let tls = TLSContext(context: context)
         try tls.applyCommonSettings()
+        // A client's connection gives its record buffers (16 KiB and more each) back to the heap
+        // whenever it has nothing buffered, so an idle keep-alive connection stays small. Upstream
+        // connections (client contexts) keep theirs: they are few, pooled and busy, and releasing
+        // would cost two 16 KiB allocations on every vendor call.
+        _ = switchyard_SSL_CTX_set_mode(context, switchyard_SSL_MODE_RELEASE_BUFFERS)
         // Resumption is by stateless session tickets (TLS 1.2 and 1.3; on by default in OpenSSL 3,
         // keys shared by every loop through this one context). The stateful session-id cache is
         // off: every full handshake paid for a locked insert into it, and OpenSSL walked all of it
@@ -94,11 +99,10 @@ public final class TLSContext: @unchecked Sendable {
             switchyard_SSL_OP_NO_COMPRESSION | switchyard_SSL_OP_NO_RENEGOTIATION
         )
         // Partial writes and a moving buffer let a connection hand SSL_write whatever its output
-        // buffer holds after a compaction; released buffers keep an idle connection small.
+        // buffer holds after a compaction.
         _ = switchyard_SSL_CTX_set_mode(
             context,
             switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE | switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
-                | switchyard_SSL_MODE_RELEASE_BUFFERS
         )
         // Read whole socket buffers rather than a record header and then its body: one `read`
         // per burst instead of two per record (the connection reads until WANT_READ anyway, so

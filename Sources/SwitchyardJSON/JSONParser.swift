@@ -12,10 +12,15 @@ import SwitchyardIO
 public struct JSONParser {
     public static let defaultMaxDepth = 32
 
-    /// Parses `bytes` as one JSON text.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var parser = JSONParser(buffer, maxDepth: maxDepth)
+    /// Parses `bytes` as one JSON text. A small document's objects (`JSONObject.pooledDocumentBytes`)
+    /// are built in member lists from `objects` when given (a loop's, refilled by
+    /// `JSONValue.giveObjects(to:)` once a document is done with), so a steady stream of device
+    /// documents builds them without allocating.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth,
+                             objects: JSONObject.Pool? = nil) throws(JSONParseError) -> JSONValue {
+        let objects = bytes.count <= JSONObject.pooledDocumentBytes ? objects : nil
+        return try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            var parser = JSONParser(buffer, maxDepth: maxDepth, objects: objects)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -26,11 +31,13 @@ public struct JSONParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    private let objects: JSONObject.Pool?
     private var offset = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, objects: JSONObject.Pool?) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.objects = objects
     }
 
     private func error(_ reason: String) -> JSONParseError {
@@ -69,7 +76,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
         offset += 1
-        var object = JSONObject()
+        var object = objects.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             offset += 1

@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// A parsed JSON value, as `JSONParser` reads it.
 ///
 /// Numbers keep their literal text: a device document has no arithmetic, and vendors send
@@ -48,6 +50,23 @@ public enum JSONValue: Sendable, Equatable {
         return value
     }
 
+    /// Hands the member lists of this document's objects to `pool` once the document is done
+    /// with: inner objects first, so the outermost is taken first, and emptying it lets go of the
+    /// inner ones. A list something still holds (a copy of the document kept elsewhere) is not
+    /// written over when taken: `ArrayPool` makes a fresh one instead.
+    public func giveObjects(to pool: JSONObject.Pool) {
+        switch self {
+        case .object(let object):
+            guard object.isPooled else { return }
+            for member in object.members { member.value.giveObjects(to: pool) }
+            pool.give(object.members)
+        case .array(let elements):
+            for element in elements { element.giveObjects(to: pool) }
+        case .null, .bool, .number, .string:
+            break
+        }
+    }
+
     /// The name of the value's type, for messages ("expected a string, found an array").
     public var typeName: String {
         switch self {
@@ -81,6 +100,29 @@ public struct JSONObject: Sendable, Equatable {
         self.members.reserveCapacity(members.count)
         for member in members { append(member.name, member.value) }
     }
+
+    /// Member lists reused on a loop (`JSONParser.parse(_:objects:)`). A list keeps its members
+    /// until it is taken again, so only small documents are built in them (`pooledDocumentBytes`)
+    /// and only small objects kept: a loop's pool holds at most `maxFree` lists of documents of at
+    /// most 4 KiB, whatever its clients send. `maxFree` covers two objects for each of 128 requests
+    /// in flight on a loop.
+    public typealias Pool = ArrayPool<(name: String, value: JSONValue)>
+
+    /// A new pool for one loop.
+    public static func pool() -> Pool { Pool(maxFree: 256, maxCapacity: indexThreshold) }
+
+    /// The largest document whose objects are built in a pool's lists.
+    public static let pooledDocumentBytes = 4096
+
+    /// An empty object building its members in `members`, an empty list with room (a pool's).
+    init(reusing members: consuming [(name: String, value: JSONValue)]) {
+        precondition(members.isEmpty, "an object is built in an empty list")
+        self.members = members
+        isPooled = true
+    }
+
+    /// Built in a pool's list, and so handed back to one by `JSONValue.giveObjects(to:)`.
+    private(set) var isPooled = false
 
     /// The member's value.
     public subscript(name: String) -> JSONValue? {

@@ -96,7 +96,8 @@ public struct ControlCenterAdapter: VendorAdapter {
         json.endObject()
         return UpstreamRequest(
             method: .put,
-            path: "/rws/api/v1/devices/" + URLEncoding.pathSegment(Self.iccid(of: change)),
+            path: "/rws/api/v1/devices/",
+            pathSegment: Self.iccid(of: change),
             fixedHeaders: headers,
             body: json.bytes)
     }

@@ -123,7 +123,8 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         json.endObject()
         return UpstreamRequest(
             method: .put,
-            path: devicesPath + URLEncoding.pathSegment(deviceId),
+            path: devicesPath,
+            pathSegment: deviceId,
             fixedHeaders: Self.jsonHeaders,
             headers: [("authorization", "Bearer \(accessToken ?? "")")],
             body: json.bytes

@@ -182,6 +182,19 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertNil(seen[1].headers["traceparent"], "no trace, no header")
     }
 
+    /// A path's last segment goes on the wire percent-encoded, after the path: a device id can add
+    /// no segment, query or line (a path with a query takes none: `testInvalidRequestsFailWithoutBeingSent`).
+    func testThePathSegmentIsWrittenPercentEncoded() throws {
+        let server = try echoServer()
+        var plain = UpstreamRequest(method: .get, path: "/devices/", pathSegment: "8988216716970004975")
+        plain.pathPrefix = "/api/v1"
+        XCTAssertEqual(plain.requestTarget, "/api/v1/devices/8988216716970004975")
+        XCTAssertEqual(text(try response(harness.send(plain, to: try server.target()))), "GET /api/v1/devices/8988216716970004975")
+        let hostile = UpstreamRequest(method: .get, path: "/devices/", pathSegment: "a b/../c?d#e%\r\nx: é")
+        XCTAssertEqual(text(try response(harness.send(hostile, to: try server.target()))), "GET /devices/a%20b%2F..%2Fc%3Fd%23e%25%0D%0Ax%3A%20%C3%A9")
+        XCTAssertEqual(server.responder.requests.map(\.target), ["/api/v1/devices/8988216716970004975", "/devices/a%20b%2F..%2Fc%3Fd%23e%25%0D%0Ax%3A%20%C3%A9"])
+    }
+
     /// The upstream's own path goes on the wire just before the request's.
     func testThePathPrefixIsWrittenBeforeThePath() throws {
         let server = try echoServer()
@@ -602,6 +615,7 @@ final class UpstreamClientTests: XCTestCase {
             UpstreamRequest(method: .get, path: "/a b"),
             UpstreamRequest(method: .get, path: "relative"),
             UpstreamRequest(method: .other, path: "/"),
+            UpstreamRequest(method: .get, path: "/devices?x=1", pathSegment: "1"),
         ] + ["api", "/api v1", "/api\r\nX-Injected: 1", "/api?x=1"].map { prefix in
             var request = UpstreamRequest(method: .get, path: "/")
             request.pathPrefix = prefix

@@ -1,4 +1,4 @@
-import SwitchyardHTTP
+@testable import SwitchyardHTTP
 import SwitchyardIO
 import XCTest
 
@@ -17,6 +17,11 @@ final class RequestIDTests: XCTestCase {
             seen.insert(text)
         }
         XCTAssertEqual(seen.count, 10_000)
+    }
+
+    func testAMadeIDIsItsNumbersInHex() {
+        XCTAssertEqual(RequestID(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210).description, "0123456789abcdeffedcba9876543210")
+        XCTAssertEqual(RequestID(high: 0, low: 1).description, "00000000000000000000000000000001")
     }
 
     func testAClientsIDIsKeptOnlyWhenSane() {

@@ -2,6 +2,32 @@
 import XCTest
 
 final class JSONParserTests: XCTestCase {
+    /// Objects built in a loop's reused member lists read the same as fresh ones, and a document
+    /// kept after its lists were handed back is not written over by the documents parsed next.
+    func testObjectsInReusedListsLeaveKeptDocumentsAlone() throws {
+        let pool = JSONObject.pool()
+        let texts = [#"{"a": {"b": [{"c": 1}], "d": "x"}, "e": true}"#, #"{"z": {"y": null}, "w": "v"}"#, #"[{}, {"k": "v"}]"#]
+        var kept: [JSONValue] = []
+        for round in 0..<50 {
+            for text in texts {
+                let pooled = try JSONParser.parse(Array(text.utf8), objects: pool)
+                XCTAssertEqual(pooled, try JSONParser.parse(Array(text.utf8)))
+                if round % 7 == 0 { kept.append(pooled) }
+                pooled.giveObjects(to: pool)
+            }
+        }
+        XCTAssertEqual(kept.count, 24)
+        XCTAssertEqual(pool.count, 3, "the most objects one document had, each list reused")
+        // A large document is built in lists of its own and none is kept: a pooled list keeps its
+        // members until taken again.
+        let large = #"{"a": {"b": "\#(String(repeating: "x", count: JSONObject.pooledDocumentBytes))"}}"#
+        try JSONParser.parse(Array(large.utf8), objects: pool).giveObjects(to: pool)
+        XCTAssertEqual(pool.count, 3)
+        for (index, value) in kept.enumerated() {
+            XCTAssertEqual(value, try JSONParser.parse(Array(texts[index % texts.count].utf8)), "kept document \(index)")
+        }
+    }
+
     private func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
 
     private func assertRefused(_ text: String, _ reason: String, file: StaticString = #filePath, line: UInt = #line) {

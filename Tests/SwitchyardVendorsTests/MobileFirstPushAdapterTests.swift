@@ -58,7 +58,7 @@ final class MobileFirstPushAdapterTests: XCTestCase {
         XCTAssertEqual(String(decoding: token.body, as: UTF8.self),
                        "grant_type=client_credentials&scope=devices.write+push.application.my+app%26x%2Fy")
         let change = DeviceChange(operation: .update, id: DeviceIdentifier(kind: .deviceId, value: "d1"), document: DeviceDocument())
-        XCTAssertEqual(adapter.request(for: [change], accessToken: "t", now: 0).path, "/imfpush/v1/apps/my%20app%26x%2Fy/devices/d1")
+        XCTAssertEqual(adapter.request(for: [change], accessToken: "t", now: 0).requestTarget, "/imfpush/v1/apps/my%20app%26x%2Fy/devices/d1")
     }
 
     func testGoodTokenAnswer() throws {

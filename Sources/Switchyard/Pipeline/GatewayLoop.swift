@@ -1,6 +1,7 @@
 import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardJSON
 
 /// What one event loop owns for the gateway: the configuration's state as this loop sees it, its
 /// token cache, its upstream pool, gzip streams, trace ids, metric events, spans, access log,
@@ -42,6 +43,8 @@ final class GatewayLoop {
     /// update's are not kept.
     let changeLists = ArrayPool<DeviceChange>(maxFree: 64, maxCapacity: 128)
     let resultLists = ArrayPool<DeviceResult>(maxFree: 64, maxCapacity: 128)
+    /// The member lists of request bodies' objects, handed back when the answer is finished.
+    let jsonObjects = JSONObject.pool()
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,

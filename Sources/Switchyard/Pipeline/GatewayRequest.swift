@@ -109,6 +109,7 @@ final class GatewayRequest {
         if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
         recordServerSpan(status: response.status)
+        body?.giveObjects(to: context.jsonObjects)
         return response
     }
 

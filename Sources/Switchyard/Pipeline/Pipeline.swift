@@ -129,7 +129,8 @@ extension Gateway {
     @inline(never)
     func readBody(_ request: GatewayRequest, _ bytes: [UInt8]) -> Problem? {
         request.bytesIn = bytes.count
-        switch RequestBody.read(bytes, of: request.head, limits: request.state.limits, gunzip: request.context.gunzip) {
+        switch RequestBody.read(bytes, of: request.head, limits: request.state.limits, gunzip: request.context.gunzip,
+                                objects: request.context.jsonObjects) {
         case .success(let body):
             request.body = body
             return nil

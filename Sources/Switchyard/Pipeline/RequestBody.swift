@@ -8,7 +8,8 @@ import SwitchyardJSON
 enum RequestBody {
     /// `Accept` (406), `Content-Type` (415), `Content-Encoding` (gzip within `maxBodyBytes`,
     /// else 413; other codings 415), then strict JSON (400). nil for an empty body.
-    static func read(_ bytes: [UInt8], of head: HTTPRequestHead, limits: Limits, gunzip: GzipDecoder) -> Result<JSONValue?, Problem> {
+    static func read(_ bytes: [UInt8], of head: HTTPRequestHead, limits: Limits, gunzip: GzipDecoder,
+                     objects: JSONObject.Pool) -> Result<JSONValue?, Problem> {
         guard ContentNegotiation.acceptsJSON(head) else {
             return .failure(Problem(.notAcceptable, detail: "Answers are application/json or application/problem+json; Accept admits neither."))
         }
@@ -32,7 +33,7 @@ enum RequestBody {
             return .failure(Problem(.unsupportedMediaType, detail: "The only content coding accepted is gzip."))
         }
         do {
-            return .success(try JSONParser.parse(bytes))
+            return .success(try JSONParser.parse(bytes, objects: objects))
         } catch {
             return .failure(Problem(.invalidRequest, detail: "The body is not valid JSON: \(error)."))
         }

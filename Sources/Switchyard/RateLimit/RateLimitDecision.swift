@@ -47,22 +47,32 @@ public struct RateLimitDecision: Sendable, Equatable {
     public var isUnlimited: Bool { policy == nil }
 
     /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) as header lines
-    /// (`HTTPResponse.encodedHeaders`); nothing when unlimited. The policy value is shared; the
-    /// numbers are written in place: interpolation and `String(Int)` format through generic code,
-    /// at over a thousand instructions a value, and a `String` would be an allocation per answer.
+    /// (`HTTPResponse.encodedHeaders`); nothing when unlimited. Written on the stack and copied
+    /// once, the numbers in place: interpolation and `String(Int)` format through generic code, at
+    /// over a thousand instructions a value, and a `String` would be an allocation per answer.
     public func appendHeaderLines(to bytes: inout [UInt8]) {
-        guard policy != nil, let policyHeaderValue else { return }
-        FieldLines.begin("ratelimit-policy", in: &bytes)
-        bytes.append(contentsOf: policyHeaderValue.utf8)
-        FieldLines.begin("ratelimit", in: &bytes)
-        bytes.append(contentsOf: quotedPolicyName.utf8)
-        bytes.append(contentsOf: ";r=".utf8)
-        ASCII.appendDecimal(remaining, to: &bytes)
-        bytes.append(contentsOf: ";t=".utf8)
-        ASCII.appendDecimal(resetSeconds, to: &bytes)
-        if let retryAfterSeconds {
-            FieldLines.begin("retry-after", in: &bytes)
-            ASCII.appendDecimal(retryAfterSeconds, to: &bytes)
+        guard policy != nil, var policyValue = policyHeaderValue else { return }
+        var name = quotedPolicyName
+        policyValue.withUTF8 { policyValue in
+            name.withUTF8 { name in
+                let capacity = policyValue.count + name.count + 64 + 3 * ASCII.maxDecimalBytes
+                withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { scratch in
+                    var lines = FieldLines.Writer(scratch)
+                    lines.begin("ratelimit-policy")
+                    lines.append(UnsafeRawBufferPointer(policyValue))
+                    lines.begin("ratelimit")
+                    lines.append(UnsafeRawBufferPointer(name))
+                    lines.append(";r=")
+                    lines.append(decimal: remaining)
+                    lines.append(";t=")
+                    lines.append(decimal: resetSeconds)
+                    if let retryAfterSeconds {
+                        lines.begin("retry-after")
+                        lines.append(decimal: retryAfterSeconds)
+                    }
+                    bytes.append(contentsOf: lines.written)
+                }
+            }
         }
     }
 

@@ -15,8 +15,15 @@ public struct UpstreamRequest: Sendable {
     /// empty, or `/` and visible ASCII without a query. Kept apart so that no string joins the two on
     /// every call: an adapter's path names only the vendor's resource.
     public var pathPrefix = ""
-    /// What goes on the request line (RFC 9112 §3.2, origin-form): `pathPrefix` then `path`.
-    public var requestTarget: String { pathPrefix + path }
+    /// A last segment from a request (a device id), written after `path` percent-encoded
+    /// (`PercentEncoding`: no value can add a segment, a query or a line), so that an adapter joins
+    /// no strings for it on every call. `path` then has no query.
+    public var pathSegment: String?
+    /// What goes on the request line (RFC 9112 §3.2, origin-form): `pathPrefix`, `path`, then the
+    /// encoded `pathSegment`.
+    public var requestTarget: String {
+        pathPrefix + path + (pathSegment.map { PercentEncoding.encode($0, spaceAsPlus: false) } ?? "")
+    }
     /// The account's constant lines, checked once (`UpstreamHeaderBlock`); written first.
     public var fixedHeaders: UpstreamHeaderBlock
     /// The id of the request this call serves, passed on as `x-request-id`: written from its value
@@ -36,10 +43,11 @@ public struct UpstreamRequest: Sendable {
     }
     public var body: [UInt8]
 
-    public init(method: HTTPMethod, path: String, fixedHeaders: UpstreamHeaderBlock = .none,
+    public init(method: HTTPMethod, path: String, pathSegment: String? = nil, fixedHeaders: UpstreamHeaderBlock = .none,
                 headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
         self.path = path
+        self.pathSegment = pathSegment
         self.fixedHeaders = fixedHeaders
         self.headers = headers
         self.body = body
@@ -51,6 +59,9 @@ public struct UpstreamRequest: Sendable {
         guard method.token != nil else { return "the method is not one the client can send" }
         guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8(HTTPSyntax.isVisible) else {
             return "the path must start with / and contain only visible ASCII"
+        }
+        guard pathSegment == nil || !path.utf8.contains(UInt8(ascii: "?")) else {
+            return "a path with a query can have no segment after it"
         }
         guard pathPrefix.isEmpty || pathPrefix.utf8.first == UInt8(ascii: "/") && pathPrefix.allUTF8({ HTTPSyntax.isVisible($0) && $0 != UInt8(ascii: "?") }) else {
             return "the path prefix must be empty or start with / and contain only visible ASCII, without a query"

@@ -34,8 +34,9 @@ public struct RequestID: Sendable, Hashable, CustomStringConvertible {
         switch storage {
         case .random(let high, let low):
             return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.randomLength) { buffer in
-                Self.writeHex(high, into: buffer, at: 0)
-                Self.writeHex(low, into: buffer, at: 16)
+                // Most significant byte first, as the numbers read.
+                Hex.write(high.bigEndian, into: buffer, at: 0)
+                Hex.write(low.bigEndian, into: buffer, at: 16)
                 return try body(UnsafeBufferPointer(buffer))
             }
         case .given(var text):
@@ -48,15 +49,6 @@ public struct RequestID: Sendable, Hashable, CustomStringConvertible {
         switch storage {
         case .random: withUTF8 { String(decoding: $0, as: UTF8.self) }
         case .given(let text): text
-        }
-    }
-
-    private static func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        let digits: StaticString = "0123456789abcdef"
-        var value = value
-        for i in stride(from: offset + 15, through: offset, by: -1) {
-            buffer[i] = digits.utf8Start[Int(value & 0xF)]
-            value >>= 4
         }
     }
 

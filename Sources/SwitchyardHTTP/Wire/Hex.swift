@@ -33,7 +33,7 @@ public enum Hex {
         buffer[offset + 1] = digits.utf8Start[Int(byte & 0xF)]
     }
 
-    /// The bytes of `id` (a tuple of `UInt8`: `TraceID.Bytes`, `SpanID.Bytes`) as digits at `offset`,
+    /// The bytes of `id` (a tuple of `UInt8`: `TraceID.Bytes`, `SpanID.Bytes`; a big-endian integer) as digits at `offset`,
     /// four bytes at a time (`digits`): ids are written on every request, twice per span.
     public static func write<Bytes>(_ id: Bytes, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         precondition(MemoryLayout<Bytes>.size % 4 == 0 && offset + 2 * MemoryLayout<Bytes>.size <= buffer.count)

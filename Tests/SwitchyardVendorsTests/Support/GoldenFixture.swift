@@ -160,7 +160,7 @@ struct GoldenFixture {
 
     private func compare(_ request: UpstreamRequest, _ expected: JSONObject, file: StaticString, line: UInt) {
         XCTAssertEqual("\(request.method)".uppercased(), expected["method"]?.stringValue, "\(name): method", file: file, line: line)
-        XCTAssertEqual(request.path, expected["path"]?.stringValue, "\(name): path", file: file, line: line)
+        XCTAssertEqual(request.requestTarget, expected["path"]?.stringValue, "\(name): path", file: file, line: line)
         let got = Dictionary(request.fields.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { "\($0), \($1)" })
         let want = Dictionary((expected["headers"]?.objectValue?.members ?? []).map { ($0.name.lowercased(), $0.value.stringValue ?? "") },
                               uniquingKeysWith: { "\($0), \($1)" })

@@ -1,0 +1,34 @@
+import SwitchyardIO
+
+/// Percent-encoding for the pieces of a URL or a form that come from a request (a device id in a
+/// path, a scope in a form body): everything but RFC 3986's unreserved characters is encoded, so
+/// no value can add a path segment, a query or a header line.
+public enum PercentEncoding {
+    /// `text` encoded: `/`, `?`, `#`, `%` and everything beyond unreserved ASCII as `%XX`, a space
+    /// as `+` in a form (`spaceAsPlus`).
+    public static func encode(_ text: String, spaceAsPlus: Bool) -> String {
+        // Most values (ICCIDs, IMEIs, ids) need no escape: the text itself, nothing copied.
+        if text.allUTF8(isUnreserved) { return text }
+        let hex: StaticString = "0123456789ABCDEF"
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case _ where isUnreserved(byte):
+                out.append(byte)
+            case UInt8(ascii: " ") where spaceAsPlus:
+                out.append(UInt8(ascii: "+"))
+            default:
+                out += [UInt8(ascii: "%"), hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 3986's unreserved characters: ALPHA, DIGIT, `-`, `.`, `_`, `~`.
+    @inline(__always)
+    public static func isUnreserved(_ byte: UInt8) -> Bool {
+        ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+    }
+}
