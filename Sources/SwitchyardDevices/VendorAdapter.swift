@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardJSON
 
 /// One change a client asked for: a `POST /devices` document, a `PATCH /devices/{id}`, or one
 /// item of a bulk update. Its fields have passed `FieldRules` and are in canonical form.
@@ -138,13 +139,19 @@ public protocol VendorAdapter: Sendable {
     /// (`accessToken` for token vendors). Its body is written into `body`, an empty array (the
     /// loop's reused one), taken so that writing grows it in place.
     func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest
-    /// The vendor's answer to `request(for: changes…)` as one result per change.
-    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer
+    /// The vendor's answer to `request(for: changes…)` as one result per change. Its JSON is read
+    /// with objects in `objects`' lists (the loop's) and handed back once read (`JSONParser.parse(_:objects:)`).
+    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer
     /// The problem for a call that got no answer (refused, reset, timed out, unreadable).
     func problem(for failure: UpstreamError) -> Problem
 }
 
 extension VendorAdapter {
+    /// The vendor's answer read without a loop's lists, for a caller that keeps none.
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
+        interpret(response, for: changes, objects: nil)
+    }
+
     /// The upstream request for `changes` in a body array of its own, for a caller that keeps none.
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double) -> UpstreamRequest {
         request(for: changes, accessToken: accessToken, now: now, body: [])

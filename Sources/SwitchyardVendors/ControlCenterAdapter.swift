@@ -102,9 +102,11 @@ public struct ControlCenterAdapter: VendorAdapter {
             body: json.bytes)
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
         let change = changes[0]
-        let body = try? JSONParser.parse(response.body).objectValue
+        let document = try? JSONParser.parse(response.body, objects: objects)
+        defer { if let objects { document?.giveObjects(to: objects) } }
+        let body = document?.objectValue
         switch response.status {
         case 200, 202:
             guard let iccid = body?["iccid"]?.stringValue else {

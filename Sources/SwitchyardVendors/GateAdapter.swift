@@ -80,13 +80,15 @@ public struct GateAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
-        VendorAnswer(results: changes.map { result(of: response, for: $0) })
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+        guard response.status == 201 else { return VendorAnswer(results: changes.map { .failed(problem(for: response, $0)) }) }
+        let document = try? JSONParser.parse(response.body, objects: objects)
+        defer { if let objects { document?.giveObjects(to: objects) } }
+        return VendorAnswer(results: changes.map { result(of: response, document, for: $0) })
     }
 
-    private func result(of response: UpstreamResponse, for change: DeviceChange) -> DeviceResult {
-        guard response.status == 201 else { return .failed(problem(for: response, change)) }
-        guard case .object(let record)? = try? JSONParser.parse(response.body) else {
+    private func result(of response: UpstreamResponse, _ document: JSONValue?, for change: DeviceChange) -> DeviceResult {
+        guard case .object(let record)? = document else {
             return .failed(ErrorCatalogue.unreadable(response, "the 201 body is not a JSON object"))
         }
         var confirmed = DeviceDocument()

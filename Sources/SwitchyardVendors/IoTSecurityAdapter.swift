@@ -74,8 +74,10 @@ public struct IoTSecurityAdapter: VendorAdapter {
         return UpstreamRequest(method: .put, path: path, fixedHeaders: headers, body: json.bytes)
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
-        let body = try? JSONParser.parse(response.body).objectValue
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: objects)
+        defer { if let objects { document?.giveObjects(to: objects) } }
+        let body = document?.objectValue
         guard response.status == 200 else {
             // `code` is typed a string but sent as a number (docs/VENDORS.md): either is read.
             let problem = ErrorCatalogue.problem(for: response, vendor: .iotSecurity, rows: Self.errorRows,

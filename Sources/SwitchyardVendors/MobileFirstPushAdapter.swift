@@ -131,12 +131,13 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
-        .all(result(of: response), count: changes.count)
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: objects)
+        defer { if let objects { document?.giveObjects(to: objects) } }
+        return .all(result(of: response, document?.objectValue), count: changes.count)
     }
 
-    private func result(of response: UpstreamResponse) -> DeviceResult {
-        let object = (try? JSONParser.parse(response.body))?.objectValue
+    private func result(of response: UpstreamResponse, _ object: JSONObject?) -> DeviceResult {
         guard response.status == 200 else {
             return .failed(ErrorCatalogue.problem(
                 for: response, vendor: .mobileFirstPush, rows: Self.errorRows,

@@ -79,12 +79,13 @@ public struct VodlixAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
-        VendorAnswer(results: changes.map { result(of: response, for: $0) })
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: objects)
+        defer { if let objects { document?.giveObjects(to: objects) } }
+        return VendorAnswer(results: changes.map { result(of: response, document?.objectValue, for: $0) })
     }
 
-    private func result(of response: UpstreamResponse, for change: DeviceChange) -> DeviceResult {
-        let envelope = (try? JSONParser.parse(response.body))?.objectValue
+    private func result(of response: UpstreamResponse, _ envelope: JSONObject?, for change: DeviceChange) -> DeviceResult {
         guard response.status == 200 else { return .failed(problem(for: response, envelope)) }
         guard let envelope else { return .failed(ErrorCatalogue.unreadable(response, "the 200 body is not a JSON object")) }
         guard envelope["status"]?.intValue == 200 else {

@@ -27,6 +27,10 @@ public enum VendorHarness {
         return DeviceChange(operation: operation, id: identifier, document: reading.document, pointerPrefix: pointerPrefix)
     }
 
+    /// The member lists answers are read in, reused from one input to the next. A fuzz target
+    /// runs on one thread.
+    nonisolated(unsafe) private static let memberLists = JSONObject.pool()
+
     /// Interprets `response` for each set of changes and checks:
     /// - one result per change;
     /// - an accepted change has status 200, 201 or 202, and only a 2xx vendor answer is accepted;
@@ -38,7 +42,9 @@ public enum VendorHarness {
         withheld: [String] = []
     ) {
         for changes in changeSets {
-            let answer = adapter.interpret(response, for: changes)
+            // Through one pool of member lists, as on a loop: each input is read in lists the
+            // previous ones handed back.
+            let answer = adapter.interpret(response, for: changes, objects: memberLists)
             invariant(answer.results.count == changes.count,
                       "\(adapter.vendor): \(answer.results.count) results for \(changes.count) changes")
             if let successes = answer.reportedSuccesses {

@@ -273,7 +273,7 @@ final class DeviceCall {
                 }
                 return
             }
-            complete(batch, with: route.adapter.interpret(response, for: changes))
+            complete(batch, with: route.adapter.interpret(response, for: changes, objects: request.context.jsonObjects))
         }
     }
 
