@@ -59,6 +59,11 @@ public struct VendorAnswer: Sendable {
         self.reportedSuccesses = reportedSuccesses
     }
 
+    /// One result per change, from `result`: a single change's answer (the usual call) makes no list.
+    public static func each(_ changes: [DeviceChange], _ result: (DeviceChange) -> DeviceResult) -> VendorAnswer {
+        changes.count == 1 ? .all(result(changes[0]), count: 1) : VendorAnswer(results: changes.map(result))
+    }
+
     /// The same result for every change (a whole call refused, say).
     public static func all(_ result: DeviceResult, count: Int) -> VendorAnswer {
         var answer = VendorAnswer(results: [])

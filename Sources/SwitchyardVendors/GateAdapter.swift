@@ -81,10 +81,10 @@ public struct GateAdapter: VendorAdapter {
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
-        guard response.status == 201 else { return VendorAnswer(results: changes.map { .failed(problem(for: response, $0)) }) }
+        guard response.status == 201 else { return .each(changes) { .failed(problem(for: response, $0)) } }
         let document = try? JSONParser.parse(response.body, objects: objects)
         defer { if let objects { document?.giveObjects(to: objects) } }
-        return VendorAnswer(results: changes.map { result(of: response, document, for: $0) })
+        return .each(changes) { result(of: response, document, for: $0) }
     }
 
     private func result(of response: UpstreamResponse, _ document: JSONValue?, for change: DeviceChange) -> DeviceResult {

@@ -82,7 +82,7 @@ public struct VodlixAdapter: VendorAdapter {
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
         let document = try? JSONParser.parse(response.body, objects: objects)
         defer { if let objects { document?.giveObjects(to: objects) } }
-        return VendorAnswer(results: changes.map { result(of: response, document?.objectValue, for: $0) })
+        return .each(changes) { result(of: response, document?.objectValue, for: $0) }
     }
 
     private func result(of response: UpstreamResponse, _ envelope: JSONObject?, for change: DeviceChange) -> DeviceResult {
