@@ -16,64 +16,8 @@ struct DeviceRequest {
         var change: Result<DeviceChange, Problem>
     }
 
-    /// The items in request order: a single device's held in place, a bulk update's in a list, so
-    /// that the usual request makes no array.
-    struct Items: RandomAccessCollection, MutableCollection {
-        private enum Storage {
-            case one(Item)
-            case many([Item])
-        }
-
-        private var storage: Storage
-
-        init(_ items: [Item]) { storage = .many(items) }
-        init(one item: Item) { storage = .one(item) }
-
-        var startIndex: Int { 0 }
-        var endIndex: Int {
-            switch storage {
-            case .one: 1
-            case .many(let items): items.count
-            }
-        }
-
-        subscript(position: Int) -> Item {
-            get {
-                switch storage {
-                case .one(let item):
-                    precondition(position == 0, "no item at \(position)")
-                    return item
-                case .many(let items):
-                    return items[position]
-                }
-            }
-            set {
-                switch storage {
-                case .one:
-                    precondition(position == 0, "no item at \(position)")
-                    storage = .one(newValue)
-                case .many(var items):
-                    storage = .many([]) // lets go of the list, so that it changes in place
-                    items[position] = newValue
-                    storage = .many(items)
-                }
-            }
-        }
-    }
-
     var isBulk: Bool
-    var items: Items
-
-    init(isBulk: Bool, items: [Item]) {
-        self.isBulk = isBulk
-        self.items = Items(items)
-    }
-
-    /// A single device's request.
-    init(single item: Item) {
-        isBulk = false
-        items = Items(one: item)
-    }
+    var items: [Item]
 
     /// This request with only the items `keep` accepts ready to send; the others stand refused
     /// (`leftOut`), so that a call made with it leaves them out, and their places: their results
@@ -128,7 +72,7 @@ struct DeviceRequest {
         }
         let reading = DeviceDocumentReader.read(object)
         let change = check(reading, operation: operation, id: id, pointerPrefix: "", adapter: adapter, now: now)
-        return change.map { DeviceRequest(single: Item(id: id?.description, change: .success($0))) }
+        return change.map { DeviceRequest(isBulk: false, items: [Item(id: id?.description, change: .success($0))]) }
     }
 
     /// Reads `PATCH /devices`: `{"devices": [{"id": "…", …fields}, …]}`. A malformed envelope
