@@ -4,10 +4,14 @@ import PackagePlugin
 /// Records the git commit a build was made from, for `switchyard --version` and `GET /-/version`
 /// (an operator must be able to tell which build each replica runs, down to the commit).
 ///
-/// A prebuild command, so it runs before every build: `git` reads the checkout and the script
-/// writes `BuildCommit.swift` with the commit, `-dirty` when tracked files differ from it, or nil
-/// when there is no git or no repository (a source tarball). The file is rewritten only when its
-/// text changes, so an unchanged checkout recompiles nothing.
+/// A build command whose inputs are what a commit, a checkout or an edit changes: git's `HEAD`,
+/// index and the current branch's ref, and every source file of the package. A prebuild command
+/// looked right ("runs before every build") but ran only when SwiftPM planned the build again, that
+/// is when files were added or removed: after a pull that only changed files, `--version` named
+/// the commit before it. `git` reads the checkout and the script writes `BuildCommit.swift` with
+/// the commit, `-dirty` when tracked files differ from it, or nil when there is no git or no
+/// repository (a source tarball). The file is rewritten only when its text changes, so a build
+/// that changed nothing the commit shows recompiles nothing.
 @main
 struct BuildCommit: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -32,10 +36,22 @@ struct BuildCommit: BuildToolPlugin {
                 printf '%s\n' "$text" >"$file.tmp" && mv "$file.tmp" "$file"
             fi
             """#
-        return [.prebuildCommand(
+        return [.buildCommand(
             displayName: "Recording the git commit",
             executable: URL(fileURLWithPath: "/bin/sh"),
             arguments: ["-c", script, "sh", context.package.directoryURL.path, output.path],
-            outputFilesDirectory: output)]
+            inputFiles: Self.gitFiles(of: context.package.directoryURL) + context.package.sourceModules.flatMap { $0.sourceFiles.map(\.url) },
+            outputFiles: [output.appending(path: "BuildCommit.swift")])]
+    }
+
+    /// The files of the checkout's git directory that a commit, checkout, reset or pull rewrites:
+    /// `HEAD`, the index, the branch `HEAD` names and the packed refs, those that exist.
+    static func gitFiles(of package: URL) -> [URL] {
+        let git = package.appending(path: ".git")
+        var files = [git.appending(path: "HEAD"), git.appending(path: "index"), git.appending(path: "packed-refs")]
+        if let head = try? String(contentsOf: git.appending(path: "HEAD"), encoding: .utf8), head.hasPrefix("ref: ") {
+            files.append(git.appending(path: String(head.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))))
+        }
+        return files.filter { FileManager.default.fileExists(atPath: $0.path) }
     }
 }
