@@ -43,7 +43,8 @@ final class GatewayLoop {
     /// update's are not kept.
     let changeLists = ArrayPool<DeviceChange>(maxFree: 64, maxCapacity: 128)
     let resultLists = ArrayPool<DeviceResult>(maxFree: 64, maxCapacity: 128)
-    /// The member lists of request bodies' objects, handed back when the answer is finished.
+    /// The member lists of small JSON documents' objects: a request body's, handed back when its
+    /// answer is finished, and a vendor answer's, handed back once the adapter has read it.
     let jsonObjects = JSONObject.pool()
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,

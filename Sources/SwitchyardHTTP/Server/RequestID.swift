@@ -6,8 +6,8 @@ import SwitchyardIO
 /// A made id is kept as its two numbers and written as hex where it lands (the answer's head, a
 /// vendor call's head, a problem document, the access log), so it costs no `String` on a
 /// request's way: the ids of a busy gateway are nearly all its own.
-public struct RequestID: Sendable, Hashable, CustomStringConvertible {
-    private enum Storage: Sendable, Hashable {
+public struct RequestID: Sendable, CustomStringConvertible {
+    private enum Storage: Sendable {
         case random(high: UInt64, low: UInt64)
         /// A client's id, checked by `init?(given:)`.
         case given(String)
