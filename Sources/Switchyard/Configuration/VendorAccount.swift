@@ -1,4 +1,6 @@
 import SwitchyardDevices
+import SwitchyardHTTP
+import SwitchyardIO
 import Yams
 
 /// The vendor a tenant is bound to, with the credentials and account identifiers that vendor needs.
@@ -75,13 +77,7 @@ extension ConfigurationDecoder {
     /// RFC 3986 unreserved characters instead of being escaped in five different places.
     private func urlSafeIdentifier(_ node: Node, at path: ConfigurationKeyPath) -> String? {
         guard let text = string(node, at: path) else { return nil }
-        let isUnreserved = { (scalar: Unicode.Scalar) -> Bool in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "~", "-": true
-            default: false
-            }
-        }
-        guard text.unicodeScalars.allSatisfy(isUnreserved) else {
+        guard text.allUTF8(PercentEncoding.isUnreserved) else {
             report("\(quoted(text)) may contain only letters, digits, \".\", \"_\", \"~\" and \"-\" "
                 + "(it goes into the vendor's URL as is)", at: path, node: node)
             return nil

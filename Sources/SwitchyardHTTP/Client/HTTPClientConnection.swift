@@ -92,9 +92,8 @@ final class HTTPClientConnection: ChannelDelegate {
         out.append(byte: HTTPSyntax.sp)
         out.append(request.pathPrefix)
         out.append(request.path)
-        if let segment = request.pathSegment {
-            out.append(segment.allUTF8(PercentEncoding.isUnreserved) ? segment : PercentEncoding.encode(segment, spaceAsPlus: false))
-        }
+        // An id that needs no escape is written as it is: `encode` returns the text itself.
+        if let segment = request.pathSegment { out.append(PercentEncoding.encode(segment, spaceAsPlus: false)) }
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)
         request.fixedHeaders.bytes.withUnsafeBytes { out.append($0) }

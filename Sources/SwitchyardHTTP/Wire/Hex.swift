@@ -5,7 +5,7 @@ public enum Hex {
     private static let digits: StaticString = "0123456789abcdef"
 
     /// One byte from two lowercase hex digits; nil for anything else (W3C allows no uppercase).
-    public static func byte(_ high: UInt8, _ low: UInt8) -> UInt8? {
+    static func byte(_ high: UInt8, _ low: UInt8) -> UInt8? {
         guard let high = value(high), let low = value(low) else { return nil }
         return high << 4 | low
     }
@@ -20,7 +20,7 @@ public enum Hex {
 
     /// Fills `target` from `2 * target.count` digits of `text` starting at `offset`; false at the
     /// first byte that is not lowercase hex.
-    public static func read(_ text: UnsafeBufferPointer<UInt8>, from offset: Int, into target: UnsafeMutableRawBufferPointer) -> Bool {
+    static func read(_ text: UnsafeBufferPointer<UInt8>, from offset: Int, into target: UnsafeMutableRawBufferPointer) -> Bool {
         for index in 0..<target.count {
             guard let byte = byte(text[offset + 2 * index], text[offset + 2 * index + 1]) else { return false }
             target[index] = byte
@@ -28,7 +28,7 @@ public enum Hex {
         return true
     }
 
-    public static func write(_ byte: UInt8, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    static func write(_ byte: UInt8, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         buffer[offset] = digits.utf8Start[Int(byte >> 4)]
         buffer[offset + 1] = digits.utf8Start[Int(byte & 0xF)]
     }
@@ -50,7 +50,7 @@ public enum Hex {
     /// in its lowest byte: each byte spread to 16 bits, its high nibble to the lower byte and its
     /// low nibble to the upper one, then every nibble made a digit at once (`0`–`9` add 0x30,
     /// `a`–`f` 0x57; a nibble plus 6 carries into bit 4 exactly when it is 10 or more).
-    public static func digits(_ group: UInt32) -> UInt64 {
+    static func digits(_ group: UInt32) -> UInt64 {
         let bytes = UInt64(group)
         let spread = (bytes & 0xFF) | (bytes & 0xFF00) << 8 | (bytes & 0xFF_0000) << 16 | (bytes & 0xFF00_0000) << 24
         let nibbles = (spread >> 4) & 0x000F_000F_000F_000F | (spread & 0x000F_000F_000F_000F) << 8
