@@ -37,6 +37,32 @@ static inline long switchyard_SSL_session_reused(SSL *ssl) {
     return SSL_session_reused(ssl);
 }
 
+/* Whether the socket under `ssl` was left empty by OpenSSL's last read of it: the read came back
+   short of what OpenSSL asked for (with read-ahead it asks for a whole buffer), failed (EAGAIN), or
+   found the end. A connection that also has nothing buffered inside OpenSSL (`SSL_has_pending`)
+   then has nothing left to read until epoll reports a new edge, so it need not make the read that
+   would only say EAGAIN. The answer lives in the socket BIO's callback argument, set by the
+   callback below after every read: the BIO carries it, so it costs no allocation. */
+static inline long switchyard_bio_note_read(BIO *bio, int oper, const char *argp, size_t len, int argi,
+                                            long argl, int ret, size_t *processed) {
+    (void)argp; (void)argi; (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        int drained = ret <= 0 || processed == NULL || *processed < len;
+        BIO_set_callback_arg(bio, drained ? (char *)bio : NULL);
+    }
+    return ret;
+}
+
+static inline void switchyard_SSL_note_socket_reads(SSL *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    BIO_set_callback_arg(bio, NULL);
+    BIO_set_callback_ex(bio, switchyard_bio_note_read);
+}
+
+static inline int switchyard_SSL_socket_drained(SSL *ssl) {
+    return BIO_get_callback_arg(SSL_get_rbio(ssl)) != NULL && SSL_has_pending(ssl) == 0;
+}
+
 static const int switchyard_TLS1_2_VERSION = TLS1_2_VERSION;
 static const int switchyard_TLS1_3_VERSION = TLS1_3_VERSION;
 

@@ -154,7 +154,7 @@ public final class Channel: EventHandler {
             if !events.isDisjoint(with: [.readable, .readHangup, .hangup, .error])
                 || (readBlockedOnWrite && events.contains(.writable)) {
                 readBlockedOnWrite = false
-                readAvailable(shortReadDrains: tls == nil && events.isDisjoint(with: [.readHangup, .hangup, .error]))
+                readAvailable(drainedEndsRound: events.isDisjoint(with: [.readHangup, .hangup, .error]))
             }
         case .lingering:
             drainLinger()
@@ -215,11 +215,13 @@ public final class Channel: EventHandler {
     // MARK: Reading
 
     /// Reads what the socket (and OpenSSL) holds, then hands it to the delegate. With
-    /// `shortReadDrains` (a plain socket whose event tells of no hang-up, whose end of file only a
-    /// further read would find), a read short of the space offered ends the round: TCP gives what
-    /// is queued up to the space, so the socket is empty, and bytes that come later raise a new
-    /// edge. That saves the read that would only say EAGAIN, as nginx saves it.
-    private func readAvailable(shortReadDrains: Bool = false) {
+    /// `drainedEndsRound` (an event that tells of no hang-up, whose end of file only a further read
+    /// would find), a read that left the socket empty ends the round: bytes that come later raise a
+    /// new edge. That saves the read that would only say EAGAIN — one system call a request. A
+    /// plain socket is empty when a read comes back short of the space offered (TCP gives what is
+    /// queued up to the space); a TLS one when OpenSSL's own read of it came back short and OpenSSL
+    /// holds nothing unread (`TLSConnection.socketDrained`).
+    private func readAvailable(drainedEndsRound: Bool = false) {
         guard state == .open, !peerClosed else { return }
         readPending = false
         var eof = false
@@ -238,7 +240,7 @@ public final class Channel: EventHandler {
                 switch readOnce(into: buffer.writableBytes) {
                 case .bytes(let count):
                     buffer.didWrite(count)
-                    if shortReadDrains && count < space { break readLoop }
+                    if drainedEndsRound && (tls.map(\.socketDrained) ?? (count < space)) { break readLoop }
                 case .wouldBlock:
                     break readLoop
                 case .endOfFile:

@@ -32,6 +32,10 @@ struct TLSConnection {
         return .status(TLSStatus.after(ssl, returnCode: rc, operation: "SSL_read"))
     }
 
+    /// Whether OpenSSL's last read left the socket empty and OpenSSL holds nothing unread either:
+    /// only a new readable edge can bring more (`switchyard_SSL_socket_drained`).
+    var socketDrained: Bool { switchyard_SSL_socket_drained(ssl) == 1 }
+
     func write(from buffer: UnsafeRawBufferPointer) -> Result {
         let rc = SSL_write(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         if rc > 0 { return .bytes(Int(rc)) }

@@ -121,6 +121,7 @@ public final class TLSContext: @unchecked Sendable {
             SSL_free(ssl)
             throw OpenSSLError.drain(operation: "SSL_set_fd")
         }
+        switchyard_SSL_note_socket_reads(ssl)
         SSL_set_accept_state(ssl)
         return TLSConnection(ssl: ssl)
     }
@@ -144,6 +145,7 @@ extension TLSContext {
             SSL_free(ssl)
             throw OpenSSLError.drain(operation: "preparing TLS for \(serverName)")
         }
+        switchyard_SSL_note_socket_reads(ssl)
         SSL_set_connect_state(ssl)
         return TLSConnection(ssl: ssl)
     }

@@ -93,6 +93,25 @@ final class HTTPWireTests: XCTestCase {
         }
     }
 
+    /// Requests in TLS records of their own, arriving together: the server's first read takes
+    /// every record at once, and one `SSL_read` hands over one record's bytes. The connection
+    /// stops reading only when its socket is empty *and* OpenSSL holds nothing more, so none of the
+    /// records left inside OpenSSL waits for a readable edge that will never come.
+    func testRequestsInRecordsOfTheirOwnSentTogetherAreAllAnswered() throws {
+        let client = try gateway.client()
+        XCTAssertTrue(client.sendRecords((0..<20).map { "GET /n\($0) HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: rec-\($0)\r\n\r\n" }))
+        for i in 0..<20 {
+            let response = try XCTUnwrap(client.readResponse(timeout: 5), "response \(i)")
+            XCTAssertEqual(response.header("x-request-id"), "rec-\(i)")
+            XCTAssertEqual(response.status, 404)
+        }
+        // And after a pause, on the same connection: the next record raises a new edge.
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertTrue(client.send("GET /later HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: rec-later\r\n\r\n"))
+        let later = try XCTUnwrap(client.readResponse(timeout: 5))
+        XCTAssertEqual(later.header("x-request-id"), "rec-later")
+    }
+
     func testHTTP10ClosesAndKeepAliveRespected() throws {
         let client = try gateway.client()
         client.send("GET /x HTTP/1.0\r\n\r\n")

@@ -97,6 +97,30 @@ final class TLSTestClient {
     @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
+    /// Sends each part as a TLS record of its own, all the records in one `write`, so they reach
+    /// the peer together: OpenSSL writes them into a memory BIO put in place of the socket's.
+    func sendRecords(_ parts: [String]) -> Bool {
+        guard let socketBIO = SSL_get_rbio(ssl), let memory = BIO_new(BIO_s_mem()) else { return false }
+        SSL_set0_wbio(ssl, memory) // drops the write side's reference to the socket BIO; the read side keeps it
+        var written = true
+        for part in parts {
+            ERR_clear_error()
+            written = written && Array(part.utf8).withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) } == Int32(part.utf8.count)
+        }
+        var records: UnsafeMutablePointer<CChar>?
+        let count = BIO_ctrl(memory, BIO_CTRL_INFO, 0, &records)
+        let bytes = records.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+        BIO_up_ref(socketBIO)
+        SSL_set0_wbio(ssl, socketBIO) // frees the memory BIO
+        var offset = 0
+        while written, offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return written
+    }
+
     /// Sends as much of `bytes` as the connection takes within `timeout` seconds (a peer that
     /// stopped reading makes the socket block), in records of at most 16 KiB; returns how many
     /// bytes went. After a short count the connection can still be read, not written.
