@@ -228,6 +228,41 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(parsed.values("authorization"), [])
     }
 
+    /// The lookups by `KnownField` agree with the lookups by name for every known field: present
+    /// once, present on several lines (in any case), absent, and for the look-alike names that share
+    /// a known one's length and first letter.
+    func testKnownFieldLookupsAgreeWithLookupsByName() {
+        let section = "ACCEPT: a/b\r\nUser-Agent: ua\r\naccept: c/d\r\nTraceState: k=v\r\ntracestate: l=w\r\n"
+            + "Content-Type: application/json\r\nX-Request-ID: r1\r\nAuthorization: Bearer t\r\n"
+            + "Accepts: no\r\nTraceparenT: 00-x\r\nX-Request-Ix: no\r\nAccept-Encodinh: no\r\nkeep-alivE: 5\r\n"
+        let parsed = assertComplete(head(with: section))
+        for field in KnownField.allCases {
+            XCTAssertEqual(parsed.firstValue(field), parsed.firstValue(field.lowercaseName), "\(field)")
+            XCTAssertEqual(parsed.values(field), parsed.values(field.lowercaseName), "\(field)")
+            let byField = parsed.withFirstValue(field) { value, count in (value.map { Array($0) }, count) }
+            let byName = parsed.withFirstValue(field.lowercaseName) { value, count in (value.map { Array($0) }, count) }
+            XCTAssertEqual(byField.0, byName.0, "\(field)")
+            XCTAssertEqual(byField.1, byName.1, "\(field)")
+        }
+        XCTAssertEqual(parsed.values(.accept), ["a/b", "c/d"])
+        XCTAssertEqual(parsed.withFirstValue(.accept) { _, count in count }, 2)
+        XCTAssertEqual(parsed.firstValue(.requestID), "r1")
+        XCTAssertEqual(parsed.firstValue(.traceparent), "00-x")
+        XCTAssertNil(parsed.firstValue(.acceptEncoding))
+        XCTAssertNil(parsed.firstValue(.idempotencyKey))
+
+        // The connection's head is reused: the next request's lookups see only its own fields.
+        var reused = HTTPRequestHead()
+        for text in [head(with: section), head(with: "Accept: e/f\r\n")] {
+            var parser = RequestParser(limits: limits)
+            let result = Array(text.utf8).withUnsafeBytes { parser.parseHead($0, into: &reused) }
+            XCTAssertEqual(result, .complete(headLength: text.utf8.count))
+        }
+        XCTAssertEqual(reused.values(.accept), ["e/f"])
+        XCTAssertNil(reused.firstValue(.authorization))
+        XCTAssertNil(reused.firstValue(.userAgent))
+    }
+
     func testControlBytesFindsTheFirstControlInAWord() {
         func firstControl(_ bytes: [UInt8]) -> Int? { bytes.firstIndex { $0 < 0x20 || $0 == 0x7F } }
         func viaWord(_ bytes: [UInt8]) -> Int? {

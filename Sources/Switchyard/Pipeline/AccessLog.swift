@@ -55,7 +55,7 @@ final class AccessLog {
         json.member("durationMillis", Self.millis(MonotonicClock.now() &- request.arrived))
         json.member("bytesIn", request.bytesIn)
         json.member("bytesOut", bytesOut)
-        if let agent = request.head.firstValue("user-agent") {
+        if let agent = request.head.firstValue(.userAgent) {
             json.member("userAgent", String(decoding: agent.utf8.prefix(Self.maxUserAgentBytes), as: UTF8.self))
         }
         json.endObject()

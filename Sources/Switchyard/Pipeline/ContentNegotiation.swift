@@ -13,12 +13,12 @@ enum ContentNegotiation {
     /// No `Accept` admits everything.
     static func acceptsJSON(_ head: HTTPRequestHead) -> Bool {
         // No Accept, or what nearly every client sends, decided without a string.
-        let common = head.withFirstValue("accept") { value, count in
+        let common = head.withFirstValue(.accept) { value, count in
             guard let value else { return true }
             return count == 1 && (value.bytesEqual("*/*") || value.bytesEqual("application/json"))
         }
         if common { return true }
-        for value in head.values("accept") {
+        for value in head.values(.accept) {
             for range in value.split(separator: ",") {
                 let parts = range.split(separator: ";")
                 let type = parts.first.map { $0.trimmingWhitespace().lowercased() } ?? ""
@@ -36,12 +36,12 @@ enum ContentNegotiation {
     /// Whether `Content-Type` is `application/json`, with at most a UTF-8 `charset`.
     static func isJSON(_ head: HTTPRequestHead) -> Bool {
         // What nearly every client sends, decided without a string.
-        switch head.withFirstValue("content-type", { value, _ in value?.bytesEqual("application/json") }) {
+        switch head.withFirstValue(.contentType, { value, _ in value?.bytesEqual("application/json") }) {
         case nil: return false
         case true?: return true
         case false?: break
         }
-        guard let value = head.firstValue("content-type") else { return false }
+        guard let value = head.firstValue(.contentType) else { return false }
         let parts = value.split(separator: ";")
         guard parts.first?.trimmingWhitespace().lowercased() == "application/json" else { return false }
         return parts.dropFirst().allSatisfy { parameter in
@@ -52,7 +52,7 @@ enum ContentNegotiation {
 
     /// Whether the client takes gzip (`Accept-Encoding` naming gzip without `q=0`).
     static func acceptsGzip(_ head: HTTPRequestHead) -> Bool {
-        for value in head.values("accept-encoding") {
+        for value in head.values(.acceptEncoding) {
             for coding in value.split(separator: ",") {
                 let parts = coding.split(separator: ";")
                 guard parts.first?.trimmingWhitespace().lowercased() == "gzip" else { continue }

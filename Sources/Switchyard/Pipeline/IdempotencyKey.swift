@@ -13,7 +13,7 @@ struct IdempotencyKey: Equatable {
     /// The header's key, nil when there is none, or the 400 for one that is not 1 to 255 visible
     /// ASCII characters without spaces (bare, or as a structured-field string).
     static func read(_ head: HTTPRequestHead, body: [UInt8]) -> Result<IdempotencyKey, Problem>? {
-        guard let raw = head.firstValue("idempotency-key") else { return nil }
+        guard let raw = head.firstValue(.idempotencyKey) else { return nil }
         var bytes = Array(raw.utf8)
         if bytes.count >= 2, bytes.first == UInt8(ascii: "\""), bytes.last == UInt8(ascii: "\"") {
             bytes = Array(bytes.dropFirst().dropLast())

@@ -100,7 +100,7 @@ extension Gateway {
     /// The tenant comes from the credential and nowhere else (401).
     @inline(never)
     func authenticate(_ request: GatewayRequest) -> Problem? {
-        let authenticated = request.head.withFirstValue("authorization") { value, _ in
+        let authenticated = request.head.withFirstValue(.authorization) { value, _ in
             request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.context.cache)
         }
         switch authenticated {

@@ -18,7 +18,7 @@ enum RequestBody {
             return .failure(Problem(.unsupportedMediaType, detail: "The body must be application/json (UTF-8)."))
         }
         var bytes = bytes
-        switch head.firstValue("content-encoding")?.lowercased() {
+        switch head.firstValue(.contentEncoding)?.lowercased() {
         case nil, "identity":
             break
         case "gzip":

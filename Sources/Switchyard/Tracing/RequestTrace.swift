@@ -28,13 +28,13 @@ struct RequestTrace {
 
     /// `sampler` is nil when tracing is off.
     init(head: HTTPRequestHead, sampler: TraceSampler?, ids: RequestIDGenerator) {
-        if let value = head.firstValue("traceparent"), let parent = TraceParent(value) {
+        if let value = head.firstValue(.traceparent), let parent = TraceParent(value) {
             traceID = parent.traceID
             callerSpanID = parent.parentID
             flags = parent.flags
             isRecorded = sampler != nil && parent.flags.contains(.sampled)
             spanID = isRecorded ? ids.spanID() : parent.parentID
-            let states = head.values("tracestate")
+            let states = head.values(.tracestate)
             traceState = states.isEmpty ? nil : states.joined(separator: ",")
         } else {
             traceID = ids.traceID()

@@ -193,7 +193,8 @@ public struct ResponseParser: Sendable {
             case .contentEncoding:
                 codings += 1
                 head.contentCoding = Self.contentCoding(section, value)
-            case .host, .expect, .authorization, .contentType, .idempotencyKey, .other:
+            case .host, .expect, .authorization, .contentType, .idempotencyKey,
+                 .accept, .acceptEncoding, .requestID, .traceparent, .tracestate, .userAgent, nil:
                 break
             }
         }

@@ -52,6 +52,15 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     public internal(set) var keepAlive: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request; ignored on HTTP/1.0 as RFC 9110 §10.1.1 requires.
     public internal(set) var expectsContinue: Bool
+    /// Where each `KnownField`'s first line is among `fields`, by the field's raw value: its index
+    /// plus one, 0 when the head has none. Noted by the parser, which recognises those names anyway,
+    /// so the lookups every request makes go straight to their line.
+    private var firstKnown = SIMD16<UInt16>()
+    /// The `KnownField`s given on more than one line, by raw value: their lookups take every line.
+    private var repeatedKnown: UInt16 = 0
+
+    /// The most field lines a head may have: one more would not fit `firstKnown`'s positions.
+    static let maxFieldCount = Int(UInt16.max) - 1
 
     public init() {
         bytes = []
@@ -74,6 +83,48 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
         framing = .none
         keepAlive = false
         expectsContinue = false
+        firstKnown = SIMD16()
+        repeatedKnown = 0
+    }
+
+    /// The parser found `field` on line `index` of `fields`.
+    mutating func note(_ field: KnownField, at index: Int) {
+        let lane = field.rawValue
+        precondition(index < Self.maxFieldCount, "the parser bounds the field lines")
+        if firstKnown[lane] == 0 {
+            firstKnown[lane] = UInt16(index + 1)
+        } else {
+            repeatedKnown |= 1 << lane
+        }
+    }
+
+    /// `withFirstValue(_:_:)` by name, for a field the parser noted: no name is compared unless the
+    /// field came on more than one line (then `count` must count them).
+    public func withFirstValue<Result>(
+        _ field: KnownField, _ body: (_ value: UnsafeRawBufferPointer?, _ count: Int) throws -> Result
+    ) rethrows -> Result {
+        let position = Int(firstKnown[field.rawValue])
+        guard position > 0 else { return try body(nil, 0) }
+        guard repeatedKnown & (1 << field.rawValue) == 0 else { return try withFirstValue(field.lowercaseName, body) }
+        let value = fields[position - 1].value
+        return try bytes.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[Int(value.lowerBound)..<Int(value.upperBound)]), 1)
+        }
+    }
+
+    /// `firstValue(_:)` by name, for a field the parser noted.
+    public func firstValue(_ field: KnownField) -> String? {
+        let position = Int(firstKnown[field.rawValue])
+        guard position > 0 else { return nil }
+        return value(of: fields[position - 1])
+    }
+
+    /// `values(_:)` by name, for a field the parser noted: no list is made for one that is absent.
+    public func values(_ field: KnownField) -> [String] {
+        let position = Int(firstKnown[field.rawValue])
+        guard position > 0 else { return [] }
+        guard repeatedKnown & (1 << field.rawValue) == 0 else { return values(field.lowercaseName) }
+        return [value(of: fields[position - 1])]
     }
 
     /// The method exactly as sent, for logs. The request line starts at `bytes[0]`, and the method

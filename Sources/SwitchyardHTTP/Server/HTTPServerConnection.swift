@@ -189,7 +189,7 @@ final class HTTPServerConnection: ChannelDelegate {
     /// The head is complete: refuse the request from it when the responder says so, else admit
     /// its body into the pending-body budget and start the body's deadline.
     private func beginBody() {
-        let requestID = shared.requestIDs.id(given: head.firstValue("x-request-id"))
+        let requestID = shared.requestIDs.id(given: head.firstValue(.requestID))
         self.requestID = requestID
         switch server.responder.admit(head, requestID: requestID, client: peer, loop: channel.loop) {
         case .admit(let decided):

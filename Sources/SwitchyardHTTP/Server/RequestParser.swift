@@ -120,7 +120,7 @@ public struct RequestParser: Sendable {
             return false
         case .fieldLines:
             if line.range.isEmpty { return true }
-            guard head.fields.count < limits.maxHeaderCount else { throw .tooManyHeaders }
+            guard head.fields.count < min(limits.maxHeaderCount, HTTPRequestHead.maxFieldCount) else { throw .tooManyHeaders }
             head.fields.append(try HeadScanner.parseFieldLine(line, in: buffer, origin: requestStart))
             return false
         case .idle, .finished:
@@ -168,10 +168,11 @@ public struct RequestParser: Sendable {
         var framing = FramingFields()
         var expectsContinue = false
         var singletonsSeen: UInt8 = 0
-        for field in head.fields {
+        for (index, field) in head.fields.enumerated() {
             let name = Int(field.name.lowerBound)..<Int(field.name.upperBound)
             let value = Int(field.value.lowerBound)..<Int(field.value.upperBound)
-            let known = KnownField(section, name)
+            guard let known = KnownField(section, name) else { continue }
+            head.note(known, at: index)
             switch known {
             case .host:
                 hostCount += 1
@@ -184,7 +185,8 @@ public struct RequestParser: Sendable {
                 framing.recordConnection(section, value: value)
             case .expect:
                 if HTTPSyntax.equalsIgnoringCase(section, value, "100-continue") { expectsContinue = true }
-            case .keepAlive, .contentEncoding, .authorization, .contentType, .idempotencyKey, .other:
+            case .keepAlive, .contentEncoding, .authorization, .contentType, .idempotencyKey,
+                 .accept, .acceptEncoding, .requestID, .traceparent, .tracestate, .userAgent:
                 break
             }
             // After the framing's own checks, so two different lengths stay the finer
