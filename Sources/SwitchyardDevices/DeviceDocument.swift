@@ -92,18 +92,19 @@ public struct DeviceDocument: Sendable, Equatable {
     public func write(to json: inout JSONWriter, id: DeviceIdentifier?, overlaying confirmed: DeviceDocument = DeviceDocument()) {
         json.beginObject()
         if let id { json.member("id", id.description) }
-        var openGroup: String?
+        var openGroup: DeviceField.Group?
         func member(_ field: DeviceField, _ value: Value) {
             guard field.access != .writeOnly else { return }
-            if field.group != openGroup {
+            let group = field.groupKind
+            if group != openGroup {
                 if openGroup != nil { json.endObject() }
-                if let group = field.group {
-                    json.key(group)
+                if let group {
+                    DeviceField.writeKey(of: group, to: &json)
                     json.beginObject()
                 }
-                openGroup = field.group
+                openGroup = group
             }
-            json.key(field.member)
+            field.writeKey(to: &json)
             switch value {
             case .string(let text): json.string(text)
             case .bool(let flag): json.bool(flag)

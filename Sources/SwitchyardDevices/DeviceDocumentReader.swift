@@ -58,12 +58,12 @@ public enum DeviceDocumentReader {
                 } else {
                     reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(member.value.typeName)"))
                 }
-            } else if DeviceField.isGroup(member.name) {
+            } else if let group = DeviceField.Group(named: member.name) {
                 switch member.value {
-                case .object(let group):
-                    for inner in group.members {
+                case .object(let object):
+                    for inner in object.members {
                         func innerPointer() -> String { pointer() + "/" + escape(inner.name) }
-                        guard let field = DeviceField.named(inner.name, in: member.name) else {
+                        guard let field = DeviceField.named(inner.name, in: group) else {
                             reading.unsupported.append(FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
                             continue
                         }
@@ -74,7 +74,7 @@ public enum DeviceDocumentReader {
                 default:
                     reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(member.value.typeName)"))
                 }
-            } else if let field = DeviceField.named(member.name, in: nil) {
+            } else if let field = DeviceField.named(member.name, in: DeviceField.Group?.none) {
                 read(field, member.value, at: pointer, direction: direction, into: &reading)
             } else {
                 let reason = member.name == "id" ? "the device is addressed by the path; id appears in responses only"

@@ -1,3 +1,6 @@
+import SwitchyardIO
+import SwitchyardJSON
+
 /// Every field of the unified device document (API.md §2), as one closed set.
 ///
 /// Adapters declare which of these their vendor stores, so "a field the vendor cannot store"
@@ -37,8 +40,29 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         case boolean
     }
 
-    /// `nil` for top-level fields, else the object holding the member (`user`, `sim`, …).
-    public var group: String? { Self.descriptors[rawValue].group }
+    /// The objects of the document that hold fields, in document order.
+    public enum Group: Int, CaseIterable, Sendable {
+        case user, push, sim, custom, platform, app, session, state
+
+        public var name: String { Self.names[rawValue] }
+
+        /// The group named `name`, nil when it names none.
+        public init?(named name: String) {
+            guard let position = Self.table.position(of: name) else { return nil }
+            self = Group(rawValue: position)!
+        }
+
+        private static let names = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
+        /// By raw value, so a name's position is its group's raw value.
+        private static let table = NameTable(names)
+        /// `"name":`, as a writer puts it before the group's object.
+        fileprivate static let encodedKeys = allCases.map { JSONWriter.encodedKey(names[$0.rawValue]) }
+    }
+
+    /// `nil` for top-level fields, else the object holding the member.
+    public var groupKind: Group? { Self.descriptors[rawValue].group }
+    /// `nil` for top-level fields, else the name of the object holding the member (`user`, `sim`, …).
+    public var group: String? { groupKind?.name }
     /// The member name inside `group`, or the top-level name.
     public var member: String { Self.descriptors[rawValue].member }
     /// RFC 6901 pointer relative to the device document: `/iccid`, `/sim/status`.
@@ -49,64 +73,74 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
     public static func < (lhs: DeviceField, rhs: DeviceField) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The field at `member` of `group` (nil group: top level).
+    public static func named(_ member: String, in group: Group?) -> DeviceField? {
+        let (table, fields) = membersByGroup[group.map { $0.rawValue + 1 } ?? 0]
+        return table.position(of: member).map { fields[$0] }
+    }
+
+    /// The field at `member` of the group named `group` (nil: top level).
     public static func named(_ member: String, in group: String?) -> DeviceField? {
-        lookup[Key(group: group, member: member)]
+        guard let group else { return named(member, in: Group?.none) }
+        return Group(named: group).flatMap { named(member, in: $0) }
     }
 
     /// Whether `name` is a group (an object member of the document) rather than a field.
-    public static func isGroup(_ name: String) -> Bool { groups.contains(name) }
+    public static func isGroup(_ name: String) -> Bool { Group(named: name) != nil }
 
-    /// The groups in document order.
-    public static let groups = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
+    /// Writes the field's member name as a key, `"member":`, already encoded (no scan for escapes).
+    public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
+
+    /// Writes the group's name as a key, `"group":`.
+    public static func writeKey(of group: Group, to json: inout JSONWriter) { json.key(encoded: Group.encodedKeys[group.rawValue]) }
 
     private struct Descriptor {
-        var group: String?
+        var group: Group?
         var member: String
         var access: Access
         var type: ValueType
         var pointer: String
 
-        init(_ group: String?, _ member: String, _ access: Access = .readWrite, _ type: ValueType = .string) {
+        init(_ group: Group?, _ member: String, _ access: Access = .readWrite, _ type: ValueType = .string) {
             self.group = group
             self.member = member
             self.access = access
             self.type = type
-            self.pointer = group.map { "/\($0)/\(member)" } ?? "/\(member)"
+            self.pointer = group.map { "/\($0.name)/\(member)" } ?? "/\(member)"
         }
     }
 
-    private struct Key: Hashable {
-        var group: String?
-        var member: String
-    }
-
-    /// One row per case, in declaration order (checked once at startup by `lookup`).
+    /// One row per case, in declaration order (no member twice in a group: `membersByGroup` checks).
     private static let descriptors: [Descriptor] = {
         var rows: [Descriptor] = [
             Descriptor(nil, "iccid"), Descriptor(nil, "imei"), Descriptor(nil, "imsi"), Descriptor(nil, "msisdn"),
             Descriptor(nil, "mac"), Descriptor(nil, "deviceId"), Descriptor(nil, "ipv4"), Descriptor(nil, "ipv6"),
             Descriptor(nil, "apn"), Descriptor(nil, "pdpId"),
-            Descriptor("user", "id"), Descriptor("user", "username"), Descriptor("user", "password", .writeOnly),
-            Descriptor("user", "externalId"), Descriptor("user", "class"),
-            Descriptor("push", "token"), Descriptor("push", "platform", .readOnly),
-            Descriptor("sim", "status"), Descriptor("sim", "ratePlan"), Descriptor("sim", "communicationPlan"),
-            Descriptor("sim", "customer"), Descriptor("sim", "modemId"), Descriptor("sim", "overageLimitOverride"),
+            Descriptor(.user, "id"), Descriptor(.user, "username"), Descriptor(.user, "password", .writeOnly),
+            Descriptor(.user, "externalId"), Descriptor(.user, "class"),
+            Descriptor(.push, "token"), Descriptor(.push, "platform", .readOnly),
+            Descriptor(.sim, "status"), Descriptor(.sim, "ratePlan"), Descriptor(.sim, "communicationPlan"),
+            Descriptor(.sim, "customer"), Descriptor(.sim, "modemId"), Descriptor(.sim, "overageLimitOverride"),
         ]
-        rows += (1...5).map { Descriptor("custom", "operatorCustom\($0)") }
-        rows += (1...10).map { Descriptor("custom", "accountCustom\($0)") }
-        rows += (1...5).map { Descriptor("custom", "customerCustom\($0)") }
+        rows += (1...5).map { Descriptor(.custom, "operatorCustom\($0)") }
+        rows += (1...10).map { Descriptor(.custom, "accountCustom\($0)") }
+        rows += (1...5).map { Descriptor(.custom, "customerCustom\($0)") }
         rows += [
-            Descriptor("platform", "os"), Descriptor("platform", "osVersion"), Descriptor("platform", "type"),
-            Descriptor("app", "name"), Descriptor("app", "version"),
-            Descriptor("session", "event"),
+            Descriptor(.platform, "os"), Descriptor(.platform, "osVersion"), Descriptor(.platform, "type"),
+            Descriptor(.app, "name"), Descriptor(.app, "version"),
+            Descriptor(.session, "event"),
             Descriptor(nil, "effectiveAt"),
-            Descriptor("state", "active", .readOnly, .boolean), Descriptor("state", "banned", .readOnly, .boolean),
+            Descriptor(.state, "active", .readOnly, .boolean), Descriptor(.state, "banned", .readOnly, .boolean),
             Descriptor(nil, "createdAt", .readOnly), Descriptor(nil, "updatedAt", .readOnly),
         ]
         precondition(rows.count == allCases.count, "DeviceField.descriptors must have one row per case")
         return rows
     }()
 
-    private static let lookup: [Key: DeviceField] = Dictionary(
-        uniqueKeysWithValues: allCases.map { (Key(group: $0.group, member: $0.member), $0) })
+    /// The fields by member name: the top level's at 0, then each group's at its raw value plus one.
+    private static let membersByGroup: [(NameTable, [DeviceField])] = ([nil] + Group.allCases.map { $0 }).map { group in
+        let fields = allCases.filter { $0.groupKind == group }
+        return (NameTable(fields.map(\.member)), fields)
+    }
+
+    private static let encodedKeys = allCases.map { JSONWriter.encodedKey($0.member) }
 }

@@ -6,6 +6,13 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
 
     public var caseBit: Int { Int(caseIndex) }
 
+    /// The kind spelt by `name`'s bytes (`iccid`), nil when none is.
+    static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
+
+    /// Kept: `allCases` makes its array anew at every use.
+    private static let kinds = allCases
+    private static let table = NameTable(kinds.map(\.rawValue))
+
     /// The document field holding this kind of identifier.
     public var field: DeviceField {
         switch self {
@@ -52,23 +59,33 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The kind `text` names before its colon (`iccid` in `iccid:8988…`); nil for a bare value.
-    public static func namedKind(_ text: String) -> IdentifierKind? {
-        text.utf8.firstIndex(of: UInt8(ascii: ":")).flatMap { IdentifierKind(rawValue: String(decoding: text.utf8[..<$0], as: UTF8.self)) }
+    public static func namedKind(_ text: String) -> IdentifierKind? { kindPrefix(text).kind }
+
+    /// Where `text`'s first colon is, as a UTF-8 offset, and the kind the bytes before it name. By
+    /// bytes where they lie: the colon is ASCII, a search by `Character` walks grapheme clusters,
+    /// and one through `String.UTF8View` its index machinery at some thirty instructions a byte.
+    private static func kindPrefix(_ text: String) -> (colon: Int?, kind: IdentifierKind?) {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return (nil, nil) }
+            return (colon, IdentifierKind.named(UnsafeRawBufferPointer(rebasing: bytes[..<colon])))
+        }
     }
 
     /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is
     /// refused. The value must pass its field's format rule. Errors are 400 `invalid_request`
     /// (API.md: "bad id syntax"), with the reason.
     public static func parse(_ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
-        // By bytes: the colon is ASCII, and a search by `Character` walks grapheme clusters.
-        let colon = text.utf8.firstIndex(of: UInt8(ascii: ":"))
-        let prefix = colon.map { String(decoding: text.utf8[..<$0], as: UTF8.self) }
+        let (colon, named) = kindPrefix(text)
+        // Made only for an error.
+        var prefix: String? { colon.map { String(decoding: text.utf8.prefix($0), as: UTF8.self) } }
         let kind: IdentifierKind
         let value: String
         let typed: Bool
-        if let colon, let prefix, let named = IdentifierKind(rawValue: prefix) {
+        if let colon, let named {
             kind = named
-            value = String(decoding: text.utf8[text.utf8.index(after: colon)...], as: UTF8.self)
+            value = String(decoding: text.utf8.dropFirst(colon + 1), as: UTF8.self)
             typed = true
         } else if let primary {
             // A bare MAC has colons of its own (`A1:B2:…`), so only the rule can tell a bare value

@@ -51,6 +51,21 @@ public struct JSONWriter {
         needsComma = false
     }
 
+    /// A member name written ahead by `encodedKey(_:)`, for the names a writer uses on every
+    /// request (a device document's): copied as it is, without the scan for escapes.
+    public mutating func key(encoded: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: encoded)
+        needsComma = false
+    }
+
+    /// `name` as `key(_:)` writes it, quotes and colon included (`"status":`).
+    public static func encodedKey(_ name: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: name.utf8.count + 3)
+        writer.key(name)
+        return writer.bytes
+    }
+
     public mutating func string(_ value: String) {
         separate()
         appendQuoted(value)

@@ -37,7 +37,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         (.deviceId, "deviceID"), (.ipv4, "ipv4Address"), (.ipv6, "ipv6Address"), (.apn, "apn"), (.pdpId, "pdpId"),
         (.simStatus, "status"), (.simRatePlan, "ratePlan"), (.simCommunicationPlan, "communicationPlan"),
         (.simCustomer, "customer"), (.simModemId, "modemID"), (.simOverageLimitOverride, "overageLimitOverride"),
-    ] + DeviceField.allCases.filter { $0.group == "custom" }.map { ($0, $0.member) }
+    ] + DeviceField.allCases.filter { $0.groupKind == .custom }.map { ($0, $0.member) }
 
     private static let storable: CaseSet<DeviceField> = CaseSet(parameters.map(\.field) + [.iccid, .effectiveAt])
 
@@ -161,7 +161,7 @@ public struct ControlCenterAdapter: VendorAdapter {
     ]
 
     private static func customFields(_ prefix: String) -> [DeviceField] {
-        DeviceField.allCases.filter { $0.group == "custom" && $0.member.hasPrefix(prefix) }
+        DeviceField.allCases.filter { $0.groupKind == .custom && $0.member.hasPrefix(prefix) }
     }
 
     /// The vendor document's error table (every code, at its documented status) and the answers

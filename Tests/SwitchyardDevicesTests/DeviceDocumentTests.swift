@@ -19,6 +19,31 @@ final class DeviceDocumentTests: XCTestCase {
         }
     }
 
+    /// Every field is found by its member name in its group, by the group's name or its case, and
+    /// nowhere else; every group name is a group and no member name is.
+    func testFieldsAreFoundByNameOnlyInTheirGroup() {
+        for field in DeviceField.allCases {
+            XCTAssertEqual(DeviceField.named(field.member, in: field.groupKind), field, "\(field)")
+            XCTAssertEqual(DeviceField.named(field.member, in: field.group), field, "\(field)")
+            for group in [DeviceField.Group?.none] + DeviceField.Group.allCases.map(Optional.some) where group != field.groupKind {
+                XCTAssertNotEqual(DeviceField.named(field.member, in: group), field, "\(field) in \(String(describing: group))")
+            }
+            XCTAssertNil(DeviceField.named(field.member + "x", in: field.groupKind))
+            XCTAssertNil(DeviceField.named(field.member.uppercased(), in: field.groupKind))
+        }
+        XCTAssertEqual(DeviceField.Group.allCases.map(\.name), ["user", "push", "sim", "custom", "platform", "app", "session", "state"])
+        for group in DeviceField.Group.allCases {
+            XCTAssertEqual(DeviceField.Group(named: group.name), group)
+            XCTAssertTrue(DeviceField.isGroup(group.name))
+        }
+        XCTAssertNil(DeviceField.named("status", in: "nosuchgroup"))
+        XCTAssertFalse(DeviceField.isGroup("status"))
+        XCTAssertFalse(DeviceField.isGroup("Sim"))
+        XCTAssertEqual(IdentifierKind.allCases.map { DeviceIdentifier.namedKind($0.rawValue + ":1") }, IdentifierKind.allCases)
+        XCTAssertNil(DeviceIdentifier.namedKind("iccidx:1"))
+        XCTAssertNil(DeviceIdentifier.namedKind("iccid"))
+    }
+
     func testReadsAndWritesNestedFieldsCanonicallyWithoutThePassword() throws {
         let reading = try read(#"{"mac": "a1:b2:c3:d4:e5:f6", "user": {"password": "s3cret", "id": "u1"}, "sim": {"status": "ACTIVATED"}}"#)
         XCTAssertNil(reading.problem)

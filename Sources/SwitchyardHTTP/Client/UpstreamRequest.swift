@@ -60,7 +60,7 @@ public struct UpstreamRequest: Sendable {
         guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8(HTTPSyntax.isVisible) else {
             return "the path must start with / and contain only visible ASCII"
         }
-        guard pathSegment == nil || !path.utf8.contains(UInt8(ascii: "?")) else {
+        guard pathSegment == nil || !path.containsUTF8(UInt8(ascii: "?")) else {
             return "a path with a query can have no segment after it"
         }
         guard pathPrefix.isEmpty || pathPrefix.utf8.first == UInt8(ascii: "/") && pathPrefix.allUTF8({ HTTPSyntax.isVisible($0) && $0 != UInt8(ascii: "?") }) else {
