@@ -29,10 +29,19 @@ public final class ArrayPool<Element> {
     @inlinable
     public func take(capacity: Int) -> [Element] {
         var array = free.popLast() ?? []
-        array.removeAll(keepingCapacity: true)
+        // `removeAll(keepingCapacity:)` goes through `replaceSubrange`, a few hundred instructions
+        // besides the elements' own destruction; the few elements of a header list, a document's
+        // members or a batch's results go one by one for a few each.
+        if array.count <= Self.fewElements {
+            while !array.isEmpty { array.removeLast() }
+        } else {
+            array.removeAll(keepingCapacity: true)
+        }
         array.reserveCapacity(capacity)
         return array
     }
+
+    @usableFromInline static var fewElements: Int { 16 }
 
     @inlinable
     public func give(_ array: [Element]) {

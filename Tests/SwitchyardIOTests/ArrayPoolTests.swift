@@ -52,4 +52,28 @@ final class ArrayPoolTests: XCTestCase {
         let taken = [pool.take(capacity: 1), pool.take(capacity: 1), pool.take(capacity: 1)]
         XCTAssertEqual(Set(taken.map { address($0) }).intersection(given).count, 2, "two kept, the third let go")
     }
+
+    /// A few elements (a header list, a document's members) are let go one by one and many at
+    /// once: either way the array comes back empty in its storage, and what its elements held is
+    /// released, not kept alive by the pool.
+    func testElementsAreReleasedWhetherFewOrMany() {
+        final class Held {}
+        for count in [1, 3, 16, 17, 200] {
+            let pool = ArrayPool<(name: String, value: Held)>(maxFree: 2, maxCapacity: 1024)
+            weak var watched: Held?
+            var list = pool.take(capacity: count)
+            do {
+                let held = Held()
+                watched = held
+                for index in 0..<count { list.append(("name-\(index)-long-enough-to-be-on-the-heap", held)) }
+            }
+            let storage = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            pool.give(list)
+            list = []
+            let again = pool.take(capacity: 1)
+            XCTAssertTrue(again.isEmpty, "\(count)")
+            XCTAssertEqual(again.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, storage, "\(count)")
+            XCTAssertNil(watched, "\(count): the pool still holds an element")
+        }
+    }
 }
