@@ -99,7 +99,7 @@ public struct DeviceDocument: Sendable, Equatable {
             if group != openGroup {
                 if openGroup != nil { json.endObject() }
                 if let group {
-                    DeviceField.writeKey(of: group, to: &json)
+                    group.writeKey(to: &json)
                     json.beginObject()
                 }
                 openGroup = group

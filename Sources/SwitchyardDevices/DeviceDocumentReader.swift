@@ -74,7 +74,7 @@ public enum DeviceDocumentReader {
                 default:
                     reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(member.value.typeName)"))
                 }
-            } else if let field = DeviceField.named(member.name, in: DeviceField.Group?.none) {
+            } else if let field = DeviceField.named(member.name, in: nil) {
                 read(field, member.value, at: pointer, direction: direction, into: &reading)
             } else {
                 let reason = member.name == "id" ? "the device is addressed by the path; id appears in responses only"

@@ -56,7 +56,10 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         /// By raw value, so a name's position is its group's raw value.
         private static let table = NameTable(names)
         /// `"name":`, as a writer puts it before the group's object.
-        fileprivate static let encodedKeys = allCases.map { JSONWriter.encodedKey(names[$0.rawValue]) }
+        private static let encodedKeys = names.map(JSONWriter.encodedKey)
+
+        /// Writes the group's name as a key, `"group":`, already encoded (no scan for escapes).
+        public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
     }
 
     /// `nil` for top-level fields, else the object holding the member.
@@ -78,20 +81,8 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         return table.position(of: member).map { fields[$0] }
     }
 
-    /// The field at `member` of the group named `group` (nil: top level).
-    public static func named(_ member: String, in group: String?) -> DeviceField? {
-        guard let group else { return named(member, in: Group?.none) }
-        return Group(named: group).flatMap { named(member, in: $0) }
-    }
-
-    /// Whether `name` is a group (an object member of the document) rather than a field.
-    public static func isGroup(_ name: String) -> Bool { Group(named: name) != nil }
-
     /// Writes the field's member name as a key, `"member":`, already encoded (no scan for escapes).
     public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
-
-    /// Writes the group's name as a key, `"group":`.
-    public static func writeKey(of group: Group, to json: inout JSONWriter) { json.key(encoded: Group.encodedKeys[group.rawValue]) }
 
     private struct Descriptor {
         var group: Group?

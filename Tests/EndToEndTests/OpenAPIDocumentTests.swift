@@ -108,7 +108,7 @@ final class OpenAPIDocumentTests: XCTestCase {
 
         var pointers: Set<String> = []
         for member in properties(device)?.members ?? [] {
-            if let group = properties(member.value), DeviceField.isGroup(member.name) {
+            if let group = properties(member.value), DeviceField.Group(named: member.name) != nil {
                 pointers.formUnion(group.members.map { "/\(member.name)/\($0.name)" })
             } else {
                 pointers.insert("/\(member.name)")

@@ -11,7 +11,7 @@ final class DeviceDocumentTests: XCTestCase {
         XCTAssertEqual(Set(DeviceField.allCases.map(\.pointer)).count, DeviceField.allCases.count)
         XCTAssertEqual(DeviceField.simStatus.pointer, "/sim/status")
         XCTAssertEqual(DeviceField.customerCustom5.pointer, "/custom/customerCustom5")
-        XCTAssertEqual(DeviceField.named("overageLimitOverride", in: "sim"), .simOverageLimitOverride)
+        XCTAssertEqual(DeviceField.named("overageLimitOverride", in: .sim), .simOverageLimitOverride)
         var seen: [String] = []
         for group in DeviceField.allCases.compactMap(\.group) where seen.last != group {
             XCTAssertFalse(seen.contains(group), "\(group) is split, so the writer would repeat it")
@@ -19,12 +19,11 @@ final class DeviceDocumentTests: XCTestCase {
         }
     }
 
-    /// Every field is found by its member name in its group, by the group's name or its case, and
-    /// nowhere else; every group name is a group and no member name is.
+    /// Every field is found by its member name in its group and nowhere else; every group is found
+    /// by its name, and no other name is a group.
     func testFieldsAreFoundByNameOnlyInTheirGroup() {
         for field in DeviceField.allCases {
             XCTAssertEqual(DeviceField.named(field.member, in: field.groupKind), field, "\(field)")
-            XCTAssertEqual(DeviceField.named(field.member, in: field.group), field, "\(field)")
             for group in [DeviceField.Group?.none] + DeviceField.Group.allCases.map(Optional.some) where group != field.groupKind {
                 XCTAssertNotEqual(DeviceField.named(field.member, in: group), field, "\(field) in \(String(describing: group))")
             }
@@ -34,11 +33,10 @@ final class DeviceDocumentTests: XCTestCase {
         XCTAssertEqual(DeviceField.Group.allCases.map(\.name), ["user", "push", "sim", "custom", "platform", "app", "session", "state"])
         for group in DeviceField.Group.allCases {
             XCTAssertEqual(DeviceField.Group(named: group.name), group)
-            XCTAssertTrue(DeviceField.isGroup(group.name))
         }
-        XCTAssertNil(DeviceField.named("status", in: "nosuchgroup"))
-        XCTAssertFalse(DeviceField.isGroup("status"))
-        XCTAssertFalse(DeviceField.isGroup("Sim"))
+        XCTAssertNil(DeviceField.Group(named: "nosuchgroup"))
+        XCTAssertNil(DeviceField.Group(named: "status"))
+        XCTAssertNil(DeviceField.Group(named: "Sim"))
         XCTAssertEqual(IdentifierKind.allCases.map { DeviceIdentifier.namedKind($0.rawValue + ":1") }, IdentifierKind.allCases)
         XCTAssertNil(DeviceIdentifier.namedKind("iccidx:1"))
         XCTAssertNil(DeviceIdentifier.namedKind("iccid"))

@@ -98,8 +98,8 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
         }
     }
 
-    /// `withFirstValue(_:_:)` by name, for a field the parser noted: no name is compared unless the
-    /// field came on more than one line (then `count` must count them).
+    /// `withFirstValue(_:_:)` for a field the parser noted: no name is compared unless the field
+    /// came on more than one line (then `count` must count them).
     public func withFirstValue<Result>(
         _ field: KnownField, _ body: (_ value: UnsafeRawBufferPointer?, _ count: Int) throws -> Result
     ) rethrows -> Result {
@@ -112,14 +112,14 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
         }
     }
 
-    /// `firstValue(_:)` by name, for a field the parser noted.
+    /// `firstValue(_:)` for a field the parser noted.
     public func firstValue(_ field: KnownField) -> String? {
         let position = Int(firstKnown[field.rawValue])
         guard position > 0 else { return nil }
         return value(of: fields[position - 1])
     }
 
-    /// `values(_:)` by name, for a field the parser noted: no list is made for one that is absent.
+    /// `values(_:)` for a field the parser noted: no list is made for one that is absent.
     public func values(_ field: KnownField) -> [String] {
         let position = Int(firstKnown[field.rawValue])
         guard position > 0 else { return [] }
