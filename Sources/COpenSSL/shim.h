@@ -41,22 +41,46 @@ static inline long switchyard_SSL_session_reused(SSL *ssl) {
    short of what OpenSSL asked for (with read-ahead it asks for a whole buffer), failed (EAGAIN), or
    found the end. A connection that also has nothing buffered inside OpenSSL (`SSL_has_pending`)
    then has nothing left to read until epoll reports a new edge, so it need not make the read that
-   would only say EAGAIN. The answer lives in the socket BIO's callback argument, set by the
-   callback below after every read: the BIO carries it, so it costs no allocation. */
-static inline long switchyard_bio_note_read(BIO *bio, int oper, const char *argp, size_t len, int argi,
-                                            long argl, int ret, size_t *processed) {
-    (void)argp; (void)argi; (void)argl;
-    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        int drained = ret <= 0 || processed == NULL || *processed < len;
-        BIO_set_callback_arg(bio, drained ? (char *)bio : NULL);
-    }
-    return ret;
+   would only say EAGAIN.
+
+   The socket's BIO is the socket BIO with its read wrapped (`switchyard_socket_bio_method`), and the
+   answer lives in the BIO's callback argument, which nothing else uses: a BIO without a callback
+   never passes it on. (A callback on the socket BIO would tell the same, but OpenSSL calls a BIO's
+   callback before and after every operation, some thirty a request, at about a thousand
+   instructions a request.) */
+static inline int switchyard_socket_bio_read(BIO *bio, char *out, int len) {
+    int count = BIO_meth_get_read(BIO_s_socket())(bio, out, len);
+    BIO_set_callback_arg(bio, count < len ? (char *)bio : NULL);
+    return count;
 }
 
-static inline void switchyard_SSL_note_socket_reads(SSL *ssl) {
-    BIO *bio = SSL_get_rbio(ssl);
-    BIO_set_callback_arg(bio, NULL);
-    BIO_set_callback_ex(bio, switchyard_bio_note_read);
+/* The socket BIO's method with its read wrapped: made once (`TLSContext`), never freed. */
+static inline BIO_METHOD *switchyard_socket_bio_method(void) {
+    const BIO_METHOD *socket = BIO_s_socket();
+    BIO_METHOD *method = BIO_meth_new(BIO_TYPE_SOCKET, "switchyard socket");
+    if (method == NULL) return NULL;
+    if (!BIO_meth_set_write(method, BIO_meth_get_write(socket))
+        || !BIO_meth_set_read(method, switchyard_socket_bio_read)
+        || !BIO_meth_set_puts(method, BIO_meth_get_puts(socket))
+        || !BIO_meth_set_gets(method, BIO_meth_get_gets(socket))
+        || !BIO_meth_set_ctrl(method, BIO_meth_get_ctrl(socket))
+        || !BIO_meth_set_create(method, BIO_meth_get_create(socket))
+        || !BIO_meth_set_destroy(method, BIO_meth_get_destroy(socket))
+        || !BIO_meth_set_callback_ctrl(method, BIO_meth_get_callback_ctrl(socket))) {
+        BIO_meth_free(method);
+        return NULL;
+    }
+    return method;
+}
+
+/* `fd` as `ssl`'s socket for reading and writing, through a BIO of `method`: SSL_set_fd with
+   another method. The socket is not closed with the BIO. */
+static inline int switchyard_SSL_set_socket(SSL *ssl, int fd, const BIO_METHOD *method) {
+    BIO *bio = BIO_new(method);
+    if (bio == NULL) return 0;
+    BIO_set_fd(bio, fd, BIO_NOCLOSE);
+    SSL_set_bio(ssl, bio, bio);
+    return 1;
 }
 
 static inline int switchyard_SSL_socket_drained(SSL *ssl) {

@@ -113,15 +113,22 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
+    /// The socket BIO's method with its read noting whether it emptied the socket
+    /// (`TLSConnection.socketDrained`): one for the process, made at the first connection. Shared
+    /// by every loop's thread: OpenSSL only reads a method once it is made.
+    nonisolated(unsafe) static let socketMethod: OpaquePointer = {
+        guard let method = switchyard_socket_bio_method() else { preconditionFailure("BIO_meth_new failed") }
+        return method
+    }()
+
     /// A new `SSL` for an accepted socket, in server mode, reading and writing `fd` directly.
     func makeServerConnection(fd: Int32) throws -> TLSConnection {
         OpenSSLError.clearQueue()
         guard let ssl = SSL_new(context) else { throw OpenSSLError.drain(operation: "SSL_new") }
-        guard SSL_set_fd(ssl, fd) == 1 else {
+        guard switchyard_SSL_set_socket(ssl, fd, Self.socketMethod) == 1 else {
             SSL_free(ssl)
-            throw OpenSSLError.drain(operation: "SSL_set_fd")
+            throw OpenSSLError.drain(operation: "SSL_set_bio")
         }
-        switchyard_SSL_note_socket_reads(ssl)
         SSL_set_accept_state(ssl)
         return TLSConnection(ssl: ssl)
     }
@@ -134,7 +141,7 @@ extension TLSContext {
     func makeClientConnection(fd: Int32, serverName: String) throws -> TLSConnection {
         OpenSSLError.clearQueue()
         guard let ssl = SSL_new(context) else { throw OpenSSLError.drain(operation: "SSL_new") }
-        var ok = SSL_set_fd(ssl, fd) == 1
+        var ok = switchyard_SSL_set_socket(ssl, fd, Self.socketMethod) == 1
         let bare = serverName.hasPrefix("[") ? String(serverName.dropFirst().dropLast()) : serverName
         if SocketAddress(numericHost: bare, port: 0) != nil {
             ok = ok && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), bare) == 1
@@ -145,7 +152,6 @@ extension TLSContext {
             SSL_free(ssl)
             throw OpenSSLError.drain(operation: "preparing TLS for \(serverName)")
         }
-        switchyard_SSL_note_socket_reads(ssl)
         SSL_set_connect_state(ssl)
         return TLSConnection(ssl: ssl)
     }
