@@ -107,7 +107,8 @@ final class RateLimiterTests: XCTestCase {
     func testHeaderFormattingExact() {
         let limiter = TenantRateLimiter(policies: ["acme": RatePolicy(requests: 5, perSeconds: 10)])  // T = 2 s, burst 5
         let first = limiter.check(tenant: "acme", now: start)
-        XCTAssertEqual(first.policyHeaderValue, "\"tenant\";q=5;w=10")
+        XCTAssertEqual(first.lines, limiter.lines(for: "acme"))
+        XCTAssertEqual(first.policy, RatePolicy(requests: 5, perSeconds: 10))
         let headers = first.headers
         XCTAssertEqual(headers.map(\.name), ["ratelimit-policy", "ratelimit"])
         XCTAssertEqual(headers.map(\.value), ["\"tenant\";q=5;w=10", "\"tenant\";r=4;t=2"])

@@ -330,7 +330,7 @@ final class RedisTests: XCTestCase {
         let loop = try makeLoop()
         let client = try makeClient(on: loop, server, connections: 1,
                                     connectCommands: RedisScript.connectCommands)
-        let policy = RatePolicy(requests: 10, perSeconds: 1, burst: 5)
+        let policy = RateLimitLines(name: "tenant", policy: RatePolicy(requests: 10, perSeconds: 1, burst: 5))
         let tenant = "gcra-\(UUID().uuidString)"
         let decisions: [RateLimitDecision]? = loop.run { _, done in
             let store = RedisRateLimitStore(client: client.value)
@@ -344,7 +344,7 @@ final class RedisTests: XCTestCase {
             }
         }
         let got = try XCTUnwrap(decisions)
-        let gcra = GCRA(policy)
+        let gcra = GCRA(policy.policy)
         var tat: UInt64 = 0
         let now: UInt64 = 1 << 50
         let expected = (0..<8).map { _ in
@@ -387,13 +387,13 @@ final class RedisTests: XCTestCase {
         let server = try redis()
         let loop = try makeLoop()
         let client = try makeClient(on: loop, server, connections: 1, connectCommands: RedisScript.connectCommands)
-        let policy = RatePolicy(requests: 2, perSeconds: 1, burst: 1, maxWaitSeconds: 1.2)
+        let policy = RateLimitLines(name: "vendor", policy: RatePolicy(requests: 2, perSeconds: 1, burst: 1, maxWaitSeconds: 1.2))
         let tenant = "wait-\(UUID().uuidString)"
         let decisions: [RateLimitDecision]? = loop.run { _, done in
-            let store = RedisRateLimitStore(client: client.value, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix)
+            let store = RedisRateLimitStore(client: client.value, keyPrefix: RedisRateLimitStore.vendorKeyPrefix)
             var decisions: [RateLimitDecision] = []
             for _ in 0..<5 {
-                store.check(tenant: tenant, policy: policy, maxWait: policy.maxWait) { result in
+                store.check(tenant: tenant, policy: policy, maxWait: policy.policy.maxWait) { result in
                     guard case .success(let decision) = result else { return XCTFail("\(result)") }
                     decisions.append(decision)
                     if decisions.count == 5 { done(decisions) }
@@ -461,7 +461,7 @@ final class RedisTests: XCTestCase {
 
     func testTwoGatewaysShareOneLimit() throws {
         let server = try redis()
-        let policy = RatePolicy(requests: 100, perSeconds: 1, burst: 50)
+        let policy = RateLimitLines(name: "tenant", policy: RatePolicy(requests: 100, perSeconds: 1, burst: 50))
         let tenant = "shared-\(UUID().uuidString)"
         let gateways = try (0..<2).map { _ in try makeLoop() }
         let clients = try gateways.map {

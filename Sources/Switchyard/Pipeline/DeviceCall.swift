@@ -33,7 +33,7 @@ final class DeviceCall {
     /// The binding's circuit, vendor quota and concurrency cap under the request's configuration:
     /// looked up by name once, not for every batch and answer.
     private let circuit: CircuitBreaker?
-    private let quota: RatePolicy?
+    private let quota: RateLimitLines?
     private let cap: ConcurrencyPolicy?
     private let deviceRequest: DeviceRequest
     private var completion: Completion?
@@ -73,7 +73,7 @@ final class DeviceCall {
         self.request = request
         self.route = route
         circuit = request.state.circuits[route.name]
-        quota = request.state.quotaPolicies[route.name]
+        quota = request.state.vendorQuota.lines(for: route.name)
         cap = request.state.concurrencyPolicies[route.name]
         self.deviceRequest = deviceRequest
         var results = request.context.resultLists.take(capacity: deviceRequest.items.count)
@@ -147,9 +147,9 @@ final class DeviceCall {
     /// `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call
     /// waits up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
     /// (`limits.bulkTimeoutSeconds` from its arrival).
-    private func spend(_ policy: RatePolicy, _ decided: @escaping (RateLimitDecision) -> Void) {
+    private func spend(_ policy: RateLimitLines, _ decided: @escaping (RateLimitDecision) -> Void) {
         let (state, context, tenant) = (request.state, request.context, route.name)
-        let maxWait = waitLimit(policy.maxWait)
+        let maxWait = waitLimit(policy.policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))

@@ -57,7 +57,7 @@ final class GatewayLoop {
         self.metrics = metrics
         self.accessLog = accessLog
         self.store = store
-        quotaStore = store.map { RedisRateLimitStore(client: $0.client, policyName: "vendor", keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
+        quotaStore = store.map { RedisRateLimitStore(client: $0.client, keyPrefix: RedisRateLimitStore.vendorKeyPrefix) }
         delayedCalls = try DelayedCalls(loop: loop)
         vendorSlots = VendorSlots(loop: loop, loops: loops, store: store.map { RedisConcurrencyStore(client: $0.client) },
                                   delayedCalls: delayedCalls, processID: processID)

@@ -215,13 +215,13 @@ extension Gateway {
             }
             limited(request, refusal: nil)
         }
-        guard let store = request.context.store, let policy = state.policies[tenant] else {
+        guard let store = request.context.store, let policy = state.rateLimiter.lines(for: tenant) else {
             return decided(state.rateLimiter.check(tenant: tenant))
         }
         // A single change will spend the vendor quota too: both in one round trip, the quota's
         // decision kept for the vendor phase (spent even if the change is then refused, 400 or 422).
-        if let quota = state.quotaPolicies[tenant], let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
-            return store.check(tenant: tenant, policy: policy, quota: (quotaStore, quota, quota.maxWait)) { result in
+        if let quota = state.vendorQuota.lines(for: tenant), let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
+            return store.check(tenant: tenant, policy: policy, quota: (quotaStore, quota, quota.policy.maxWait)) { result in
                 switch result {
                 case .success(let (decision, quotaDecision)):
                     request.prepaidQuota = quotaDecision

@@ -11,67 +11,54 @@ import SwitchyardIO
 public struct RateLimitDecision: Sendable, Equatable {
     /// False only when the tenant is over its limit: answer 429 `rate_limited`.
     public let admitted: Bool
-    /// The tenant's policy; nil for a tenant without one.
-    public let policy: RatePolicy?
+    /// The tenant's policy and its header lines; nil for a tenant without one.
+    public let lines: RateLimitLines?
     /// Requests that would still be admitted at this instant (see `GCRA`).
     public let remaining: Int
     /// Whole seconds until the full burst is available again (the `t` of `RateLimit`).
     public let resetSeconds: Int
     /// Whole seconds, ≥ 1, for `Retry-After` when refused; nil when admitted.
     public let retryAfterSeconds: Int?
-    /// The precomputed `RateLimit-Policy` value, shared with every decision for this tenant.
-    public let policyHeaderValue: String?
-    /// The policy's name as it appears in both headers, quoted (`"tenant"`).
-    let quotedPolicyName: String
     /// Admitted for later (a vendor quota's `maxWaitSeconds`): nanoseconds to wait before the
     /// call goes, its slot reserved meanwhile. 0: go now.
     public let delay: UInt64
 
     /// Admitted, no headers: the tenant has no `rateLimit`, or the limiter is not in use.
-    public static let unlimited = RateLimitDecision(
-        admitted: true, policy: nil, remaining: 0, resetSeconds: 0, retryAfterSeconds: nil,
-        policyHeaderValue: nil, quotedPolicyName: "")
+    public static let unlimited = RateLimitDecision(admitted: true, lines: nil, remaining: 0, resetSeconds: 0, retryAfterSeconds: nil)
 
-    init(admitted: Bool, policy: RatePolicy?, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int?,
-         policyHeaderValue: String?, quotedPolicyName: String, delay: UInt64 = 0) {
-        self.delay = delay
+    init(admitted: Bool, lines: RateLimitLines?, remaining: Int, resetSeconds: Int, retryAfterSeconds: Int?, delay: UInt64 = 0) {
         self.admitted = admitted
-        self.policy = policy
+        self.lines = lines
         self.remaining = remaining
         self.resetSeconds = resetSeconds
         self.retryAfterSeconds = retryAfterSeconds
-        self.policyHeaderValue = policyHeaderValue
-        self.quotedPolicyName = quotedPolicyName
+        self.delay = delay
     }
 
-    public var isUnlimited: Bool { policy == nil }
+    /// The tenant's policy; nil for a tenant without one.
+    public var policy: RatePolicy? { lines?.policy }
+
+    public var isUnlimited: Bool { lines == nil }
 
     /// Appends `ratelimit-policy` and `ratelimit` (and `retry-after` when refused) as header lines
-    /// (`HTTPResponse.encodedHeaders`); nothing when unlimited. Written on the stack and copied
-    /// once, the numbers in place: interpolation and `String(Int)` format through generic code, at
-    /// over a thousand instructions a value, and a `String` would be an allocation per answer.
+    /// (`HTTPResponse.encodedHeaders`); nothing when unlimited. The policy's constant part as it
+    /// was encoded once (`RateLimitLines`), this decision's numbers written after it on the stack
+    /// and the whole copied once: appending to an array piece by piece, or formatting the numbers
+    /// through `String`, costs hundreds of instructions a piece.
     public func appendHeaderLines(to bytes: inout [UInt8]) {
-        guard policy != nil, var policyValue = policyHeaderValue else { return }
-        var name = quotedPolicyName
-        policyValue.withUTF8 { policyValue in
-            name.withUTF8 { name in
-                let capacity = policyValue.count + name.count + 64 + 3 * ASCII.maxDecimalBytes
-                withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { scratch in
-                    var lines = FieldLines.Writer(scratch)
-                    lines.begin("ratelimit-policy")
-                    lines.append(UnsafeRawBufferPointer(policyValue))
-                    lines.begin("ratelimit")
-                    lines.append(UnsafeRawBufferPointer(name))
-                    lines.append(";r=")
-                    lines.append(decimal: remaining)
-                    lines.append(";t=")
-                    lines.append(decimal: resetSeconds)
-                    if let retryAfterSeconds {
-                        lines.begin("retry-after")
-                        lines.append(decimal: retryAfterSeconds)
-                    }
-                    bytes.append(contentsOf: lines.written)
+        guard let lines else { return }
+        lines.prefix.withUnsafeBytes { prefix in
+            withUnsafeTemporaryAllocation(byteCount: prefix.count + 32 + 3 * ASCII.maxDecimalBytes, alignment: 1) { scratch in
+                var writer = FieldLines.Writer(scratch)
+                writer.append(prefix)
+                writer.append(decimal: remaining)
+                writer.append(";t=")
+                writer.append(decimal: resetSeconds)
+                if let retryAfterSeconds {
+                    writer.begin("retry-after")
+                    writer.append(decimal: retryAfterSeconds)
                 }
+                bytes.append(contentsOf: writer.written)
             }
         }
     }
@@ -87,15 +74,13 @@ public struct RateLimitDecision: Sendable, Equatable {
     /// `onStoreFailure: open` answers while the shared store can't decide. API.md §2: the policy
     /// is still stated; `remaining` is this process's own view, the only one it has.
     public func admittedAnyway() -> RateLimitDecision {
-        RateLimitDecision(admitted: true, policy: policy, remaining: remaining, resetSeconds: resetSeconds,
-                          retryAfterSeconds: nil, policyHeaderValue: policyHeaderValue, quotedPolicyName: quotedPolicyName)
+        RateLimitDecision(admitted: true, lines: lines, remaining: remaining, resetSeconds: resetSeconds, retryAfterSeconds: nil)
     }
 
     /// This decision turned into a refusal (same policy headers, nothing remaining): what
     /// `onStoreFailure: closed` answers while the shared store can't decide.
     public func refused(retryAfterSeconds: Int) -> RateLimitDecision {
-        RateLimitDecision(admitted: false, policy: policy, remaining: 0, resetSeconds: max(resetSeconds, retryAfterSeconds),
-                          retryAfterSeconds: retryAfterSeconds, policyHeaderValue: policyHeaderValue,
-                          quotedPolicyName: quotedPolicyName)
+        RateLimitDecision(admitted: false, lines: lines, remaining: 0, resetSeconds: max(resetSeconds, retryAfterSeconds),
+                          retryAfterSeconds: retryAfterSeconds)
     }
 }

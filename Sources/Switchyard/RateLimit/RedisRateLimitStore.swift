@@ -67,13 +67,11 @@ public final class RedisRateLimitStore {
     static let toleranceCapMicroseconds: UInt64 = 1_000_000_000_000_000
 
     public let client: RedisClient
-    private let quotedPolicyName: String
     private let keyPrefix: String
 
     /// `client` should have been made with `connectCommands: RedisScript.connectCommands`.
-    public init(client: RedisClient, policyName: String = "tenant", keyPrefix: String = RedisRateLimitStore.keyPrefix) {
+    public init(client: RedisClient, keyPrefix: String = RedisRateLimitStore.keyPrefix) {
         self.client = client
-        self.quotedPolicyName = "\"\(policyName)\""
         self.keyPrefix = keyPrefix
     }
 
@@ -86,52 +84,43 @@ public final class RedisRateLimitStore {
         return (interval, overflow ? toleranceCapMicroseconds : min(tolerance, toleranceCapMicroseconds))
     }
 
-    /// One counted decision for `tenant` under `policy`; the completion runs once, on the loop,
-    /// never inside `check`. A failure (`.timeout`, `.unavailable`, …) is for the caller's
-    /// `onStoreFailure` policy to turn into a decision. `maxWait` (nanoseconds) admits for later,
-    /// as `GCRA` does.
-    public func check(tenant: String, policy: RatePolicy, maxWait: UInt64 = 0,
+    /// One counted decision for `tenant` under `policy` (`TenantRateLimiter.lines(for:)`, whose
+    /// header lines the decision carries); the completion runs once, on the loop, never inside
+    /// `check`. A failure (`.timeout`, `.unavailable`, …) is for the caller's `onStoreFailure`
+    /// policy to turn into a decision. `maxWait` (nanoseconds) admits for later, as `GCRA` does.
+    public func check(tenant: String, policy: RateLimitLines, maxWait: UInt64 = 0,
                       completion: @escaping (Result<RateLimitDecision, RedisError>) -> Void) {
-        let (interval, tolerance) = Self.microseconds(policy)
+        let (interval, tolerance) = Self.microseconds(policy.policy)
         let key = keyPrefix + tenant
         let arguments = [String(interval), String(tolerance), String(maxWait / 1_000)]
-        let headerValue = policyHeaderValue(policy)
-        let quoted = quotedPolicyName
         Self.gcra.run(on: client, keys: [key], arguments: arguments) { result in
-            completion(Self.decision(result, policy: policy, headerValue: headerValue, quoted: quoted))
+            completion(Self.decision(result, policy: policy))
         }
     }
 
     /// The tenant's limit and, when it admits, the vendor quota kept by `quota` (a store of the same
     /// client, with the vendor key prefix), decided together on the server: one round trip where two
     /// would follow each other. The quota's decision is nil when the tenant's refused (nothing spent).
-    public func check(tenant: String, policy: RatePolicy, quota: (store: RedisRateLimitStore, policy: RatePolicy, maxWait: UInt64),
+    public func check(tenant: String, policy: RateLimitLines, quota: (store: RedisRateLimitStore, policy: RateLimitLines, maxWait: UInt64),
                       completion: @escaping (Result<(RateLimitDecision, RateLimitDecision?), RedisError>) -> Void) {
-        let (interval, tolerance) = Self.microseconds(policy)
-        let (quotaInterval, quotaTolerance) = Self.microseconds(quota.policy)
+        let (interval, tolerance) = Self.microseconds(policy.policy)
+        let (quotaInterval, quotaTolerance) = Self.microseconds(quota.policy.policy)
         let arguments = [String(interval), String(tolerance), "0", String(quotaInterval), String(quotaTolerance), String(quota.maxWait / 1_000)]
-        let first = (policy, policyHeaderValue(policy), quotedPolicyName)
-        let second = (quota.policy, quota.store.policyHeaderValue(quota.policy), quota.store.quotedPolicyName)
+        let quotaPolicy = quota.policy
         Self.gcraPair.run(on: client, keys: [keyPrefix + tenant, quota.store.keyPrefix + tenant], arguments: arguments) { result in
             completion(result.flatMap { value in
                 guard let replies = value.array, (1...2).contains(replies.count) else {
                     return .failure(.protocolError("unexpected rate-limit script reply \(value)"))
                 }
-                return Self.decision(.success(replies[0]), policy: first.0, headerValue: first.1, quoted: first.2).flatMap { tenantDecision in
+                return Self.decision(.success(replies[0]), policy: policy).flatMap { tenantDecision in
                     guard replies.count == 2 else { return .success((tenantDecision, nil)) }
-                    return Self.decision(.success(replies[1]), policy: second.0, headerValue: second.1, quoted: second.2)
-                        .map { (tenantDecision, $0) }
+                    return Self.decision(.success(replies[1]), policy: quotaPolicy).map { (tenantDecision, $0) }
                 }
             })
         }
     }
 
-    private func policyHeaderValue(_ policy: RatePolicy) -> String {
-        "\(quotedPolicyName);q=\(policy.requests);w=\(policy.perSeconds)"
-    }
-
-    static func decision(_ result: Result<RESPValue, RedisError>, policy: RatePolicy, headerValue: String,
-                         quoted: String) -> Result<RateLimitDecision, RedisError> {
+    static func decision(_ result: Result<RESPValue, RedisError>, policy: RateLimitLines) -> Result<RateLimitDecision, RedisError> {
         switch result {
         case .failure(let error):
             return .failure(error)
@@ -142,9 +131,8 @@ public final class RedisRateLimitStore {
                 return .failure(.protocolError("unexpected rate-limit script reply \(value)"))
             }
             return .success(RateLimitDecision(
-                admitted: admitted == 1, policy: policy, remaining: Int(remaining), resetSeconds: Int(reset),
-                retryAfterSeconds: admitted == 1 ? nil : Int(max(1, retry)),
-                policyHeaderValue: headerValue, quotedPolicyName: quoted, delay: UInt64(delay) * 1_000))
+                admitted: admitted == 1, lines: policy, remaining: Int(remaining), resetSeconds: Int(reset),
+                retryAfterSeconds: admitted == 1 ? nil : Int(max(1, retry)), delay: UInt64(delay) * 1_000))
         }
     }
 }

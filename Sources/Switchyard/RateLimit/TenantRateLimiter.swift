@@ -13,26 +13,21 @@ import SwitchyardIO
 public final class TenantRateLimiter: Sendable {
     final class Slot: Sendable {
         let gcra: GCRA
-        let policy: RatePolicy
-        let policyHeaderValue: String
+        let lines: RateLimitLines
         /// The theoretical arrival time, monotonic nanoseconds; 0 is idle.
         let tat = Atomic<UInt64>(0)
 
-        init(policy: RatePolicy, quotedName: String) {
-            self.gcra = GCRA(policy)
-            self.policy = policy
-            self.policyHeaderValue = "\(quotedName);q=\(policy.requests);w=\(policy.perSeconds)"
+        init(lines: RateLimitLines) {
+            self.gcra = GCRA(lines.policy)
+            self.lines = lines
         }
     }
 
     private let slots: [String: Slot]
-    private let quotedPolicyName: String
 
     /// From per-tenant policies (tenant name → policy). `policyName` is the name both headers carry.
     public init(policies: [String: RatePolicy], policyName: String = "tenant") {
-        let quoted = "\"\(policyName)\""
-        quotedPolicyName = quoted
-        slots = policies.mapValues { Slot(policy: $0, quotedName: quoted) }
+        slots = policies.mapValues { Slot(lines: RateLimitLines(name: policyName, policy: $0)) }
     }
 
     /// The tenants' inbound `rateLimit`s; tenants without one are unlimited.
@@ -42,6 +37,10 @@ public final class TenantRateLimiter: Sendable {
 
     /// Whether `tenant` has a policy here.
     public func isLimited(_ tenant: String) -> Bool { slots[tenant] != nil }
+
+    /// The policy of `tenant` with its header lines, nil without one: what the shared store
+    /// decides under (`RedisRateLimitStore`), so its answers carry the lines encoded here.
+    public func lines(for tenant: String) -> RateLimitLines? { slots[tenant]?.lines }
 
     /// Decides one request of `tenant` at `now` (monotonic nanoseconds, `MonotonicClock.now()`),
     /// counting it if admitted. `.unlimited` for a tenant without a policy. `maxWait` (nanoseconds)
@@ -61,9 +60,8 @@ public final class TenantRateLimiter: Sendable {
                 }
             }
             return RateLimitDecision(
-                admitted: step.admitted, policy: slot.policy, remaining: step.remaining,
-                resetSeconds: step.resetSeconds, retryAfterSeconds: step.retryAfterSeconds,
-                policyHeaderValue: slot.policyHeaderValue, quotedPolicyName: quotedPolicyName, delay: step.delay)
+                admitted: step.admitted, lines: slot.lines, remaining: step.remaining,
+                resetSeconds: step.resetSeconds, retryAfterSeconds: step.retryAfterSeconds, delay: step.delay)
         }
     }
 
@@ -76,11 +74,10 @@ public final class TenantRateLimiter: Sendable {
         let step = slot.gcra.decide(tat: tat, now: now)
         // Had this been a request, `remaining + 1` would have been available before it (0 if refused).
         return RateLimitDecision(
-            admitted: step.admitted, policy: slot.policy,
+            admitted: step.admitted, lines: slot.lines,
             remaining: step.admitted ? step.remaining + 1 : 0,
             resetSeconds: GCRA.ceilSeconds(tat > now ? tat - now : 0),
-            retryAfterSeconds: step.retryAfterSeconds,
-            policyHeaderValue: slot.policyHeaderValue, quotedPolicyName: quotedPolicyName)
+            retryAfterSeconds: step.retryAfterSeconds)
     }
 
     /// Forgets all state: every tenant idle again.
