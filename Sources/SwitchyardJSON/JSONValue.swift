@@ -58,12 +58,24 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .object(let object):
             guard object.isPooled else { return }
-            for member in object.members { member.value.giveObjects(to: pool) }
+            // Members looked at where they lie: a scalar (nearly every member) is not copied.
+            for position in object.members.indices where object.members[position].value.holdsValues {
+                object.members[position].value.giveObjects(to: pool)
+            }
             pool.give(object.members)
         case .array(let elements):
-            for element in elements { element.giveObjects(to: pool) }
+            for position in elements.indices where elements[position].holdsValues { elements[position].giveObjects(to: pool) }
         case .null, .bool, .number, .string:
             break
+        }
+    }
+
+    /// An object or an array: a value that holds others.
+    @inline(__always)
+    var holdsValues: Bool {
+        switch self {
+        case .object, .array: true
+        case .null, .bool, .number, .string: false
         }
     }
 

@@ -106,4 +106,32 @@ final class JSONWriterTests: XCTestCase {
             json.endObject()
         }, #"{"data":["This field is required.","a \"quote\""],"none":[]}"#)
     }
+
+    /// Keys and strings of lengths around the escape scan's word (8 bytes) and longer, with and
+    /// without a byte to escape, in every position a comma or a colon is due: the same bytes as
+    /// quoting each by hand, and the same values read back.
+    func testStringsAndKeysOfAnyLengthAreWrittenAlike() throws {
+        for length in [0, 1, 7, 8, 9, 127, 128, 129, 130, 300] {
+            for escaped in [false, true] {
+                var text = String(repeating: "é", count: length / 2) + String(repeating: "a", count: length % 2)
+                if escaped, !text.isEmpty { text.removeLast(); text += "\"" }
+                let quoted = "\"" + (escaped && length > 0 ? text.dropLast() + #"\""# : Substring(text)) + "\""
+                let document = written { json in
+                    json.beginObject()
+                    json.member(text, text)
+                    json.key("k" + text)
+                    json.beginArray()
+                    json.string(text)
+                    json.string(text)
+                    json.endArray()
+                    json.endObject()
+                }
+                let keyed = "\"k" + quoted.dropFirst()
+                XCTAssertEqual(document, "{\(quoted):\(quoted),\(keyed):[\(quoted),\(quoted)]}", "length \(length), escaped \(escaped)")
+                let parsed = try XCTUnwrap(JSONParser.parse(Array(document.utf8)).objectValue)
+                XCTAssertEqual(parsed[text], .string(text))
+                XCTAssertEqual(parsed["k" + text], .array([.string(text), .string(text)]))
+            }
+        }
+    }
 }
