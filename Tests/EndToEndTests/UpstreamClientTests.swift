@@ -249,6 +249,34 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertEqual(harness.statistics.retryCount, 0, "no call was sent on the dead connection")
     }
 
+    /// The server closes the idle connection while the client's loop is busy, so its end of file
+    /// is not among the events the loop has fetched when the next call goes. A POST, which could
+    /// not be sent again, asks the socket first and goes on a new connection; a PUT goes without
+    /// the check (a system call saved on every call), finds the connection closed, and is sent
+    /// once more on a new one. Either way the call is answered.
+    func testACloseTheLoopHasNotSeenCostsAPostNothingAndAPutARetry() throws {
+        let server = try self.echoServer(idleTimeoutSeconds: 0.2)
+        let target = try server.target()
+        for (method, name, retries) in [(HTTPMethod.post, "POST", 0), (.put, "PUT", 1)] {
+            _ = try response(harness.send(get("/warm-up"), to: target))
+            let accepted = server.acceptedConnections
+            let outcome = UpstreamClientHarness.Outcome()
+            harness.loop.execute { [harness] _ in
+                // Busy past the server's idle timeout (0.2 s, on its 100 ms timer wheel).
+                usleep(800_000)
+                harness!.client.send(UpstreamRequest(method: method, path: "/devices/1", body: Array("{}".utf8)), to: target) { result in
+                    outcome.record(result, insideSend: false)
+                }
+            }
+            XCTAssertEqual(outcome.done.wait(timeout: .now() + 10), .success)
+            XCTAssertEqual(text(try response(outcome)), "/devices/1")
+            XCTAssertEqual(server.acceptedConnections, accepted + 1, "\(name): answered on a new connection")
+            XCTAssertEqual(harness.statistics.retryCount, retries, name)
+            // The PUT written on the closed connection never reached the server.
+            XCTAssertEqual(server.responder.requests.filter { $0.method == name }.count, 1, "\(name): answered once")
+        }
+    }
+
     func testIdleTimeoutClosesPooledConnections() throws {
         try restartClient(UpstreamLimits(timeoutSeconds: 5, idleTimeoutSeconds: 0.3))
         let server = try echoServer()

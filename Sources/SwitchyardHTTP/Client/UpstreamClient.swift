@@ -10,7 +10,8 @@ import SwitchyardIO
 ///   warm and lets the rest expire), at most `maxIdlePerKey`, each closed after
 ///   `idleTimeoutSeconds` (or the server's `Keep-Alive: timeout` less a second). A connection
 ///   the server closes while idle leaves the pool when its EOF arrives; before reuse it must
-///   pass `HTTPClientConnection.isReusable`. A connection carries one call at a time.
+///   pass `HTTPClientConnection.isReusable`, which asks the socket itself only for a call the
+///   retry rule would not send again. A connection carries one call at a time.
 /// - **Deadline**: `timeoutSeconds` from `send` to the complete answer, retry included. It lives
 ///   in the connection's own channel deadline, so a call costs no timer of its own.
 /// - **Retry**: once, only for an idempotent method (`HTTPMethod.isIdempotent`), only when a
@@ -93,7 +94,7 @@ public final class UpstreamClient {
             complete(call, with: .failure(UpstreamError(.invalidRequest(problem))))
             return
         }
-        if let connection = takeIdleConnection(from: pool) {
+        if let connection = takeIdleConnection(from: pool, checkingSocket: !Self.mayRetry(call)) {
             statistics.recordConnectionReused()
             call.reusedConnection = true
             connection.begin(reusing: call)
@@ -206,12 +207,20 @@ public final class UpstreamClient {
         connection.pool.idle.removeAll { $0 === connection }
     }
 
+    /// Whether a new call that fails on a reused connection before its answer would be sent again
+    /// (the retry rule above, as far as it is known before sending: the method and the budget).
+    private static func mayRetry(_ call: borrowing UpstreamCall) -> Bool {
+        call.request.method.isIdempotent && call.pool.allowsRetry
+    }
+
     /// The most recently parked connection of `pool` that passes the liveness check; the ones
-    /// that fail it are closed on the way. A connection whose answer is still being read (a call
-    /// made from the completion of the one it just carried: the next batch of a bulk update, a
-    /// migration's mirrored change) is left in the pool for a later call, not closed: its end of
-    /// file, if one came with the answer, is not known until the read is over.
-    private func takeIdleConnection(from pool: UpstreamPool) -> HTTPClientConnection? {
+    /// that fail it are closed on the way. `checkingSocket` asks the socket too
+    /// (`HTTPClientConnection.isReusable`): a system call, made only for a call that could not be
+    /// sent again if the connection turned out closed. A connection whose answer is still being
+    /// read (a call made from the completion of the one it just carried: the next batch of a bulk
+    /// update, a migration's mirrored change) is left in the pool for a later call, not closed: its
+    /// end of file, if one came with the answer, is not known until the read is over.
+    private func takeIdleConnection(from pool: UpstreamPool, checkingSocket: Bool) -> HTTPClientConnection? {
         let now = loop.now
         var reading: [HTTPClientConnection] = []
         defer { pool.idle.append(contentsOf: reading.reversed()) }
@@ -221,7 +230,7 @@ public final class UpstreamClient {
                 continue
             }
             connection.isPooled = false
-            if connection.isReusable(now: now) { return connection }
+            if connection.isReusable(now: now, checkingSocket: checkingSocket) { return connection }
             connection.close()
         }
         return nil
