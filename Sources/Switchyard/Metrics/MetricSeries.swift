@@ -60,8 +60,10 @@ struct SeriesKey: Hashable {
 
 /// The series of a request answered (`http_server_request_duration_seconds`), in one integer:
 /// tenant number, status, vendor, route and method. Tallying a request hashes this one word.
-struct ServerSeries: Hashable {
+struct ServerSeries: PackedSeries {
     private let bits: UInt64
+
+    var word: UInt64 { bits }
 
     static let routes = ["/devices", "/devices/{id}", "other"]
 
@@ -84,9 +86,11 @@ struct ServerSeries: Hashable {
 
 /// The series of a vendor call (`http_client_request_duration_seconds`): tenant and host numbers in
 /// one word, status, vendor and outcome in another.
-struct ClientSeries: Hashable {
+struct ClientSeries: PackedSeries {
     private let names: UInt64
     private let codes: UInt64
+
+    var word: UInt64 { names ^ (codes &* 0x100_0000_01b3) }
 
     init(_ sample: ClientRequestSample) {
         names = UInt64(sample.tenant) << 32 | UInt64(sample.serverAddress)
@@ -107,8 +111,10 @@ struct ClientSeries: Hashable {
 
 /// A rate-limit decision's series (`switchyard_rate_limit_decisions_total`), made on every request:
 /// tenant number, policy and decision in one word.
-struct DecisionSeries: Hashable {
+struct DecisionSeries: PackedSeries {
     private let bits: UInt64
+
+    var word: UInt64 { bits }
 
     init(tenant: UInt32, policy: RateLimitPolicy, decision: RateLimitOutcome) {
         bits = UInt64(tenant) << 32 | UInt64(MetricIndex.policies.firstIndex(of: policy) ?? 0) << 8

@@ -11,9 +11,9 @@ struct MetricTally: Sendable {
         var reused = 0
     }
 
-    var server: [ServerSeries: [Double]] = [:]
-    var client: [ClientSeries: Calls] = [:]
-    var decisions: [DecisionSeries: Int] = [:]
+    var server = SeriesTable<ServerSeries, [Double]>()
+    var client = SeriesTable<ClientSeries, Calls>()
+    var decisions = SeriesTable<DecisionSeries, Int>()
     /// `switchyard_vendor_quota_wait_seconds`, by tenant and policy.
     var waits: [SeriesKey: [Double]] = [:]
     var counts: [SeriesKey: Int] = [:]
