@@ -189,6 +189,9 @@ final class HTTPServerConnection: ChannelDelegate {
     /// The head is complete: refuse the request from it when the responder says so, else admit
     /// its body into the pending-body budget and start the body's deadline.
     private func beginBody() {
+        // One copy, read and handed on from here: the property itself would be copied for each use
+        // that could, for all the compiler knows, reach this connection again.
+        let head = self.head
         let requestID = shared.requestIDs.id(given: head.firstValue(.requestID))
         self.requestID = requestID
         switch server.responder.admit(head, requestID: requestID, client: peer, loop: channel.loop) {
