@@ -107,7 +107,7 @@ final class RateLimiterTests: XCTestCase {
     func testHeaderFormattingExact() {
         let limiter = TenantRateLimiter(policies: ["acme": RatePolicy(requests: 5, perSeconds: 10)])  // T = 2 s, burst 5
         let first = limiter.check(tenant: "acme", now: start)
-        XCTAssertEqual(first.lines, limiter.lines(for: "acme"))
+        XCTAssertEqual(first.lines, limiter.slot(for: "acme")?.lines)
         XCTAssertEqual(first.policy, RatePolicy(requests: 5, perSeconds: 10))
         let headers = first.headers
         XCTAssertEqual(headers.map(\.name), ["ratelimit-policy", "ratelimit"])

@@ -40,8 +40,8 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertEqual(try after.authenticator.authenticate(authorizationHeader: header, now: AuthenticatorTests.now, cache: nil).get().tenant, "acme")
         XCTAssertNotNil(before.authenticator.authenticate(authorizationHeader: header, now: AuthenticatorTests.now, cache: nil).failureDetail,
                         "a request that started before the reload keeps the old keys")
-        XCTAssertTrue(after.routes["acme"] === before.routes["acme"], "an unchanged tenant keeps its route (pool key, token)")
-        XCTAssertNotNil(after.routes["globex"])
+        XCTAssertTrue(after.bindings["acme"]?.route === before.bindings["acme"]?.route, "an unchanged tenant keeps its route (pool key, token)")
+        XCTAssertNotNil(after.bindings["globex"]?.route)
         XCTAssertTrue(after.rateLimiter === before.rateLimiter, "unchanged policies keep their budgets (globex has none)")
         XCTAssertTrue(after.vendorQuota === before.vendorQuota)
         XCTAssertTrue(after.concurrency === before.concurrency, "unchanged caps keep their slots, held and waiting")
@@ -50,7 +50,7 @@ final class ReloadStateTests: XCTestCase {
         let changed = try GatewayState(configuration: configuration(jwksFile: file, tenants: faster), loopCount: 1,
                                        adapter: VendorAdapters.adapter(for:), previous: after)
         XCTAssertTrue(changed.rateLimiter !== after.rateLimiter, "a changed policy is a new limiter")
-        XCTAssertTrue(changed.routes["acme"] === after.routes["acme"], "the rate limit is not part of the route")
+        XCTAssertTrue(changed.bindings["acme"]?.route === after.bindings["acme"]?.route, "the rate limit is not part of the route")
         XCTAssertTrue(changed.concurrency === after.concurrency)
         let wider = Self.acme.replacingOccurrences(of: "limit: 2", with: "limit: 3")
         let widened = try GatewayState(configuration: configuration(jwksFile: file, tenants: wider), loopCount: 1,
@@ -75,30 +75,36 @@ final class ReloadStateTests: XCTestCase {
         }
         let first = try state(migrating(target), previous: nil)
         let migration = try XCTUnwrap(first.migrations["acme"])
-        XCTAssertEqual(migration.target.name, "acme>migration")
-        XCTAssertEqual(migration.target.tenant, "acme")
-        XCTAssertEqual(migration.target.adapter.vendor, .gate)
-        XCTAssertTrue(migration.current === first.routes["acme"])
+        XCTAssertEqual(migration.target.route.name, "acme>migration")
+        XCTAssertEqual(migration.target.route.tenant, "acme")
+        XCTAssertEqual(migration.target.route.adapter.vendor, .gate)
+        XCTAssertTrue(migration.current === first.bindings["acme"])
         XCTAssertNotNil(first.quotaPolicies["acme>migration"], "the target's quota is its own")
         XCTAssertNil(first.quotaPolicies["acme"])
-        XCTAssertNotNil(first.circuits["acme>migration"])
+        XCTAssertNotNil(first.bindings["acme>migration"]?.circuit)
         XCTAssertNil(first.concurrencyPolicies["acme>migration"], "the tenant's cap is not the target's")
+        XCTAssertNotNil(first.bindings["acme>migration"]?.quota, "each binding holds its own quota, cap and circuit")
+        XCTAssertNil(first.bindings["acme"]?.quota)
+        XCTAssertNil(first.bindings["acme>migration"]?.cap)
+        XCTAssertNotNil(first.bindings["acme"]?.cap)
+        XCTAssertTrue(first.bindings["acme"]?.circuit !== first.bindings["acme>migration"]?.circuit)
+        XCTAssertNil(first.bindings["acme>migration"]?.limit, "a target's requests are its tenant's: no limit of its own")
         migration.report.record(.match, operation: "PATCH /devices/{id}", requestID: "r1")
 
         let kept = try state(migrating(target, ignore: "[/apn]"), previous: first)
         XCTAssertTrue(kept.migrations["acme"]?.report === migration.report, "another ignore list keeps the counts")
-        XCTAssertTrue(kept.routes["acme>migration"] === first.routes["acme>migration"], "and the target's route")
+        XCTAssertTrue(kept.bindings["acme>migration"]?.route === first.bindings["acme>migration"]?.route, "and the target's route")
         XCTAssertEqual(kept.migrations["acme"]?.ignoring, ["/apn"])
         XCTAssertEqual(kept.migrations["acme"]?.report.snapshot.matched, 1)
 
         let elsewhere = try state(migrating(target.replacingOccurrences(of: "127.0.0.1:9", with: "127.0.0.1:10")), previous: kept)
         XCTAssertTrue(elsewhere.migrations["acme"]?.report !== migration.report, "another target starts afresh")
-        XCTAssertTrue(elsewhere.routes["acme>migration"] !== kept.routes["acme>migration"])
+        XCTAssertTrue(elsewhere.bindings["acme>migration"]?.route !== kept.bindings["acme>migration"]?.route)
         XCTAssertEqual(elsewhere.migrations["acme"]?.report.snapshot.matched, 0)
 
         let done = try state(Self.acme, previous: elsewhere)
         XCTAssertTrue(done.migrations.isEmpty)
-        XCTAssertNil(done.routes["acme>migration"])
+        XCTAssertNil(done.bindings["acme>migration"]?.route)
     }
 
     /// A tenant's `caFile` is read again by every reload: the same bytes keep the route (its pool
@@ -115,7 +121,7 @@ final class ReloadStateTests: XCTestCase {
         }
         let first = try state(after: nil)
         let same = try state(after: first)
-        XCTAssertTrue(same.routes["acme"] === first.routes["acme"], "the same CA keeps the route")
+        XCTAssertTrue(same.bindings["acme"]?.route === first.bindings["acme"]?.route, "the same CA keeps the route")
 
         let other = TestEnvironment.temporaryDirectory("other-ca")
         XCTAssertEqual(TestEnvironment.run(TestEnvironment.repositoryRoot.appendingPathComponent("certs/make-dev-certs.sh").path,
@@ -123,8 +129,8 @@ final class ReloadStateTests: XCTestCase {
         try FileManager.default.removeItem(atPath: caFile)
         try FileManager.default.copyItem(atPath: other.appendingPathComponent("ca.crt").path, toPath: caFile)
         let rotated = try state(after: same)
-        XCTAssertTrue(rotated.routes["acme"] !== same.routes["acme"], "a rotated CA builds a new route")
-        XCTAssertEqual(rotated.routes["acme"]?.caBundle, FileManager.default.contents(atPath: caFile).map { Array($0) })
+        XCTAssertTrue(rotated.bindings["acme"]?.route !== same.bindings["acme"]?.route, "a rotated CA builds a new route")
+        XCTAssertEqual(rotated.bindings["acme"]?.route.caBundle, FileManager.default.contents(atPath: caFile).map { Array($0) })
     }
 }
 

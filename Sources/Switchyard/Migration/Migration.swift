@@ -2,15 +2,15 @@ import SwitchyardDevices
 import SwitchyardJSON
 import Synchronization
 
-/// A tenant's migration in one configuration (API.md §8): its settings, both bindings' routes, who
+/// A tenant's migration in one configuration (API.md §8): its settings, both bindings, who
 /// serves which device, the canary's health, and the report, which outlives the configuration while
 /// the target stays the same.
 final class Migration: Sendable {
     let settings: MigrationConfiguration
     /// `settings.ignore`, for the comparison.
     let ignoring: Set<String>
-    let current: TenantRoute
-    let target: TenantRoute
+    let current: VendorBinding
+    let target: VendorBinding
     let report: MigrationReport
     /// Told when a canary goes back to `mirror` by itself.
     private let log: @Sendable (String) -> Void
@@ -28,7 +28,7 @@ final class Migration: Sendable {
 
     private let health = Mutex(Health())
 
-    init(settings: MigrationConfiguration, current: TenantRoute, target: TenantRoute, report: MigrationReport,
+    init(settings: MigrationConfiguration, current: VendorBinding, target: VendorBinding, report: MigrationReport,
          log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
         ignoring = Set(settings.ignore)
@@ -101,16 +101,17 @@ final class Migration: Sendable {
 
 extension GatewayState {
     /// Each migrating tenant's migration; its report is `previous`'s when the target is the same.
-    static func migrations(of configuration: GatewayConfiguration, routes: [String: TenantRoute],
+    static func migrations(of configuration: GatewayConfiguration, bindings: [String: VendorBinding],
                            previous: GatewayState?, log: @escaping @Sendable (String) -> Void) -> [String: Migration] {
         var migrations: [String: Migration] = [:]
         for (name, tenant) in configuration.tenants {
-            guard let settings = tenant.migration, let current = routes[name],
-                  let target = routes[MigrationConfiguration.bindingName(of: name)] else { continue }
+            guard let settings = tenant.migration, let current = bindings[name],
+                  let target = bindings[MigrationConfiguration.bindingName(of: name)] else { continue }
+            let (currentVendor, targetVendor) = (current.route.adapter.vendor, target.route.adapter.vendor)
             let kept = previous?.migrations[name].flatMap { old in
-                old.settings.target == settings.target && old.current.adapter.vendor == current.adapter.vendor ? old.report : nil
+                old.settings.target == settings.target && old.current.route.adapter.vendor == currentVendor ? old.report : nil
             }
-            let report = kept ?? MigrationReport(tenant: name, currentVendor: current.adapter.vendor, targetVendor: target.adapter.vendor)
+            let report = kept ?? MigrationReport(tenant: name, currentVendor: currentVendor, targetVendor: targetVendor)
             migrations[name] = Migration(settings: settings, current: current, target: target, report: report, log: log)
         }
         return migrations

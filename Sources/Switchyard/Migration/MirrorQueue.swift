@@ -112,8 +112,8 @@ final class MirrorQueue {
     private func start(_ job: Job) {
         inFlight += 1
         let started = loop.now
-        let route = job.toTarget ? job.migration.target : job.migration.current
-        DeviceCall(request: job.request, route: route, deviceRequest: job.otherRequest).start(completion: .closure { [self] outcome in
+        let binding = job.toTarget ? job.migration.target : job.migration.current
+        DeviceCall(request: job.request, binding: binding, deviceRequest: job.otherRequest).start(completion: .closure { [self] outcome in
             inFlight -= 1
             let nanoseconds = loop.now &- started
             job.migration.report.recordLatency(current: job.toTarget ? nil : nanoseconds, target: job.toTarget ? nanoseconds : nil)

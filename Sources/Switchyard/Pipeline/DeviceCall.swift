@@ -29,12 +29,10 @@ final class DeviceCall {
     }
 
     private let request: GatewayRequest
+    /// The binding called, under the request's configuration: its route, circuit, vendor quota and
+    /// concurrency cap.
+    private let binding: VendorBinding
     private let route: TenantRoute
-    /// The binding's circuit, vendor quota and concurrency cap under the request's configuration:
-    /// looked up by name once, not for every batch and answer.
-    private let circuit: CircuitBreaker?
-    private let quota: RateLimitLines?
-    private let cap: ConcurrencyPolicy?
     private let deviceRequest: DeviceRequest
     private var completion: Completion?
 
@@ -69,12 +67,10 @@ final class DeviceCall {
     private var moreExchanges: [Int: Exchange] = [:]
     private var lastTag = 0
 
-    init(request: GatewayRequest, route: TenantRoute, deviceRequest: DeviceRequest) {
+    init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
         self.request = request
-        self.route = route
-        circuit = request.state.circuits[route.name]
-        quota = request.state.vendorQuota.lines(for: route.name)
-        cap = request.state.concurrencyPolicies[route.name]
+        self.binding = binding
+        route = binding.route
         self.deviceRequest = deviceRequest
         var results = request.context.resultLists.take(capacity: deviceRequest.items.count)
         var unread = false
@@ -122,14 +118,14 @@ final class DeviceCall {
     private func launch(_ batch: Range<Int>) {
         inFlight += 1
         // A vendor that keeps failing is not called while its circuit is open (API.md §7).
-        if let circuit, case .refuse(let retry) = circuit.admit(now: request.context.loop.now) {
+        if case .refuse(let retry) = binding.circuit.admit(now: request.context.loop.now) {
             let problem = Problem(.upstreamUnavailable, detail: "The vendor is failing; its circuit is open. Retry after \(retry) s.",
                                   headers: [("retry-after", String(retry))])
             return complete(batch, with: .all(.failed(problem), count: batch.count))
         }
         // The vendor's quota is spent per upstream call, just before it goes out; a call admitted
         // for later waits on this loop for its reserved slot. Most tenants have none: straight on.
-        guard let quota else { return go(batch) }
+        guard let quota = binding.quota else { return go(batch) }
         spend(quota) { [self] decision in
             guard decision.admitted else {
                 let retry = decision.retryAfterSeconds ?? 1
@@ -147,9 +143,9 @@ final class DeviceCall {
     /// `onStoreFailure` when it can't decide; `decided` runs on the loop. A single-device call
     /// waits up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
     /// (`limits.bulkTimeoutSeconds` from its arrival).
-    private func spend(_ policy: RateLimitLines, _ decided: @escaping (RateLimitDecision) -> Void) {
+    private func spend(_ quota: TenantRateLimiter.Slot, _ decided: @escaping (RateLimitDecision) -> Void) {
         let (state, context, tenant) = (request.state, request.context, route.name)
-        let maxWait = waitLimit(policy.policy.maxWait)
+        let maxWait = waitLimit(quota.lines.policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
@@ -157,14 +153,14 @@ final class DeviceCall {
             return decision
         }
         // A decision made with the tenant's limit is its own binding's: never a migration target's.
-        if let prepaid = request.prepaidQuota, route === request.tenantRoute {
+        if let prepaid = request.prepaidQuota, binding === request.binding {
             request.prepaidQuota = nil
             return decided(record(prepaid, storeFailed: false))
         }
         guard let store = context.quotaStore else {
-            return decided(record(state.vendorQuota.check(tenant: tenant, maxWait: maxWait), storeFailed: false))
+            return decided(record(state.vendorQuota.check(quota, maxWait: maxWait), storeFailed: false))
         }
-        store.check(tenant: tenant, policy: policy, maxWait: maxWait) { result in
+        store.check(tenant: tenant, policy: quota.lines, maxWait: maxWait) { result in
             switch result {
             case .success(let decision):
                 decided(record(decision, storeFailed: false))
@@ -284,7 +280,7 @@ final class DeviceCall {
     /// grow its own list rather than a copy.
     private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
         let (request, route, context) = (request, route, request.context)
-        guard let cap else { return exchange(consume upstream, for: purpose, holding: .none) }
+        guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, holding: .none) }
         let waiting = upstream
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
@@ -354,13 +350,13 @@ extension DeviceCall {
     /// A migrating tenant's request served by both its vendors (API.md §8, `canary`): the current
     /// vendor's calls for the devices it serves and the target's for the others, at once, each
     /// through its own binding; every result lands in its item's place.
-    static func split(request: GatewayRequest, _ deviceRequest: DeviceRequest, servedByTarget: [Bool], current: TenantRoute,
-                      target: TenantRoute, completion: @escaping (Outcome) -> Void) {
+    static func split(request: GatewayRequest, _ deviceRequest: DeviceRequest, servedByTarget: [Bool], current: VendorBinding,
+                      target: VendorBinding, completion: @escaping (Outcome) -> Void) {
         let parts = [false, true].filter(servedByTarget.contains)
         var outcomes: [Bool: Outcome] = [:]
         for byTarget in parts {
             let part = deviceRequest.keeping { servedByTarget[$0] == byTarget }
-            DeviceCall(request: request, route: byTarget ? target : current, deviceRequest: part).start(completion: .closure { outcome in
+            DeviceCall(request: request, binding: byTarget ? target : current, deviceRequest: part).start(completion: .closure { outcome in
                 outcomes[byTarget] = outcome
                 guard outcomes.count == parts.count else { return }
                 let merged = parts.compactMap { outcomes[$0] }
@@ -381,13 +377,11 @@ extension DeviceCall: UpstreamCallObserver {
         }
         let context = request.context
         request.endVendorCall(exchange.span, result)
-        if let circuit {
-            let failed = switch result {
-            case .success(let response): response.status >= 500
-            case .failure: true
-            }
-            circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
+        let failed = switch result {
+        case .success(let response): response.status >= 500
+        case .failure: true
         }
+        binding.circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
         var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.adapter.vendor, serverAddress: route.hostLabel,
                                          status: nil, outcome: .unavailable, reusedConnection: false,
                                          nanoseconds: context.loop.now &- exchange.started)

@@ -95,7 +95,7 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
 
     /// Each binding's upstream in the running configuration, for `UpstreamRefresher`.
     var upstreams: [(tenant: String, target: UpstreamTarget)] {
-        runningState.routes.map { ($0.key, $0.value.target) }
+        runningState.bindings.map { ($0.key, $0.value.route.target) }
     }
 
     /// Hands every loop's metric events to `metrics` and records them. Blocks until each loop has
@@ -126,8 +126,8 @@ public final class Gateway: HTTPResponder, @unchecked Sendable {
                 reading.total(.upstreamFailures, ["\(kind)"], statistics.reduce(0) { $0 + $1.failures(kind) })
             }
             reading.total(.undocumentedAnswers, [], ErrorCatalogue.undocumentedAnswers)
-            for (tenant, circuit) in runningState.circuits {
-                reading.level(.circuitState, [tenant], circuit.currentState.rawValue)
+            for (tenant, binding) in runningState.bindings {
+                reading.level(.circuitState, [tenant], binding.circuit.currentState.rawValue)
             }
             if let tracer {
                 reading.total(.traceSpansExported, [], tracer.exportedSpanCount)

@@ -24,7 +24,7 @@ final class GatewayRequest {
     var route: Route = .notFound
     /// Decided by `authenticate`: who the request acts for, and where its tenant's calls go.
     var credential: Credential?
-    var tenantRoute: TenantRoute?
+    var binding: VendorBinding?
     /// The tenant's rate limit: decided by `rateLimit`, or only peeked at for a request refused
     /// before it (which costs no budget). Its headers go on every answer once it is set.
     var limit: RateLimitDecision?
@@ -61,6 +61,8 @@ final class GatewayRequest {
     }
 
     var tenant: String? { credential?.tenant }
+    /// The tenant's own route, once authentication named the tenant.
+    var tenantRoute: TenantRoute? { binding?.route }
     /// The tenant's vendor, once authentication named the tenant.
     var vendor: Vendor? { tenantRoute?.adapter.vendor }
 

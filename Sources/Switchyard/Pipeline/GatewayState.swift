@@ -23,11 +23,11 @@ final class GatewayState: Sendable {
     /// `rateLimit.store: memory`, the fallback for `onStoreFailure: local` with Redis.
     let concurrency: ConcurrencyLimiter
     let concurrencyPolicies: [String: ConcurrencyPolicy]
-    /// Each vendor binding's route: a tenant's own under its name, a migration's target under
-    /// `MigrationConfiguration.bindingName(of:)` (as for the quotas, caps and circuits).
-    let routes: [String: TenantRoute]
-    /// Each tenant's circuit breaker; kept, state and counts, by a reload that keeps its settings.
-    let circuits: [String: CircuitBreaker]
+    /// Each vendor binding, its route, circuit, budgets and cap: a tenant's own under its name, a
+    /// migration's target under `MigrationConfiguration.bindingName(of:)`. A route is kept by a
+    /// reload that leaves its vendor account, upstream and CA as they were; a circuit, state and
+    /// counts, by one that keeps its settings.
+    let bindings: [String: VendorBinding]
     /// Each migrating tenant's migration (API.md §8), by tenant.
     let migrations: [String: Migration]
 
@@ -47,36 +47,41 @@ final class GatewayState: Sendable {
         rateLimiter = previous.flatMap { $0.policies == policies ? $0.rateLimiter : nil }
             ?? TenantRateLimiter(policies: policies)
         // Vendor budgets, routes and circuits belong to bindings: a migration's target has its own.
-        let bindings = configuration.vendorBindings
-        let quotas = bindings.compactMapValues(\.vendorQuota)
+        let configured = configuration.vendorBindings
+        let quotas = configured.compactMapValues(\.vendorQuota)
         quotaPolicies = quotas
         vendorQuota = previous.flatMap { $0.quotaPolicies == quotas ? $0.vendorQuota : nil }
             ?? TenantRateLimiter(policies: quotas, policyName: "vendor")
-        let caps = bindings.compactMapValues(\.vendorConcurrency)
+        let caps = configured.compactMapValues(\.vendorConcurrency)
         concurrencyPolicies = caps
         concurrency = previous.flatMap { $0.concurrencyPolicies == caps ? $0.concurrency : nil }
             ?? ConcurrencyLimiter(policies: caps, loopCount: loopCount)
         let previousBindings = previous?.configuration.vendorBindings
-        routes = try bindings.mapValues { tenant in
-            if let route = previous?.routes[tenant.name], let old = previousBindings?[tenant.name],
-               old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account,
-               route.caBundle == TenantRoute.readCABundle(tenant.caFilePath) {
-                return route
-            }
-            return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
-        }
         // A probe that never reports is replaced after what one vendor call may take, token fetch included.
         let limits = configuration.limits
         let probeTimeout = 2 * (limits.upstreamConnectTimeoutSeconds + limits.upstreamTimeoutSeconds)
-        circuits = bindings.mapValues { tenant in
-            if let circuit = previous?.circuits[tenant.name], circuit.settings == tenant.circuitBreaker,
-               previous?.configuration.limits.upstreamTimeoutSeconds == limits.upstreamTimeoutSeconds {
-                return circuit
+        let (rateLimiter, vendorQuota) = (rateLimiter, vendorQuota)
+        bindings = try configured.mapValues { tenant in
+            let kept = previous?.bindings[tenant.name]
+            let route = try {
+                if let route = kept?.route, let old = previousBindings?[tenant.name],
+                   old.upstream == tenant.upstream, old.caFilePath == tenant.caFilePath, old.account == tenant.account,
+                   route.caBundle == TenantRoute.readCABundle(tenant.caFilePath) {
+                    return route
+                }
+                return try TenantRoute(tenant: tenant, adapter: adapter(tenant), loopCount: loopCount)
+            }()
+            let circuit = if let circuit = kept?.circuit, circuit.settings == tenant.circuitBreaker,
+                             previous?.configuration.limits.upstreamTimeoutSeconds == limits.upstreamTimeoutSeconds {
+                circuit
+            } else {
+                CircuitBreaker(tenant: tenant.name, settings: tenant.circuitBreaker, loopCount: loopCount,
+                               probeTimeoutSeconds: probeTimeout, transition: log)
             }
-            return CircuitBreaker(tenant: tenant.name, settings: tenant.circuitBreaker, loopCount: loopCount,
-                                  probeTimeoutSeconds: probeTimeout, transition: log)
+            return VendorBinding(route: route, circuit: circuit, limit: rateLimiter.slot(for: tenant.name),
+                                 quota: vendorQuota.slot(for: tenant.name), cap: caps[tenant.name])
         }
-        migrations = Self.migrations(of: configuration, routes: routes, previous: previous, log: log)
+        migrations = Self.migrations(of: configuration, bindings: bindings, previous: previous, log: log)
     }
 
     /// Nanoseconds a request of `tenant` can spend past its body at most, for how long its

@@ -106,7 +106,7 @@ extension Gateway {
         switch authenticated {
         case .success(let credential):
             request.credential = credential
-            request.tenantRoute = request.state.routes[credential.tenant]
+            request.binding = request.state.bindings[credential.tenant]
             return nil
         case .failure(let failure):
             return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])
@@ -215,13 +215,13 @@ extension Gateway {
             }
             limited(request, refusal: nil)
         }
-        guard let store = request.context.store, let policy = state.rateLimiter.lines(for: tenant) else {
-            return decided(state.rateLimiter.check(tenant: tenant))
-        }
+        // The tenant's own binding, found by authentication, holds its limit's slot: no lookup by name.
+        guard let slot = request.binding?.limit else { return decided(.unlimited) }
+        guard let store = request.context.store else { return decided(state.rateLimiter.check(slot)) }
         // A single change will spend the vendor quota too: both in one round trip, the quota's
         // decision kept for the vendor phase (spent even if the change is then refused, 400 or 422).
-        if let quota = state.vendorQuota.lines(for: tenant), let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
-            return store.check(tenant: tenant, policy: policy, quota: (quotaStore, quota, quota.policy.maxWait)) { result in
+        if let quota = request.binding?.quota?.lines, let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
+            return store.check(tenant: tenant, policy: slot.lines, quota: (quotaStore, quota, quota.policy.maxWait)) { result in
                 switch result {
                 case .success(let (decision, quotaDecision)):
                     request.prepaidQuota = quotaDecision
@@ -231,7 +231,7 @@ extension Gateway {
                 }
             }
         }
-        store.check(tenant: tenant, policy: policy) { result in
+        store.check(tenant: tenant, policy: slot.lines) { result in
             switch result {
             case .success(let decision): decided(decision)
             case .failure: decided(state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
@@ -244,13 +244,14 @@ extension Gateway {
     /// both its vendors, each device by the one that serves it at the migration's stage.
     @inline(never)
     func translate(_ request: GatewayRequest) -> Result<Translation, Problem> {
-        guard let route = request.tenantRoute else {
+        guard let binding = request.binding else {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return .failure(Problem(.internalError, detail: "The tenant has no route."))
         }
         guard let body = request.body else {
             return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
         }
+        let route = binding.route
         let limits = request.state.limits
         let migrations = request.state.migrations
         let split = (migrations.isEmpty ? nil : migrations[route.tenant]).map { migration in
@@ -260,7 +261,7 @@ extension Gateway {
                                                                 bareIDKind: route.adapter.primaryKind,
                                                                 maxBulkDevices: limits.maxBulkDevices, now: request.now)
         if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
-        return deviceRequest.map { Translation(route: route, deviceRequest: $0, split: split) }
+        return deviceRequest.map { Translation(binding: binding, deviceRequest: $0, split: split) }
     }
 
     /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer; for
@@ -269,7 +270,7 @@ extension Gateway {
     func callVendor(_ request: GatewayRequest, _ translation: Translation) {
         let started = request.context.loop.now
         guard let split = translation.split, split.involvesTarget else {
-            return DeviceCall(request: request, route: translation.route, deviceRequest: translation.deviceRequest)
+            return DeviceCall(request: request, binding: translation.binding, deviceRequest: translation.deviceRequest)
                 .start(completion: .answer(self, translation, started: started))
         }
         DeviceCall.split(request: request, translation.deviceRequest, servedByTarget: split.servedByTarget,
@@ -282,7 +283,7 @@ extension Gateway {
     /// What the vendor made of each change, as the unified answer.
     @inline(never)
     func translateBack(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) -> HTTPResponse {
-        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.route.adapter,
+        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.binding.route.adapter,
                                   requestID: request.requestID)
         request.problem = answer.problem
         let loop = request.context.loop

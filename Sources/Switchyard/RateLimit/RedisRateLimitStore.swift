@@ -84,7 +84,7 @@ public final class RedisRateLimitStore {
         return (interval, overflow ? toleranceCapMicroseconds : min(tolerance, toleranceCapMicroseconds))
     }
 
-    /// One counted decision for `tenant` under `policy` (`TenantRateLimiter.lines(for:)`, whose
+    /// One counted decision for `tenant` under `policy` (a `TenantRateLimiter` slot's, whose
     /// header lines the decision carries); the completion runs once, on the loop, never inside
     /// `check`. A failure (`.timeout`, `.unavailable`, …) is for the caller's `onStoreFailure`
     /// policy to turn into a decision. `maxWait` (nanoseconds) admits for later, as `GCRA` does.

@@ -38,15 +38,21 @@ public final class TenantRateLimiter: Sendable {
     /// Whether `tenant` has a policy here.
     public func isLimited(_ tenant: String) -> Bool { slots[tenant] != nil }
 
-    /// The policy of `tenant` with its header lines, nil without one: what the shared store
-    /// decides under (`RedisRateLimitStore`), so its answers carry the lines encoded here.
-    public func lines(for tenant: String) -> RateLimitLines? { slots[tenant]?.lines }
+    /// The slot of `tenant`, nil without a policy: found once per configuration (`VendorBinding`),
+    /// for `check(_:now:maxWait:)` and for its lines, which the shared store decides under
+    /// (`RedisRateLimitStore`), so its answers carry the lines encoded here.
+    func slot(for tenant: String) -> Slot? { slots[tenant] }
 
     /// Decides one request of `tenant` at `now` (monotonic nanoseconds, `MonotonicClock.now()`),
     /// counting it if admitted. `.unlimited` for a tenant without a policy. `maxWait` (nanoseconds)
     /// admits for later a request whose slot comes within it (`GCRA`, "Waiting").
     public func check(tenant: String, now: UInt64 = MonotonicClock.now(), maxWait: UInt64 = 0) -> RateLimitDecision {
         guard let slot = slots[tenant] else { return .unlimited }
+        return check(slot, now: now, maxWait: maxWait)
+    }
+
+    /// `check(tenant:now:maxWait:)` for the tenant whose slot it is (`slot(for:)`).
+    func check(_ slot: Slot, now: UInt64 = MonotonicClock.now(), maxWait: UInt64 = 0) -> RateLimitDecision {
         var tat = slot.tat.load(ordering: .relaxed)
         while true {
             let step = slot.gcra.decide(tat: tat, now: now, maxWait: maxWait)
