@@ -1,3 +1,4 @@
+import SwitchyardIO
 import SwitchyardJSON
 
 /// A device document: which fields are present and their values.
@@ -16,9 +17,34 @@ public struct DeviceDocument: Sendable, Equatable {
         }
     }
 
-    private var entries: [(field: DeviceField, value: Value)] = []
+    public typealias Entry = (field: DeviceField, value: Value)
+
+    private var entries: [Entry] = []
 
     public init() {}
+
+    /// A loop's free lists of documents' fields: the documents a request is read into and those a
+    /// vendor's answer is read into, handed back once the answer is written (`give(to:)`), so the
+    /// next request's documents are built in the same lists instead of an allocation each. Lists
+    /// of a few dozen fields at most are kept.
+    public typealias Pool = ArrayPool<Entry>
+
+    /// A new pool for one loop: `maxFree` covers two documents for each of 128 requests in flight.
+    public static func pool() -> Pool { Pool(maxFree: 256, maxCapacity: 64) }
+
+    /// An empty document building its fields in one of `pool`'s lists (a new one without a pool).
+    public init(storageFrom pool: Pool?) {
+        if let pool { entries = pool.take(capacity: Self.expectedFields) }
+    }
+
+    /// A document holds a handful of fields: room for them at the first, not a reallocation at the
+    /// second, third and fifth.
+    private static var expectedFields: Int { 8 }
+
+    /// Hands the document's list to `pool` for the next document built on the loop; the document
+    /// may still be read until then (`ArrayPool`: a list is emptied when taken, and one still held
+    /// elsewhere, a migration's mirrored answer, is copied rather than emptied under its holder).
+    public func give(to pool: Pool) { pool.give(entries) }
 
     public subscript(field: DeviceField) -> Value? {
         get {
@@ -32,9 +58,7 @@ public struct DeviceDocument: Sendable, Equatable {
             switch (newValue, present) {
             case (let value?, true): entries[index].value = value
             case (let value?, false):
-                // A document holds a handful of fields: room for them at the first, not a
-                // reallocation at the second, third and fifth.
-                if entries.isEmpty { entries.reserveCapacity(8) }
+                if entries.capacity == 0 { entries.reserveCapacity(Self.expectedFields) }
                 entries.insert((field, value), at: index)
             case (nil, true): entries.remove(at: index)
             case (nil, false): break

@@ -18,7 +18,7 @@ public enum DeviceDocumentReader {
 
     /// What reading one document found.
     public struct Reading: Sendable {
-        public var document = DeviceDocument()
+        public var document: DeviceDocument
         /// The `id` member, for bulk items and responses.
         public var id: String?
         /// Wrong JSON types: 400 `invalid_request`.
@@ -45,10 +45,11 @@ public enum DeviceDocumentReader {
     }
 
     /// Reads `object`, a device document at `pointerPrefix` in the body. `allowsID`: the
-    /// object may carry `id` (a bulk item).
+    /// object may carry `id` (a bulk item). The document is built in one of `documents`' lists
+    /// when a loop's pool is given.
     public static func read(_ object: JSONObject, pointerPrefix: String = "", allowsID: Bool = false,
-                            direction: Direction = .request) -> Reading {
-        var reading = Reading()
+                            direction: Direction = .request, documents: DeviceDocument.Pool? = nil) -> Reading {
+        var reading = Reading(document: DeviceDocument(storageFrom: documents))
         for member in object.members {
             // A member's pointer is only ever needed for an error: made then, not per member.
             func pointer() -> String { pointerPrefix + "/" + escape(member.name) }

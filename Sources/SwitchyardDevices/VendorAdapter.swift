@@ -144,9 +144,10 @@ public protocol VendorAdapter: Sendable {
     /// (`accessToken` for token vendors). Its body is written into `body`, an empty array (the
     /// loop's reused one), taken so that writing grows it in place.
     func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest
-    /// The vendor's answer to `request(for: changes…)` as one result per change. Its JSON is read
-    /// with objects in `objects`' lists (the loop's) and handed back once read (`JSONParser.parse(_:objects:)`).
-    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer
+    /// The vendor's answer to `request(for: changes…)` as one result per change, read into `lists`
+    /// (the loop's) when given: its JSON's objects, handed back once read (`JSONParser.parse(_:objects:)`),
+    /// and the confirmed documents, which the gateway hands back once the answer is written.
+    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer
     /// The problem for a call that got no answer (refused, reset, timed out, unreadable).
     func problem(for failure: UpstreamError) -> Problem
 }
@@ -154,7 +155,7 @@ public protocol VendorAdapter: Sendable {
 extension VendorAdapter {
     /// The vendor's answer read without a loop's lists, for a caller that keeps none.
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange]) -> VendorAnswer {
-        interpret(response, for: changes, objects: nil)
+        interpret(response, for: changes, lists: nil)
     }
 
     /// The upstream request for `changes` in a body array of its own, for a caller that keeps none.

@@ -6,6 +6,7 @@
 /// An array is handed back while its giver may still hold it; it is emptied when taken, by which
 /// time the giver has let it go. One that something kept (an idempotent answer stored for
 /// repeats) is not unique then, and emptying it makes a fresh array, as building one would have.
+/// A giver that holds an array's only reference recycles it instead (`recycle`), emptied at once.
 /// Not thread-safe: one per loop, used on the loop.
 ///
 /// Inlinable, so each use is specialized for its element type: the generic paths of `Array` cost
@@ -29,16 +30,31 @@ public final class ArrayPool<Element> {
     @inlinable
     public func take(capacity: Int) -> [Element] {
         var array = free.popLast() ?? []
-        // `removeAll(keepingCapacity:)` goes through `replaceSubrange`, a few hundred instructions
-        // besides the elements' own destruction; the few elements of a header list, a document's
-        // members or a batch's results go one by one for a few each.
-        if array.count <= Self.fewElements {
+        Self.empty(&array)
+        array.reserveCapacity(capacity)
+        return array
+    }
+
+    /// Empties `array` in place and keeps it, for a giver that holds its only reference: what it
+    /// held is let go now, not when the array is taken again (a list of changes or results whose
+    /// documents go back to a pool of their own must not hold them meanwhile). An array still held
+    /// elsewhere is copied empty, as `take` would have copied it.
+    @inlinable
+    public func recycle(_ array: inout [Element]) {
+        Self.empty(&array)
+        give(array)
+    }
+
+    /// `removeAll(keepingCapacity:)` goes through `replaceSubrange`, a few hundred instructions
+    /// besides the elements' own destruction; the few elements of a header list, a document's
+    /// members or a batch's results go one by one for a few each.
+    @inlinable
+    static func empty(_ array: inout [Element]) {
+        if array.count <= fewElements {
             while !array.isEmpty { array.removeLast() }
         } else {
             array.removeAll(keepingCapacity: true)
         }
-        array.reserveCapacity(capacity)
-        return array
     }
 
     @usableFromInline static var fewElements: Int { 16 }

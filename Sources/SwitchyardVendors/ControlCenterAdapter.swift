@@ -102,10 +102,10 @@ public struct ControlCenterAdapter: VendorAdapter {
             body: json.bytes)
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
         let change = changes[0]
-        let document = try? JSONParser.parse(response.body, objects: objects)
-        defer { if let objects { document?.giveObjects(to: objects) } }
+        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
+        defer { if let lists { document?.giveObjects(to: lists.objects) } }
         let body = document?.objectValue
         switch response.status {
         case 200, 202:
@@ -117,7 +117,7 @@ public struct ControlCenterAdapter: VendorAdapter {
             guard iccid == Self.iccid(of: change) else {
                 return .all(.failed(ErrorCatalogue.unreadable(response, "it names another ICCID")), count: changes.count)
             }
-            var confirmed = DeviceDocument()
+            var confirmed = DeviceDocument(storageFrom: lists?.documents)
             confirmed[.iccid] = .string(iccid)
             return .all(.accepted(status: response.status, confirmed: confirmed), count: changes.count)
         default:

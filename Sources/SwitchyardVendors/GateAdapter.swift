@@ -80,18 +80,19 @@ public struct GateAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
         guard response.status == 201 else { return .each(changes) { .failed(problem(for: response, $0)) } }
-        let document = try? JSONParser.parse(response.body, objects: objects)
-        defer { if let objects { document?.giveObjects(to: objects) } }
-        return .each(changes) { result(of: response, document, for: $0) }
+        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
+        defer { if let lists { document?.giveObjects(to: lists.objects) } }
+        return .each(changes) { result(of: response, document, for: $0, documents: lists?.documents) }
     }
 
-    private func result(of response: UpstreamResponse, _ document: JSONValue?, for change: DeviceChange) -> DeviceResult {
+    private func result(of response: UpstreamResponse, _ document: JSONValue?, for change: DeviceChange,
+                        documents: DeviceDocument.Pool?) -> DeviceResult {
         guard case .object(let record)? = document else {
             return .failed(ErrorCatalogue.unreadable(response, "the 201 body is not a JSON object"))
         }
-        var confirmed = DeviceDocument()
+        var confirmed = DeviceDocument(storageFrom: documents)
         for (name, field) in Self.members where field.access != .writeOnly {
             switch record[name] {
             case .string(let value)?: confirmed[field] = .string(value)

@@ -74,9 +74,9 @@ public struct IoTSecurityAdapter: VendorAdapter {
         return UpstreamRequest(method: .put, path: path, fixedHeaders: headers, body: json.bytes)
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
-        let document = try? JSONParser.parse(response.body, objects: objects)
-        defer { if let objects { document?.giveObjects(to: objects) } }
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
+        defer { if let lists { document?.giveObjects(to: lists.objects) } }
         let body = document?.objectValue
         guard response.status == 200 else {
             // `code` is typed a string but sent as a number (docs/VENDORS.md): either is read.

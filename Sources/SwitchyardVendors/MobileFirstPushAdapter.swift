@@ -131,13 +131,13 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
-        let document = try? JSONParser.parse(response.body, objects: objects)
-        defer { if let objects { document?.giveObjects(to: objects) } }
-        return .all(result(of: response, document?.objectValue), count: changes.count)
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
+        defer { if let lists { document?.giveObjects(to: lists.objects) } }
+        return .all(result(of: response, document?.objectValue, documents: lists?.documents), count: changes.count)
     }
 
-    private func result(of response: UpstreamResponse, _ object: JSONObject?) -> DeviceResult {
+    private func result(of response: UpstreamResponse, _ object: JSONObject?, documents: DeviceDocument.Pool?) -> DeviceResult {
         guard response.status == 200 else {
             return .failed(ErrorCatalogue.problem(
                 for: response, vendor: .mobileFirstPush, rows: Self.errorRows,
@@ -145,7 +145,7 @@ public struct MobileFirstPushAdapter: VendorAdapter {
                 message: object?["message"]?.stringValue ?? object?["error_description"]?.stringValue))
         }
         guard let object else { return .failed(ErrorCatalogue.unreadable(response, "the 200 body is not a JSON object")) }
-        var confirmed = DeviceDocument()
+        var confirmed = DeviceDocument(storageFrom: documents)
         for (name, field) in Self.responseMembers {
             switch object[name] {
             // As the vendor wrote it: a phone number without its +, a time in its ISO 8601 form.

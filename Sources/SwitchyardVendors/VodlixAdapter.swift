@@ -79,13 +79,14 @@ public struct VodlixAdapter: VendorAdapter {
         )
     }
 
-    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], objects: JSONObject.Pool?) -> VendorAnswer {
-        let document = try? JSONParser.parse(response.body, objects: objects)
-        defer { if let objects { document?.giveObjects(to: objects) } }
-        return .each(changes) { result(of: response, document?.objectValue, for: $0) }
+    public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
+        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
+        defer { if let lists { document?.giveObjects(to: lists.objects) } }
+        return .each(changes) { result(of: response, document?.objectValue, for: $0, documents: lists?.documents) }
     }
 
-    private func result(of response: UpstreamResponse, _ envelope: JSONObject?, for change: DeviceChange) -> DeviceResult {
+    private func result(of response: UpstreamResponse, _ envelope: JSONObject?, for change: DeviceChange,
+                        documents: DeviceDocument.Pool?) -> DeviceResult {
         guard response.status == 200 else { return .failed(problem(for: response, envelope)) }
         guard let envelope else { return .failed(ErrorCatalogue.unreadable(response, "the 200 body is not a JSON object")) }
         guard envelope["status"]?.intValue == 200 else {
@@ -98,7 +99,7 @@ public struct VodlixAdapter: VendorAdapter {
         guard case .success(let canonicalMAC) = FieldRules.check(.mac, mac) else {
             return .failed(ErrorCatalogue.unreadable(response, "data.mac_address is not a MAC address"))
         }
-        var confirmed = DeviceDocument()
+        var confirmed = DeviceDocument(storageFrom: documents)
         confirmed[.mac] = .string(canonicalMAC)
         // PHP back ends send flags as numbers or numeric strings alike: the text is compared.
         confirmed[.stateActive] = .bool(active == "1")

@@ -82,6 +82,30 @@ final class DeviceDocumentTests: XCTestCase {
         }
     }
 
+    /// A loop builds each request's documents in lists the last ones handed back, sometimes while
+    /// something still holds one (a migration's mirrored answer): every document must hold exactly
+    /// what it was given, the held ones included, whatever list it was built in.
+    func testDocumentsBuiltInHandedBackListsHoldWhatTheyWereGiven() {
+        var random = SystemRandomNumberGenerator()
+        let pool = DeviceDocument.pool()
+        var held: [(document: DeviceDocument, expected: DeviceDocument)] = []
+        for round in 0..<2_000 {
+            var pooled = DeviceDocument(storageFrom: pool), plain = DeviceDocument()
+            XCTAssertTrue(pooled.isEmpty, "round \(round): a document starts empty, whatever its list held")
+            for _ in 0..<(round % 11) {
+                let field = DeviceField.allCases.randomElement(using: &random)!
+                let value: DeviceDocument.Value? = Bool.random(using: &random) ? .string("v\(round)") : round % 3 == 0 ? nil : .bool(true)
+                pooled[field] = value
+                plain[field] = value
+            }
+            XCTAssertEqual(pooled, plain, "round \(round)")
+            if round % 5 == 0 { held.append((pooled, plain)) }
+            pooled.give(to: pool)
+        }
+        for (index, pair) in held.enumerated() { XCTAssertEqual(pair.document, pair.expected, "held document \(index)") }
+        XCTAssertLessThanOrEqual(pool.count, 1, "each document took the list the last one gave")
+    }
+
     func testSortsErrorsByWhatTheClientMustFix() throws {
         let reading = try read(#"{"imei": 5, "color": "red", "state": {"active": true}, "iccid": null, "sim": {"status": "ON", "x": "1"}, "user": {"password": "12"}, "id": "iccid:1"}"#)
         XCTAssertEqual(reading.typeErrors, [FieldError(pointer: "/imei", reason: "expected a string, found a number")])

@@ -55,25 +55,46 @@ final class ArrayPoolTests: XCTestCase {
 
     /// A few elements (a header list, a document's members) are let go one by one and many at
     /// once: either way the array comes back empty in its storage, and what its elements held is
-    /// released, not kept alive by the pool.
+    /// released, not kept alive by the pool. A list recycled by its only holder lets them go at
+    /// once, not when it is taken again (a list of results must not keep the documents that went
+    /// back to a pool of their own).
     func testElementsAreReleasedWhetherFewOrMany() {
         final class Held {}
-        for count in [1, 3, 16, 17, 200] {
-            let pool = ArrayPool<(name: String, value: Held)>(maxFree: 2, maxCapacity: 1024)
-            weak var watched: Held?
-            var list = pool.take(capacity: count)
-            do {
-                let held = Held()
-                watched = held
-                for index in 0..<count { list.append(("name-\(index)-long-enough-to-be-on-the-heap", held)) }
+        for recycled in [false, true] {
+            for count in [1, 3, 16, 17, 200] {
+                let pool = ArrayPool<(name: String, value: Held)>(maxFree: 2, maxCapacity: 1024)
+                weak var watched: Held?
+                var list = pool.take(capacity: count)
+                do {
+                    let held = Held()
+                    watched = held
+                    for index in 0..<count { list.append(("name-\(index)-long-enough-to-be-on-the-heap", held)) }
+                }
+                let storage = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+                if recycled {
+                    pool.recycle(&list)
+                    XCTAssertTrue(list.isEmpty, "\(count)")
+                    XCTAssertNil(watched, "\(count): recycled, yet an element is still held")
+                } else {
+                    pool.give(list)
+                }
+                list = []
+                let again = pool.take(capacity: 1)
+                XCTAssertTrue(again.isEmpty, "\(count)")
+                XCTAssertEqual(again.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, storage, "\(count)")
+                XCTAssertNil(watched, "\(count): the pool still holds an element")
             }
-            let storage = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-            pool.give(list)
-            list = []
-            let again = pool.take(capacity: 1)
-            XCTAssertTrue(again.isEmpty, "\(count)")
-            XCTAssertEqual(again.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, storage, "\(count)")
-            XCTAssertNil(watched, "\(count): the pool still holds an element")
         }
+    }
+
+    /// A list recycled while something else holds it is left as its holder sees it.
+    func testARecycledListStillHeldIsNotEmptiedUnderItsHolder() {
+        let pool = ArrayPool<Int>(maxFree: 2, maxCapacity: 1024)
+        var list = pool.take(capacity: 4)
+        list.append(contentsOf: [1, 2, 3])
+        let holder = list
+        pool.recycle(&list)
+        XCTAssertEqual(holder, [1, 2, 3])
+        XCTAssertTrue(list.isEmpty)
     }
 }

@@ -33,7 +33,7 @@ final class DeviceCall {
     /// concurrency cap.
     private let binding: VendorBinding
     private let route: TenantRoute
-    private let deviceRequest: DeviceRequest
+    private var deviceRequest: DeviceRequest
     private var completion: Completion?
 
     /// One result per item, in order: from the start for an item whose change wasn't read; for
@@ -53,7 +53,7 @@ final class DeviceCall {
 
     /// A vendor call between going out and its answer: what the answer needs from before.
     private struct Exchange {
-        let purpose: Purpose
+        var purpose: Purpose
         let span: VendorCallSpan?
         /// Monotonic nanoseconds when it went out.
         let started: UInt64
@@ -88,6 +88,13 @@ final class DeviceCall {
         } : nil
         readyCount = ready?.count ?? results.count
         batchSize = max(1, route.adapter.batchSize)
+    }
+
+    /// The call's lists go back to the loop when the call is released: by then the outcome, the
+    /// translation and the answer that shared them have let go, so they are emptied in place and the
+    /// loop's pool is the last holder of the documents they held (`GatewayLoop.reclaim`).
+    deinit {
+        request.context.reclaim(items: &deviceRequest.items, results: &results)
     }
 
     /// Where an item stands until its batch is answered, and stays if the adapter (a bug) gave
@@ -192,6 +199,14 @@ final class DeviceCall {
         var resendCount: Int {
             if case .changes(_, _, _, isRetry: true) = self { 1 } else { 0 }
         }
+
+        /// A batch's list of changes, taken out (the purpose keeps an empty one), so that its taker
+        /// holds it alone.
+        mutating func takeChanges() -> [DeviceChange]? {
+            guard case .changes(let batch, let changes, let token, let isRetry) = self else { return nil }
+            self = .changes(batch, [], token: token, isRetry: isRetry)
+            return changes
+        }
     }
 
     /// The call, with an access token first for a vendor that needs one.
@@ -223,7 +238,7 @@ final class DeviceCall {
     }
 
     private func send(_ batch: Range<Int>, token: String?, isRetry: Bool) {
-        // In one of the loop's lists, handed back once the batch is answered (`answered`).
+        // In one of the loop's lists, handed back once the batch is answered (`upstreamCall`).
         var changes = request.context.changeLists.take(capacity: batch.count)
         for position in batch {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
@@ -253,7 +268,6 @@ final class DeviceCall {
     /// once more with a fresh one.
     private func answered(_ batch: Range<Int>, _ changes: [DeviceChange], token: String?, isRetry: Bool,
                           _ result: Result<UpstreamResponse, Problem>) {
-        defer { request.context.changeLists.give(changes) }
         switch result {
         case .failure(let problem):
             complete(batch, with: .all(.failed(problem), count: batch.count))
@@ -269,7 +283,7 @@ final class DeviceCall {
                 }
                 return
             }
-            complete(batch, with: route.adapter.interpret(response, for: changes, objects: request.context.jsonObjects))
+            complete(batch, with: route.adapter.interpret(response, for: changes, lists: request.context.answerLists))
         }
     }
 
@@ -372,7 +386,7 @@ extension DeviceCall: UpstreamCallObserver {
     /// An exchange's answer: its client span, the circuit and the metrics told, its slot released,
     /// and the answer delivered for what it was for.
     func upstreamCall(_ tag: Int, endedWith result: Result<UpstreamResponse, UpstreamError>) {
-        guard let exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
+        guard var exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
             preconditionFailure("an upstream call ends once")
         }
         let context = request.context
@@ -396,5 +410,11 @@ extension DeviceCall: UpstreamCallObserver {
         context.metrics.record(.clientRequest(sample))
         context.vendorSlots.release(exchange.slot)
         deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose)
+        // Read and done with: the batch's list of changes is the loop's again, and so are their
+        // documents, emptied here, where the exchange was the list's last holder.
+        if var changes = exchange.purpose.takeChanges() {
+            for index in changes.indices { changes[index].document.give(to: context.requestLists.documents) }
+            context.changeLists.recycle(&changes)
+        }
     }
 }

@@ -19,6 +19,13 @@ struct DeviceRequest {
     var isBulk: Bool
     var items: [Item]
 
+    /// A loop's free lists a request is read into: its list of items and its documents' fields,
+    /// handed back once its answer is written (`GatewayLoop.reclaim`).
+    struct Lists {
+        let items: ArrayPool<Item>
+        let documents: DeviceDocument.Pool
+    }
+
     /// This request with only the items `keep` accepts ready to send; the others stand refused
     /// (`leftOut`), so that a call made with it leaves them out, and their places: their results
     /// come from elsewhere (the other vendor of a migration) or are not wanted.
@@ -34,20 +41,21 @@ struct DeviceRequest {
     /// Reads the request on `route` for `adapter`'s vendor: what it can do (501 when it can't
     /// register devices), the device layer's checks and the vendor's rules. A device id without
     /// its kind (`8988…` for `iccid:8988…`) is of `bareIDKind`: the tenant's vendor's primary kind,
-    /// also when the same request is read for the vendor it migrates to.
+    /// also when the same request is read for the vendor it migrates to. Read into `lists` (the
+    /// loop's) when given.
     static func read(_ route: Route, body: JSONValue, adapter: any VendorAdapter, bareIDKind: IdentifierKind?,
-                     maxBulkDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
+                     maxBulkDevices: Int, now: Double, lists: Lists? = nil) -> Result<DeviceRequest, Problem> {
         switch route {
         case .upsertDevice:
             guard adapter.supportsUpsert else {
                 return .failure(Problem(.unsupportedOperation,
                                         detail: "This tenant's vendor cannot register devices; update one with PATCH /devices/{id}."))
             }
-            return single(.upsert, pathID: nil, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now)
+            return single(.upsert, pathID: nil, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now, lists: lists)
         case .updateDevice(let id):
-            return single(.update, pathID: id, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now)
+            return single(.update, pathID: id, body: body, adapter: adapter, bareIDKind: bareIDKind, now: now, lists: lists)
         case .bulkUpdate:
-            return bulk(body: body, adapter: adapter, bareIDKind: bareIDKind, maxDevices: maxBulkDevices, now: now)
+            return bulk(body: body, adapter: adapter, bareIDKind: bareIDKind, maxDevices: maxBulkDevices, now: now, lists: lists)
         case .methodNotAllowed, .notFound:
             preconditionFailure("admit answers requests that route nowhere")
         }
@@ -56,7 +64,7 @@ struct DeviceRequest {
     /// Reads a single-device request (`POST /devices`, `PATCH /devices/{id}`); a refusal is
     /// the answer to the whole request.
     private static func single(_ operation: DeviceChange.Operation, pathID: String?, body: JSONValue,
-                               adapter: any VendorAdapter, bareIDKind: IdentifierKind?, now: Double) -> Result<DeviceRequest, Problem> {
+                               adapter: any VendorAdapter, bareIDKind: IdentifierKind?, now: Double, lists: Lists?) -> Result<DeviceRequest, Problem> {
         guard case .object(let object) = body else {
             return .failure(Problem(.invalidRequest, detail: "The body must be a JSON object (a device document), not \(body.typeName)."))
         }
@@ -70,15 +78,18 @@ struct DeviceRequest {
             case .failure(let problem): return .failure(problem)
             }
         }
-        let reading = DeviceDocumentReader.read(object)
+        let reading = DeviceDocumentReader.read(object, documents: lists?.documents)
         let change = check(reading, operation: operation, id: id, pointerPrefix: "", adapter: adapter, now: now)
-        return change.map { DeviceRequest(isBulk: false, items: [Item(id: id?.description, change: .success($0))]) }
+        if case .failure(let problem) = change { return .failure(problem) }
+        var items = lists?.items.take(capacity: 1) ?? []
+        items.append(Item(id: id?.description, change: change))
+        return .success(DeviceRequest(isBulk: false, items: items))
     }
 
     /// Reads `PATCH /devices`: `{"devices": [{"id": "…", …fields}, …]}`. A malformed envelope
     /// refuses the whole request; a bad item only itself.
     private static func bulk(body: JSONValue, adapter: any VendorAdapter, bareIDKind: IdentifierKind?, maxDevices: Int,
-                             now: Double) -> Result<DeviceRequest, Problem> {
+                             now: Double, lists: Lists?) -> Result<DeviceRequest, Problem> {
         guard case .object(let object) = body, let devicesValue = object["devices"] else {
             return .failure(Problem(.invalidRequest, detail: "The body must be {\"devices\": [ … ]}.",
                                     fields: [FieldError(pointer: "/devices", reason: "required")]))
@@ -95,13 +106,13 @@ struct DeviceRequest {
         guard devices.count <= maxDevices else {
             return .failure(Problem(.payloadTooLarge, detail: "A bulk update takes at most \(maxDevices) devices; this one has \(devices.count)."))
         }
-        let items = devices.enumerated().map { index, value -> Item in
+        func item(_ index: Int, _ value: JSONValue) -> Item {
             let prefix = "/devices/\(index)"
             guard case .object(let item) = value else {
                 return Item(id: nil, change: .failure(Problem(.invalidRequest, detail: "Each device must be a JSON object.",
                     fields: [FieldError(pointer: prefix, reason: "expected an object, found \(value.typeName)")])))
             }
-            let reading = DeviceDocumentReader.read(item, pointerPrefix: prefix, allowsID: true)
+            let reading = DeviceDocumentReader.read(item, pointerPrefix: prefix, allowsID: true, documents: lists?.documents)
             guard let idText = reading.id else {
                 let problem = reading.problem.map { Problem($0.code, detail: $0.detail, fields: $0.fields) }
                     ?? Problem(.invalidRequest, detail: "Each device needs its \"id\".", fields: [FieldError(pointer: prefix + "/id", reason: "required")])
@@ -115,6 +126,9 @@ struct DeviceRequest {
                 return Item(id: id.description, change: check(reading, operation: .update, id: id, pointerPrefix: prefix, adapter: adapter, now: now))
             }
         }
+        var items = lists?.items.take(capacity: devices.count) ?? []
+        items.reserveCapacity(devices.count)
+        for (index, value) in devices.enumerated() { items.append(item(index, value)) }
         return .success(DeviceRequest(isBulk: true, items: items))
     }
 
@@ -123,7 +137,8 @@ struct DeviceRequest {
     /// (422 `validation_failed`), then the vendor's own rules.
     private static func check(_ reading: DeviceDocumentReader.Reading, operation: DeviceChange.Operation, id: DeviceIdentifier?,
                               pointerPrefix: String, adapter: any VendorAdapter, now: Double) -> Result<DeviceChange, Problem> {
-        if let problem = reading.problem, problem.code == .invalidRequest { return .failure(problem) }
+        let problem = reading.problem
+        if let problem, problem.code == .invalidRequest { return .failure(problem) }
         var unsupported = reading.unsupported
         if let id, !adapter.addressableKinds.contains(id.kind) {
             let kinds = IdentifierKind.allCases.filter(adapter.addressableKinds.contains).map(\.rawValue).joined(separator: ", ")
@@ -145,7 +160,7 @@ struct DeviceRequest {
             return .failure(Problem(.unsupportedField, detail: "Some members cannot be stored by this tenant's vendor; nothing was sent.",
                                     fields: unsupported))
         }
-        if let problem = reading.problem { return .failure(problem) }
+        if let problem { return .failure(problem) }
         if operation == .upsert, !adapter.addressableKinds.contains(where: { document[$0.field] != nil }) {
             let kinds = IdentifierKind.allCases.filter(adapter.addressableKinds.contains).map(\.rawValue).joined(separator: ", ")
             return .failure(Problem(.validationFailed, detail: "A device needs an identifier.",

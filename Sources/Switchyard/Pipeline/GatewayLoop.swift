@@ -45,13 +45,22 @@ final class GatewayLoop {
     let resultLists = ArrayPool<DeviceResult>(maxFree: 64, maxCapacity: 128)
     /// The member lists of small JSON documents' objects: a request body's, handed back when its
     /// answer is finished, and a vendor answer's, handed back once the adapter has read it.
-    let jsonObjects = JSONObject.pool()
+    let jsonObjects: JSONObject.Pool
+    /// What a request is read into (its items and documents) and what a vendor's answer is read
+    /// into (its JSON and confirmed documents), one pool of document fields for both: handed back
+    /// once the answer is written and mirrored (`reclaim`).
+    let requestLists: DeviceRequest.Lists
+    let answerLists: AnswerLists
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,
          idempotency: (store: any IdempotencyStore, local: MemoryIdempotencyStore), processID: String) throws {
         self.loop = loop
         self.loops = loops
+        jsonObjects = JSONObject.pool()
+        let documents = DeviceDocument.pool()
+        requestLists = DeviceRequest.Lists(items: ArrayPool(maxFree: 64, maxCapacity: 128), documents: documents)
+        answerLists = AnswerLists(objects: jsonObjects, documents: documents)
         self.state = state
         self.upstream = upstream
         self.metrics = metrics
@@ -65,6 +74,19 @@ final class GatewayLoop {
         mirror = MirrorQueue(loop: loop, metrics: metrics)
         self.idempotency = idempotency.store
         localIdempotency = idempotency.local
+    }
+
+    /// Takes back the lists a vendor phase read and wrote once nothing else holds them: the
+    /// documents the vendor confirmed into the documents' pool, then its item and result lists,
+    /// emptied in place, so that the pool is the last holder of every document they held (the
+    /// changes' own went back with their batch, `DeviceCall.upstreamCall`) and a document built in
+    /// it next is built in place.
+    func reclaim(items: inout [DeviceRequest.Item], results: inout [DeviceResult]) {
+        for result in results {
+            if case .accepted(_, let confirmed) = result { confirmed.give(to: requestLists.documents) }
+        }
+        requestLists.items.recycle(&items)
+        resultLists.recycle(&results)
     }
 
     /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.

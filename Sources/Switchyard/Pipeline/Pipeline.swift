@@ -76,8 +76,6 @@ extension Gateway {
     func answered(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
         respond(request, translateBack(request, translation, outcome))
         mirror(request, translation, outcome)
-        // Written and passed to the mirror: the list is the loop's again.
-        request.context.resultLists.give(outcome.results)
     }
 
     // MARK: The phases
@@ -259,7 +257,8 @@ extension Gateway {
         }
         let deviceRequest = split?.served ?? DeviceRequest.read(request.route, body: body, adapter: route.adapter,
                                                                 bareIDKind: route.adapter.primaryKind,
-                                                                maxBulkDevices: limits.maxBulkDevices, now: request.now)
+                                                                maxBulkDevices: limits.maxBulkDevices, now: request.now,
+                                                                lists: request.context.requestLists)
         if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
         return deviceRequest.map { Translation(binding: binding, deviceRequest: $0, split: split) }
     }

@@ -79,11 +79,14 @@ struct GoldenFixture {
         compare(request, expectedRequest, file: file, line: line)
 
         guard let answer = object["upstreamResponse"]?.objectValue else { throw FixtureError("\(name): no upstreamResponse") }
-        // Read as the gateway reads it, twice through one loop's member lists: the second time its
-        // objects are built in the lists the first handed back.
-        let objects = JSONObject.pool()
+        // Read as the gateway reads it, twice through one loop's lists: the second time its objects
+        // and confirmed documents are built in the lists the first handed back.
+        let lists = AnswerLists(objects: JSONObject.pool(), documents: DeviceDocument.pool())
         for _ in 0..<2 {
-            let result = adapter.interpret(try Self.response(answer), for: changes, objects: objects)
+            let result = adapter.interpret(try Self.response(answer), for: changes, lists: lists)
+            defer {
+                for case .accepted(_, let confirmed) in result.results { confirmed.give(to: lists.documents) }
+            }
             let expectedResults: [JSONValue]
             if let results = expected["results"]?.arrayValue {
                 expectedResults = results
