@@ -115,7 +115,7 @@ public struct DeviceDocument: Sendable, Equatable {
     /// making it: the two sorted lists are walked side by side, so an answer copies no document.
     public func write(to json: inout JSONWriter, id: DeviceIdentifier?, overlaying confirmed: DeviceDocument = DeviceDocument()) {
         json.beginObject()
-        if let id { json.member("id", id.description) }
+        if let id { id.write(asMember: "id", to: &json) }
         var openGroup: DeviceField.Group?
         func member(_ field: DeviceField, _ value: Value) {
             guard field.access != .writeOnly else { return }

@@ -1,4 +1,5 @@
 import SwitchyardIO
+import SwitchyardJSON
 
 /// The kinds of identifier a device can be addressed by (`{id}` is `kind:value`).
 public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetElement {
@@ -7,7 +8,7 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
     public var caseBit: Int { Int(caseIndex) }
 
     /// The kind spelt by `name`'s bytes (`iccid`), nil when none is.
-    static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
+    public static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
 
     /// Kept: `allCases` makes its array anew at every use.
     private static let kinds = allCases
@@ -32,21 +33,19 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
 public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     public let kind: IdentifierKind
     public let value: String
-    /// `kind:value`, as every response shows it: made once, since a request shows it more than once
-    /// (the item's id, the answer's `id`).
-    public let description: String
 
     public init(kind: IdentifierKind, value: String) {
         self.kind = kind
         self.value = value
-        description = kind.rawValue + ":" + value
     }
 
-    /// `description` already made: `text` as the client wrote it, when that was canonical.
-    private init(kind: IdentifierKind, value: String, description: String) {
-        self.kind = kind
-        self.value = value
-        self.description = description
+    /// `kind:value`, as responses show it. Made only where a `String` is wanted (a log line, a
+    /// migration's device key): an answer writes it from its parts (`write(asMember:to:)`).
+    public var description: String { kind.rawValue + ":" + value }
+
+    /// Writes `kind:value` as the JSON member `name`, without making `description`.
+    public func write(asMember name: String, to json: inout JSONWriter) {
+        json.member(name, kind.rawValue, ":", value)
     }
 
     public static func == (lhs: DeviceIdentifier, rhs: DeviceIdentifier) -> Bool {
@@ -78,14 +77,25 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// (API.md: "bad id syntax"), with the reason.
     public static func parse(_ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
         let (colon, named) = kindPrefix(text)
-        // Made only for an error.
-        var prefix: String? { colon.map { String(decoding: text.utf8.prefix($0), as: UTF8.self) } }
+        guard let colon, let named else { return parse(named: nil, text, primary: primary) }
+        return parse(named: named, String(decoding: text.utf8.dropFirst(colon + 1), as: UTF8.self), primary: primary)
+    }
+
+    /// Reads an id already split at its kind: `named` is the kind the text before its first colon
+    /// names and `text` what follows the colon, or `named` is nil and `text` the whole id (a path's
+    /// id is split where it is read, so that a typed id's value is the only `String` made of it).
+    public static func parse(named: IdentifierKind?, _ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
+        // The text before the first colon of an id that names no kind; made only for an error.
+        var prefix: String? {
+            guard named == nil, let colon = kindPrefix(text).colon else { return nil }
+            return String(decoding: text.utf8.prefix(colon), as: UTF8.self)
+        }
         let kind: IdentifierKind
         let value: String
         let typed: Bool
-        if let colon, let named {
+        if let named {
             kind = named
-            value = String(decoding: text.utf8.dropFirst(colon + 1), as: UTF8.self)
+            value = text
             typed = true
         } else if let primary {
             // A bare MAC has colons of its own (`A1:B2:…`), so only the rule can tell a bare value
@@ -106,8 +116,6 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
         }
         switch FieldRules.check(kind.field, value) {
         case .success(let canonical):
-            // Typed and already canonical (the usual case), the client's text is the description.
-            if typed, canonical == value { return .success(DeviceIdentifier(kind: kind, value: canonical, description: text)) }
             return .success(DeviceIdentifier(kind: kind, value: canonical))
         case .failure(let reason):
             if !typed, kind != .mac, let prefix, !prefix.isEmpty, prefix.allSatisfy(\.isLetter) { return .failure(unknownKind(prefix)) }

@@ -114,6 +114,19 @@ public struct JSONWriter {
         string(value)
     }
 
+    /// A string member written from two strings and the separator between them (a device id's
+    /// `kind:value`), so the joined text needs no `String` of its own.
+    public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: String) {
+        key(name)
+        var (first, second) = (first, second)
+        bytes.append(UInt8(ascii: "\""))
+        first.withUTF8 { Self.appendEscaped($0, to: &bytes) }
+        separator.withUTF8Buffer { Self.appendEscaped($0, to: &bytes) }
+        second.withUTF8 { Self.appendEscaped($0, to: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
     public mutating func member(_ name: String, utf8 value: UnsafeBufferPointer<UInt8>) {
         key(name)

@@ -93,6 +93,14 @@ final class DeviceAPITests: XCTestCase {
         let encoded = try rig.call("cc", "PATCH", "/devices/iccid%3A8988216716970004975", #"{"sim": {"ratePlan": "Standard 1GB"}}"#)
         XCTAssertEqual(encoded.status, 200, "a percent-encoded id is decoded: \(encoded.text)")
         XCTAssertEqual(encoded.json?[pointer: "/id"], .string("iccid:8988216716970004975"))
+        let sentBefore = try rig.simulator(.controlCenter).recordedRequests().count
+        for bad in ["iccid%3A89%ZZ", "iccid:8988216716970004975%", "%FF8988216716970004975"] {
+            let badlyEncoded = try rig.call("cc", "PATCH", "/devices/" + bad, #"{"sim": {"ratePlan": "Standard 1GB"}}"#)
+            XCTAssertEqual(badlyEncoded.status, 400, bad)
+            XCTAssertEqual(badlyEncoded.code, "invalid_request", bad)
+            XCTAssertEqual(badlyEncoded.json?[pointer: "/detail"], .string("The device id in the path is not valid percent-encoded UTF-8."), bad)
+        }
+        XCTAssertEqual(try rig.simulator(.controlCenter).recordedRequests().count, sentBefore, "nothing reached the vendor")
 
         let future = RFC3339.utcString(secondsSince1970: Date().timeIntervalSince1970 + 30 * 86400)
         let scheduled = try rig.call("cc", "PATCH", "/devices/iccid:8988216716970004975", #"{"sim": {"status": "ACTIVATED"}, "effectiveAt": "\#(future)"}"#)

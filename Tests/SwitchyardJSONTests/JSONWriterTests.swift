@@ -98,6 +98,28 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
+    /// A member written from two parts (a device id's `kind:value`) is the joined string's member.
+    func testAMemberFromPartsIsTheJoinedStringsMember() {
+        let texts = ["", "plain", #"quo"te\back"#, "line\nbreak", "ünï", String(repeating: "8", count: 40)]
+        for first in texts {
+            for second in texts {
+                let fromParts = written { json in
+                    json.beginObject()
+                    json.member("id", first, ":", second)
+                    json.member("n", 1)
+                    json.endObject()
+                }
+                let joined = written { json in
+                    json.beginObject()
+                    json.member("id", first + ":" + second)
+                    json.member("n", 1)
+                    json.endObject()
+                }
+                XCTAssertEqual(fromParts, joined, "\(first) \(second)")
+            }
+        }
+    }
+
     func testWritesArraysOfStrings() {
         XCTAssertEqual(written { json in
             json.beginObject()

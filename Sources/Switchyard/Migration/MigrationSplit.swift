@@ -75,7 +75,7 @@ extension Migration {
         guard current.route.adapter.primaryKind != target.route.adapter.primaryKind else { return false }
         switch route {
         case .updateDevice(let id):
-            return DeviceRequest.percentDecoded(id).map { DeviceIdentifier.namedKind($0) == nil } ?? false
+            return id.text != nil && id.kind == nil
         case .bulkUpdate:
             let ids = body.objectValue?["devices"]?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
             return ids.contains { DeviceIdentifier.namedKind($0) == nil }
@@ -88,7 +88,7 @@ extension Migration {
     /// identifier its document holds (`IdentifierKind`'s order), so that it goes the same way
     /// before and after it has an id.
     static func deviceKey(_ item: DeviceRequest.Item) -> String? {
-        if let id = item.id { return id }
+        if let id = item.id { return id.text }
         guard case .success(let change) = item.change else { return nil }
         for kind in IdentifierKind.allCases {
             if let value = change.document.string(kind.field) { return DeviceIdentifier(kind: kind, value: value).description }

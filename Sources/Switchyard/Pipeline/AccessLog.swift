@@ -45,7 +45,7 @@ final class AccessLog {
         if let client = request.client { json.member("clientAddress", client.host) }
         json.member("method", request.head.methodName)
         json.member("route", request.routeTemplate)
-        if let device = request.device { json.member("device", Self.masked(device)) }
+        if let device = request.device { json.member("device", Self.masked(device.text)) }
         json.member("status", status)
         if let problem = request.problem { json.member("problem", problem.rawValue) }
         if let tenant = request.tenant { json.member("tenant", tenant) }

@@ -62,7 +62,7 @@ struct DeviceAnswer {
         json.beginArray()
         for (index, item) in deviceRequest.items.enumerated() {
             json.beginObject()
-            if let id = item.id { json.member("id", id) }
+            if let id = item.id { id.write(asMember: "id", to: &json) }
             switch outcome.results[index] {
             case .accepted(let status, let confirmed):
                 json.member("status", status)

@@ -12,8 +12,29 @@ import SwitchyardJSON
 struct DeviceRequest {
     struct Item {
         /// The id as the response shows it: canonical `kind:value` once it parsed, else as sent.
-        var id: String?
+        var id: ID?
         var change: Result<DeviceChange, Problem>
+
+        enum ID {
+            case parsed(DeviceIdentifier)
+            /// A bulk item's id that did not parse, as the client sent it.
+            case sent(String)
+
+            var text: String {
+                switch self {
+                case .parsed(let id): id.description
+                case .sent(let text): text
+                }
+            }
+
+            /// Writes the id as the JSON member `name`: a parsed one from its parts.
+            func write(asMember name: String, to json: inout JSONWriter) {
+                switch self {
+                case .parsed(let id): id.write(asMember: name, to: &json)
+                case .sent(let text): json.member(name, text)
+                }
+            }
+        }
     }
 
     var isBulk: Bool
@@ -63,17 +84,17 @@ struct DeviceRequest {
 
     /// Reads a single-device request (`POST /devices`, `PATCH /devices/{id}`); a refusal is
     /// the answer to the whole request.
-    private static func single(_ operation: DeviceChange.Operation, pathID: String?, body: JSONValue,
+    private static func single(_ operation: DeviceChange.Operation, pathID: PathDeviceID?, body: JSONValue,
                                adapter: any VendorAdapter, bareIDKind: IdentifierKind?, now: Double, lists: Lists?) -> Result<DeviceRequest, Problem> {
         guard case .object(let object) = body else {
             return .failure(Problem(.invalidRequest, detail: "The body must be a JSON object (a device document), not \(body.typeName)."))
         }
         var id: DeviceIdentifier?
         if let pathID {
-            guard let decoded = percentDecoded(pathID) else {
+            guard let text = pathID.text else {
                 return .failure(Problem(.invalidRequest, detail: "The device id in the path is not valid percent-encoded UTF-8."))
             }
-            switch DeviceIdentifier.parse(decoded, primary: bareIDKind) {
+            switch DeviceIdentifier.parse(named: pathID.kind, text, primary: bareIDKind) {
             case .success(let parsed): id = parsed
             case .failure(let problem): return .failure(problem)
             }
@@ -82,7 +103,7 @@ struct DeviceRequest {
         let change = check(reading, operation: operation, id: id, pointerPrefix: "", adapter: adapter, now: now)
         if case .failure(let problem) = change { return .failure(problem) }
         var items = lists?.items.take(capacity: 1) ?? []
-        items.append(Item(id: id?.description, change: change))
+        items.append(Item(id: id.map(Item.ID.parsed), change: change))
         return .success(DeviceRequest(isBulk: false, items: items))
     }
 
@@ -120,10 +141,10 @@ struct DeviceRequest {
             }
             switch DeviceIdentifier.parse(idText, primary: bareIDKind) {
             case .failure(let problem):
-                return Item(id: idText, change: .failure(Problem(problem.code, detail: problem.detail,
+                return Item(id: .sent(idText), change: .failure(Problem(problem.code, detail: problem.detail,
                     fields: [FieldError(pointer: prefix + "/id", reason: "malformed")])))
             case .success(let id):
-                return Item(id: id.description, change: check(reading, operation: .update, id: id, pointerPrefix: prefix, adapter: adapter, now: now))
+                return Item(id: .parsed(id), change: check(reading, operation: .update, id: id, pointerPrefix: prefix, adapter: adapter, now: now))
             }
         }
         var items = lists?.items.take(capacity: devices.count) ?? []
@@ -169,23 +190,5 @@ struct DeviceRequest {
         let change = DeviceChange(operation: operation, id: id, document: document, pointerPrefix: pointerPrefix)
         if let problem = adapter.validate(change, now: now) { return .failure(problem) }
         return .success(change)
-    }
-
-    /// RFC 3986 percent-decoding of a path segment; nil for a bad escape or invalid UTF-8.
-    static func percentDecoded(_ text: String) -> String? {
-        guard text.containsUTF8(UInt8(ascii: "%")) else { return text }
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(ASCII.hexValue), let low = iterator.next().flatMap(ASCII.hexValue) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 }

@@ -38,7 +38,7 @@ final class GatewayRequest {
 
     // What the access log says of the request besides the above.
     /// A single-device request's typed id (`iccid:…`), once `translate` read it.
-    var device: String?
+    var device: DeviceRequest.Item.ID?
     /// The problem the answer is, when it is one.
     var problem: ProblemCode?
     /// The status of the vendor's last answer, and how long the vendor phase took.

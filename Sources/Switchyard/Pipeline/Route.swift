@@ -5,9 +5,8 @@ import SwitchyardIO
 public enum Route: Equatable, Sendable {
     /// `POST /devices`: register or update one device.
     case upsertDevice
-    /// `PATCH /devices/{id}`: update one device; `id` as it appeared in the path (still
-    /// percent-encoded; decoding and typing it is the device layer's job).
-    case updateDevice(id: String)
+    /// `PATCH /devices/{id}`: update one device; `id` as the path names it.
+    case updateDevice(id: PathDeviceID)
     /// `PATCH /devices`: bulk update.
     case bulkUpdate
     /// A known path with a method it doesn't take; `allow` lists the ones it does.
@@ -32,7 +31,7 @@ public enum Route: Equatable, Sendable {
     }
 
     /// From the path's bytes where they lie in the head (`HTTPRequestHead.withPath`): only a
-    /// device id becomes a `String`.
+    /// device id's value becomes a `String`.
     public init(method: HTTPMethod, path: UnsafeRawBufferPointer) {
         if path.bytesEqual("/devices") {
             switch method {
@@ -47,7 +46,7 @@ public enum Route: Equatable, Sendable {
         if path.count > prefixCount, UnsafeRawBufferPointer(rebasing: path[..<prefixCount]).bytesEqual(prefix) {
             let id = UnsafeRawBufferPointer(rebasing: path[prefixCount...])
             if !id.contains(UInt8(ascii: "/")) {
-                self = method == .patch ? .updateDevice(id: String(decoding: id, as: UTF8.self)) : .methodNotAllowed(allow: "PATCH")
+                self = method == .patch ? .updateDevice(id: PathDeviceID(id)) : .methodNotAllowed(allow: "PATCH")
                 return
             }
         }

@@ -25,6 +25,27 @@ public enum PercentEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// RFC 3986 percent-decoding of `bytes` (a path segment: `+` stays `+`); nil for a bad escape.
+    /// The result may be any bytes: whether they are UTF-8 is the caller's question.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "%") else {
+                decoded.append(bytes[index])
+                index += 1
+                continue
+            }
+            guard index + 2 < bytes.count, let high = ASCII.hexValue(bytes[index + 1]), let low = ASCII.hexValue(bytes[index + 2]) else {
+                return nil
+            }
+            decoded.append(high << 4 | low)
+            index += 3
+        }
+        return decoded
+    }
+
     /// RFC 3986's unreserved characters: ALPHA, DIGIT, `-`, `.`, `_`, `~`.
     @inline(__always)
     public static func isUnreserved(_ byte: UInt8) -> Bool {

@@ -1,0 +1,40 @@
+import SwitchyardDevices
+import SwitchyardHTTP
+
+/// A device id as the path names it (`/devices/iccid:8988…`), read from the head's bytes once:
+/// percent-decoded, and split at its kind when the text before its first colon names one, so that
+/// a typed id's value is the only `String` made of it. Typing and checking it is the device
+/// layer's job, once the tenant's vendor is known (`DeviceIdentifier.parse(named:_:primary:)`).
+public struct PathDeviceID: Equatable, Sendable {
+    /// The kind named before the first colon, when the text before it names one.
+    public let kind: IdentifierKind?
+    /// What follows `kind:`, or the whole id when it names no kind; nil when the path's bytes are
+    /// not valid percent-encoded UTF-8, which `translate` refuses (400) after the credential.
+    public let text: String?
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.contains(UInt8(ascii: "%")) else {
+            // Not UTF-8 without escapes: repaired, as the path's text would have been.
+            self.init(decoded: bytes)
+            return
+        }
+        guard let decoded = PercentEncoding.decode(bytes), String(validating: decoded, as: UTF8.self) != nil else {
+            self.init(kind: nil, text: nil)
+            return
+        }
+        self = decoded.withUnsafeBytes { PathDeviceID(decoded: $0) }
+    }
+
+    private init(decoded bytes: UnsafeRawBufferPointer) {
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), let named = IdentifierKind.named(UnsafeRawBufferPointer(rebasing: bytes[..<colon])) {
+            self.init(kind: named, text: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...]), as: UTF8.self))
+        } else {
+            self.init(kind: nil, text: String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    private init(kind: IdentifierKind?, text: String?) {
+        self.kind = kind
+        self.text = text
+    }
+}
