@@ -116,7 +116,7 @@ final class DeviceCall {
     /// Taken (`consuming`) and, in `finish`, taken back out: copying a completion copies the
     /// translation it carries, a migration's split and all.
     func start(completion: consuming Completion) {
-        self.completion = completion
+        self.completion = consume completion
         let concurrency = max(1, route.adapter.fanOutConcurrency)
         if readyCount == 0 { return finish() }
         while inFlight < concurrency, let batch = nextBatch() { launch(batch) }
@@ -350,7 +350,7 @@ final class DeviceCall {
         guard let completion = completion.take() else { return }
         precondition(sent == readyCount && inFlight == 0, "finish before every batch was answered")
         let outcome = Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems)
-        switch completion {
+        switch consume completion {
         case .answer(let gateway, let translation, let started):
             request.upstreamNanos = request.context.loop.now &- started
             gateway.answered(request, translation, outcome)

@@ -265,13 +265,20 @@ extension Gateway {
 
     /// Vendor quota, access token, the upstream call(s), the adapter's reading of each answer; for
     /// a migrating tenant, each vendor's calls for the devices it serves, results in request order.
+    /// The translation is taken (`consuming`) and handed on to the call's completion, not copied.
     @inline(never)
-    func callVendor(_ request: GatewayRequest, _ translation: Translation) {
+    func callVendor(_ request: GatewayRequest, _ translation: consuming Translation) {
         let started = request.context.loop.now
         guard let split = translation.split, split.involvesTarget else {
-            return DeviceCall(request: request, binding: translation.binding, deviceRequest: translation.deviceRequest)
-                .start(completion: .answer(self, translation, started: started))
+            let call = DeviceCall(request: request, binding: translation.binding, deviceRequest: translation.deviceRequest)
+            return call.start(completion: .answer(self, consume translation, started: started))
         }
+        callBothVendors(request, translation, split, started: started)
+    }
+
+    /// A migrating tenant's request served by both its vendors: each vendor's calls for the devices
+    /// it serves, at once (`DeviceCall.split`).
+    private func callBothVendors(_ request: GatewayRequest, _ translation: Translation, _ split: MigrationSplit, started: UInt64) {
         DeviceCall.split(request: request, translation.deviceRequest, servedByTarget: split.servedByTarget,
                          current: split.migration.current, target: split.migration.target) { [self] outcome in
             request.upstreamNanos = request.context.loop.now &- started
