@@ -35,11 +35,10 @@ struct DeviceAnswer {
     }
 
     private func singleResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
-        let item = deviceRequest.items[0]
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
             var json = JSONWriter(into: buffer)
-            writeDevice(item, confirmed: confirmed, to: &json)
+            writeDevice(deviceRequest.items[0], confirmed: confirmed, to: &json)
             return Self.json(status: status, json.bytes, fields: fields)
         case .failed(let problem):
             return problem.response(requestID: requestID)

@@ -259,7 +259,8 @@ extension Gateway {
                                                                 bareIDKind: route.adapter.primaryKind,
                                                                 maxBulkDevices: limits.maxBulkDevices, now: request.now,
                                                                 lists: request.context.requestLists)
-        if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.items.first?.id }
+        // The id alone, not a copy of the item and its change.
+        if case .success(let read) = deviceRequest, !read.isBulk, !read.items.isEmpty { request.device = read.items[0].id }
         return deviceRequest.map { Translation(binding: binding, deviceRequest: $0, split: split) }
     }
 

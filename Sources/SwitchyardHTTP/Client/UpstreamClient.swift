@@ -87,19 +87,19 @@ public final class UpstreamClient {
         pool.calls += 1
         let problem = request.validationProblem()
         var call = UpstreamCall(
-            request: request, target: target, pool: pool, completion: completion,
+            request: consume request, target: target, pool: pool, completion: completion,
             deadline: loop.now + MonotonicClock.nanoseconds(seconds: limits.timeoutSeconds)
         )
         if let problem {
-            complete(call, with: .failure(UpstreamError(.invalidRequest(problem))))
+            complete(consume call, with: .failure(UpstreamError(.invalidRequest(problem))))
             return
         }
         if let connection = takeIdleConnection(from: pool, checkingSocket: !Self.mayRetry(call)) {
             statistics.recordConnectionReused()
             call.reusedConnection = true
-            connection.begin(reusing: call)
+            connection.begin(reusing: consume call)
         } else {
-            connect(call)
+            connect(consume call)
         }
     }
 
