@@ -16,11 +16,25 @@ public enum FieldRules {
         public var description: String { reason }
     }
 
+    /// A field's closed list of values, looked up by the value's bytes (`NameTable`): a status is
+    /// read on nearly every Control Center request, and a `Set` hashed it with SipHash.
+    public struct Choices: Sendable {
+        public let values: [String]
+        private let table: NameTable
+
+        init(_ values: [String]) {
+            self.values = values
+            table = NameTable(values)
+        }
+
+        public func contains(_ value: String) -> Bool { table.position(of: value) != nil }
+    }
+
     /// Control Center's SIM status values (docs/VENDORS.md).
-    public static let simStatuses: Set<String> = [
+    public static let simStatuses = Choices([
         "ACTIVATED", "ACTIVATION_READY", "DEACTIVATED", "INVENTORY", "PURGED", "REPLACED", "RETIRED", "TEST_READY",
-    ]
-    public static let overageLimitOverrides: Set<String> = ["DEFAULT", "TEMPORARY_OVERRIDE", "PERMANENT_OVERRIDE"]
+    ])
+    public static let overageLimitOverrides = Choices(["DEFAULT", "TEMPORARY_OVERRIDE", "PERMANENT_OVERRIDE"])
 
     /// The longest value any field takes: Control Center's custom fields are VARCHAR(2000).
     public static let maxLength = 2000
@@ -98,8 +112,8 @@ public enum FieldRules {
         return .success(value)
     }
 
-    private static func oneOf(_ value: String, _ allowed: Set<String>) -> Result<String, Violation> {
-        allowed.contains(value) ? .success(value) : .failure(Violation("one of \(allowed.sorted().joined(separator: ", "))"))
+    private static func oneOf(_ value: String, _ allowed: Choices) -> Result<String, Violation> {
+        allowed.contains(value) ? .success(value) : .failure(Violation("one of \(allowed.values.sorted().joined(separator: ", "))"))
     }
 }
 

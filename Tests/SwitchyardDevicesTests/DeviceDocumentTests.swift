@@ -136,6 +136,11 @@ final class DeviceDocumentTests: XCTestCase {
         ok(.userId, String(repeating: "u", count: 254)); bad(.userId, String(repeating: "u", count: 255)); bad(.userId, "")
         ok(.simStatus, "TEST_READY"); bad(.simStatus, "activated")
         ok(.simOverageLimitOverride, "PERMANENT_OVERRIDE"); bad(.simOverageLimitOverride, "NONE")
+        for status in FieldRules.simStatuses.values {
+            ok(.simStatus, status); bad(.simStatus, status + "D"); bad(.simStatus, String(status.dropLast())); bad(.simStatus, status.lowercased())
+        }
+        XCTAssertEqual(FieldRules.check(.simOverageLimitOverride, "NONE"),
+                       .failure(FieldRules.Violation("one of DEFAULT, PERMANENT_OVERRIDE, TEMPORARY_OVERRIDE")))
         ok(.effectiveAt, "2026-12-01T08:30:00Z"); ok(.effectiveAt, "2026-12-01t08:30:00.25+05:30"); ok(.effectiveAt, "2028-02-29T00:00:00Z")
         bad(.effectiveAt, "2026-02-29T00:00:00Z"); bad(.effectiveAt, "2026-12-01 08:30:00Z"); bad(.effectiveAt, "2026-12-01T08:30:00")
         bad(.effectiveAt, "2026-13-01T00:00:00Z"); bad(.effectiveAt, "2026-12-01T24:00:00Z")

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
@@ -314,7 +315,7 @@ public final class Authenticator: Sendable {
         guard let tenant = claims.tenant ?? claims.tid else { return .failure(.missingTenant) }
         guard tenantNames.contains(tenant) else { return .failure(.unknownTenant) }
 
-        var scopes = Set<Scope>()
+        var scopes = CaseSet<Scope>()
         if let scope = claims.scope {
             for name in scope.split(separator: " ") { if let s = Scope(rawValue: String(name)) { scopes.insert(s) } }
         }

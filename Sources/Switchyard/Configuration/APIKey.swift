@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import Yams
 
 /// A static API key, stored as the SHA-256 of the key so the file never holds a usable credential.
@@ -10,7 +11,7 @@ public struct APIKey: Sendable, Equatable {
     /// Name of a configured tenant.
     public var tenant: String
     /// Never empty.
-    public var scopes: Set<Scope>
+    public var scopes: CaseSet<Scope>
 }
 
 extension ConfigurationDecoder {
@@ -68,14 +69,14 @@ extension ConfigurationDecoder {
         return name
     }
 
-    private func scopes(_ node: Node, at path: ConfigurationKeyPath) -> Set<Scope>? {
+    private func scopes(_ node: Node, at path: ConfigurationKeyPath) -> CaseSet<Scope>? {
         guard let items = sequence(node, at: path) else { return nil }
         guard !items.isEmpty else {
             report("must list at least one scope (\(Scope.allCases.map(\.rawValue).joined(separator: ", ")))",
                    at: path, node: node)
             return nil
         }
-        var scopes = Set<Scope>()
+        var scopes = CaseSet<Scope>()
         var valid = true
         for (index, item) in items.enumerated() {
             if let scope: Scope = choice(item, at: path.appending(index: index), noun: "scope") {
