@@ -89,6 +89,8 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertNotNil(first.bindings["acme"]?.cap)
         XCTAssertTrue(first.bindings["acme"]?.circuit !== first.bindings["acme>migration"]?.circuit)
         XCTAssertNil(first.bindings["acme>migration"]?.limit, "a target's requests are its tenant's: no limit of its own")
+        for (name, binding) in first.bindings { XCTAssertTrue(first.binding(named: name) === binding, "\(name) found by its bytes") }
+        for unknown in ["", "acm", "acmE", "acme>", "acme>migration2"] { XCTAssertNil(first.binding(named: unknown), unknown) }
         migration.report.record(.match, operation: "PATCH /devices/{id}", requestID: "r1")
 
         let kept = try state(migrating(target, ignore: "[/apn]"), previous: first)

@@ -1,4 +1,5 @@
 import SwitchyardDevices
+import SwitchyardIO
 
 /// Everything the pipeline derives from one configuration: credentials, limits, tenant routes.
 /// Immutable, and swapped whole on reload (`Gateway.apply`): each loop picks up the new state
@@ -28,6 +29,10 @@ final class GatewayState: Sendable {
     /// reload that leaves its vendor account, upstream and CA as they were; a circuit, state and
     /// counts, by one that keeps its settings.
     let bindings: [String: VendorBinding]
+    /// The bindings again, found by a name's bytes (`binding(named:)`): authentication looks its
+    /// tenant's up on every request, and the dictionary hashed the name with SipHash.
+    private let bindingNames: NameTable
+    private let bindingList: [VendorBinding]
     /// Each migrating tenant's migration (API.md §8), by tenant.
     let migrations: [String: Migration]
 
@@ -81,7 +86,15 @@ final class GatewayState: Sendable {
             return VendorBinding(route: route, circuit: circuit, limit: rateLimiter.slot(for: tenant.name),
                                  quota: vendorQuota.slot(for: tenant.name), cap: caps[tenant.name])
         }
+        let named = bindings.map { (name: $0.key, binding: $0.value) }
+        bindingNames = NameTable(named.map(\.name))
+        bindingList = named.map(\.binding)
         migrations = Self.migrations(of: configuration, bindings: bindings, previous: previous, log: log)
+    }
+
+    /// The binding named `name`: a tenant's own, or a migration target's.
+    func binding(named name: String) -> VendorBinding? {
+        bindingNames.position(of: name).map { bindingList[$0] }
     }
 
     /// Nanoseconds a request of `tenant` can spend past its body at most, for how long its

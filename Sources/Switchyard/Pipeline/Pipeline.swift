@@ -104,7 +104,7 @@ extension Gateway {
         switch authenticated {
         case .success(let credential):
             request.credential = credential
-            request.binding = request.state.bindings[credential.tenant]
+            request.binding = request.state.binding(named: credential.tenant)
             return nil
         case .failure(let failure):
             return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])
