@@ -48,7 +48,7 @@ final class GatewayLoop {
     let jsonObjects: JSONObject.Pool
     /// What a request is read into (its items and documents) and what a vendor's answer is read
     /// into (its JSON and confirmed documents), one pool of document fields for both: handed back
-    /// once the answer is written and mirrored (`reclaim`).
+    /// when the vendor call is done with them (`reclaim`, `DeviceCall.upstreamCall`).
     let requestLists: DeviceRequest.Lists
     let answerLists: AnswerLists
 
