@@ -107,7 +107,7 @@ let package = Package(
         fuzzTarget("response-head", ["SwitchyardHTTP"]),
         fuzzTarget("json", ["SwitchyardJSON"]),
         fuzzTarget("jwt", [
-            "Switchyard", "SwitchyardJSON",
+            "Switchyard", "SwitchyardDevices", "SwitchyardJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),

@@ -89,7 +89,14 @@ final class ReloadStateTests: XCTestCase {
         XCTAssertNotNil(first.bindings["acme"]?.cap)
         XCTAssertTrue(first.bindings["acme"]?.circuit !== first.bindings["acme>migration"]?.circuit)
         XCTAssertNil(first.bindings["acme>migration"]?.limit, "a target's requests are its tenant's: no limit of its own")
-        for (name, binding) in first.bindings { XCTAssertTrue(first.binding(named: name) === binding, "\(name) found by its bytes") }
+        for (name, binding) in first.bindings {
+            XCTAssertTrue(first.binding(named: name) === binding, "\(name) found by its bytes")
+            let (route, adapter) = (binding.route, binding.route.adapter)
+            XCTAssertEqual(route.vendor, adapter.vendor, name)
+            XCTAssertEqual(route.primaryKind, adapter.primaryKind, name)
+            XCTAssertEqual(route.batchSize, max(1, adapter.batchSize), name)
+            XCTAssertEqual(route.fanOutConcurrency, max(1, adapter.fanOutConcurrency), name)
+        }
         for unknown in ["", "acm", "acmE", "acme>", "acme>migration2"] { XCTAssertNil(first.binding(named: unknown), unknown) }
         migration.report.record(.match, operation: "PATCH /devices/{id}", requestID: "r1")
 

@@ -27,9 +27,9 @@ public enum VendorHarness {
         return DeviceChange(operation: operation, id: identifier, document: reading.document, pointerPrefix: pointerPrefix)
     }
 
-    /// The member lists answers are read in, reused from one input to the next. A fuzz target
-    /// runs on one thread.
-    nonisolated(unsafe) private static let memberLists = JSONObject.pool()
+    /// The lists answers are read in (their JSON's member lists, their documents' field lists),
+    /// reused from one input to the next. A fuzz target runs on one thread.
+    nonisolated(unsafe) private static let lists = AnswerLists(objects: JSONObject.pool(), documents: DeviceDocument.pool())
 
     /// Interprets `response` for each set of changes and checks:
     /// - one result per change;
@@ -42,9 +42,11 @@ public enum VendorHarness {
         withheld: [String] = []
     ) {
         for changes in changeSets {
-            // Through one pool of member lists, as on a loop: each input is read in lists the
-            // previous ones handed back.
-            let answer = adapter.interpret(response, for: changes, objects: memberLists)
+            // Through one loop's lists: each input is read in lists the previous ones handed back.
+            let answer = adapter.interpret(response, for: changes, lists: lists)
+            defer {
+                for case .accepted(_, let confirmed) in answer.results { confirmed.give(to: lists.documents) }
+            }
             invariant(answer.results.count == changes.count,
                       "\(adapter.vendor): \(answer.results.count) results for \(changes.count) changes")
             if let successes = answer.reportedSuccesses {

@@ -3,6 +3,7 @@ import CryptoExtras
 import Foundation
 import FuzzSupport
 import Switchyard
+import SwitchyardDevices
 import SwitchyardJSON
 
 /// Fuzzes the `Authenticator` (Sources/Switchyard/Auth/Authenticator.swift) with the input as an
@@ -38,7 +39,7 @@ let issuer = "https://issuer.fuzz.invalid/"
 let audience = "switchyard"
 /// A throwaway secret, used only here and by the seeds in Corpus/jwt.
 let hs256Secret = "switchyard-fuzz-throwaway-hs256-secret-not-for-use"
-let apiKeys: [(key: String, tenant: String, scopes: Set<Scope>)] = [
+let apiKeys: [(key: String, tenant: String, scopes: CaseSet<Scope>)] = [
     ("fuzz-api-key-acme-0001", "acme", [.devicesWrite]),
     ("fuzz-api-key-globex-0002", "globex", [.devicesWrite, .devicesBulk]),
 ]

@@ -107,9 +107,9 @@ extension GatewayState {
         for (name, tenant) in configuration.tenants {
             guard let settings = tenant.migration, let current = bindings[name],
                   let target = bindings[MigrationConfiguration.bindingName(of: name)] else { continue }
-            let (currentVendor, targetVendor) = (current.route.adapter.vendor, target.route.adapter.vendor)
+            let (currentVendor, targetVendor) = (current.route.vendor, target.route.vendor)
             let kept = previous?.migrations[name].flatMap { old in
-                old.settings.target == settings.target && old.current.route.adapter.vendor == currentVendor ? old.report : nil
+                old.settings.target == settings.target && old.current.route.vendor == currentVendor ? old.report : nil
             }
             let report = kept ?? MigrationReport(tenant: name, currentVendor: currentVendor, targetVendor: targetVendor)
             migrations[name] = Migration(settings: settings, current: current, target: target, report: report, log: log)

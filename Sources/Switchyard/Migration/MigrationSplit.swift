@@ -64,7 +64,7 @@ extension Migration {
 
     /// The request as `binding`'s vendor reads it, bare device ids of the current vendor's kind.
     func read(_ route: Route, body: JSONValue, for binding: VendorBinding, maxBulkDevices: Int, now: Double) -> Result<DeviceRequest, Problem> {
-        DeviceRequest.read(route, body: body, adapter: binding.route.adapter, bareIDKind: current.route.adapter.primaryKind,
+        DeviceRequest.read(route, body: body, adapter: binding.route.adapter, bareIDKind: current.route.primaryKind,
                            maxBulkDevices: maxBulkDevices, now: now)
     }
 
@@ -72,7 +72,7 @@ extension Migration {
     /// vendor's primary kind: once the target is the tenant's vendor, the same request names
     /// another kind, or none (API.md §2). Only when the two vendors' primary kinds differ.
     func namesDevicesWithoutKind(_ route: Route, body: JSONValue) -> Bool {
-        guard current.route.adapter.primaryKind != target.route.adapter.primaryKind else { return false }
+        guard current.route.primaryKind != target.route.primaryKind else { return false }
         switch route {
         case .updateDevice(let id):
             return id.text != nil && id.kind == nil

@@ -38,7 +38,7 @@ struct DeviceAnswer {
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
             var json = JSONWriter(into: buffer)
-            writeDevice(deviceRequest.items[0], confirmed: confirmed, to: &json)
+            deviceRequest.withFirstItem { writeDevice($0, confirmed: confirmed, to: &json) }
             return Self.json(status: status, json.bytes, fields: fields)
         case .failed(let problem):
             return problem.response(requestID: requestID)

@@ -87,7 +87,7 @@ final class DeviceCall {
             if case .success = deviceRequest.items[index].change { true } else { false }
         } : nil
         readyCount = ready?.count ?? results.count
-        batchSize = max(1, route.adapter.batchSize)
+        batchSize = route.batchSize
     }
 
     /// The call's lists go back to the loop when the call is released: by then the outcome, the
@@ -117,7 +117,7 @@ final class DeviceCall {
     /// translation it carries, a migration's split and all.
     func start(completion: consuming Completion) {
         self.completion = consume completion
-        let concurrency = max(1, route.adapter.fanOutConcurrency)
+        let concurrency = route.fanOutConcurrency
         if readyCount == 0 { return finish() }
         while inFlight < concurrency, let batch = nextBatch() { launch(batch) }
     }
@@ -396,7 +396,7 @@ extension DeviceCall: UpstreamCallObserver {
         case .failure: true
         }
         binding.circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
-        var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.adapter.vendor, serverAddress: route.hostLabel,
+        var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.vendor, serverAddress: route.hostLabel,
                                          status: nil, outcome: .unavailable, reusedConnection: false,
                                          nanoseconds: context.loop.now &- exchange.started)
         switch result {

@@ -64,7 +64,7 @@ final class GatewayRequest {
     /// The tenant's own route, once authentication named the tenant.
     var tenantRoute: TenantRoute? { binding?.route }
     /// The tenant's vendor, once authentication named the tenant.
-    var vendor: Vendor? { tenantRoute?.adapter.vendor }
+    var vendor: Vendor? { tenantRoute?.vendor }
 
     /// The route as a template, for logs and metrics: `/devices`, `/devices/{id}` or `other`.
     var routeTemplate: String {

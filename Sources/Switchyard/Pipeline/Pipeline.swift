@@ -256,11 +256,10 @@ extension Gateway {
             migration.split(request.route, body: body, maxBulkDevices: limits.maxBulkDevices, now: request.now)
         }
         let deviceRequest = split?.served ?? DeviceRequest.read(request.route, body: body, adapter: route.adapter,
-                                                                bareIDKind: route.adapter.primaryKind,
+                                                                bareIDKind: route.primaryKind,
                                                                 maxBulkDevices: limits.maxBulkDevices, now: request.now,
                                                                 lists: request.context.requestLists)
-        // The id alone, not a copy of the item and its change.
-        if case .success(let read) = deviceRequest, !read.isBulk, !read.items.isEmpty { request.device = read.items[0].id }
+        if case .success(let read) = deviceRequest, !read.isBulk { request.device = read.withFirstItem { $0.id } ?? nil }
         return deviceRequest.map { Translation(binding: binding, deviceRequest: $0, split: split) }
     }
 

@@ -13,6 +13,12 @@ final class TenantRoute: Sendable {
     /// The tenant served: for metrics and logs, whichever of its bindings this is.
     let tenant: String
     let adapter: any VendorAdapter
+    /// What every request asks of the adapter, read once: each read through `adapter` copies the
+    /// existential (and retains what it holds), about 55 instructions a use.
+    let vendor: Vendor
+    let primaryKind: IdentifierKind?
+    let batchSize: Int
+    let fanOutConcurrency: Int
     let target: UpstreamTarget
     /// The upstream URL's path prefix; the adapter's path is appended to it.
     let pathPrefix: String
@@ -29,6 +35,10 @@ final class TenantRoute: Sendable {
         name = tenant.name
         self.tenant = MigrationConfiguration.tenant(ofBinding: tenant.name)
         self.adapter = adapter
+        vendor = adapter.vendor
+        primaryKind = adapter.primaryKind
+        batchSize = max(1, adapter.batchSize)
+        fanOutConcurrency = max(1, adapter.fanOutConcurrency)
         caBundle = Self.readCABundle(tenant.caFilePath)
         target = try tenant.upstreamTarget()
         target.refreshAddresses()
