@@ -47,7 +47,7 @@ struct DeviceRequest {
     }
 
     /// A loop's free lists a request is read into: its list of items and its documents' fields,
-    /// handed back once its answer is written (`GatewayLoop.reclaim`).
+    /// handed back when the vendor call is done with them (`GatewayLoop.reclaim`).
     struct Lists {
         let items: ArrayPool<Item>
         let documents: DeviceDocument.Pool
