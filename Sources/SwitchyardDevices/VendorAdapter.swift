@@ -64,11 +64,14 @@ public struct VendorAnswer: Sendable {
         changes.count == 1 ? .all(result(changes[0]), count: 1) : VendorAnswer(results: changes.map(result))
     }
 
-    /// The same result for every change (a whole call refused, say).
-    public static func all(_ result: DeviceResult, count: Int) -> VendorAnswer {
-        var answer = VendorAnswer(results: [])
-        answer.storage = .all(result, count: count)
-        return answer
+    /// The same result for every change (a whole call refused, say). Taken (`consuming`): the usual
+    /// caller builds the result in the call, and it is moved into the answer rather than copied.
+    public static func all(_ result: consuming DeviceResult, count: Int) -> VendorAnswer {
+        VendorAnswer(storage: .all(consume result, count: count))
+    }
+
+    private init(storage: Results) {
+        self.storage = storage
     }
 
     /// How many results there are: one per change sent, unless the adapter is at fault.

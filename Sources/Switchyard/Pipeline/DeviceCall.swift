@@ -317,12 +317,12 @@ final class DeviceCall {
         let exchange = Exchange(purpose: purpose, span: span, started: request.context.loop.now, slot: slot)
         let tag: Int
         if exchangeInPlace == nil {
-            exchangeInPlace = exchange
+            exchangeInPlace = consume exchange
             tag = 0
         } else {
             lastTag += 1
             tag = lastTag
-            moreExchanges[tag] = exchange
+            moreExchanges[tag] = consume exchange
         }
         request.context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
     }
