@@ -8,7 +8,7 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
     public var caseBit: Int { Int(caseIndex) }
 
     /// The kind spelt by `name`'s bytes (`iccid`), nil when none is.
-    public static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
+    static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
 
     /// Kept: `allCases` makes its array anew at every use.
     private static let kinds = allCases
@@ -65,11 +65,13 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// and one through `String.UTF8View` its index machinery at some thirty instructions a byte.
     private static func kindPrefix(_ text: String) -> (colon: Int?, kind: IdentifierKind?) {
         var text = text
-        return text.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return (nil, nil) }
-            return (colon, IdentifierKind.named(UnsafeRawBufferPointer(rebasing: bytes[..<colon])))
-        }
+        return text.withUTF8 { kindPrefix(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same of an id's UTF-8 bytes where they lie (a path's, `PathDeviceID`).
+    public static func kindPrefix(_ utf8: UnsafeRawBufferPointer) -> (colon: Int?, kind: IdentifierKind?) {
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return (nil, nil) }
+        return (colon, IdentifierKind.named(UnsafeRawBufferPointer(rebasing: utf8[..<colon])))
     }
 
     /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is

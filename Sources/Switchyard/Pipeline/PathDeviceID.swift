@@ -26,7 +26,7 @@ public struct PathDeviceID: Equatable, Sendable {
     }
 
     private init(decoded bytes: UnsafeRawBufferPointer) {
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), let named = IdentifierKind.named(UnsafeRawBufferPointer(rebasing: bytes[..<colon])) {
+        if case (let colon?, let named?) = DeviceIdentifier.kindPrefix(bytes) {
             self.init(kind: named, text: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...]), as: UTF8.self))
         } else {
             self.init(kind: nil, text: String(decoding: bytes, as: UTF8.self))
