@@ -113,7 +113,7 @@ final class MirrorQueue {
         inFlight += 1
         let started = loop.now
         let binding = job.toTarget ? job.migration.target : job.migration.current
-        DeviceCall(request: job.request, binding: binding, deviceRequest: job.otherRequest).start(completion: .closure { [self] outcome in
+        DeviceCall.begin(request: job.request, binding: binding, deviceRequest: job.otherRequest).start(completion: .closure { [self] outcome in
             inFlight -= 1
             let nanoseconds = loop.now &- started
             job.migration.report.recordLatency(current: job.toTarget ? nil : nanoseconds, target: job.toTarget ? nanoseconds : nil)

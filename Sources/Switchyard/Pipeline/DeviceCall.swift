@@ -7,7 +7,9 @@ import SwitchyardHTTP
 /// A bulk update is cut into the adapter's batches (iot-security: up to 100 devices per call;
 /// the others: one call per device), at most `fanOutConcurrency` of them in flight, each
 /// batch's results landing in the items' places, so results come back in request order
-/// however the calls finish. Lives on the request's loop from `start` to its completion.
+/// however the calls finish. Lives on the request's loop from `start` to its completion; a call
+/// its vendor's answer completed is retired into the loop's pool (`retire`) and begun again for a
+/// later request (`begin`): every request makes one, and the steady path allocates none.
 final class DeviceCall {
     /// What the vendor made of every change: one result per item of the request, in order.
     struct Outcome {
@@ -28,24 +30,34 @@ final class DeviceCall {
         case closure((Outcome) -> Void)
     }
 
-    private let request: GatewayRequest
-    /// The binding called, under the request's configuration: its route, circuit, vendor quota and
-    /// concurrency cap.
-    private let binding: VendorBinding
-    private let route: TenantRoute
+    /// Whose call it is and where it goes, from `begin` until the call is retired, when it lets go
+    /// of them (the loop begins the request again too, once nothing holds it).
+    private struct Party {
+        let request: GatewayRequest
+        /// The binding called, under the request's configuration: its route, circuit, vendor quota
+        /// and concurrency cap.
+        let binding: VendorBinding
+        let route: TenantRoute
+    }
+
+    private var party: Party?
+    // Read in place (`_read`), as a `let` is: a class's stored `var` would be retained at every read.
+    private var request: GatewayRequest { _read { yield party!.request } }
+    private var binding: VendorBinding { _read { yield party!.binding } }
+    private var route: TenantRoute { _read { yield party!.route } }
     private var deviceRequest: DeviceRequest
     private var completion: Completion?
 
     /// One result per item, in order: from the start for an item whose change wasn't read; for
     /// the others `noResult` until their batch is answered, so an adapter that answers for fewer
     /// changes than it was given leaves none hanging, and the finished list is handed on as it is.
-    private var results: [DeviceResult]
+    private var results: [DeviceResult] = []
     /// The items whose changes were read, in order, when some weren't; nil when all were (the usual
     /// case: a single change makes no list). They go in batches of `batchSize`, by position among
     /// the `readyCount`: the first `sent` have gone out.
-    private let ready: [Int]?
-    private let readyCount: Int
-    private let batchSize: Int
+    private var ready: [Int]?
+    private var readyCount = 0
+    private var batchSize = 1
     private var sent = 0
     private var inFlight = 0
     private var countedBatches: [(size: Int, succeeded: Int)] = []
@@ -67,11 +79,25 @@ final class DeviceCall {
     private var moreExchanges: [Int: Exchange] = [:]
     private var lastTag = 0
 
-    init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
-        self.request = request
-        self.binding = binding
-        route = binding.route
+    private init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
+        party = Party(request: request, binding: binding, route: binding.route)
         self.deviceRequest = deviceRequest
+        prepare()
+    }
+
+    /// The call of `deviceRequest` for `request` through `binding`: one its loop retired, begun
+    /// again, when it has one nothing else holds (`ObjectPool`), else a new one.
+    static func begin(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) -> DeviceCall {
+        guard let call = request.context.calls.take() else { return DeviceCall(request: request, binding: binding, deviceRequest: deviceRequest) }
+        call.party = Party(request: request, binding: binding, route: binding.route)
+        call.deviceRequest = deviceRequest
+        call.prepare()
+        return call
+    }
+
+    /// A result for each item whose change wasn't read, `noResult` for the others, and the batches
+    /// to send.
+    private func prepare() {
         var results = request.context.resultLists.take(capacity: deviceRequest.items.count)
         var unread = false
         for item in deviceRequest.items {
@@ -94,7 +120,29 @@ final class DeviceCall {
     /// translation and the answer that shared them have let go, so they are emptied in place and the
     /// loop's pool is the last holder of the documents they held (`GatewayLoop.reclaim`).
     deinit {
-        request.context.reclaim(items: &deviceRequest.items, results: &results)
+        party?.request.context.reclaim(items: &deviceRequest.items, results: &results)
+    }
+
+    /// Done with: every answer is in and handed on, and the request answered. Its lists go back to
+    /// the loop as they would when it is released (`deinit`), and everything the call counted is
+    /// forgotten, as a new call would start, and it goes to the loop's pool. `GatewayRequestReuseTests`
+    /// checks that a retired call begun again is a new one's equal, stored property by stored property.
+    private func retire() {
+        let context = request.context
+        context.reclaim(items: &deviceRequest.items, results: &results)
+        // Emptied and in the pool: not held here too, or the next taker would find them shared.
+        deviceRequest.items = []
+        results = []
+        party = nil
+        ready = nil
+        readyCount = 0
+        batchSize = 1
+        sent = 0
+        inFlight = 0
+        countedBatches = []
+        countedItems = []
+        lastTag = 0
+        context.calls.give(self)
     }
 
     /// Where an item stands until its batch is answered, and stays if the adapter (a bug) gave
@@ -370,7 +418,7 @@ extension DeviceCall {
         var outcomes: [Bool: Outcome] = [:]
         for byTarget in parts {
             let part = deviceRequest.keeping { servedByTarget[$0] == byTarget }
-            DeviceCall(request: request, binding: byTarget ? target : current, deviceRequest: part).start(completion: .closure { outcome in
+            DeviceCall.begin(request: request, binding: byTarget ? target : current, deviceRequest: part).start(completion: .closure { outcome in
                 outcomes[byTarget] = outcome
                 guard outcomes.count == parts.count else { return }
                 let merged = parts.compactMap { outcomes[$0] }
@@ -416,5 +464,7 @@ extension DeviceCall: UpstreamCallObserver {
             for index in changes.indices { changes[index].document.give(to: context.requestLists.documents) }
             context.changeLists.recycle(&changes)
         }
+        // The last answer, handed on: the call is done, and nothing on its way down holds its lists now.
+        if completion == nil, inFlight == 0, exchangeInPlace == nil, moreExchanges.isEmpty { retire() }
     }
 }

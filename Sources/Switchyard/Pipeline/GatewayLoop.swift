@@ -51,6 +51,11 @@ final class GatewayLoop {
     /// when the vendor call is done with them (`reclaim`, `DeviceCall.upstreamCall`).
     let requestLists: DeviceRequest.Lists
     let answerLists: AnswerLists
+    /// Requests whose answers were sent, begun again for the next heads (`GatewayRequest.begin`):
+    /// as many as a loop has in flight at once, up to 128.
+    let requests = ObjectPool<GatewayRequest>(maxFree: 128)
+    /// Vendor calls their answers completed, begun again for the next requests (`DeviceCall.begin`).
+    let calls = ObjectPool<DeviceCall>(maxFree: 128)
 
     init(loop: EventLoop, loops: [EventLoop], state: GatewayState, upstream: any UpstreamTransport,
          metrics: LoopMetrics, accessLog: AccessLog?, store: RedisRateLimitStore?, spans: SpanRecorder?,
@@ -89,8 +94,11 @@ final class GatewayLoop {
         resultLists.recycle(&results)
     }
 
-    /// Closes the upstream pool and the store's connection, flushes the log; for shutdown.
+    /// Closes the upstream pool and the store's connection, flushes the log, lets go of the
+    /// retired requests and calls (each points back here); for shutdown.
     func close() {
+        requests.removeAll()
+        calls.removeAll()
         upstream.shutdown()
         accessLog?.flush()
         store?.client.close()

@@ -3,22 +3,48 @@ import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
 
-/// One `/devices` request on its way through the gateway (`Pipeline.swift`): made when its head
+/// One `/devices` request on its way through the gateway (`Pipeline.swift`): begun when its head
 /// arrives, it carries what each phase decides, and it owns the one way an answer is finished.
 ///
 /// Lives on its loop from head to answer. It keeps the configuration state it arrived under, so a
-/// reload meanwhile neither drops nor misroutes it, and it reads the clocks once.
+/// reload meanwhile neither drops nor misroutes it, and it reads the clocks once. Once its answer
+/// is sent it is retired (`retire`) into the loop's pool and begun again for a later head
+/// (`begin`): every request needs one, and the steady path allocates none.
 final class GatewayRequest {
     let context: GatewayLoop
-    let state: GatewayState
-    let head: HTTPRequestHead
-    let requestID: RequestID
-    /// Who sent it (the access log's `clientAddress`).
-    let client: SocketAddress?
-    /// The loop's clock at arrival, monotonic nanoseconds: where the logged duration starts.
-    let arrived: UInt64
-    /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
-    let now: Double
+
+    /// What the request arrived with and under, set when it is begun.
+    private struct Arrival {
+        var state: GatewayState
+        var head: HTTPRequestHead
+        var requestID: RequestID
+        /// Who sent it (the access log's `clientAddress`).
+        var client: SocketAddress?
+        /// The loop's clock at arrival, monotonic nanoseconds: where the logged duration starts.
+        var arrived: UInt64
+        /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
+        var now: Double
+
+        init(head: consuming HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
+            self.head = head
+            self.requestID = requestID
+            self.client = client
+            state = context.state
+            arrived = context.loop.now
+            now = WallClock.secondsSince1970()
+        }
+    }
+
+    private var arrival: Arrival
+    // Read in place (`_read`): a class's stored `var` is copied at every read (a head's two arrays
+    // retained and released, a reference retained) unless its reader borrows it for as long as it
+    // reads, as the compiler lets a `let` be. The phases read the head and the state several times each.
+    var state: GatewayState { _read { yield arrival.state } }
+    var head: HTTPRequestHead { _read { yield arrival.head } }
+    var requestID: RequestID { _read { yield arrival.requestID } }
+    var client: SocketAddress? { _read { yield arrival.client } }
+    var arrived: UInt64 { arrival.arrived }
+    var now: Double { arrival.now }
 
     /// Decided by `route`.
     var route: Route = .notFound
@@ -50,14 +76,46 @@ final class GatewayRequest {
     /// repeats, or the key released, when the answer is finished.
     var heldKey: (store: any IdempotencyStore, key: String, fingerprint: String)?
 
-    init(head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
-        self.head = head
-        self.requestID = requestID
-        self.client = client
+    private init(arrival: consuming Arrival, context: GatewayLoop) {
+        self.arrival = arrival
         self.context = context
-        state = context.state
-        arrived = context.loop.now
-        now = WallClock.secondsSince1970()
+    }
+
+    /// The request for `head`: one the loop retired, begun again, when it has one nothing else
+    /// holds (`ObjectPool`), else a new one.
+    static func begin(head: consuming HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) -> GatewayRequest {
+        let arrival = Arrival(head: head, requestID: requestID, client: client, context: context)
+        guard let request = context.requests.take() else { return GatewayRequest(arrival: arrival, context: context) }
+        request.arrival = arrival
+        return request
+    }
+
+    /// Done with: its answer is sent and no phase reads it again (a migrating tenant's request,
+    /// which the mirror reads after the answer, is not retired). Everything the request decided is
+    /// forgotten here, as a new one would start, and what it held is let go now rather than when
+    /// it is begun again: the head's storage above all, which its connection's parser writes the
+    /// next head into and would otherwise find shared and copy, and the exchange, which holds the
+    /// connection. `GatewayRequestReuseTests` checks that a retired request begun again is a new
+    /// one's equal, stored property by stored property.
+    func retire() {
+        arrival.head = HTTPRequestHead()
+        arrival.client = nil
+        arrival.state = context.state
+        route = .notFound
+        credential = nil
+        binding = nil
+        limit = nil
+        prepaidQuota = nil
+        body = nil
+        exchange = nil
+        device = nil
+        problem = nil
+        upstreamStatus = nil
+        upstreamNanos = nil
+        bytesIn = 0
+        heldKey = nil
+        readTrace = nil
+        context.requests.give(self)
     }
 
     var tenant: String? { credential?.tenant }
@@ -81,8 +139,15 @@ final class GatewayRequest {
     var operationName: String { head.methodName + " " + routeTemplate }
 
     /// The request's place in its trace (API.md §2, §6), read from its head when first needed:
-    /// by the first vendor call, or by the answer (the access log, the server span).
-    lazy var trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
+    /// by the first vendor call, or by the answer (the access log, the server span). Lent in place,
+    /// not copied, like the head.
+    var trace: RequestTrace {
+        _read {
+            if readTrace == nil { readTrace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs) }
+            yield readTrace!
+        }
+    }
+    private var readTrace: RequestTrace?
 
     /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
     /// client takes it and it pays, the request counted and logged and its server span recorded.

@@ -24,9 +24,11 @@ extension Gateway {
     /// body could make acceptable is answered before its body is read (and its connection closed
     /// when it announced one). An admitted request goes on in `respond`, with what was decided.
     public func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
-        let request = GatewayRequest(head: head, requestID: requestID, client: client, context: contexts[loop.index].value)
-        if let refusal = route(request) ?? authenticate(request) ?? authorize(request) {
-            return .refuse(request.finished(refusal))
+        let request = GatewayRequest.begin(head: head, requestID: requestID, client: client, context: contexts[loop.index].value)
+        if let refusal = route(request, head) ?? authenticate(request, head) ?? authorize(request) {
+            let response = request.finished(refusal)
+            request.retire()
+            return .refuse(response)
         }
         return .admit(request)
     }
@@ -49,8 +51,8 @@ extension Gateway {
             }
         }
         request.exchange = exchange
-        if let problem = readBody(request, http.body) { return respond(request, problem) }
-        claimIdempotencyKey(request, http.body)
+        if let problem = readBody(request, http.head, http.body) { return respond(request, problem) }
+        claimIdempotencyKey(request, http.head, http.body)
     }
 
     /// What the key decided, at once or when the shared store answered: the phases after it are
@@ -72,23 +74,30 @@ extension Gateway {
         }
     }
 
-    /// What the vendor made of the changes, when its last answer is read.
+    /// What the vendor made of the changes, when its last answer is read. A migrating tenant's
+    /// request goes on to the mirror, which keeps it (`send` rather than `respond`: not retired).
     func answered(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
-        respond(request, translateBack(request, translation, outcome))
-        mirror(request, translation, outcome)
+        let response = translateBack(request, translation, outcome)
+        guard let split = translation.split else { return respond(request, response) }
+        send(request.finished(response), for: request)
+        mirror(request, split, outcome)
     }
 
     // MARK: The phases
 
+    // The phases that read the head take it as the server handed it over, borrowed: the request's
+    // own (`GatewayRequest.head`, a `var` of a class, which its loop begins again) would be copied
+    // at each read, both its arrays retained and released.
+
     /// A path that is no resource, or a method it doesn't take, needs no credential (404, 405).
     @inline(never)
-    func route(_ request: GatewayRequest) -> Problem? {
-        request.route = request.head.withPath { Route(method: request.head.method, path: $0) }
+    func route(_ request: GatewayRequest, _ head: HTTPRequestHead) -> Problem? {
+        request.route = head.withPath { Route(method: head.method, path: $0) }
         switch request.route {
         case .notFound:
             return Problem(.notFound, detail: "No resource at this path.")
         case .methodNotAllowed(let allow):
-            return Problem(.methodNotAllowed, detail: "This resource does not take \(request.head.methodName).",
+            return Problem(.methodNotAllowed, detail: "This resource does not take \(head.methodName).",
                            headers: [("allow", allow)])
         case .upsertDevice, .updateDevice, .bulkUpdate:
             return nil
@@ -97,8 +106,8 @@ extension Gateway {
 
     /// The tenant comes from the credential and nowhere else (401).
     @inline(never)
-    func authenticate(_ request: GatewayRequest) -> Problem? {
-        let authenticated = request.head.withFirstValue(.authorization) { value, _ in
+    func authenticate(_ request: GatewayRequest, _ head: HTTPRequestHead) -> Problem? {
+        let authenticated = head.withFirstValue(.authorization) { value, _ in
             request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.context.cache)
         }
         switch authenticated {
@@ -125,9 +134,9 @@ extension Gateway {
 
     /// JSON only, inflated if gzip, within the limits (406, 415, 413, 400); a bad body costs no budget.
     @inline(never)
-    func readBody(_ request: GatewayRequest, _ bytes: [UInt8]) -> Problem? {
+    func readBody(_ request: GatewayRequest, _ head: HTTPRequestHead, _ bytes: [UInt8]) -> Problem? {
         request.bytesIn = bytes.count
-        switch RequestBody.read(bytes, of: request.head, limits: request.state.limits, gunzip: request.context.gunzip,
+        switch RequestBody.read(bytes, of: head, limits: request.state.limits, gunzip: request.context.gunzip,
                                 objects: request.context.jsonObjects) {
         case .success(let body):
             request.body = body
@@ -151,8 +160,8 @@ extension Gateway {
     /// used with another request (method, target or body) 422. Keys are the tenant's own, kept
     /// where `idempotency.store` says; `claimed` goes on, on the request's loop.
     @inline(never)
-    func claimIdempotencyKey(_ request: GatewayRequest, _ body: [UInt8]) {
-        guard let read = IdempotencyKey.read(request.head, body: body) else { return claimed(request, .proceed) }
+    func claimIdempotencyKey(_ request: GatewayRequest, _ head: HTTPRequestHead, _ body: [UInt8]) {
+        guard let read = IdempotencyKey.read(head, body: body) else { return claimed(request, .proceed) }
         guard case .success(let key) = read, let tenant = request.tenant else {
             if case .failure(let problem) = read { return claimed(request, .refuse(problem)) }
             preconditionFailure("a key is read after authentication")
@@ -270,7 +279,7 @@ extension Gateway {
     func callVendor(_ request: GatewayRequest, _ translation: consuming Translation) {
         let started = request.context.loop.now
         guard let split = translation.split, split.involvesTarget else {
-            let call = DeviceCall(request: request, binding: translation.binding, deviceRequest: translation.deviceRequest)
+            let call = DeviceCall.begin(request: request, binding: translation.binding, deviceRequest: translation.deviceRequest)
             return call.start(completion: .answer(self, consume translation, started: started))
         }
         callBothVendors(request, translation, split, started: started)
@@ -300,20 +309,22 @@ extension Gateway {
     /// A migrating tenant's changes go to the vendor that did not serve them too, once the client
     /// has its answer, and both answers are compared (API.md §8); nothing for other tenants.
     @inline(never)
-    func mirror(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) {
-        guard let split = translation.split else { return }
+    func mirror(_ request: GatewayRequest, _ split: MigrationSplit, _ outcome: DeviceCall.Outcome) {
         request.context.mirror.mirror(request, split, results: outcome.results)
     }
 
-    /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent.
+    /// The answer leaves: finished (rate-limit headers, gzip, access log) and sent, and the request
+    /// retired into its loop's pool for a later head.
     @inline(never)
     func respond(_ request: GatewayRequest, _ response: consuming HTTPResponse) {
         send(request.finished(response), for: request)
+        request.retire()
     }
 
     @inline(never)
     func respond(_ request: GatewayRequest, _ problem: Problem) {
         send(request.finished(problem), for: request)
+        request.retire()
     }
 
     private func send(_ response: HTTPResponse, for request: GatewayRequest) {

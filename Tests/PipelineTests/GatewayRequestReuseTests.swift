@@ -1,0 +1,168 @@
+import Foundation
+@testable import Switchyard
+import SwitchyardDevices
+import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardJSON
+import XCTest
+
+/// A request's object and its vendor call's are used again once the answer is sent (`retire`, `begin`):
+/// what one request decided must never reach the next, and a request something still holds (a
+/// migrating tenant's mirror) must never start over under its holder.
+final class GatewayRequestReuseTests: XCTestCase {
+    private var harness: PipelineHarness!
+
+    override func setUpWithError() throws {
+        harness = try PipelineHarness()
+        harness.vendor.script { _ in ScriptedVendor.json(200, #"{"iccid": "8988216716970004975"}"#) }
+    }
+
+    override func tearDown() {
+        harness.stop()
+    }
+
+    /// Every stored property of a request, as a new one has it: each is set to something else,
+    /// the request retired and begun again, and compared with a request made new for the same head.
+    /// A stored property added to `GatewayRequest` fails here until `retire` resets it and this
+    /// list names it.
+    func testARetiredRequestBegunAgainIsANewOnesEqual() throws {
+        let first = try Self.head("PATCH /devices/iccid:8988216716970004975", ["idempotency-key: k1", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
+        let second = try Self.head("GET /devices", ["user-agent: second"])
+        let compared = try onLoop { context in
+            // The request held here only: retired, nothing else holds it.
+            func decideEverything() -> ObjectIdentifier {
+                let request = GatewayRequest.begin(head: first, requestID: "first", client: SocketAddress(numericHost: "192.0.2.7", port: 1),
+                                                   context: context)
+                request.route = .bulkUpdate
+                request.credential = Credential(tenant: "acme", scopes: [.devicesWrite], expiresAt: 1, kind: .jwt)
+                request.binding = context.state.binding(named: "acme")
+                request.limit = .unlimited
+                request.prepaidQuota = .unlimited
+                request.body = .bool(true)
+                request.exchange = HTTPExchange(loop: context.loop) { _ in }
+                request.device = .sent("iccid:1")
+                request.problem = .notFound
+                request.upstreamStatus = 200
+                request.upstreamNanos = 1
+                request.bytesIn = 10
+                request.heldKey = (context.idempotency, "acme:k1", "fingerprint")
+                _ = request.trace
+                request.retire()
+                return ObjectIdentifier(request)
+            }
+            let retired = decideEverything()
+            XCTAssertEqual(context.requests.count, 1)
+            let reused = GatewayRequest.begin(head: second, requestID: "second", client: nil, context: context)
+            XCTAssertEqual(ObjectIdentifier(reused), retired, "the retired request is begun again")
+            XCTAssertEqual(context.requests.count, 0)
+            let new = GatewayRequest.begin(head: second, requestID: "second", client: nil, context: context)
+            XCTAssertFalse(new === reused)
+            return (Self.properties(of: reused), Self.properties(of: new))
+        }
+        let (reused, new) = compared
+        XCTAssertEqual(reused.map(\.label), [
+            "context", "arrival", "route", "credential", "binding", "limit",
+            "prepaidQuota", "body", "exchange", "device", "problem", "upstreamStatus", "upstreamNanos", "bytesIn", "heldKey",
+            "readTrace",
+        ], "a stored property was added or renamed: reset it in `retire`, set it above and name it here")
+        // The clocks' readings aside, which differ between any two requests.
+        func withoutClocks(_ text: String) -> String {
+            text.split(separator: "\n").filter { !$0.contains("- arrived:") && !$0.contains("- now:") }.joined(separator: "\n")
+        }
+        for (was, fresh) in zip(reused, new) {
+            XCTAssertEqual(withoutClocks(was.value), withoutClocks(fresh.value), "\(was.label) kept what the retired request decided")
+        }
+    }
+
+    /// Over the pipeline: each answered request goes back to the loop and the next head takes it,
+    /// a refusal at the head included, and each answer is its own request's.
+    func testAnsweredRequestsAreTakenAgainAndAnswerForThemselves() throws {
+        let acme = try harness.token("acme")
+        let patched = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#,
+                                       headers: [("idempotency-key", "reuse-1")])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        XCTAssertEqual(try pooled(), 1)
+        let refused = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: nil, json: "{}")
+        XCTAssertEqual(refused.status, 401)
+        XCTAssertEqual(refused.code, "unauthenticated")
+        XCTAssertNil(refused.header("ratelimit-policy"), "no limit was decided for this request")
+        XCTAssertEqual(try pooled(), 1, "the refused request was the retired one, and was retired again")
+        let again = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#,
+                                     headers: [("idempotency-key", "reuse-1")])
+        XCTAssertEqual(again.status, 200, again.text)
+        XCTAssertEqual(again.json?["id"]?.stringValue, "iccid:8988216716970004975")
+        XCTAssertEqual(harness.vendor.requests.count, 1, "the repeat was replayed from the key the first request kept")
+        let other = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-2"}"#,
+                                     headers: [("idempotency-key", "reuse-1")])
+        XCTAssertEqual(other.status, 422, other.text)
+        XCTAssertEqual(other.code, "idempotency_key_reused")
+        XCTAssertEqual(try pooled(), 1)
+    }
+
+    /// The vendor call likewise: retired once its answer is handed on, it lets go of its request
+    /// (so both are taken again for the next request), and begun again it is a new call's equal.
+    /// A stored property added to `DeviceCall` fails here until `retire` resets it and this list
+    /// names it.
+    func testARetiredVendorCallLetsGoOfItsRequestAndIsANewOnesEqual() throws {
+        let acme = try harness.token("acme")
+        let patched = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#)
+        XCTAssertEqual(patched.status, 200, patched.text)
+        let head = try Self.head("PATCH /devices/iccid:8988216716970004975", [])
+        let compared = try onLoop { context in
+            XCTAssertEqual(context.calls.count, 1, "the call was retired")
+            XCTAssertEqual(context.requests.count, 1, "and let go of its request, which was retired too")
+            let request = GatewayRequest.begin(head: head, requestID: "next", client: nil, context: context)
+            XCTAssertEqual(context.requests.count, 0, "the retired request was taken, not passed over as still held")
+            guard let binding = context.state.binding(named: "acme") else { preconditionFailure("acme is configured") }
+            let deviceRequest = DeviceRequest(isBulk: false, items: [])
+            let reused = DeviceCall.begin(request: request, binding: binding, deviceRequest: deviceRequest)
+            XCTAssertEqual(context.calls.count, 0)
+            let new = DeviceCall.begin(request: request, binding: binding, deviceRequest: deviceRequest)
+            XCTAssertFalse(new === reused)
+            return (Self.properties(of: reused), Self.properties(of: new))
+        }
+        let (reused, new) = compared
+        XCTAssertEqual(reused.map(\.label), [
+            "party", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
+            "inFlight", "countedBatches", "countedItems", "exchangeInPlace", "moreExchanges", "lastTag",
+        ], "a stored property was added or renamed: reset it in `retire` and name it here")
+        for (was, fresh) in zip(reused, new) {
+            XCTAssertEqual(was.value, fresh.value, "\(was.label) kept what the retired call counted")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func pooled() throws -> Int { try onLoop { $0.requests.count } }
+
+    /// `body` on the harness's loop with its gateway's context, and what it returned.
+    private func onLoop<T>(_ body: @escaping @Sendable (GatewayLoop) -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Locked<T?>(nil)
+        let context = harness.gateway.contexts[0]
+        harness.loop.execute { _ in
+            result.set(body(context.value))
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 10) == .success, let value = result.get() else { throw HarnessError("the loop did not run it") }
+        return value
+    }
+
+    private static func head(_ line: String, _ fields: [String]) throws -> HTTPRequestHead {
+        let text = ([line + " HTTP/1.1", "host: gateway.test"] + fields).joined(separator: "\r\n") + "\r\n\r\n"
+        var head = HTTPRequestHead()
+        var parser = RequestParser(limits: HTTPLimits())
+        let parsed = Array(text.utf8).withUnsafeBytes { parser.parseHead($0, into: &head) }
+        guard case .complete = parsed else { throw HarnessError("the test's head did not parse: \(parsed)") }
+        return head
+    }
+
+    /// Each stored property's label and its value as `dump` would spell it.
+    private static func properties(of object: AnyObject) -> [(label: String, value: String)] {
+        Mirror(reflecting: object).children.map { child in
+            var text = ""
+            dump(child.value, to: &text, maxDepth: 4)
+            return (child.label ?? "?", text)
+        }
+    }
+}
