@@ -160,13 +160,24 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         offset += 1
         let start = offset
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-            guard byte >= 0x20 else { throw error("a control character in a string must be escaped") }
-            offset += 1
+        // To the first quote or backslash, eight bytes a step, noting whether a byte of a multi-byte
+        // UTF-8 sequence came on the way: an ASCII run needs no validating.
+        var ascii = true
+        while true {
+            offset = plainRunEnd(from: offset)
+            guard let byte = current else { throw error("unterminated string") }
+            if byte >= 0x80 {
+                ascii = false
+                offset += 1
+            } else if byte < 0x20 {
+                throw error("a control character in a string must be escaped")
+            } else {
+                break
+            }
         }
-        guard let stop = current else { throw error("unterminated string") }
-        if stop == UInt8(ascii: "\"") {
-            let text = try validated(UnsafeBufferPointer(rebasing: bytes[start..<offset]), at: start)
+        if bytes[offset] == UInt8(ascii: "\"") {
+            let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<offset])
+            let text = ascii ? String(decoding: utf8, as: UTF8.self) : try validated(utf8, at: start)
             offset += 1
             return text
         }
@@ -187,6 +198,27 @@ public struct JSONParser {
                 offset += 1
             }
         }
+    }
+
+    /// Where the first byte at or after `start` that ends a plain run of a string lies (a quote, a
+    /// backslash, a control character or a byte of a multi-byte UTF-8 sequence), or the end of the
+    /// input: eight bytes a step while eight remain (`JSONStringWord`), then one by one.
+    private func plainRunEnd(from start: Int) -> Int {
+        var index = start
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index &+ 8 <= bytes.count {
+            // In bounds by the check above; an unaligned load is sound for any UInt64.
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let stops = JSONStringWord.specials(word) | (word & JSONStringWord.highs)
+            if stops != 0 { return index &+ stops.trailingZeroBitCount &>> 3 }
+            index &+= 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index += 1
+        }
+        return index
     }
 
     private func validated(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) -> String {

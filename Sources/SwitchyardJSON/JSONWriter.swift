@@ -200,9 +200,9 @@ public struct JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
     }
 
-    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (the "has a byte
-    /// less than n" and "has a zero byte" word tests): nearly every string written needs none, so
-    /// this scan is most of what writing one costs. The last word overlaps the one before it, and a
+    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (`JSONStringWord`):
+    /// nearly every string written needs none, so this scan is most of what writing one costs. The
+    /// last word overlaps the one before it, and a
     /// string shorter than a word is tested padded with letters, so no byte is tested alone.
     public static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = utf8.baseAddress else { return false }
@@ -220,13 +220,10 @@ public struct JSONWriter {
         return wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self))
     }
 
-    /// Exact: a byte's borrow reaches the next byte only when the byte itself matched.
+    /// A quote, a backslash, a control character or DEL among the word's bytes (exact: a byte is
+    /// flagged wrongly only above one that matched).
     private static func wordNeedsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C), delete = word ^ (ones &* 0x7F)
-        let found = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-            | ((delete &- ones) & ~delete)
-        return found & (ones &* 0x80) != 0
+        JSONStringWord.specials(word) | JSONStringWord.matching(0x7F, in: word) != 0
     }
 
     private mutating func separate() {

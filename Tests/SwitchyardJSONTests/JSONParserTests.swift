@@ -103,6 +103,47 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse([UInt8(ascii: "\""), 0xC3, 0xA9, UInt8(ascii: "\"")]), .string("é"))
     }
 
+    /// The string scan goes eight bytes a step: a quote, an escape, a control character, a
+    /// multi-byte UTF-8 sequence (valid or not) at every position of strings up to three words long,
+    /// in the first word, across a word's edge and in the bytes left after the last whole word, is
+    /// found where it is, at any offset of the string in the document.
+    func testEveryByteThatEndsAPlainRunIsFoundAtEveryPosition() throws {
+        for length in 0...24 {
+            for position in 0..<max(length, 1) {
+                for lead in ["", "[", "{\"k\":"] {
+                    let close = lead.isEmpty ? "" : lead == "[" ? "]" : "}"
+                    func document(_ middle: [UInt8]) -> [UInt8] {
+                        var text = Array(String(repeating: "a", count: position).utf8)
+                        text += middle
+                        text += Array(String(repeating: "b", count: max(0, length - position - 1)).utf8)
+                        return Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(close.utf8)
+                    }
+                    func string(_ bytes: [UInt8]) throws -> String? {
+                        let value = try JSONParser.parse(bytes)
+                        return value.stringValue ?? value.arrayValue?.first?.stringValue ?? value.objectValue?["k"]?.stringValue
+                    }
+                    let plain = String(repeating: "a", count: position) + "x" + String(repeating: "b", count: max(0, length - position - 1))
+                    XCTAssertEqual(try string(document([UInt8(ascii: "x")])), plain)
+                    XCTAssertEqual(try string(document(Array(#"\""#.utf8))), plain.replacingOccurrences(of: "x", with: "\""))
+                    XCTAssertEqual(try string(document(Array(#"\n"#.utf8))), plain.replacingOccurrences(of: "x", with: "\n"))
+                    XCTAssertEqual(try string(document([0xC3, 0xA9])), plain.replacingOccurrences(of: "x", with: "é"))
+                    XCTAssertEqual(try string(document([0x7F])), plain.replacingOccurrences(of: "x", with: "\u{7F}"), "DEL may stand as it is")
+                    XCTAssertThrowsError(try JSONParser.parse(document([0x09])), "a tab at \(position) of \(length)") {
+                        XCTAssertTrue("\($0)".contains("control character"), "\($0)")
+                    }
+                    XCTAssertThrowsError(try JSONParser.parse(document([0xC3, 0x28])), "a broken sequence at \(position) of \(length)") {
+                        XCTAssertTrue("\($0)".contains("not valid UTF-8"), "\($0)")
+                    }
+                    var unterminated = document([UInt8(ascii: "x")])
+                    unterminated.removeLast(close.utf8.count + 1)
+                    XCTAssertThrowsError(try JSONParser.parse(unterminated)) {
+                        XCTAssertTrue("\($0)".contains("unterminated string"), "\($0)")
+                    }
+                }
+            }
+        }
+    }
+
     func testBoundsNesting() throws {
         XCTAssertNoThrow(try JSONParser.parse(Array((String(repeating: "[", count: 32) + String(repeating: "]", count: 32)).utf8)))
         XCTAssertThrowsError(try JSONParser.parse(Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8))) {
