@@ -295,6 +295,47 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    /// The word test that reads a field name eight bytes a step flags exactly the bytes that are not
+    /// a letter, a digit or `-`, every byte value in every position and in random words; and a name
+    /// with any `tchar` (or a byte that is not one) at any position of names up to three words long
+    /// parses as it did byte by byte.
+    func testFieldNamesAreReadEightBytesAStepAsByteByByte() {
+        let usual = Set("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        func expected(_ bytes: [UInt8]) -> UInt64 {
+            bytes.enumerated().reduce(0) { mask, byte in usual.contains(byte.element) ? mask : mask | (0x80 << (8 * UInt64(byte.offset))) }
+        }
+        func viaWord(_ bytes: [UInt8]) -> UInt64 {
+            HTTPSyntax.nonNameBytes(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        }
+        for byte in UInt8.min...UInt8.max {
+            for position in 0..<8 {
+                var bytes = Array("aZ0-mQ9z".utf8)
+                bytes[position] = byte
+                XCTAssertEqual(viaWord(bytes), expected(bytes), "byte \(byte) at \(position)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            XCTAssertEqual(viaWord(bytes), expected(bytes), "\(bytes)")
+        }
+        for length in 1...24 {
+            for position in 0..<length {
+                for (byte, parses) in [(UInt8(ascii: "_"), true), (UInt8(ascii: "~"), true), (UInt8(ascii: "7"), true),
+                                       (UInt8(ascii: "@"), false), (UInt8(ascii: "/"), false), (0x80, false)] {
+                    var name = Array(String(repeating: "x", count: length).utf8)
+                    name[position] = byte
+                    let bytes = Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8) + name + Array(": v\r\n\r\n".utf8)
+                    if parses {
+                        XCTAssertEqual(parse(bytes).0, .complete(headLength: bytes.count), "\(byte) at \(position) of \(length)")
+                    } else {
+                        XCTAssertEqual(parse(bytes).0, .failure(.invalidFieldName), "\(byte) at \(position) of \(length)")
+                    }
+                }
+            }
+        }
+    }
+
     func testTokenCharacterSetMatchesRFC9110() {
         let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
         for byte in UInt8.min...UInt8.max {
