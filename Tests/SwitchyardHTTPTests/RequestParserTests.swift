@@ -336,6 +336,34 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    /// Recognising a known field by folding each name byte with 0x20 agrees with the case-blind
+    /// comparison for every known name, in both cases and with any one byte replaced by each `tchar`
+    /// (a look-alike such as `content_type` or `Hos^` is no known field), and every known name is
+    /// spelt in lowercase letters, digits and `-`, which that folding needs.
+    func testKnownFieldNamesAreRecognisedByFoldingAsByComparingCaseBlind() {
+        let tchar = Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        let spelling = Set("-0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+        for field in KnownField.allCases {
+            let lowercase = field.lowercaseName.withUTF8Buffer { Array($0) }
+            XCTAssertTrue(lowercase.allSatisfy(spelling.contains), "\(field)")
+            var names = [lowercase, Array(String(decoding: lowercase, as: UTF8.self).uppercased().utf8)]
+            for position in lowercase.indices {
+                for byte in tchar {
+                    var name = lowercase
+                    name[position] = byte
+                    names.append(name)
+                }
+            }
+            for name in names {
+                name.withUnsafeBytes { buffer in
+                    XCTAssertEqual(HTTPSyntax.equalsFieldName(buffer, 0..<name.count, field.lowercaseName),
+                                   HTTPSyntax.equalsIgnoringCase(buffer, 0..<name.count, field.lowercaseName),
+                                   "\(String(decoding: name, as: UTF8.self)) against \(field)")
+                }
+            }
+        }
+    }
+
     func testTokenCharacterSetMatchesRFC9110() {
         let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
         for byte in UInt8.min...UInt8.max {

@@ -49,7 +49,8 @@ public enum KnownField: Int, CaseIterable, Sendable {
         }
     }
 
-    /// The field `buffer[name]` names, nil for any other. The length and the first letter tell
+    /// The field `buffer[name]` names, nil for any other; `name` already read as `tchar`, as the
+    /// parsers' fields are (`HTTPSyntax.equalsFieldName`). The length and the first letter tell
     /// the candidates apart, so a name costs at most one comparison.
     init?(_ buffer: UnsafeRawBufferPointer, _ name: Range<Int>) {
         guard !name.isEmpty else { return nil }
@@ -73,7 +74,7 @@ public enum KnownField: Int, CaseIterable, Sendable {
         case (17, UInt8(ascii: "t")): candidate = .transferEncoding
         default: return nil
         }
-        guard HTTPSyntax.equalsIgnoringCase(buffer, name, candidate.lowercaseName) else { return nil }
+        guard HTTPSyntax.equalsFieldName(buffer, name, candidate.lowercaseName) else { return nil }
         self = candidate
     }
 }
