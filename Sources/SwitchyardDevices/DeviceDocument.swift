@@ -9,10 +9,14 @@ import SwitchyardJSON
 /// per request.
 public struct DeviceDocument: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
-        case string(String)
+        /// Held in place up to 31 bytes (`CompactString`): an ICCID or a device id allocates nothing.
+        case string(CompactString)
         case bool(Bool)
 
-        public var string: String? {
+        /// A string value made from a `String`, for documents built in code (simulators, tests).
+        public static func string(_ text: String) -> Value { .string(CompactString(text)) }
+
+        public var string: CompactString? {
             if case .string(let text) = self { text } else { nil }
         }
     }
@@ -67,7 +71,7 @@ public struct DeviceDocument: Sendable, Equatable {
     }
 
     /// The field's value when it is a string.
-    public func string(_ field: DeviceField) -> String? { self[field]?.string }
+    public func string(_ field: DeviceField) -> CompactString? { self[field]?.string }
 
     public var isEmpty: Bool { entries.isEmpty }
     public var count: Int { entries.count }

@@ -20,7 +20,7 @@ public enum DeviceDocumentReader {
     public struct Reading: Sendable {
         public var document: DeviceDocument
         /// The `id` member, for bulk items and responses.
-        public var id: String?
+        public var id: CompactString?
         /// Wrong JSON types: 400 `invalid_request`.
         public var typeErrors: [FieldError] = []
         /// Members that are no field, read-only, or removals: 422 `unsupported_field`.
@@ -54,7 +54,7 @@ public enum DeviceDocumentReader {
             // A member's pointer is only ever needed for an error: made then, not per member.
             func pointer() -> String { pointerPrefix + "/" + escape(member.name) }
             if member.name == "id" && (allowsID || direction == .response) {
-                if let id = member.value.stringValue {
+                if let id = member.value.compactString {
                     reading.id = id
                 } else {
                     reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(member.value.typeName)"))

@@ -30,18 +30,25 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
 
 /// A typed device identifier, `kind:value`, its value checked and in canonical form (a MAC as
 /// twelve upper-case hex digits), so two spellings of one device are one identifier.
+///
+/// The value is a `CompactString`: every kind's value but a long free-form device id is held in
+/// place, so a request addressed by an ICCID allocates nothing for it.
 public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     public let kind: IdentifierKind
-    public let value: String
+    public let value: CompactString
 
-    public init(kind: IdentifierKind, value: String) {
+    public init(kind: IdentifierKind, value: CompactString) {
         self.kind = kind
         self.value = value
     }
 
+    public init(kind: IdentifierKind, value: String) {
+        self.init(kind: kind, value: CompactString(value))
+    }
+
     /// `kind:value`, as responses show it. Made only where a `String` is wanted (a log line, a
     /// migration's device key): an answer writes it from its parts (`write(asMember:to:)`).
-    public var description: String { kind.rawValue + ":" + value }
+    public var description: String { kind.rawValue + ":" + value.description }
 
     /// Writes `kind:value` as the JSON member `name`, without making `description`.
     public func write(asMember name: String, to json: inout JSONWriter) {
@@ -77,23 +84,27 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// Reads `text` (already percent-decoded). A bare value means `primary`; without one it is
     /// refused. The value must pass its field's format rule. Errors are 400 `invalid_request`
     /// (API.md: "bad id syntax"), with the reason.
-    public static func parse(_ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
-        let (colon, named) = kindPrefix(text)
-        guard let colon, let named else { return parse(named: nil, text, primary: primary) }
-        return parse(named: named, String(decoding: text.utf8.dropFirst(colon + 1), as: UTF8.self), primary: primary)
+    public static func parse(_ text: CompactString, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
+        text.withUTF8 { utf8 in
+            let (colon, named) = kindPrefix(UnsafeRawBufferPointer(utf8))
+            guard let colon, let named else { return parse(named: nil, CompactString(decoding: utf8), primary: primary) }
+            return parse(named: named, CompactString(decoding: UnsafeBufferPointer(rebasing: utf8[(colon + 1)...])), primary: primary)
+        }
     }
 
     /// Reads an id already split at its kind: `named` is the kind the text before its first colon
     /// names and `text` what follows the colon, or `named` is nil and `text` the whole id (a path's
     /// id is split where it is read, so that a typed id's value is the only `String` made of it).
-    public static func parse(named: IdentifierKind?, _ text: String, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
+    public static func parse(named: IdentifierKind?, _ text: CompactString, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
         // The text before the first colon of an id that names no kind; made only for an error.
         var prefix: String? {
-            guard named == nil, let colon = kindPrefix(text).colon else { return nil }
-            return String(decoding: text.utf8.prefix(colon), as: UTF8.self)
+            guard named == nil else { return nil }
+            return text.withUTF8 { utf8 in
+                kindPrefix(UnsafeRawBufferPointer(utf8)).colon.map { String(decoding: utf8.prefix($0), as: UTF8.self) }
+            }
         }
         let kind: IdentifierKind
-        let value: String
+        let value: CompactString
         let typed: Bool
         if let named {
             kind = named

@@ -27,7 +27,9 @@ public enum FieldRules {
             table = NameTable(values)
         }
 
-        public func contains(_ value: String) -> Bool { table.position(of: value) != nil }
+        public func contains(_ value: CompactString) -> Bool {
+            value.withUTF8 { table.position(of: UnsafeRawBufferPointer($0)) != nil }
+        }
     }
 
     /// Control Center's SIM status values (docs/VENDORS.md).
@@ -39,7 +41,10 @@ public enum FieldRules {
     /// The longest value any field takes: Control Center's custom fields are VARCHAR(2000).
     public static let maxLength = 2000
 
-    public static func check(_ field: DeviceField, _ value: String) -> Result<String, Violation> {
+    /// A value is read and kept as a `CompactString`, so checking an ICCID or a status makes no
+    /// `String` of it; the few rules that need one (addresses, dates, lengths in characters of
+    /// long text) make it themselves.
+    public static func check(_ field: DeviceField, _ value: CompactString) -> Result<CompactString, Violation> {
         switch field {
         case .iccid: return digits(value, 19...20, "an ICCID is 19 or 20 digits")
         case .imei: return digits(value, 15...15, "an IMEI is 15 digits")
@@ -49,7 +54,7 @@ public enum FieldRules {
         case .ipv4: return address(value, family: AF_INET, "an IPv4 address in dotted-decimal form")
         case .ipv6: return address(value, family: AF_INET6, "an IPv6 address")
         case .userId:
-            return (1...254).contains(value.count) ? .success(value) : .failure(Violation("a user id is 1 to 254 characters"))
+            return hasCharacters(value, 1...254) ? .success(value) : .failure(Violation("a user id is 1 to 254 characters"))
         case .simStatus:
             return oneOf(value, simStatuses)
         case .simOverageLimitOverride:
@@ -62,34 +67,43 @@ public enum FieldRules {
              .accountCustom6, .accountCustom7, .accountCustom8, .accountCustom9, .accountCustom10,
              .customerCustom1, .customerCustom2, .customerCustom3, .customerCustom4, .customerCustom5:
             // Blank is a value here: it clears a combo-box field (the vendor's document).
-            return value.count <= maxLength ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+            return hasCharacters(value, 0...maxLength) ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
         default:
             guard !value.isEmpty else { return .failure(Violation("must not be empty")) }
-            return value.count <= maxLength ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+            return hasCharacters(value, 0...maxLength) ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
         }
+    }
+
+    /// Whether `value` has a number of characters in `range`. Text of n > 0 bytes has 1 to n
+    /// characters, so the characters of short text need no counting (nor a `String` to count them in).
+    private static func hasCharacters(_ value: CompactString, _ range: ClosedRange<Int>) -> Bool {
+        let bytes = value.utf8Count
+        if bytes == 0 { return range.contains(0) }
+        if range.lowerBound <= 1 && bytes <= range.upperBound { return true }
+        return range.contains(String(value).count)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    private static func digits(_ value: String, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<String, Violation> {
-        lengths.contains(value.utf8.count) && value.allUTF8(isDigit) ? .success(value) : .failure(Violation(rule))
+    private static func digits(_ value: CompactString, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<CompactString, Violation> {
+        lengths.contains(value.utf8Count) && value.allUTF8(isDigit) ? .success(value) : .failure(Violation(rule))
     }
 
     /// 6 to 15 digits, optionally after a `+` (API.md §2): E.164 (`+15551234567`) and the national
     /// or bare forms operators and vendors write (MobileFirst's own example is `123456789`). Kept as
     /// given: the vendor gets the client's spelling.
-    private static func msisdn(_ value: String) -> Result<String, Violation> {
-        let digits = value.utf8.first == UInt8(ascii: "+") ? value.utf8.dropFirst() : value.utf8[...]
-        guard (6...15).contains(digits.count), digits.allSatisfy(isDigit) else {
-            return .failure(Violation("6 to 15 digits, optionally after a +"))
+    private static func msisdn(_ value: CompactString) -> Result<CompactString, Violation> {
+        let valid = value.withUTF8 { utf8 in
+            let digits = utf8.first == UInt8(ascii: "+") ? utf8.dropFirst() : utf8[...]
+            return (6...15).contains(digits.count) && digits.allSatisfy(isDigit)
         }
-        return .success(value)
+        return valid ? .success(value) : .failure(Violation("6 to 15 digits, optionally after a +"))
     }
 
     /// `A1B2C3D4E5F6`, `a1:b2:c3:d4:e5:f6`, `A1-B2-…` or `a1b2.c3d4.e5f6`, made twelve upper-case
     /// hex digits (the form vodlix's document uses).
-    private static func mac(_ value: String) -> Result<String, Violation> {
-        let utf8 = Array(value.utf8)
+    private static func mac(_ value: CompactString) -> Result<CompactString, Violation> {
+        let utf8 = value.withUTF8 { Array($0) }
         let hex = utf8.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ".") }
         let separators = utf8.count - hex.count
         let wellSeparated: Bool = switch separators {
@@ -101,18 +115,18 @@ public enum FieldRules {
         guard hex.count == 12, hex.allSatisfy(isHex), wellSeparated else {
             return .failure(Violation("a MAC address: 12 hex digits, optionally in pairs separated by : or -"))
         }
-        return .success(String(decoding: hex.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }, as: UTF8.self))
+        return .success(hex.map { $0 >= UInt8(ascii: "a") ? $0 - 32 : $0 }.withUnsafeBytes { CompactString(decoding: $0) })
     }
 
     private static func isHex(_ byte: UInt8) -> Bool { ASCII.hexValue(byte) != nil }
 
-    private static func address(_ value: String, family: Int32, _ rule: String) -> Result<String, Violation> {
+    private static func address(_ value: CompactString, family: Int32, _ rule: String) -> Result<CompactString, Violation> {
         var storage = in6_addr()
-        guard value.utf8.count <= 45, inet_pton(family, value, &storage) == 1 else { return .failure(Violation(rule)) }
+        guard value.utf8Count <= 45, inet_pton(family, value.description, &storage) == 1 else { return .failure(Violation(rule)) }
         return .success(value)
     }
 
-    private static func oneOf(_ value: String, _ allowed: Choices) -> Result<String, Violation> {
+    private static func oneOf(_ value: CompactString, _ allowed: Choices) -> Result<CompactString, Violation> {
         allowed.contains(value) ? .success(value) : .failure(Violation("one of \(allowed.values.sorted().joined(separator: ", "))"))
     }
 }
@@ -122,7 +136,14 @@ public enum FieldRules {
 public enum RFC3339 {
     /// Seconds since 1970 for a valid date-time, nil otherwise (ranges and leap years checked).
     public static func secondsSince1970(_ text: String) -> Double? {
-        let b = Array(text.utf8)
+        secondsSince1970(CompactString(text))
+    }
+
+    public static func secondsSince1970(_ text: CompactString) -> Double? {
+        text.withUTF8 { secondsSince1970(utf8: $0) }
+    }
+
+    private static func secondsSince1970(utf8 b: UnsafeBufferPointer<UInt8>) -> Double? {
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= b.count else { return nil }
             var value = 0

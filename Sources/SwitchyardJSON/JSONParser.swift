@@ -14,13 +14,14 @@ public struct JSONParser {
 
     /// Parses `bytes` as one JSON text. A small document's objects (`JSONObject.pooledDocumentBytes`)
     /// are built in member lists from `objects` when given (a loop's, refilled by
-    /// `JSONValue.giveObjects(to:)` once a document is done with), so a steady stream of device
-    /// documents builds them without allocating.
+    /// `JSONValue.giveObjects(to:)` once a document is done with), and the names longer than a small
+    /// `String` that it read before are handed out again, so a steady stream of device documents
+    /// builds them without allocating.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth,
                              objects: JSONObject.Pool? = nil) throws(JSONParseError) -> JSONValue {
-        let objects = bytes.count <= JSONObject.pooledDocumentBytes ? objects : nil
+        let lists = bytes.count <= JSONObject.pooledDocumentBytes ? objects?.lists : nil
         return try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var parser = JSONParser(buffer, maxDepth: maxDepth, objects: objects)
+            var parser = JSONParser(buffer, maxDepth: maxDepth, lists: lists, names: objects?.names)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -31,13 +32,16 @@ public struct JSONParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
-    private let objects: JSONObject.Pool?
+    private let lists: ArrayPool<(name: String, value: JSONValue)>?
+    private let names: MemberNames?
     private var offset = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, objects: JSONObject.Pool?) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, lists: ArrayPool<(name: String, value: JSONValue)>?,
+                 names: MemberNames?) {
         self.bytes = bytes
         self.maxDepth = maxDepth
-        self.objects = objects
+        self.lists = lists
+        self.names = names
     }
 
     private func error(_ reason: String) -> JSONParseError {
@@ -55,7 +59,7 @@ public struct JSONParser {
         switch byte {
         case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1))
         case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""): return .string(try parseStringValue())
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -76,7 +80,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
         offset += 1
-        var object = objects.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject()
+        var object = lists.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             offset += 1
@@ -86,7 +90,7 @@ public struct JSONParser {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let nameOffset = offset
-            let name = try parseString()
+            let name = try parseName()
             if object[name] != nil {
                 throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(name)\"")
             }
@@ -155,9 +159,25 @@ public struct JSONParser {
         while let byte = current, isDigit(byte) { offset += 1 }
     }
 
-    /// A string without escapes is validated and copied in one step; one with escapes is
-    /// decoded into a scratch array first.
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// A member name: a `String`, as a `JSONObject` keeps its names; one read before on the loop
+    /// when it is too long for a small `String` (`MemberNames`).
+    private mutating func parseName() throws(JSONParseError) -> String {
+        try parseString { utf8, names in
+            // A `String` holds up to 15 bytes in place: such a name is nothing to look up.
+            if utf8.count > 15, let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
+        }
+    }
+
+    /// A string value: in place when it fits (`CompactString`), so a short one allocates nothing.
+    private mutating func parseStringValue() throws(JSONParseError) -> CompactString {
+        try parseString { utf8, _ in CompactString(validUTF8: UnsafeRawBufferPointer(utf8)) }
+    }
+
+    /// The string whose opening quote is at `offset`, made by `make` from its text's bytes once they
+    /// are known to be valid UTF-8 (and the loop's names, handed over rather than captured, which
+    /// would retain them for every string). A string without escapes is handed over where it lies;
+    /// one with escapes is decoded into a scratch array first.
+    private mutating func parseString<Text>(_ make: (UnsafeBufferPointer<UInt8>, MemberNames?) -> Text) throws(JSONParseError) -> Text {
         offset += 1
         let start = offset
         // To the first quote or backslash, eight bytes a step, noting whether a byte of a multi-byte
@@ -177,9 +197,9 @@ public struct JSONParser {
         }
         if bytes[offset] == UInt8(ascii: "\"") {
             let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<offset])
-            let text = ascii ? String(decoding: utf8, as: UTF8.self) : try validated(utf8, at: start)
+            if !ascii { try validate(utf8, at: start) }
             offset += 1
-            return text
+            return make(utf8, names)
         }
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
         while true {
@@ -187,7 +207,10 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 offset += 1
-                return try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in try validated(buffer, at: start) }
+                return try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                    try validate(buffer, at: start)
+                    return make(buffer, names)
+                }
             case UInt8(ascii: "\\"):
                 offset += 1
                 try appendEscape(to: &scratch)
@@ -221,16 +244,15 @@ public struct JSONParser {
         return index
     }
 
-    private func validated(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) -> String {
+    private func validate(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) {
         // ASCII, nearly every string a device API carries, is UTF-8 as it is; the generic
         // validating initialiser cost about a thousand instructions a string.
         var high: UInt8 = 0
         for byte in utf8 { high |= byte }
-        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
-        guard let text = String(validating: utf8, as: UTF8.self) else {
+        guard high >= 0x80 else { return }
+        guard String(validating: utf8, as: UTF8.self) != nil else {
             throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
         }
-        return text
     }
 
     private mutating func appendEscape(to scratch: inout [UInt8]) throws(JSONParseError) {

@@ -9,12 +9,23 @@ public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(String)
-    case string(String)
+    /// Held in place up to 31 bytes (`CompactString`): an ICCID or a device id read from a
+    /// vendor's answer allocates nothing.
+    case string(CompactString)
     case array([JSONValue])
     case object(JSONObject)
 
-    public var stringValue: String? {
+    /// A string value made from a `String`, for documents built in code (simulators, tests).
+    public static func string(_ text: String) -> JSONValue { .string(CompactString(text)) }
+
+    /// A string's text, held in place when short: for the request's way (an adapter reading an answer).
+    public var compactString: CompactString? {
         if case .string(let value) = self { value } else { nil }
+    }
+
+    /// A string as a `String`: for code off the request's way (configuration, simulators, messages).
+    public var stringValue: String? {
+        if case .string(let value) = self { value.description } else { nil }
     }
 
     public var objectValue: JSONObject? {
@@ -32,7 +43,8 @@ public enum JSONValue: Sendable, Equatable {
     /// A string, or a number's literal text: for vendor fields typed one way and sent the other.
     public var scalarText: String? {
         switch self {
-        case .string(let value), .number(let value): value
+        case .string(let value): value.description
+        case .number(let value): value
         default: nil
         }
     }
@@ -62,7 +74,7 @@ public enum JSONValue: Sendable, Equatable {
             for position in object.members.indices where object.members[position].value.holdsValues {
                 object.members[position].value.giveObjects(to: pool)
             }
-            pool.give(object.members)
+            pool.lists.give(object.members)
         case .array(let elements):
             for position in elements.indices where elements[position].holdsValues { elements[position].giveObjects(to: pool) }
         case .null, .bool, .number, .string:
@@ -113,15 +125,24 @@ public struct JSONObject: Sendable, Equatable {
         for member in members { append(member.name, member.value) }
     }
 
-    /// Member lists reused on a loop (`JSONParser.parse(_:objects:)`). A list keeps its members
-    /// until it is taken again, so only small documents are built in them (`pooledDocumentBytes`)
-    /// and only small objects kept: a loop's pool holds at most `maxFree` lists of documents of at
-    /// most 4 KiB, whatever its clients send. `maxFree` covers two objects for each of 128 requests
-    /// in flight on a loop.
-    public typealias Pool = ArrayPool<(name: String, value: JSONValue)>
+    /// What a loop's documents are built from (`JSONParser.parse(_:objects:)`): member lists reused,
+    /// and the longer member names read before (`MemberNames`). A list keeps its members until it is
+    /// taken again, so only small documents are built in them (`pooledDocumentBytes`) and only small
+    /// objects kept: a loop's pool holds at most `maxFree` lists of documents of at most 4 KiB,
+    /// whatever its clients send. `maxFree` covers two objects for each of 128 requests in flight on
+    /// a loop. Not thread-safe: one per loop.
+    public final class Pool {
+        let lists = ArrayPool<(name: String, value: JSONValue)>(maxFree: 256, maxCapacity: indexThreshold)
+        let names = MemberNames()
+
+        init() {}
+
+        /// How many lists it holds.
+        public var count: Int { lists.count }
+    }
 
     /// A new pool for one loop.
-    public static func pool() -> Pool { Pool(maxFree: 256, maxCapacity: indexThreshold) }
+    public static func pool() -> Pool { Pool() }
 
     /// The largest document whose objects are built in a pool's lists.
     public static let pooledDocumentBytes = 4096

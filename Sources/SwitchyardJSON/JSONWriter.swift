@@ -72,6 +72,16 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    public mutating func string(_ value: CompactString) {
+        separate()
+        value.withUTF8 { utf8 in
+            bytes.append(UInt8(ascii: "\""))
+            Self.appendEscaped(utf8, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        needsComma = true
+    }
+
     public mutating func number(_ value: Int) {
         separate()
         ASCII.appendDecimal(value, to: &bytes)
@@ -114,11 +124,16 @@ public struct JSONWriter {
         string(value)
     }
 
+    public mutating func member(_ name: String, _ value: CompactString) {
+        key(name)
+        string(value)
+    }
+
     /// A string member written from two strings and the separator between them (a device id's
     /// `kind:value`), so the joined text needs no `String` of its own.
-    public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: String) {
+    public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
         key(name)
-        var (first, second) = (first, second)
+        var first = first
         bytes.append(UInt8(ascii: "\""))
         first.withUTF8 { Self.appendEscaped($0, to: &bytes) }
         separator.withUTF8Buffer { Self.appendEscaped($0, to: &bytes) }

@@ -104,7 +104,7 @@ final class GateSimulator: VendorSimulator {
         }
         switch value {
         case nil, .null?: return .failure(Self.dataError("This field is required."))
-        case .string(let string)?: return .success(string)
+        case .string(let string)?: return .success(string.description)
         default: return .failure(Self.dataError("Not a valid string."))
         }
     }

@@ -17,7 +17,7 @@ enum JSONBody {
     /// vendors whose servers (PHP, say) take `2.0` and `"2.0"` alike.
     static func scalarString(_ value: JSONValue) -> String? {
         switch value {
-        case .string(let text): text
+        case .string(let text): text.description
         case .number: value.intValue.map(String.init) ?? value.doubleValue?.description
         default: nil
         }

@@ -1,5 +1,6 @@
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardJSON
 
 /// Cisco (Jasper) Control Center, "Edit Device Details": `PUT /rws/api/v1/devices/{iccid}`
@@ -109,7 +110,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         let body = document?.objectValue
         switch response.status {
         case 200, 202:
-            guard let iccid = body?["iccid"]?.stringValue else {
+            guard let iccid = body?["iccid"]?.compactString else {
                 return .all(.failed(ErrorCatalogue.unreadable(response, "no \"iccid\" string")), count: changes.count)
             }
             // The answer names the SIM the vendor changed; another one than asked for is no answer
@@ -135,7 +136,7 @@ public struct ControlCenterAdapter: VendorAdapter {
 
     /// The SIM a change addresses: its id, whose kind is always `iccid` (the only addressable
     /// kind, and there is no upsert, so every change has an id).
-    private static func iccid(of change: DeviceChange) -> String {
+    private static func iccid(of change: DeviceChange) -> CompactString {
         assert(change.id?.kind == .iccid, "control-center addresses SIMs by ICCID only")
         return change.id?.value ?? ""
     }

@@ -109,7 +109,7 @@ public struct GateAdapter: VendorAdapter {
     /// The catalogue's problem, with gate's message and, for a DRF field error on 400 or 422,
     /// the fields at fault as pointers into the client's request.
     private func problem(for response: UpstreamResponse, _ change: DeviceChange) -> Problem {
-        let password = change.document.string(.userPassword)
+        let password = change.document.string(.userPassword)?.description
         var message: String?
         var fields: [FieldError] = []
         switch try? JSONParser.parse(response.body) {

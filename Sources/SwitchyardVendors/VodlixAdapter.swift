@@ -1,5 +1,6 @@
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardJSON
 
 /// Vodlix OTT middleware, "Add Device": `POST /v2/device` (docs/VENDORS.md).
@@ -58,7 +59,7 @@ public struct VodlixAdapter: VendorAdapter {
                        fields: missing.map { FieldError(pointer: change.pointer($0), reason: "required by vodlix") })
     }
 
-    private func value(of field: DeviceField, in change: DeviceChange) -> String? {
+    private func value(of field: DeviceField, in change: DeviceChange) -> CompactString? {
         change.document.string(field) ?? change.id.flatMap { $0.kind.field == field ? $0.value : nil }
     }
 
@@ -92,7 +93,7 @@ public struct VodlixAdapter: VendorAdapter {
         guard envelope["status"]?.intValue == 200 else {
             return .failed(ErrorCatalogue.unreadable(response, "the envelope's status is not 200"))
         }
-        guard let data = envelope["data"]?.objectValue, let mac = data["mac_address"]?.stringValue,
+        guard let data = envelope["data"]?.objectValue, let mac = data["mac_address"]?.compactString,
               let active = data["status"]?.scalarText, let banned = data["ban_status"]?.scalarText else {
             return .failed(ErrorCatalogue.unreadable(response, "data lacks mac_address, status or ban_status"))
         }

@@ -126,7 +126,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         func collect(_ value: JSONValue) {
             switch value {
             case .string(let text):
-                texts.append(text)
+                texts.append(text.description)
             case .array(let elements):
                 elements.forEach(collect)
             case .object(let object):

@@ -1,5 +1,6 @@
 @testable import SwitchyardDevices
 @testable import SwitchyardJSON
+import SwitchyardIO
 import XCTest
 
 final class DeviceDocumentTests: XCTestCase {
@@ -118,10 +119,10 @@ final class DeviceDocumentTests: XCTestCase {
 
     func testFieldRules() {
         func ok(_ field: DeviceField, _ value: String, _ canonical: String? = nil, line: UInt = #line) {
-            XCTAssertEqual(try? FieldRules.check(field, value).get(), canonical ?? value, line: line)
+            XCTAssertEqual(try? FieldRules.check(field, CompactString(value)).get().description, canonical ?? value, line: line)
         }
         func bad(_ field: DeviceField, _ value: String, line: UInt = #line) {
-            XCTAssertNil(try? FieldRules.check(field, value).get(), "\(value) should be refused", line: line)
+            XCTAssertNil(try? FieldRules.check(field, CompactString(value)).get(), "\(value) should be refused", line: line)
         }
         ok(.iccid, "8988216716970004975"); ok(.iccid, "89882167169700049751"); bad(.iccid, "898821671697000497"); bad(.iccid, "8988216716970004975a")
         ok(.imei, "356938035643809"); bad(.imei, "35693803564380"); bad(.imei, "3569380356438090")
@@ -156,7 +157,7 @@ final class DeviceDocumentTests: XCTestCase {
 
     func testIdentifiers() {
         func parse(_ text: String, _ primary: IdentifierKind?) -> String {
-            switch DeviceIdentifier.parse(text, primary: primary) {
+            switch DeviceIdentifier.parse(CompactString(text), primary: primary) {
             case .success(let id): id.description
             case .failure(let problem): "\(problem.code.rawValue): \(problem.detail)"
             }

@@ -1,3 +1,4 @@
+import SwitchyardIO
 @testable import SwitchyardJSON
 import XCTest
 
@@ -106,9 +107,10 @@ final class JSONParserTests: XCTestCase {
     /// The string scan goes eight bytes a step: a quote, an escape, a control character, a
     /// multi-byte UTF-8 sequence (valid or not) at every position of strings up to three words long,
     /// in the first word, across a word's edge and in the bytes left after the last whole word, is
-    /// found where it is, at any offset of the string in the document.
+    /// found where it is, at any offset of the string in the document. The lengths reach past
+    /// `CompactString`'s capacity: a value is held in place up to it and in a `String` past it.
     func testEveryByteThatEndsAPlainRunIsFoundAtEveryPosition() throws {
-        for length in 0...24 {
+        for length in 0...40 {
             for position in 0..<max(length, 1) {
                 for lead in ["", "[", "{\"k\":"] {
                     let close = lead.isEmpty ? "" : lead == "[" ? "]" : "}"
@@ -118,12 +120,14 @@ final class JSONParserTests: XCTestCase {
                         text += Array(String(repeating: "b", count: max(0, length - position - 1)).utf8)
                         return Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(close.utf8)
                     }
-                    func string(_ bytes: [UInt8]) throws -> String? {
+                    func compact(_ bytes: [UInt8]) throws -> CompactString? {
                         let value = try JSONParser.parse(bytes)
-                        return value.stringValue ?? value.arrayValue?.first?.stringValue ?? value.objectValue?["k"]?.stringValue
+                        return value.compactString ?? value.arrayValue?.first?.compactString ?? value.objectValue?["k"]?.compactString
                     }
+                    func string(_ bytes: [UInt8]) throws -> String? { try compact(bytes)?.description }
                     let plain = String(repeating: "a", count: position) + "x" + String(repeating: "b", count: max(0, length - position - 1))
                     XCTAssertEqual(try string(document([UInt8(ascii: "x")])), plain)
+                    XCTAssertEqual(try compact(document([UInt8(ascii: "x")]))?.isHeld, plain.utf8.count > CompactString.inlineCapacity)
                     XCTAssertEqual(try string(document(Array(#"\""#.utf8))), plain.replacingOccurrences(of: "x", with: "\""))
                     XCTAssertEqual(try string(document(Array(#"\n"#.utf8))), plain.replacingOccurrences(of: "x", with: "\n"))
                     XCTAssertEqual(try string(document([0xC3, 0xA9])), plain.replacingOccurrences(of: "x", with: "é"))

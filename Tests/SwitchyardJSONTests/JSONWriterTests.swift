@@ -1,3 +1,4 @@
+import SwitchyardIO
 import SwitchyardJSON
 import XCTest
 
@@ -105,7 +106,7 @@ final class JSONWriterTests: XCTestCase {
             for second in texts {
                 let fromParts = written { json in
                     json.beginObject()
-                    json.member("id", first, ":", second)
+                    json.member("id", first, ":", CompactString(second))
                     json.member("n", 1)
                     json.endObject()
                 }

@@ -18,7 +18,7 @@ final class PathDeviceIDTests: XCTestCase {
         XCTAssertEqual(id("%69ccid:1").kind, .iccid)
         for bare in ["8988216716970004975", "A1:B2:C3:D4:E5:F6", "ICCID:1", "iccidx:1", "sim%20card"] {
             XCTAssertNil(id(bare).kind, bare)
-            XCTAssertEqual(id(bare).text, bare.replacingOccurrences(of: "%20", with: " "), bare)
+            XCTAssertEqual(id(bare).text?.description, bare.replacingOccurrences(of: "%20", with: " "), bare)
         }
         XCTAssertEqual(id("mac:a1:b2:c3:d4:e5:f6").text, "a1:b2:c3:d4:e5:f6")
     }

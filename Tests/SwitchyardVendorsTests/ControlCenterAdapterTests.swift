@@ -132,7 +132,7 @@ final class ControlCenterAdapterTests: XCTestCase {
     private func everyFieldChange() -> DeviceChange {
         var fields: [DeviceField: String] = [:]
         for field in adapter.storableFields { fields[field] = "x" }
-        fields[.iccid] = iccid.value
+        fields[.iccid] = iccid.value.description
         fields[.effectiveAt] = "2026-12-01T00:00:00Z"
         fields[.ipv4] = "10.0.0.7"
         fields[.ipv6] = "2001:db8::7"

@@ -1,6 +1,7 @@
 import SwitchyardDevices
 import SwitchyardJSON
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// The shared harness of the vendor-* targets: one vendor answer (the fuzz input, read by
 /// `UpstreamResponse(parsing:)`) interpreted by an adapter for a few fixed sets of changes, and the
@@ -14,7 +15,7 @@ public enum VendorHarness {
     ) -> DeviceChange {
         var identifier: DeviceIdentifier?
         if let id {
-            switch DeviceIdentifier.parse(id, primary: primary) {
+            switch DeviceIdentifier.parse(CompactString(id), primary: primary) {
             case .success(let parsed): identifier = parsed
             case .failure(let problem): fatalError("fuzz set-up: id \(id): \(problem.detail)")
             }

@@ -252,7 +252,7 @@ public final class Authenticator: Sendable {
             iat = try object.jwtNumber("iat")
             iss = try object.jwtString("iss")
             if case .string(let one)? = object["aud"] {
-                aud = .one(one)
+                aud = .one(one.description)
             } else {
                 aud = try object.jwtStrings("aud").map(Audience.many)
             }
@@ -443,7 +443,7 @@ extension JSONObject {
     fileprivate func jwtString(_ name: String) throws(JWTMemberError) -> String? {
         switch self[name] {
         case nil, .null?: nil
-        case .string(let text)?: text
+        case .string(let text)?: text.description
         default: throw JWTMemberError()
         }
     }

@@ -147,7 +147,7 @@ struct DeviceRequest {
             }
             switch DeviceIdentifier.parse(idText, primary: bareIDKind) {
             case .failure(let problem):
-                return Item(id: .sent(idText), change: .failure(Problem(problem.code, detail: problem.detail,
+                return Item(id: .sent(idText.description), change: .failure(Problem(problem.code, detail: problem.detail,
                     fields: [FieldError(pointer: prefix + "/id", reason: "malformed")])))
             case .success(let id):
                 return Item(id: .parsed(id), change: check(reading, operation: .update, id: id, pointerPrefix: prefix, adapter: adapter, now: now))

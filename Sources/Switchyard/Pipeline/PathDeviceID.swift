@@ -1,16 +1,18 @@
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// A device id as the path names it (`/devices/iccid:8988…`), read from the head's bytes once:
 /// percent-decoded, and split at its kind when the text before its first colon names one, so that
-/// a typed id's value is the only `String` made of it. Typing and checking it is the device
+/// a typed id's value is the only text made of it (a `CompactString`: an ICCID is held in place,
+/// not allocated). Typing and checking it is the device
 /// layer's job, once the tenant's vendor is known (`DeviceIdentifier.parse(named:_:primary:)`).
 public struct PathDeviceID: Equatable, Sendable {
     /// The kind named before the first colon, when the text before it names one.
     public let kind: IdentifierKind?
     /// What follows `kind:`, or the whole id when it names no kind; nil when the path's bytes are
     /// not valid percent-encoded UTF-8, which `translate` refuses (400) after the credential.
-    public let text: String?
+    public let text: CompactString?
 
     init(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.contains(UInt8(ascii: "%")) else {
@@ -27,13 +29,13 @@ public struct PathDeviceID: Equatable, Sendable {
 
     private init(decoded bytes: UnsafeRawBufferPointer) {
         if case (let colon?, let named?) = DeviceIdentifier.kindPrefix(bytes) {
-            self.init(kind: named, text: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...]), as: UTF8.self))
+            self.init(kind: named, text: CompactString(decoding: UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...])))
         } else {
-            self.init(kind: nil, text: String(decoding: bytes, as: UTF8.self))
+            self.init(kind: nil, text: CompactString(decoding: bytes))
         }
     }
 
-    private init(kind: IdentifierKind?, text: String?) {
+    private init(kind: IdentifierKind?, text: CompactString?) {
         self.kind = kind
         self.text = text
     }

@@ -18,11 +18,11 @@ public struct UpstreamRequest: Sendable {
     /// A last segment from a request (a device id), written after `path` percent-encoded
     /// (`PercentEncoding`: no value can add a segment, a query or a line), so that an adapter joins
     /// no strings for it on every call. `path` then has no query.
-    public var pathSegment: String?
+    public var pathSegment: CompactString?
     /// What goes on the request line (RFC 9112 §3.2, origin-form): `pathPrefix`, `path`, then the
     /// encoded `pathSegment`.
     public var requestTarget: String {
-        pathPrefix + path + (pathSegment.map { PercentEncoding.encode($0, spaceAsPlus: false) } ?? "")
+        pathPrefix + path + (pathSegment.map { PercentEncoding.encode($0, spaceAsPlus: false).description } ?? "")
     }
     /// The account's constant lines, checked once (`UpstreamHeaderBlock`); written first.
     public var fixedHeaders: UpstreamHeaderBlock
@@ -43,7 +43,7 @@ public struct UpstreamRequest: Sendable {
     }
     public var body: [UInt8]
 
-    public init(method: HTTPMethod, path: String, pathSegment: String? = nil, fixedHeaders: UpstreamHeaderBlock = .none,
+    public init(method: HTTPMethod, path: String, pathSegment: CompactString? = nil, fixedHeaders: UpstreamHeaderBlock = .none,
                 headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.method = method
         self.path = path

@@ -25,6 +25,12 @@ public enum PercentEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `text` encoded as `encode(_:spaceAsPlus:)` encodes a `String`: the text itself, held in place,
+    /// when it needs no escape (an ICCID, an IMEI).
+    public static func encode(_ text: CompactString, spaceAsPlus: Bool) -> CompactString {
+        text.allUTF8(isUnreserved) ? text : CompactString(encode(text.description, spaceAsPlus: spaceAsPlus))
+    }
+
     /// RFC 3986 percent-decoding of `bytes` (a path segment: `+` stays `+`); nil for a bad escape.
     /// The result may be any bytes: whether they are UTF-8 is the caller's question.
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {

@@ -429,12 +429,12 @@ private struct SchemaChecker {
         case .const:
             if !Self.same(argument, value) { errors.append("\(place): expected \(Self.text(argument)), found \(Self.text(value))") }
         case .pattern:
-            guard case .string(let text) = value, let pattern = argument.stringValue, let expression = expressions[pattern] else { return }
+            guard let text = value.stringValue, let pattern = argument.stringValue, let expression = expressions[pattern] else { return }
             if expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
                 errors.append("\(place): \(Self.text(value)) does not match \(pattern)")
             }
         case .minLength, .maxLength:
-            guard case .string(let text) = value, let bound = argument.intValue else { return }
+            guard let text = value.stringValue, let bound = argument.intValue else { return }
             // JSON Schema counts code points.
             let length = text.unicodeScalars.count
             if keyword == .minLength ? length < bound : length > bound {
@@ -446,7 +446,7 @@ private struct SchemaChecker {
                 errors.append("\(place): \(text) is \(keyword == .minimum ? "below the minimum" : "above the maximum") \(argument.scalarText ?? "")")
             }
         case .format:
-            guard case .string(let text) = value, let format = argument.stringValue else { return }
+            guard let text = value.stringValue, let format = argument.stringValue else { return }
             if !Self.conforms(text, to: format) { errors.append("\(place): \(Self.text(value)) is not a \(format)") }
         case .allOf:
             for alternative in argument.arrayValue ?? [] { check(value, alternative, at: place, into: &errors) }

@@ -129,7 +129,7 @@ struct GoldenFixture {
         default: throw FixtureError("\(name): operation is upsert or update")
         }
         var id: DeviceIdentifier?
-        if let text = item["id"]?.stringValue {
+        if let text = item["id"]?.compactString {
             switch DeviceIdentifier.parse(text, primary: adapter.primaryKind) {
             case .success(let parsed): id = parsed
             case .failure(let problem): throw FixtureError("\(name): id: \(problem.detail)")
