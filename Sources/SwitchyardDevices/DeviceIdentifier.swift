@@ -87,14 +87,14 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: CompactString, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
         text.withUTF8 { utf8 in
             let (colon, named) = kindPrefix(UnsafeRawBufferPointer(utf8))
-            guard let colon, let named else { return parse(named: nil, CompactString(decoding: utf8), primary: primary) }
+            guard let colon, let named else { return parse(named: nil, text, primary: primary) }
             return parse(named: named, CompactString(decoding: UnsafeBufferPointer(rebasing: utf8[(colon + 1)...])), primary: primary)
         }
     }
 
     /// Reads an id already split at its kind: `named` is the kind the text before its first colon
     /// names and `text` what follows the colon, or `named` is nil and `text` the whole id (a path's
-    /// id is split where it is read, so that a typed id's value is the only `String` made of it).
+    /// id is split where it is read, so that a typed id's value is the only text made of it).
     public static func parse(named: IdentifierKind?, _ text: CompactString, primary: IdentifierKind?) -> Result<DeviceIdentifier, Problem> {
         // The text before the first colon of an id that names no kind; made only for an error.
         var prefix: String? {
