@@ -74,11 +74,7 @@ public struct JSONWriter {
 
     public mutating func string(_ value: CompactString) {
         separate()
-        value.withUTF8 { utf8 in
-            bytes.append(UInt8(ascii: "\""))
-            Self.appendEscaped(utf8, to: &bytes)
-            bytes.append(UInt8(ascii: "\""))
-        }
+        value.withUTF8 { Self.appendQuoted(utf8: $0, to: &bytes) }
         needsComma = true
     }
 
@@ -254,11 +250,14 @@ public struct JSONWriter {
     /// Everything else, UTF-8 included, is copied as is (a Swift `String` is valid UTF-8).
     public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         var value = value
-        value.withUTF8 { utf8 in
-            bytes.append(UInt8(ascii: "\""))
-            appendEscaped(utf8, to: &bytes)
-            bytes.append(UInt8(ascii: "\""))
-        }
+        value.withUTF8 { appendQuoted(utf8: $0, to: &bytes) }
+    }
+
+    /// Valid UTF-8 as a JSON string, quoted and escaped, whatever holds it.
+    private static func appendQuoted(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        appendEscaped(utf8, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The inside of a JSON string, without its quotes: for text written in parts.
