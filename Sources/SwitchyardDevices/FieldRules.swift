@@ -83,10 +83,9 @@ public enum FieldRules {
         return range.contains(String(value).count)
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
     private static func digits(_ value: CompactString, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<CompactString, Violation> {
-        lengths.contains(value.utf8Count) && value.allUTF8(isDigit) ? .success(value) : .failure(Violation(rule))
+        lengths.contains(value.utf8Count) && value.withUTF8 { ASCII.allDigits(UnsafeRawBufferPointer($0)) }
+            ? .success(value) : .failure(Violation(rule))
     }
 
     /// 6 to 15 digits, optionally after a `+` (API.md §2): E.164 (`+15551234567`) and the national
@@ -95,7 +94,7 @@ public enum FieldRules {
     private static func msisdn(_ value: CompactString) -> Result<CompactString, Violation> {
         let valid = value.withUTF8 { utf8 in
             let digits = utf8.first == UInt8(ascii: "+") ? utf8.dropFirst() : utf8[...]
-            return (6...15).contains(digits.count) && digits.allSatisfy(isDigit)
+            return (6...15).contains(digits.count) && ASCII.allDigits(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits)))
         }
         return valid ? .success(value) : .failure(Violation("6 to 15 digits, optionally after a +"))
     }
