@@ -26,6 +26,12 @@ public struct CompactString: Sendable, Hashable, CustomStringConvertible, Expres
     @usableFromInline
     let storage: Storage
 
+    /// No text.
+    @inlinable
+    public init() {
+        storage = .inline(0, 0, 0, 0)
+    }
+
     /// `string`'s text: in place when it fits, `string` itself (retained, not copied) when not.
     public init(_ string: String) {
         guard string.utf8.count <= Self.inlineCapacity else {

@@ -195,6 +195,28 @@ final class UpstreamClientTests: XCTestCase {
         XCTAssertEqual(server.responder.requests.map(\.target), ["/api/v1/devices/8988216716970004975", "/devices/a%20b%2F..%2Fc%3Fd%23e%25%0D%0Ax%3A%20%C3%A9"])
     }
 
+    /// An empty segment is none (`pathSegment` reads nil): it writes nothing, so a path with a
+    /// query may take one, and setting nil or a segment again reads back as set. The request id,
+    /// likewise stored without an optional, reads back as set and as cleared.
+    func testAnEmptyPathSegmentIsNone() throws {
+        let server = try echoServer()
+        var request = UpstreamRequest(method: .get, path: "/devices?x=1", pathSegment: "")
+        XCTAssertNil(request.pathSegment)
+        XCTAssertEqual(request.requestTarget, "/devices?x=1")
+        XCTAssertEqual(text(try response(harness.send(request, to: try server.target()))), "GET /devices?x=1")
+        request.pathSegment = "1"
+        XCTAssertEqual(request.pathSegment, "1")
+        request.pathSegment = nil
+        XCTAssertNil(request.pathSegment)
+
+        XCTAssertNil(request.requestID)
+        request.requestID = RequestID(given: "client-id_1")
+        XCTAssertEqual(request.requestID?.description, "client-id_1")
+        request.requestID = nil
+        XCTAssertNil(request.requestID)
+        XCTAssertEqual(server.responder.requests.map(\.target), ["/devices?x=1"])
+    }
+
     /// The upstream's own path goes on the wire just before the request's.
     func testThePathPrefixIsWrittenBeforeThePath() throws {
         let server = try echoServer()

@@ -93,8 +93,8 @@ final class HTTPClientConnection: ChannelDelegate {
         out.append(request.pathPrefix)
         out.append(request.path)
         // An id that needs no escape is written as it is: `encode` returns the text itself.
-        if let segment = request.pathSegment {
-            PercentEncoding.encode(segment, spaceAsPlus: false).withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
+        if !request.segment.isEmpty {
+            PercentEncoding.encode(request.segment, spaceAsPlus: false).withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
         }
         out.append(" HTTP/1.1\r\nhost: " as StaticString)
         out.append(target.hostField)

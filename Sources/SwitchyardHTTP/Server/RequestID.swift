@@ -22,6 +22,10 @@ public struct RequestID: Sendable, CustomStringConvertible {
         storage = .random(high: high, low: low)
     }
 
+    /// An id standing where one is stored without an optional and there is none
+    /// (`UpstreamRequest.requestID`); never written.
+    @usableFromInline static var placeholder: RequestID { RequestID(high: 0, low: 0) }
+
     /// A client's id, when it is 1…128 visible ASCII characters (API.md: anything else could
     /// smuggle a header or a log line, and is replaced by a made id); nil otherwise.
     public init?(given value: String) {
