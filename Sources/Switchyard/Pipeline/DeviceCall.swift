@@ -450,14 +450,11 @@ extension DeviceCall: UpstreamCallObserver {
         }
         let context = request.context
         request.endVendorCall(exchange.span, result)
-        let failed = switch result {
-        case .success(let response): response.status >= 500
-        case .failure: true
-        }
-        binding.circuit.record(failed: failed, loop: context.loop.index, now: context.loop.now)
         var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.vendor, serverAddress: route.hostLabel,
                                          status: nil, outcome: .unavailable, reusedConnection: false,
                                          nanoseconds: context.loop.now &- exchange.started)
+        // One switch reading the answer's status where it lies: binding the answer in two had
+        // Swift copy it (head and body, a retain each) for each.
         switch result {
         case .success(let response):
             sample.status = response.status
@@ -466,6 +463,7 @@ extension DeviceCall: UpstreamCallObserver {
         case .failure(let error):
             sample.outcome = ClientOutcome(failure: error.kind)
         }
+        binding.circuit.record(failed: sample.status.map { $0 >= 500 } ?? true, loop: context.loop.index, now: context.loop.now)
         context.metrics.record(.clientRequest(sample))
         context.vendorSlots.release(exchange.slot)
         deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose)

@@ -316,8 +316,9 @@ final class HTTPClientConnection: ChannelDelegate {
                 return
             }
         }
-        let response = UpstreamResponse(head: head, body: body)
         let call = self.call.take()!
+        var response = UpstreamResponse(head: head, body: body)
+        response.reusedConnection = call.reusedConnection
         completedCalls += 1
         parser.reset()
         let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound?.isEmpty ?? true)

@@ -249,14 +249,9 @@ public final class UpstreamClient {
         }
         call.pool.calls -= 1
         if call.retried { call.pool.retries -= 1 }
-        var result = result
         switch result {
-        case .success(var response):
-            statistics.recordResponse()
-            response.reusedConnection = call.reusedConnection
-            result = .success(response)
-        case .failure(let error):
-            statistics.recordFailure(error.kind)
+        case .success: statistics.recordResponse()
+        case .failure(let error): statistics.recordFailure(error.kind)
         }
         guard sending > 0 else {
             call.completion(result)
