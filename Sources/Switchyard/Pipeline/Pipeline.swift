@@ -35,7 +35,7 @@ extension Gateway {
 
     // MARK: With the body
 
-    public func respond(to http: HTTPRequest, exchange: HTTPExchange) {
+    public func respond(to http: consuming HTTPRequest, exchange: HTTPExchange) {
         let request: GatewayRequest
         if let admitted = http.admission as? GatewayRequest {
             request = admitted

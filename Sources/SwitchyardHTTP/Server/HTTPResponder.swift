@@ -13,7 +13,9 @@ public protocol HTTPResponder: AnyObject, Sendable {
     /// body is read and `respond` gets the request with what was decided here
     /// (`HTTPRequest.admission`), so nothing is decided twice. Called on the connection's loop.
     func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision
-    func respond(to request: HTTPRequest, exchange: HTTPExchange)
+    /// The request is the responder's (`consuming`): the server made it for this call and keeps
+    /// nothing of it, so the responder holds it without a copy of its own.
+    func respond(to request: consuming HTTPRequest, exchange: HTTPExchange)
     /// The answer to a request that could not be parsed (a problem document). The connection
     /// closes after it: after a framing error nothing more on the stream can be trusted.
     func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse

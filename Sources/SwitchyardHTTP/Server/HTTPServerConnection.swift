@@ -236,9 +236,9 @@ final class HTTPServerConnection: ChannelDelegate {
         sequence &+= 1
         releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
-        let request = HTTPRequest(head: head, body: body, requestID: currentRequestID, isTLS: channel.isTLS, client: peer, admission: admission)
-        admission = nil
-        server.responder.respond(to: request, exchange: HTTPExchange(connection: self, sequence: sequence))
+        server.responder.respond(
+            to: HTTPRequest(head: head, body: body, requestID: currentRequestID, isTLS: channel.isTLS, client: peer, admission: admission.take()),
+            exchange: HTTPExchange(connection: self, sequence: sequence))
     }
 
     /// The current request's id; one is made for a head that failed before it had one.
