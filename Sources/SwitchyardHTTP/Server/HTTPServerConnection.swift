@@ -236,8 +236,11 @@ final class HTTPServerConnection: ChannelDelegate {
         sequence &+= 1
         releaseBodyReservation() // the body is whole: it belongs to the request now
         channel.clearDeadline() // the responder's own deadlines (upstream timeout) govern now
+        // The id first: read after the head, its getter (which may store a made id) had the head
+        // copied once more to keep it across the call.
+        let requestID = currentRequestID
         server.responder.respond(
-            to: HTTPRequest(head: head, body: body, requestID: currentRequestID, isTLS: channel.isTLS, client: peer, admission: admission.take()),
+            to: HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, client: peer, admission: admission.take()),
             exchange: HTTPExchange(connection: self, sequence: sequence))
     }
 
