@@ -41,11 +41,11 @@ public struct UpstreamRequest: Sendable {
         @inlinable get { hasRequestID ? propagatedID : nil }
         @inlinable set {
             hasRequestID = newValue != nil
-            if let newValue { propagatedID = newValue }
+            propagatedID = newValue ?? .placeholder
         }
     }
-    /// `requestID` stored without an optional, as `segment` is; meaningless when `hasRequestID`
-    /// is false.
+    /// `requestID` stored without an optional, as `segment` is: the placeholder when
+    /// `hasRequestID` is false.
     @usableFromInline var propagatedID = RequestID.placeholder
     @usableFromInline var hasRequestID = false
     /// The trace this call is part of, passed on as a version-00 `traceparent` written from its ids
