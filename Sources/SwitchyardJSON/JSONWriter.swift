@@ -211,24 +211,11 @@ public struct JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
     }
 
-    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (`JSONStringWord`):
-    /// nearly every string written needs none, so this scan is most of what writing one costs. The
-    /// last word overlaps the one before it, and a
-    /// string shorter than a word is tested padded with letters, so no byte is tested alone.
+    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (`JSONStringWord`,
+    /// `allWords`, padded with letters): nearly every string written needs none, so this scan is
+    /// most of what writing one costs.
     public static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = utf8.baseAddress else { return false }
-        let bytes = UnsafeRawPointer(base)
-        guard utf8.count >= 8 else {
-            var word: UInt64 = 0x6161_6161_6161_6161
-            withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: bytes, byteCount: utf8.count) }
-            return wordNeedsEscape(word)
-        }
-        var offset = 0
-        while offset < utf8.count - 8 {
-            if wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
-            offset += 8
-        }
-        return wordNeedsEscape(bytes.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self))
+        !UnsafeRawBufferPointer(utf8).allWords(paddedWith: 0x6161_6161_6161_6161) { !wordNeedsEscape($0) }
     }
 
     /// A quote, a backslash, a control character or DEL among the word's bytes (exact: a byte is
