@@ -59,6 +59,7 @@ class Options:
     gateway_yaml: tuple = ()
     tenant_yaml: tuple = ()
     profile: str = "auto"
+    profile_vendor: str = "cc"
     allocations: bool = True
     results: str = str(BENCH_DIR / "RESULTS.md")
 

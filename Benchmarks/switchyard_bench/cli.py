@@ -56,9 +56,10 @@ gateway's job the way a Kong plugin does (nginx-lua/).
   --tenant-yaml KEY        extra key for each tenant of the translated scenario (repeatable): e.g.
                            'vendorQuota: {requests: 1000000, perSeconds: 1}'; {upstream} as above
   --profile WHAT           translated scenario: where the gateway's time goes, from one extra,
-                           unmeasured control-center run: perf (perf record -g), callgrind
+                           unmeasured run (see --profile-vendor): perf (perf record -g), callgrind
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it
                            can record here, else callgrind if valgrind is installed, else off
+  --profile-vendor NAME    whose request the profile runs: cc (control-center, the default) or gate
   --allocations WHAT       translated scenario: heap allocations per request, by phase and by site,
                            from one more unmeasured run per vendor with malloc_counter.so preloaded
                            in the gateway: on or off (default on; needs cc and llvm-symbolizer,
@@ -114,6 +115,7 @@ def parse(argv):
     p.add_argument("--gateway-yaml", action="append", default=[], **value)
     p.add_argument("--tenant-yaml", action="append", default=[], **value)
     p.add_argument("--profile", **value)
+    p.add_argument("--profile-vendor", **value)
     p.add_argument("--allocations", **value)
     p.add_argument("--results", **value)
     p.add_argument("--no-build", action="store_true")
@@ -144,6 +146,10 @@ def parse(argv):
         if args.profile not in ("auto", "perf", "callgrind", "off"):
             fail("--profile: one of auto, perf, callgrind, off")
         changes["profile"] = args.profile
+    if args.profile_vendor:
+        if args.profile_vendor not in ("cc", "gate"):
+            fail("--profile-vendor: cc or gate")
+        changes["profile_vendor"] = args.profile_vendor
     if args.allocations:
         if args.allocations not in ("on", "off"):
             fail("--allocations: on or off")

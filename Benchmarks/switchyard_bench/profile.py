@@ -1,8 +1,8 @@
-"""Where the gateway's time goes in the translated scenario: one more control-center run, not
-measured, with a profiler on the gateway. perf samples the running gateway (all its threads, kernel
-included) for --duration seconds; callgrind runs it under valgrind (8 connections, --duration seconds:
-slow, but exact counts). The raw data and full reports stay in .work/logs/; the run file keeps the
-tables the report shows."""
+"""Where the gateway's time goes in the translated scenario: one more run of one vendor's request
+(--profile-vendor; control-center unless told), not measured, with a profiler on the gateway. perf
+samples the running gateway (all its threads, kernel included) for --duration seconds; callgrind runs
+it under valgrind (8 connections, --duration seconds: slow, but exact counts). The raw data and full
+reports stay in .work/logs/; the run file keeps the tables the report shows."""
 
 import re
 import shutil
@@ -48,14 +48,14 @@ def perf_works(bench):
 
 
 def perf(bench, gateway, request):
-    """`perf record -g -F 999` on the gateway under the control-center load, then the self time per
+    """`perf record -g -F 999` on the gateway under the vendor's load, then the self time per
     shared object and per symbol, and the samples by step of the request's way (perf_phases.py)."""
     if not shutil.which("perf"):
         raise BenchError("--profile perf: perf is not installed (Debian: apt-get install linux-perf)")
     o = bench.options
-    progress.heading(f"where the time goes: perf record -g on the gateway, control-center, {o.duration}s "
+    progress.heading(f"where the time goes: perf record -g on the gateway, {request.label}, {o.duration}s "
                      "(not measured)")
-    data = bench.log("perf-translated-cc.data")
+    data = bench.log(f"perf-translated-{request.tenant}.data")
     record_log = bench.log("perf-record.log")
     wrk_output = bench.log("profile-wrk.txt")
     load = Wrk(o.connections, request, bench.tokens[request.tenant])
@@ -89,11 +89,11 @@ def perf(bench, gateway, request):
     children_text = demangle(bench, tool_output(bench, report + ["--children", "--sort", "symbol",
                                                                  "--percent-limit", "2"]))
     for name, text in (("self", self_text), ("dso", dso_text), ("children", children_text)):
-        bench.log(f"perf-translated-cc.{name}.txt").write_text(text)
+        bench.log(f"perf-translated-{request.tenant}.{name}.txt").write_text(text)
     script = demangle(bench, tool_output(bench, ["perf", "script", "-i", str(data)]), trim=False)
     steps = tool_output(bench, [sys.executable, str(BENCH_DIR / "perf_phases.py")], stdin_text=script)
-    bench.log("perf-translated-cc.steps.md").write_text(steps)
-    return {"mode": "perf", "response": response,
+    bench.log(f"perf-translated-{request.tenant}.steps.md").write_text(steps)
+    return {"mode": "perf", "tenant": request.tenant, "vendor": request.label, "response": response,
             "rps": parse_wrk(wrk_output.read_text())["requests_per_second"],
             "shared_objects": [{"self": f[0], "object": " ".join(f[1:])} for f in percent_lines(dso_text, 10)],
             "symbols": [{"self": f[0], "object": f[1], "symbol": " ".join(f[3:])}
@@ -124,14 +124,14 @@ class CallgrindGateway(Gateway):
 
 
 def callgrind(bench, request):
-    """callgrind on the gateway for a short control-center run (8 connections), switched on after a
+    """callgrind on the gateway for a short run of the vendor's request (8 connections), switched on after a
     2 s warm-up so that start-up is left out; the report shows the top inclusive counts."""
     if not shutil.which("valgrind"):
         raise BenchError("--profile callgrind: valgrind is not installed")
     o = bench.options
-    progress.heading("where the time goes: valgrind --tool=callgrind on the gateway, control-center, "
+    progress.heading(f"where the time goes: valgrind --tool=callgrind on the gateway, {request.label}, "
                      f"8 connections, {o.duration}s (not measured)")
-    out = bench.log("callgrind.translated-cc.out")
+    out = bench.log(f"callgrind.translated-{request.tenant}.out")
     out.unlink(missing_ok=True)
     # Valgrind (3.19, Debian 12) cannot read the DWARF 5 that Swift 6 writes and gives up at start; a
     # copy without debug information still has its symbol table, which is all the profile needs.
@@ -153,10 +153,11 @@ def callgrind(bench, request):
     if not out.exists() or out.stat().st_size == 0:
         return {"mode": "callgrind (failed: no output)", "response": response}
     inclusive = demangle(bench, tool_output(bench, ["callgrind_annotate", "--inclusive=yes", str(out)]))
-    bench.log("callgrind.translated-cc.inclusive.txt").write_text(inclusive)
-    bench.log("callgrind.translated-cc.self.txt").write_text(
+    bench.log(f"callgrind.translated-{request.tenant}.inclusive.txt").write_text(inclusive)
+    bench.log(f"callgrind.translated-{request.tenant}.self.txt").write_text(
         demangle(bench, tool_output(bench, ["callgrind_annotate", str(out)])))
-    return {"mode": "callgrind", "response": response, "requests": requests,
+    return {"mode": "callgrind", "tenant": request.tenant, "vendor": request.label, "response": response,
+            "requests": requests,
             "inclusive": after_third_rule(inclusive, 30)}
 
 

@@ -347,14 +347,16 @@ def translated(source):
 
 
 def profile(p, o):
-    """The translated scenario's profile, as tables."""
+    """The translated scenario's profile, as tables. Run files from before --profile-vendor name no
+    vendor: theirs was control-center."""
+    tenant, vendor = p.get("tenant", "cc"), p.get("vendor", "control-center")
     if p["mode"] == "perf":
         samples = next((row[1] for row in p["steps"].get("rows", []) if row and row[0] == "total"), DASH)
-        lines = ["### Where the gateway's time goes: perf, control-center", "",
-                 f"`perf record -g -F 999 -p <gateway>` for {o['duration']} s during one more, unmeasured control-center run",
+        lines = [f"### Where the gateway's time goes: perf, {vendor}", "",
+                 f"`perf record -g -F 999 -p <gateway>` for {o['duration']} s during one more, unmeasured {vendor} run",
                  f"({DASH if p['rps'] is None else format(p['rps'], '.0f')} req/s; {samples}). Self time: the share of "
                  "samples in which the function itself",
-                 "was running (kernel included). Full reports: .work/logs/perf-translated-cc.*.txt.", "",
+                 f"was running (kernel included). Full reports: .work/logs/perf-translated-{tenant}.*.txt.", "",
                  "| shared object | self % |", "|---|---:|"]
         lines += [f"| {row['object']} | {row['self']} |" for row in p["shared_objects"]]
         lines += ["", "| self % | shared object | symbol |", "|---:|---|---|"]
@@ -365,11 +367,11 @@ def profile(p, o):
                   "count by library):", ""]
         return lines + markdown(p["steps"]) + [""]
     if p["mode"] == "callgrind":
-        return ["### Where the gateway's time goes: callgrind, control-center", "",
+        return [f"### Where the gateway's time goes: callgrind, {vendor}", "",
                 "`valgrind --tool=callgrind --instr-atstart=no` on the gateway, instrumentation switched on after a 2 s",
-                f"warm-up, during a short control-center run (8 connections, {o['duration']} s, {p['requests']} requests):",
+                f"warm-up, during a short {vendor} run (8 connections, {o['duration']} s, {p['requests']} requests):",
                 "inclusive instruction counts of the top functions",
-                "(`callgrind_annotate --inclusive=yes`). Full reports: .work/logs/callgrind.translated-cc.*.txt.", "",
+                f"(`callgrind_annotate --inclusive=yes`). Full reports: .work/logs/callgrind.translated-{tenant}.*.txt.", "",
                 "```", *p["inclusive"], "```", ""]
     if p["mode"] == "off":
         return []

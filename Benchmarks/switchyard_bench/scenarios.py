@@ -73,11 +73,12 @@ def prepare_translated(bench):
 
 
 def profile_translated(bench, scenario):
-    """Where the gateway's time goes, from one more, unmeasured control-center run, and what it
-    allocates per request, from one more per vendor (when the gateway is among the servers)."""
+    """Where the gateway's time goes, from one more, unmeasured run of --profile-vendor's request, and
+    what it allocates per request, from one more per vendor (when the gateway is among the servers)."""
     if "gateway" not in bench.options.servers:
         return {}
-    result = {"profile": profile.run(bench, scenario.servers["gateway"], device_request("cc"))}
+    request = device_request(bench.options.profile_vendor)
+    result = {"profile": profile.run(bench, scenario.servers["gateway"], request)}
     if bench.options.allocations:
         result["allocations"] = [{"tenant": request.tenant, "vendor": request.label,
                                   **allocations.run(bench, request)} for request in DEVICE_REQUESTS]
