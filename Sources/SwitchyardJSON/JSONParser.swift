@@ -81,6 +81,9 @@ public struct JSONParser {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
         offset += 1
         var object = lists.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject()
+        /// The signatures of the names read (`signature(_:)`), and whether every name had one.
+        var seen: UInt64 = 0
+        var allSigned = true
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             offset += 1
@@ -90,8 +93,18 @@ public struct JSONParser {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let nameOffset = offset
-            let name = try parseName()
-            if object[name] != nil {
+            let (name, signature) = try parseName()
+            // A name is looked up among the earlier ones only when it may be one of them: most
+            // names of an object are told apart by their signatures alone.
+            let mayRepeat: Bool
+            if let signature, allSigned {
+                mayRepeat = seen & signature != 0
+                seen |= signature
+            } else {
+                allSigned = false
+                mayRepeat = true
+            }
+            if mayRepeat, object[name] != nil {
                 throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(name)\"")
             }
             skipWhitespace()
@@ -161,11 +174,22 @@ public struct JSONParser {
 
     /// A member name: a `String`, as a `JSONObject` keeps its names; one read before on the loop
     /// when it is too long for a small `String` (`MemberNames`).
-    private mutating func parseName() throws(JSONParseError) -> String {
+    private mutating func parseName() throws(JSONParseError) -> (text: String, signature: UInt64?) {
         try parseString { utf8, names in
             // A `String` holds up to 15 bytes in place: such a name is nothing to look up.
-            if utf8.count > 15, let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
+            let text = if utf8.count > 15, let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
+            return (text, Self.signature(utf8))
         }
+    }
+
+    /// For an ASCII name, one bit chosen by its length and its first and last bytes; nil for any
+    /// other. Two ASCII names are the same `String` only when their bytes are, so names with
+    /// different bits differ; a name with other characters can equal one of different bytes (the
+    /// Kelvin sign is a `K` to `==`), so it has no bit to tell it apart.
+    static func signature(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard let first = utf8.first, let last = utf8.last else { return 1 }
+        guard UnsafeRawBufferPointer(utf8).allWords(paddedWith: 0, { $0 & 0x8080_8080_8080_8080 == 0 }) else { return nil }
+        return 1 << ((utf8.count &* 7 &+ Int(first) &+ Int(last) &* 3) & 63)
     }
 
     /// A string value: in place when it fits (`CompactString`), so a short one allocates nothing.

@@ -70,6 +70,29 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    /// The duplicate check compares a name with the earlier ones only when their signatures may
+    /// match (`JSONParser.signature`): every way two names can be one string is still refused,
+    /// wherever it comes in an object, and names that differ only where the signature does not
+    /// look are told apart.
+    func testDuplicatesAreFoundWhateverTheirSignatures() throws {
+        let names = ["a", "b", "ab", "ba", "imei", "imsi", "generic_id", "user_class", "user_external_id", "", "a-b", "a+b"]
+        for (position, name) in names.enumerated() {
+            var members = names.map { #""\#($0)":1"# }
+            let object = try XCTUnwrap(try parse("{" + members.joined(separator: ",") + "}").objectValue)
+            XCTAssertEqual(object.members.map(\.name), names)
+            members.insert(#""\#(name)":2"#, at: (position * 5) % (members.count + 1))
+            assertRefused("{" + members.joined(separator: ",") + "}", "duplicate member name \"\(name)\"")
+        }
+        // The same name escaped and not: the signature is of the decoded bytes.
+        assertRefused(#"{"imei":1,"\u0069mei":2}"#, "duplicate member name")
+        // A name with other than ASCII has no signature, before or after its equal: the Kelvin
+        // sign is a K to `String`'s `==`, and so is é written as one scalar or as two.
+        assertRefused(#"{"K":1,"\u212A":2}"#, "duplicate member name")
+        assertRefused(#"{"\u212A":1,"x":0,"K":2}"#, "duplicate member name")
+        assertRefused(#"{"caf\u00e9":1,"cafe\u0301":2}"#, "duplicate member name")
+        assertRefused(#"{"\u00e9t\u00e9":1,"a":0,"b":0,"e\u0301te\u0301":2}"#, "duplicate member name")
+    }
+
     func testRoundTripsThroughTheWriter() throws {
         let text = #"{"data":"{\"number\":\"+1\\\"\"}","n":[1.5,null,{}],"e":"é\u0001"}"#
         var writer = JSONWriter()

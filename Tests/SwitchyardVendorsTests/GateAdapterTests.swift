@@ -48,6 +48,34 @@ final class GateAdapterTests: XCTestCase {
         XCTAssertEqual(confirmed.fields, [.iccid, .userUsername])
     }
 
+    /// The record is read in its own order (`members`' order is only the first place looked):
+    /// shuffled, with members gate may add and nulls among them, it confirms the same fields; a
+    /// member of the wrong type fails the change wherever it comes.
+    func testTheRecordIsReadInAnyOrder() throws {
+        let change = DeviceChange(operation: .update, id: iccid, document: document([.userClass: "gold"]))
+        let members = [
+            #""number": "+1234567890""#, #""generic_id": "app.user""#, #""imei": "123456789012345""#,
+            #""imsi": "310120123456789""#, #""iccid": "89882167169700049750""#, #""username": "john_doe""#,
+            #""password": "stored-secret""#, #""user_external_id": "ext-1""#, #""user_class": "gold""#,
+            #""id": 7"#, #""last_login": null"#,
+        ]
+        let expected: [DeviceField] = [.iccid, .imei, .imsi, .msisdn, .deviceId, .userUsername, .userExternalId, .userClass]
+        for order in [Array(members.indices), members.indices.reversed(), [10, 8, 0, 9, 3, 1, 7, 2, 6, 5, 4]] {
+            let record = "{" + order.map { members[$0] }.joined(separator: ",") + "}"
+            guard case .accepted(200, let confirmed)? = adapter.interpret(try response(201, record), for: [change]).results.first else {
+                return XCTFail("expected 200 for \(record)")
+            }
+            XCTAssertEqual(confirmed.fields, expected, record)
+            XCTAssertEqual(confirmed.string(.deviceId), "app.user", record)
+            XCTAssertEqual(confirmed.string(.userClass), "gold", record)
+        }
+        for wrong in [#"{"imei": "123456789012345", "username": 7}"#, #"{"username": ["john_doe"], "imei": "123456789012345"}"#] {
+            let problem = problem(adapter.interpret(try response(201, wrong), for: [change]))
+            XCTAssertEqual(problem?.code, .upstreamError, wrong)
+            XCTAssertEqual(problem?.detail.hasPrefix("The vendor's answer could not be read: username is "), true, wrong)
+        }
+    }
+
     /// A bulk item's field errors point into its place in the bulk body.
     func testFieldErrorPointersCarryTheItemPrefix() throws {
         let change = DeviceChange(operation: .update, id: iccid, document: document([.imei: "356938035643809"]),
