@@ -61,13 +61,15 @@ public struct GateAdapter: VendorAdapter {
         let change = changes[0]
         var json = JSONWriter(into: body)
         json.beginObject()
+        // An update names the user by its id; the gateway has checked that a document field of the
+        // same kind, if any, holds the same value. Its field read once, not the id copied per member.
+        let idField = change.id?.kind.field
         json.member("data", stringifying: { data in
             data.beginObject()
             for (name, field) in Self.members {
-                // An update names the user by its id; the gateway has checked that a document field
-                // of the same kind, if any, holds the same value.
-                let idValue = change.id.flatMap { $0.kind.field == field ? $0.value : nil }
-                if let value = change.document.string(field) ?? idValue { data.member(name, value) }
+                if let value = change.document.string(field) ?? (field == idField ? change.id?.value : nil) {
+                    data.member(name, value)
+                }
             }
             data.endObject()
         })
