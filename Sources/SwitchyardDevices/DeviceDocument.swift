@@ -63,12 +63,19 @@ public struct DeviceDocument: Sendable, Equatable {
             case (let value?, true): entries[index].value = value
             case (let value?, false):
                 if entries.capacity == 0 { entries.reserveCapacity(Self.expectedFields) }
-                // Readers and adapters mostly set fields in canonical order: `append` then, since
-                // `insert` goes through `replaceSubrange` (some 170 instructions a field, callgrind).
-                if index == entries.endIndex {
-                    entries.append((field, value))
-                } else {
-                    entries.insert((field, value), at: index)
+                // Appended, then moved into place with one memmove of the entries after it: `insert`
+                // goes through `replaceSubrange` (some 170 instructions a field, callgrind), and a
+                // vendor's answer lists fields in its own order (gate's record puts three of eight
+                // before others). Swapping into place copies each value passed, retains and all.
+                entries.append((field, value))
+                let moved = entries.count - 1 - index
+                if moved > 0 {
+                    entries.withUnsafeMutableBufferPointer { entries in
+                        let base = entries.baseAddress!
+                        let added = (base + index + moved).move()
+                        (base + index + 1).moveInitialize(from: base + index, count: moved)
+                        (base + index).initialize(to: added)
+                    }
                 }
             case (nil, true): entries.remove(at: index)
             case (nil, false): break

@@ -107,6 +107,29 @@ final class DeviceDocumentTests: XCTestCase {
         XCTAssertLessThanOrEqual(pool.count, 1, "each document took the list the last one gave")
     }
 
+    /// Fields set in any order, replaced and removed, stand in canonical order with their values,
+    /// checked against a dictionary. The values are long enough to be held on the heap, so that one
+    /// moved into place (the setter moves the entries after it by memory) is neither lost nor shared.
+    func testFieldsSetInAnyOrderStandInCanonicalOrder() {
+        var random = SystemRandomNumberGenerator()
+        for round in 0..<2_000 {
+            var document = DeviceDocument(), model: [DeviceField: String] = [:]
+            for step in 0..<(round % 23) {
+                let field = DeviceField.allCases.randomElement(using: &random)!
+                if step % 7 == 6 {
+                    document[field] = nil
+                    model[field] = nil
+                } else {
+                    let value = String(repeating: "v", count: 40) + "\(round).\(step)"
+                    document[field] = .string(CompactString(value))
+                    model[field] = value
+                }
+            }
+            XCTAssertEqual(document.fields, model.keys.sorted(), "round \(round)")
+            for (field, value) in model { XCTAssertEqual(document.string(field).map(String.init), value, "round \(round)") }
+        }
+    }
+
     func testSortsErrorsByWhatTheClientMustFix() throws {
         let reading = try read(#"{"imei": 5, "color": "red", "state": {"active": true}, "iccid": null, "sim": {"status": "ON", "x": "1"}, "user": {"password": "12"}, "id": "iccid:1"}"#)
         XCTAssertEqual(reading.typeErrors, [FieldError(pointer: "/imei", reason: "expected a string, found a number")])
