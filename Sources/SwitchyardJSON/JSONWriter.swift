@@ -55,7 +55,8 @@ public struct JSONWriter {
     /// request (a device document's): copied as it is, without the scan for escapes.
     public mutating func key(encoded: [UInt8]) {
         separate()
-        bytes.append(contentsOf: encoded)
+        // From its buffer: appending the array itself retains and releases it, on every key.
+        encoded.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
         needsComma = false
     }
 
