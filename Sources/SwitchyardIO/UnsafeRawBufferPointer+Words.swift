@@ -1,7 +1,7 @@
 extension UnsafeRawBufferPointer {
     /// Whether `test` holds for every eight-byte word of the bytes (true for none): the scan behind
     /// the checks that look at a whole text a word at a time (`ASCII.allDigits`,
-    /// `JSONWriter.needsEscape`). The last word overlaps the one before it, and fewer than eight
+    /// `JSONWriter.needsEscape`, `JSONParser.signature`). The last word overlaps the one before it, and fewer than eight
     /// bytes are tested after `padding`'s first bytes are replaced by them, so no byte is tested
     /// alone; `padding` must pass `test` in every byte. Words are loaded as they lie in memory
     /// (little-endian here: the first byte lowest).
