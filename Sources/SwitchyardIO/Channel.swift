@@ -134,9 +134,9 @@ public final class Channel: EventHandler {
     /// The TLS handshake resumed a session; false for plain sockets and before the handshake.
     public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
     public var pendingOutboundBytes: Int { outbound?.readableCount ?? 0 }
-    /// Bytes handed to the socket (or OpenSSL) so far: a deadline compares it with what it was
-    /// to tell a client that reads slowly from one that does not read at all.
-    public private(set) var bytesWritten: UInt64 = 0
+    /// What the peer had acknowledged when output last blocked or was last checked
+    /// (`peerReadSinceLastCheck`).
+    private var acknowledgedAtCheck: UInt64 = 0
 
     // MARK: Events
 
@@ -335,8 +335,8 @@ public final class Channel: EventHandler {
             switch writeOnce(from: buffer.readableBytes) {
             case .bytes(let count):
                 buffer.consume(count)
-                bytesWritten &+= UInt64(count)
             case .wouldBlock:
+                if !writeBlocked { acknowledgedAtCheck = Socket.bytesAcknowledged(fd) ?? 0 }
                 writeBlocked = true
                 return
             case .endOfFile:
@@ -359,6 +359,17 @@ public final class Channel: EventHandler {
         } else if wasBlocked {
             delegate?.channelWritable(self)
         }
+    }
+
+    /// Whether the peer took in more of our output since it last blocked or since the last call:
+    /// how a deadline tells a peer that reads slowly from one that reads nothing. Our own writes
+    /// cannot tell: the two kernels buffer megabytes between them (4 MiB of send buffer by
+    /// default), so a peer reading a few hundred KiB a second leaves no room for a write for
+    /// many seconds. Its TCP acknowledges each byte it has room for, as it reads.
+    public func peerReadSinceLastCheck() -> Bool {
+        guard let acknowledged = Socket.bytesAcknowledged(fd), acknowledged != acknowledgedAtCheck else { return false }
+        acknowledgedAtCheck = acknowledged
+        return true
     }
 
     private func writeOnce(from buffer: UnsafeRawBufferPointer) -> Socket.IOResult {

@@ -105,6 +105,14 @@ public enum Socket {
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
     }
 
+    /// Bytes of `fd`'s output the peer's TCP has acknowledged; nil where the kernel does not say
+    /// (before Linux 4.1). The peer acknowledges only what its receive buffer has room for, so the
+    /// count moves as fast as the peer reads, however much the kernels buffer in between.
+    public static func bytesAcknowledged(_ fd: Int32) -> UInt64? {
+        var acknowledged: UInt64 = 0
+        return switchyard_tcp_bytes_acked(fd, &acknowledged) == 0 ? acknowledged : nil
+    }
+
     public static func setNoDelay(_ fd: Int32) {
         _ = try? setOption(fd, Int32(IPPROTO_TCP), switchyard_TCP_NODELAY, 1, name: "TCP_NODELAY")
     }

@@ -94,6 +94,38 @@ final class HostileClientTests: XCTestCase {
         XCTAssertEqual(answered, requestsSent, "every pipelined request was answered once the client read")
     }
 
+    /// A slow reader is not one that does not read. Its unread answers sit in the gateway's send
+    /// buffer (its own receive buffer is small here), which at its pace takes many seconds to drain
+    /// far enough for the gateway to write again: longer than the idle timeout (3 s here), after
+    /// which the gateway took it for a client that reads nothing, closed it (a timeout), and lost
+    /// the answers still queued. What tells a slow reader now is what its TCP acknowledges as it
+    /// reads: it gets every answer, then the close its last request asked for, and no timeout is
+    /// counted.
+    ///
+    /// The client reads 250 answers a second (about 90 KB/s) for 4.5 s while the pipeline waits,
+    /// then as fast as it can.
+    func testAClientThatReadsSlowlyGetsEveryAnswer() throws {
+        let gateway = try self.gateway
+        let timeouts = gateway.metric("switchyard_client_timeouts_total") ?? 0
+        let client = try gateway.client(receiveBufferBytes: 64 * 1024)
+        let count = 14_000
+        let request = "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        let pipeline = String(repeating: request, count: count - 1) + "GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        XCTAssertEqual(client.send(Array(pipeline.utf8), timeout: 3), pipeline.utf8.count)
+        let slowUntil = Date().addingTimeInterval(4.5)
+        var answered = 0
+        while answered < count, let response = client.readResponse(timeout: 10) {
+            XCTAssertEqual(response.status, 404)
+            answered += 1
+            let due = Double(answered) / 250 - (4.5 - slowUntil.timeIntervalSinceNow)
+            if slowUntil.timeIntervalSinceNow > 0 && due > 0 { Thread.sleep(forTimeInterval: due) }
+        }
+        XCTAssertEqual(answered, count, "every answer reached the slow reader")
+        XCTAssertTrue(client.waitForClose(timeout: 5), "the last answer's close followed it")
+        XCTAssertTrue(client.unreadBytes.isEmpty)
+        XCTAssertEqual(gateway.metric("switchyard_client_timeouts_total"), timeouts, "reading slowly is not a timeout")
+    }
+
     /// A client that never reads is closed after `idleTimeoutSeconds` (3 s here) without progress.
     func testAClientThatNeverReadsIsClosedAfterTheIdleTimeout() throws {
         let gateway = try self.gateway

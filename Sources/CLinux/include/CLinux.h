@@ -47,6 +47,10 @@ size_t switchyard_malloc_free_bytes(void);
 /* Names the calling thread (at most 15 bytes), so `top -H` shows which loop is busy. */
 int switchyard_set_thread_name(const char *name);
 
+/* Bytes of this TCP socket's output the peer has acknowledged (TCP_INFO's tcpi_bytes_acked, Linux
+   4.1 and later); returns 0, or -1 with errno. */
+int switchyard_tcp_bytes_acked(int fd, uint64_t *acked);
+
 /* CPU time of this process in microseconds (utime + stime), for the admin listener's metrics. */
 long switchyard_process_cpu_microseconds(void);
 #endif

@@ -51,9 +51,6 @@ final class HTTPServerConnection: ChannelDelegate {
     /// Answers wait unread past `maxPendingOutputBytes`: no further request is parsed until the
     /// client has read them all (`channelWritable`).
     private var outputBlocked = false
-    /// `channel.bytesWritten` when the deadline was last armed while output waited, to tell a slow
-    /// reader (progress: the deadline is armed again) from one that reads nothing (closed).
-    private var writtenAtDeadline: UInt64 = 0
     /// `process()` is on the stack.
     private var processing = false
 
@@ -103,12 +100,12 @@ final class HTTPServerConnection: ChannelDelegate {
     }
 
     func channelDeadline(_ channel: Channel) {
+        if isWaitingForTheClientToRead, channel.peerReadSinceLastCheck() {
+            // Reading slowly is not reading nothing: another period from now.
+            return channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
+        }
         server.statistics.recordTimeout()
         switch state {
-        case .idle where outputBlocked && channel.bytesWritten != writtenAtDeadline:
-            // Reading slowly is not reading nothing: another period from now.
-            writtenAtDeadline = channel.bytesWritten
-            channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
         case .idle, .inFlight:
             // Idle keep-alive, a handshake that never finished, or output nobody reads: there is
             // no request to answer. Queued output would keep a graceful close waiting forever.
@@ -120,6 +117,15 @@ final class HTTPServerConnection: ChannelDelegate {
         case .closing:
             // The last answer was not read within the deadline its close armed.
             channel.abort()
+        }
+    }
+
+    /// Answers wait for the client to read them and nothing else is awaited from it: behind a
+    /// pipeline it sent without reading, after its last request, or before a close.
+    private var isWaitingForTheClientToRead: Bool {
+        switch state {
+        case .idle, .closing: channel.pendingOutboundBytes > 0
+        case .head, .body, .chunkedBody, .inFlight: false
         }
     }
 
@@ -350,7 +356,6 @@ final class HTTPServerConnection: ChannelDelegate {
             // half the bound leaves room for the answer that crossed it, so the output buffer,
             // which grows by doubling, stays within the bound for answers of ordinary size.
             outputBlocked = true
-            writtenAtDeadline = channel.bytesWritten
             return
         }
         process()              // a pipelined request may already be waiting

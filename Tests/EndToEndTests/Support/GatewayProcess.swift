@@ -191,7 +191,7 @@ final class GatewayProcess: @unchecked Sendable {
             + ["https://localhost:\(port)\(path)"])
     }
 
-    func client(maxVersion: Int32? = nil) throws -> TLSTestClient {
-        try TLSTestClient(port: port, caFile: TestEnvironment.caFile, maxVersion: maxVersion)
+    func client(maxVersion: Int32? = nil, receiveBufferBytes: Int32? = nil) throws -> TLSTestClient {
+        try TLSTestClient(port: port, caFile: TestEnvironment.caFile, maxVersion: maxVersion, receiveBufferBytes: receiveBufferBytes)
     }
 }

@@ -25,9 +25,15 @@ final class TLSTestClient {
     private var buffered: [UInt8] = []
     private(set) var peerClosed = false
 
-    init(port: UInt16, caFile: String, maxVersion: Int32? = nil, session: OpaquePointer? = nil) throws {
+    /// `receiveBufferBytes` sets `SO_RCVBUF` before connecting (so the window scale fits it): a
+    /// small one leaves the answers a slow reader has not read in the gateway's send buffer.
+    init(port: UInt16, caFile: String, maxVersion: Int32? = nil, session: OpaquePointer? = nil,
+         receiveBufferBytes: Int32? = nil) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
