@@ -15,6 +15,14 @@ public protocol EventHandler: AnyObject {
     func handleDeadline()
 }
 
+/// Something that gave up the rest of its work to let the loop's other handlers go first
+/// (`EventLoop.yield(_:)`): one connection's pipeline must not hold the loop's thread while others'
+/// handshakes and requests wait.
+public protocol YieldingHandler: AnyObject {
+    /// The loop's next turn has begun: carry on with what was left.
+    func resumeAfterYield()
+}
+
 /// Identifies a handler's place in its loop, valid until `deregister`.
 public struct Registration: Sendable, Equatable {
     @usableFromInline let id: RegistrationID
@@ -45,6 +53,10 @@ public final class EventLoop: @unchecked Sendable {
     private var wheel: TimerWheel
     private var dueTimers: [TimerWheel.Entry] = []
     private let tasks = Mutex<[@Sendable (EventLoop) -> Void]>([])
+    /// Handlers that yielded this turn, resumed after the next `epoll_wait`; and the list being
+    /// resumed (the two swap, so neither is allocated again).
+    private var yielded: [any YieldingHandler] = []
+    private var resuming: [any YieldingHandler] = []
     private let stopRequested = Atomic<Bool>(false)
     /// The thread running the loop (`pthread_t`, an integer on Linux), 0 before `run()`: what
     /// `isCurrent` compares with.
@@ -207,6 +219,22 @@ public final class EventLoop: @unchecked Sendable {
         deregister(timer)
     }
 
+    // MARK: Taking turns
+
+    /// Resumes `handler` in the loop's next turn, after the events that came meanwhile (the next
+    /// `epoll_wait` does not wait).
+    public func yield(_ handler: any YieldingHandler) {
+        assertCurrent()
+        yielded.append(handler)
+    }
+
+    private func resumeYielded() {
+        guard !yielded.isEmpty else { return }
+        swap(&yielded, &resuming)
+        for handler in resuming { handler.resumeAfterYield() }
+        resuming.removeAll(keepingCapacity: true)
+    }
+
     // MARK: Cross-thread
 
     /// Runs `task` on this loop's thread soon. The only way other threads touch a loop.
@@ -262,7 +290,7 @@ public final class EventLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
         while !stopRequested.load(ordering: .acquiring) {
-            let timeout = wheel.timeoutMilliseconds(now: MonotonicClock.now())
+            let timeout = yielded.isEmpty ? wheel.timeoutMilliseconds(now: MonotonicClock.now()) : 0
             let count = switchyard_epoll_wait(epollFD, events, Int32(capacity), timeout)
             now = MonotonicClock.now()
             if count < 0 {
@@ -284,6 +312,7 @@ public final class EventLoop: @unchecked Sendable {
             }
             if wake { runTasks() }
             fireTimers()
+            resumeYielded()
         }
     }
 

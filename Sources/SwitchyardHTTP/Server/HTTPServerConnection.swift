@@ -7,8 +7,9 @@ import SwitchyardIO
 /// until the one before them is answered, which is what keeps answers in order (RFC 9112 §9.3.2)
 /// and bounds the memory a client can make us hold. Every other thing a client controls is
 /// bounded too (API.md §2, docs/HTTP.md): the time to send a head and a body, the bodies held
-/// across the server (`PendingBodyBudget`), and the output waiting for a client that does not
-/// read (past `maxPendingOutputBytes` nothing more is parsed until it reads).
+/// across the server (`PendingBodyBudget`), the output waiting for a client that does not read
+/// (past `maxPendingOutputBytes` nothing more is parsed until it reads), and the loop's time it
+/// takes (past `answersPerTurn` answers in one turn, the rest of a pipeline waits for the next).
 final class HTTPServerConnection: ChannelDelegate {
     let channel: Channel
     /// The server outlives its connections (it is torn down only after its loops stop).
@@ -53,6 +54,19 @@ final class HTTPServerConnection: ChannelDelegate {
     private var outputBlocked = false
     /// `process()` is on the stack.
     private var processing = false
+    /// Answers given in the loop's current turn, which began at `turnStarted` (the loop's clock
+    /// reading, new each turn).
+    private var answersThisTurn = 0
+    private var turnStarted: UInt64 = 0
+    /// The rest of the pipeline waits for the loop's next turn (`resumeAfterYield`).
+    private var waitingForTurn = false
+
+    /// How many answers a connection gives in one turn of its loop before the rest of its pipeline
+    /// waits for the next: a client pipelining thousands of requests and reading the answers as
+    /// fast as they come would otherwise keep the loop's thread, and every other connection on it
+    /// waits, handshakes included (a second's pipeline is a second's stall). A client that does
+    /// not pipeline never reaches it; one that does pays an `epoll_wait` per this many answers.
+    static let answersPerTurn = 16
 
     /// Bodies up to this size keep their buffer for the connection's next request; a larger one
     /// is given back, so an idle connection never holds a big body's memory.
@@ -85,8 +99,23 @@ final class HTTPServerConnection: ChannelDelegate {
         switch state {
         case .inFlight, .closing:
             break // answer, then close (the client may have half-closed after sending)
-        case .idle, .head, .body, .chunkedBody:
+        case .idle, .head:
+            // What it pipelined before its end is still answered, if parsing is paused.
+            closeIfTheClientIsDone()
+        case .body, .chunkedBody:
             channel.close(lingering: false)
+        }
+    }
+
+    /// Once the client has ended its side: closes when every request it sent is answered (what
+    /// is left is at most part of a head, which can no longer be completed). Not while `process()`
+    /// is on the stack, which may still have requests to parse (the end can be read from inside
+    /// it, by `finishExchange`'s `readMore`); it checks again when it returns.
+    private func closeIfTheClientIsDone() {
+        guard channel.peerClosed, !outputBlocked, !waitingForTurn, !processing else { return }
+        switch state {
+        case .idle, .head: channel.close(lingering: false)
+        case .body, .chunkedBody, .inFlight, .closing: break
         }
     }
 
@@ -95,8 +124,7 @@ final class HTTPServerConnection: ChannelDelegate {
         // The client read everything it was sent: parse what it pipelined meanwhile.
         outputBlocked = false
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
-        process()
-        channel.readMore()
+        parsePipelined()
     }
 
     func channelDeadline(_ channel: Channel) {
@@ -144,8 +172,11 @@ final class HTTPServerConnection: ChannelDelegate {
         // it, so a pipeline of a thousand requests is a loop, not a recursion a thousand deep.
         guard !processing else { return }
         processing = true
-        defer { processing = false }
-        while !outputBlocked, let inbound = channel.inbound, !inbound.isEmpty {
+        defer {
+            processing = false
+            closeIfTheClientIsDone()
+        }
+        while !outputBlocked, !waitingForTurn, let inbound = channel.inbound, !inbound.isEmpty {
             switch state {
             case .idle, .head:
                 if case .idle = state {
@@ -299,7 +330,9 @@ final class HTTPServerConnection: ChannelDelegate {
     }
 
     private func answer(_ response: HTTPResponse) {
-        let close = response.closeConnection || !head.keepAlive || draining || channel.peerClosed
+        // A client that ended its side gets `connection: close` on the answer to its last request.
+        let close = response.closeConnection || !head.keepAlive || draining
+            || (channel.peerClosed && channel.inbound?.isEmpty ?? true)
         var response = response
         response.closeConnection = close
         write(response, isHead: head.method == .head)
@@ -358,8 +391,29 @@ final class HTTPServerConnection: ChannelDelegate {
             outputBlocked = true
             return
         }
-        process()              // a pipelined request may already be waiting
-        channel.readMore()     // and the socket may hold more
+        if usedUpThisTurn() {
+            waitingForTurn = true
+            channel.loop.yield(self)
+            return
+        }
+        parsePipelined()
+    }
+
+    /// Counts an answer against this turn's share (`answersPerTurn`); true when it is used up.
+    private func usedUpThisTurn() -> Bool {
+        let now = channel.loop.now
+        if now != turnStarted {
+            turnStarted = now
+            answersThisTurn = 0
+        }
+        answersThisTurn += 1
+        return answersThisTurn >= Self.answersPerTurn
+    }
+
+    /// Parses a request already pipelined, then reads what the socket still holds.
+    private func parsePipelined() {
+        process()
+        channel.readMore()
     }
 
     func reset(sequence: UInt64) {
@@ -405,5 +459,13 @@ final class HTTPServerConnection: ChannelDelegate {
         default:
             break
         }
+    }
+}
+
+extension HTTPServerConnection: YieldingHandler {
+    func resumeAfterYield() {
+        waitingForTurn = false
+        guard channel.isOpen else { return }
+        parsePipelined()
     }
 }

@@ -146,6 +146,13 @@ final class TLSTestClient {
         return offset
     }
 
+    /// Ends the client's side: TLS close_notify, then a TCP half-close. Answers can still be read.
+    func endSending() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads more bytes into the buffer; false on EOF, error or timeout.
     private func fill(deadline: Date) -> Bool {
         let remaining = deadline.timeIntervalSinceNow
