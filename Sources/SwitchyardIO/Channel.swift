@@ -70,6 +70,12 @@ public final class Channel: EventHandler {
     private enum State { case connecting, handshaking, open, lingering, closed }
     private var state: State
     private var readPending = false
+    /// Reads made in the loop's current round, which began at `readRoundStarted` (the loop's clock
+    /// reading, new each round); at `readsPerRound` reading stops until the next round resumes it
+    /// (`readYielded`, `resumeAfterYield`).
+    private var readsThisRound = 0
+    private var readRoundStarted: UInt64 = 0
+    private var readYielded = false
     private var readBlockedOnWrite = false
     private var writeBlockedOnRead = false
     private var writeBlocked = false
@@ -222,10 +228,14 @@ public final class Channel: EventHandler {
     /// queued up to the space); a TLS one when OpenSSL's own read of it came back short and OpenSSL
     /// holds nothing unread (`TLSConnection.socketDrained`).
     private func readAvailable(drainedEndsRound: Bool = false) {
-        guard state == .open, !peerClosed else { return }
+        guard state == .open, !peerClosed, !readYielded else { return }
         readPending = false
         var eof = false
         var failure: Int32?
+        if loop.now != readRoundStarted {
+            readRoundStarted = loop.now
+            readsThisRound = 0
+        }
         while state == .open {
             let buffer = inboundBuffer()
             let before = buffer.readableCount
@@ -236,6 +246,11 @@ public final class Channel: EventHandler {
                     full = true
                     break
                 }
+                if readsThisRound == Self.readsPerRound {
+                    readYielded = true
+                    break
+                }
+                readsThisRound += 1
                 let space = buffer.writableCount
                 switch readOnce(into: buffer.writableBytes) {
                 case .bytes(let count):
@@ -261,6 +276,10 @@ public final class Channel: EventHandler {
                 closeNow()
             }
             guard state == .open else { return }
+            if readYielded {
+                loop.yield(self)
+                break
+            }
             // A full buffer the delegate drained may hide more bytes in the socket; with edge
             // triggering nobody would tell us, so go round again.
             if full {
@@ -278,6 +297,12 @@ public final class Channel: EventHandler {
         }
         releaseInboundIfEmpty()
     }
+
+    /// How many reads one round of the loop makes on a channel before the rest waits for the next
+    /// round, after the other channels' events. A read takes up to a buffer (32 KiB), so a peer
+    /// sending at full speed gets 2 MiB a round; but one sending 1-byte TLS records gets a byte a
+    /// read, at about a microsecond each: its 1 MiB body held the loop for a second.
+    static let readsPerRound = 64
 
     private func readOnce(into buffer: UnsafeMutableRawBufferPointer) -> Socket.IOResult {
         guard let tls else { return Socket.read(fd, into: buffer) }
@@ -484,5 +509,12 @@ public final class Channel: EventHandler {
         let delegate = self.delegate
         self.delegate = nil
         delegate?.channelClosed(self)
+    }
+}
+
+extension Channel: YieldingHandler {
+    public func resumeAfterYield() {
+        readYielded = false
+        readAvailable()
     }
 }

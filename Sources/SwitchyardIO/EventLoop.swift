@@ -53,8 +53,8 @@ public final class EventLoop: @unchecked Sendable {
     private var wheel: TimerWheel
     private var dueTimers: [TimerWheel.Entry] = []
     private let tasks = Mutex<[@Sendable (EventLoop) -> Void]>([])
-    /// Handlers that yielded this turn, resumed after the next `epoll_wait`; and the list being
-    /// resumed (the two swap, so neither is allocated again).
+    /// Handlers that yielded, to be resumed in the next round after its events; and the list being
+    /// resumed in this round (the two swap, so neither is allocated again).
     private var yielded: [any YieldingHandler] = []
     private var resuming: [any YieldingHandler] = []
     private let stopRequested = Atomic<Bool>(false)
@@ -221,16 +221,17 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Taking turns
 
-    /// Resumes `handler` in the loop's next turn, after the events that came meanwhile (the next
+    /// Resumes `handler` in the loop's next round, after the events that came meanwhile (the next
     /// `epoll_wait` does not wait).
     public func yield(_ handler: any YieldingHandler) {
         assertCurrent()
         yielded.append(handler)
     }
 
+    /// Resumes the handlers that yielded before this round's `epoll_wait`; those that yield now
+    /// wait for the next round.
     private func resumeYielded() {
-        guard !yielded.isEmpty else { return }
-        swap(&yielded, &resuming)
+        guard !resuming.isEmpty else { return }
         for handler in resuming { handler.resumeAfterYield() }
         resuming.removeAll(keepingCapacity: true)
     }
@@ -297,6 +298,7 @@ public final class EventLoop: @unchecked Sendable {
                 if errno == EINTR { continue }
                 fatalError("\(IOError("epoll_wait"))") // only EBADF/EFAULT/EINVAL: a bug
             }
+            if !yielded.isEmpty { swap(&yielded, &resuming) }
             var wake = false
             for i in 0..<Int(count) {
                 let data = switchyard_epoll_event_data(events + i)

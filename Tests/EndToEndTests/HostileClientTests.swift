@@ -159,6 +159,35 @@ final class HostileClientTests: XCTestCase {
         XCTAssertLessThan(position, 1_000, "answers the pipeline got before the other client's request")
     }
 
+    /// Reading is shared out too: a client sending its body one byte to a TLS record costs the
+    /// gateway a read, about a microsecond, per byte, and all of a body used to be read in one go
+    /// while data kept coming (a 1 MiB body, a second of the loop's thread). A channel now reads
+    /// at most `readsPerRound` (64) times in one round of its loop. Here a 64 KiB body comes in
+    /// 65,536 records while another client asks for something: that client is answered first, as
+    /// the access log's order shows (before, it came after the body was read and refused).
+    func testABodyInOneByteRecordsTakesTurnsWithOtherConnections() throws {
+        let gateway = try self.gateway
+        let other = try gateway.client()
+        let sender = try gateway.client()
+        let otherID = "other-\(UUID().uuidString)", senderID = "records-\(UUID().uuidString)"
+        let body = String(repeating: "x", count: 64 * 1024) // not JSON: refused once it is whole
+        let head = try head("PATCH", "/devices/iccid:8988216716970004975", tenant: "cc",
+                            ["Content-Type: application/json", "Content-Length: \(body.utf8.count)", "X-Request-Id: \(senderID)"])
+        XCTAssertTrue(sender.sendRecords([head] + body.map(String.init)))
+        other.send("GET /y HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: \(otherID)\r\n\r\n")
+        XCTAssertEqual(other.readResponse(timeout: 10)?.status, 404)
+        let refused = sender.readResponse(timeout: 10)
+        XCTAssertEqual(refused?.status, 400)
+        XCTAssertEqual(code(refused), "invalid_request")
+        var lines: [Substring] = []
+        XCTAssertTrue(eventually(5) {
+            lines = gateway.accessLog.split(separator: "\n").filter { $0.contains(otherID) || $0.contains(senderID) }
+            return lines.count == 2
+        }, "the access log has both answers")
+        XCTAssertTrue(lines.first?.contains(otherID) ?? false, "the other client was answered while the body came in")
+        XCTAssertEqual(try vendorRequests(.controlCenter), 0)
+    }
+
     /// A client that pipelines requests and then ends its side (TLS close_notify, TCP half-close)
     /// still wants their answers: each is answered in order, the last says `connection: close`,
     /// then the connection closes. The end used to close the connection with the first answer
