@@ -12,7 +12,13 @@ control-center tenant whose upstream nobody listens on. Attacks, one after the o
      byte every 4 s;
   3. 250 authenticated connections each sending 1 MiB minus one byte of a 1 MiB body and stalling
      (the pending-body budget is lowered to 64 MiB so the 65th is refused);
-  4. RSS at rest, right after the attacks, and after the heap trimmer's period.
+  4. one TLS connection pipelining 100,000 `GET /x` and reading the answers as fast as they come, while a
+     new client connects and asks 20 times;
+  5. one connection pipelining 3,000 `GET /x` one byte to a TLS record (108,000 records), while another
+     client asks 30 times;
+  6. RSS at rest, right after the attacks, and after the heap trimmer's period;
+  7. on a second gateway with `idleTimeoutSeconds: 3`, a client that pipelines 20,000 `GET /x` and reads
+     the answers at 300 KB/s for 10 s, then as fast as it can.
 
 Every phase checks that a new client gets its answer meanwhile. Standard library only; every
 connection is closed and the gateway stopped by its pid at the end. Prints a Markdown report.
@@ -22,10 +28,74 @@ import argparse
 import os
 import socket
 import ssl
+import statistics
 import tempfile
+import threading
 import time
 
 from loopback_gateway import ROOT, Gateway
+
+
+LOOKUP = b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
+def count_answers(tls, count, rate=None, slow_seconds=0):
+    """Reads until `count` 404s arrived, the connection ends or 10 s pass without a byte; at `rate`
+    bytes a second for the first `slow_seconds`. Returns how many arrived."""
+    tls.settimeout(10)
+    answered, received, tail, started = 0, 0, b"", time.time()
+    while answered < count:
+        try:
+            chunk = tls.recv(16384)
+        except OSError:
+            break
+        if not chunk:
+            break
+        received += len(chunk)
+        window = tail + chunk
+        answered += window.count(b"HTTP/1.1 404")
+        tail = window[-15:]
+        if rate and time.time() - started < slow_seconds:
+            ahead = received / rate - (time.time() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+    return answered
+
+
+def latencies(gateway, count, pause=0):
+    """A new client's handshake time and its `count` requests' times, in ms, one after another."""
+    started = time.time()
+    tls = gateway.connect()
+    handshake = (time.time() - started) * 1000
+    times = []
+    for _ in range(count):
+        started = time.time()
+        tls.sendall(b"GET /y HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        answer = b""
+        while not answer.endswith(b"}"):
+            answer += tls.recv(65536)
+        times.append((time.time() - started) * 1000)
+        time.sleep(pause)
+    tls.close()
+    return handshake, times
+
+
+def one_byte_records(gateway, payload):
+    """A connection whose TLS records each carry one byte of `payload`, and those records' bytes."""
+    raw = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = gateway.context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            incoming.write(raw.recv(65536))
+    raw.sendall(outgoing.read())
+    for i in range(len(payload)):
+        tls.write(payload[i:i + 1])
+    return raw, incoming, tls, outgoing.read()
 
 
 def main():
@@ -121,12 +191,77 @@ def main():
         for conn in held:
             conn.close()
 
-        # 4. Memory after.
+        # 4. A pipeline read as fast as it comes.
+        pipeliner = gateway.connect()
+        count = 100_000
+        result = {}
+
+        def read_pipeline():
+            started = time.time()
+            result["answered"] = count_answers(pipeliner, count)
+            result["seconds"] = time.time() - started
+        reader = threading.Thread(target=read_pipeline)
+        reader.start()
+        sender = threading.Thread(target=lambda: pipeliner.sendall(LOOKUP * count))
+        sender.start()
+        time.sleep(0.05)
+        handshake, times = latencies(gateway, 20)
+        sender.join()
+        reader.join()
+        pipeliner.close()
+        rows.append(("4. one client pipelining 100,000 GET /x, reading as fast as they come",
+                     f"{result['answered']} answered in {result['seconds']:.2f} s",
+                     f"handshake {handshake:.1f} ms; its 20 requests: median {statistics.median(times):.1f} ms, "
+                     f"max {max(times):.1f} ms"))
+
+        # 5. A pipeline one byte to a TLS record.
+        count = 3_000
+        raw, incoming, tls, records = one_byte_records(gateway, LOOKUP * count)
+        times = []
+        other = threading.Thread(target=lambda: times.extend(latencies(gateway, 30, pause=0.01)[1]))
+        other.start()
+        time.sleep(0.1)
+        started = time.time()
+        sender = threading.Thread(target=lambda: raw.sendall(records))
+        sender.start()
+        answered = 0
+        while answered < count:
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            incoming.write(chunk)
+            while True:
+                try:
+                    answered += tls.read(1 << 20).count(b"HTTP/1.1 404")
+                except ssl.SSLWantReadError:
+                    break
+        elapsed = time.time() - started
+        sender.join()
+        other.join()
+        raw.close()
+        rows.append((f"5. one client pipelining 3,000 GET /x one byte to a TLS record ({len(records) // 1000} KB)",
+                     f"{answered} answered in {elapsed:.2f} s",
+                     f"30 requests: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms"))
+
+        # 6. Memory after.
         after = gateway.rss
         time.sleep(12)
         trimmed = gateway.rss
-        rows.append(("4. RSS right after the attacks / 12 s later (one trim period)",
+        rows.append(("6. RSS right after the attacks / 12 s later (one trim period)",
                      f"{after} KiB / {trimmed} KiB ({100 * (trimmed - rest) / rest:+.0f} % of rest)", ""))
+    finally:
+        gateway.stop()
+
+    # 7. A slow reader, on a gateway whose idle timeout is short enough to matter.
+    gateway = Gateway(args.binary, tempfile.mkdtemp(prefix="switchyard-attacks-"), limits="idleTimeoutSeconds: 3")
+    try:
+        tls = gateway.connect()
+        count = 20_000
+        tls.sendall(LOOKUP * count)
+        answered = count_answers(tls, count, rate=300_000, slow_seconds=10)
+        tls.close()
+        rows.append(("7. one client reading its 20,000 pipelined answers at 300 KB/s for 10 s (idle timeout 3 s)",
+                     f"{answered} of {count} answered", "served" if gateway.served() else "NOT SERVED"))
     finally:
         gateway.stop()
 

@@ -70,11 +70,9 @@ public final class Channel: EventHandler {
     private enum State { case connecting, handshaking, open, lingering, closed }
     private var state: State
     private var readPending = false
-    /// Reads made in the loop's current round, which began at `readRoundStarted` (the loop's clock
-    /// reading, new each round); at `readsPerRound` reading stops until the next round resumes it
-    /// (`readYielded`, `resumeAfterYield`).
-    private var readsThisRound = 0
-    private var readRoundStarted: UInt64 = 0
+    /// The reads one round of the loop may make (`readsPerRound`); past them reading waits for
+    /// the next round (`readYielded`, `resumeAfterYield`).
+    private var reads = RoundShare(limit: Channel.readsPerRound)
     private var readYielded = false
     private var readBlockedOnWrite = false
     private var writeBlockedOnRead = false
@@ -232,10 +230,6 @@ public final class Channel: EventHandler {
         readPending = false
         var eof = false
         var failure: Int32?
-        if loop.now != readRoundStarted {
-            readRoundStarted = loop.now
-            readsThisRound = 0
-        }
         while state == .open {
             let buffer = inboundBuffer()
             let before = buffer.readableCount
@@ -246,11 +240,10 @@ public final class Channel: EventHandler {
                     full = true
                     break
                 }
-                if readsThisRound == Self.readsPerRound {
+                guard reads.take(at: loop.now) else {
                     readYielded = true
                     break
                 }
-                readsThisRound += 1
                 let space = buffer.writableCount
                 switch readOnce(into: buffer.writableBytes) {
                 case .bytes(let count):

@@ -19,7 +19,7 @@ public protocol EventHandler: AnyObject {
 /// (`EventLoop.yield(_:)`): one connection's pipeline must not hold the loop's thread while others'
 /// handshakes and requests wait.
 public protocol YieldingHandler: AnyObject {
-    /// The loop's next turn has begun: carry on with what was left.
+    /// The loop's next round has begun: carry on with what was left.
     func resumeAfterYield()
 }
 

@@ -129,9 +129,9 @@ final class HostileClientTests: XCTestCase {
     /// A client pipelining thousands of requests kept the loop's thread until its pipeline was
     /// answered (a release build took 1.6 s for 100,000; a new client's handshake waited all that
     /// time), or until its answers filled the kernels' buffers. Now a connection gives at most
-    /// `answersPerTurn` (16) answers in one turn of its loop: a request another client sends while
-    /// a pipeline of 10,000 is being answered is answered after a few turns, as the access log's
-    /// order shows (without the turns it came after all 10,000, or after the 8,000-odd that filled
+    /// `answersPerRound` (16) answers in one round of its loop: a request another client sends while
+    /// a pipeline of 10,000 is being answered is answered after a few rounds, as the access log's
+    /// order shows (without the rounds it came after all 10,000, or after the 8,000-odd that filled
     /// the buffers). Nothing of the pipeline is lost.
     func testAPipelineTakesTurnsWithOtherConnections() throws {
         let gateway = try self.gateway

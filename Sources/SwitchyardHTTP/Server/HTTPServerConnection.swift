@@ -9,7 +9,7 @@ import SwitchyardIO
 /// bounded too (API.md §2, docs/HTTP.md): the time to send a head and a body, the bodies held
 /// across the server (`PendingBodyBudget`), the output waiting for a client that does not read
 /// (past `maxPendingOutputBytes` nothing more is parsed until it reads), and the loop's time it
-/// takes (past `answersPerTurn` answers in one turn, the rest of a pipeline waits for the next).
+/// takes (past `answersPerRound` answers in one round, the rest of a pipeline waits for the next).
 final class HTTPServerConnection: ChannelDelegate {
     let channel: Channel
     /// The server outlives its connections (it is torn down only after its loops stop).
@@ -54,19 +54,17 @@ final class HTTPServerConnection: ChannelDelegate {
     private var outputBlocked = false
     /// `process()` is on the stack.
     private var processing = false
-    /// Answers given in the loop's current turn, which began at `turnStarted` (the loop's clock
-    /// reading, new each turn).
-    private var answersThisTurn = 0
-    private var turnStarted: UInt64 = 0
-    /// The rest of the pipeline waits for the loop's next turn (`resumeAfterYield`).
-    private var waitingForTurn = false
+    /// The pipelined requests one round of the loop may answer (`answersPerRound`); past them the
+    /// rest of the pipeline waits for the next round (`waitingForNextRound`, `resumeAfterYield`).
+    private var answers = RoundShare(limit: HTTPServerConnection.answersPerRound)
+    private var waitingForNextRound = false
 
-    /// How many answers a connection gives in one turn of its loop before the rest of its pipeline
+    /// How many answers a connection gives in one round of its loop before the rest of its pipeline
     /// waits for the next: a client pipelining thousands of requests and reading the answers as
     /// fast as they come would otherwise keep the loop's thread, and every other connection on it
     /// waits, handshakes included (a second's pipeline is a second's stall). A client that does
     /// not pipeline never reaches it; one that does pays an `epoll_wait` per this many answers.
-    static let answersPerTurn = 16
+    static let answersPerRound = 16
 
     /// Bodies up to this size keep their buffer for the connection's next request; a larger one
     /// is given back, so an idle connection never holds a big body's memory.
@@ -112,7 +110,7 @@ final class HTTPServerConnection: ChannelDelegate {
     /// is on the stack, which may still have requests to parse (the end can be read from inside
     /// it, by `finishExchange`'s `readMore`); it checks again when it returns.
     private func closeIfTheClientIsDone() {
-        guard channel.peerClosed, !outputBlocked, !waitingForTurn, !processing else { return }
+        guard channel.peerClosed, !outputBlocked, !waitingForNextRound, !processing else { return }
         switch state {
         case .idle, .head: channel.close(lingering: false)
         case .body, .chunkedBody, .inFlight, .closing: break
@@ -176,7 +174,7 @@ final class HTTPServerConnection: ChannelDelegate {
             processing = false
             closeIfTheClientIsDone()
         }
-        while !outputBlocked, !waitingForTurn, let inbound = channel.inbound, !inbound.isEmpty {
+        while !outputBlocked, !waitingForNextRound, let inbound = channel.inbound, !inbound.isEmpty {
             switch state {
             case .idle, .head:
                 if case .idle = state {
@@ -391,23 +389,12 @@ final class HTTPServerConnection: ChannelDelegate {
             outputBlocked = true
             return
         }
-        if usedUpThisTurn() {
-            waitingForTurn = true
+        guard answers.take(at: channel.loop.now) else {
+            waitingForNextRound = true
             channel.loop.yield(self)
             return
         }
         parsePipelined()
-    }
-
-    /// Counts an answer against this turn's share (`answersPerTurn`); true when it is used up.
-    private func usedUpThisTurn() -> Bool {
-        let now = channel.loop.now
-        if now != turnStarted {
-            turnStarted = now
-            answersThisTurn = 0
-        }
-        answersThisTurn += 1
-        return answersThisTurn >= Self.answersPerTurn
     }
 
     /// Parses a request already pipelined, then reads what the socket still holds.
@@ -464,7 +451,7 @@ final class HTTPServerConnection: ChannelDelegate {
 
 extension HTTPServerConnection: YieldingHandler {
     func resumeAfterYield() {
-        waitingForTurn = false
+        waitingForNextRound = false
         guard channel.isOpen else { return }
         parsePipelined()
     }
