@@ -294,7 +294,7 @@ public final class Channel: EventHandler {
     /// How many reads one round of the loop makes on a channel before the rest waits for the next
     /// round, after the other channels' events. A read takes up to a buffer (32 KiB), so a peer
     /// sending at full speed gets 2 MiB a round; but one sending 1-byte TLS records gets a byte a
-    /// read, at about a microsecond each: its 1 MiB body held the loop for a second.
+    /// read, at about a microsecond each: a 1 MiB body sent so would hold the loop for a second.
     static let readsPerRound = 64
 
     private func readOnce(into buffer: UnsafeMutableRawBufferPointer) -> Socket.IOResult {

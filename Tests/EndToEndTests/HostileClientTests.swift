@@ -127,8 +127,8 @@ final class HostileClientTests: XCTestCase {
     }
 
     /// A client pipelining thousands of requests kept the loop's thread until its pipeline was
-    /// answered (a release build took 1.6 s for 100,000; a new client's handshake waited all that
-    /// time), or until its answers filled the kernels' buffers. Now a connection gives at most
+    /// answered or its answers filled the kernels' buffers (behind 100,000, a new client's handshake
+    /// waited 842 ms: `Benchmarks/attacks.py`, attack 4). Now a connection gives at most
     /// `answersPerRound` (16) answers in one round of its loop: a request another client sends while
     /// a pipeline of 10,000 is being answered is answered after a few rounds, as the access log's
     /// order shows (without the rounds it came after all 10,000, or after the 8,000-odd that filled
