@@ -8,9 +8,13 @@ import PackageDescription
 // Release builds drop the runtime exclusivity checks: they cost about 5% of a keep-alive request
 // (profiled: swift_beginAccess on every buffer append). Debug builds, and so every test run,
 // keep them, which is where a violation would show.
+// They also optimize across the package's modules: a request crosses five of them (I/O, HTTP,
+// devices, vendors, the gateway), and calls into another module's non-inlinable functions and
+// unspecialized generics cost 1.1% of a control-center request's instructions and 1.7% of a
+// gate one's (callgrind, Benchmarks/RESULTS.md, "The fifteenth pass").
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(
