@@ -97,7 +97,6 @@ static const uint64_t switchyard_SSL_OP_IGNORE_UNEXPECTED_EOF = SSL_OP_IGNORE_UN
 
 static const long switchyard_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
 static const long switchyard_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
-static const long switchyard_SSL_MODE_RELEASE_BUFFERS = SSL_MODE_RELEASE_BUFFERS;
 static const long switchyard_SSL_SESS_CACHE_OFF = SSL_SESS_CACHE_OFF;
 static const long switchyard_SSL_SESS_CACHE_CLIENT = SSL_SESS_CACHE_CLIENT;
 

@@ -87,6 +87,23 @@ public final class Channel: EventHandler {
     private static let lingerDiscardLimit = 1 << 20
     private var lingerDiscarded = 0
 
+    /// How long an accepted TLS connection goes without a deadline set (without a request, an
+    /// answer or a byte read) before it gives OpenSSL's record buffers back: 16 KiB or more each
+    /// way, otherwise kept from one request to the next (`SSL_MODE_RELEASE_BUFFERS`, which gives them
+    /// back after every record, cost two allocations of 16 KiB and 1.7% of a request's
+    /// instructions). Vendors' own connections keep theirs: they are few, pooled and busy.
+    public static let quietSeconds = 1.0
+    /// Accepted TLS connections give their record buffers back once quiet (`quietSeconds`).
+    private let releasesRecordBuffersWhenQuiet: Bool
+    /// OpenSSL may hold record buffers: set by a handshake, a read or a write, cleared when they
+    /// are given back.
+    private var recordBuffersHeld = false
+    /// The deadline the delegate set (0 for none).
+    private var deadline: UInt64 = 0
+    /// The loop holds the quiet mark (`quietSeconds` on), earlier than `deadline`: when it passes,
+    /// the record buffers go back and `deadline` is armed in its place.
+    private var quietMarkArmed = false
+
     /// Takes ownership of an accepted `fd` and registers it with `loop`.
     /// On failure the fd is closed.
     public convenience init(fd: Int32, loop: EventLoop, tls context: TLSContext?) throws {
@@ -97,7 +114,7 @@ public final class Channel: EventHandler {
             Socket.close(fd)
             throw error
         }
-        try self.init(fd: fd, loop: loop, tls: connection, connecting: false)
+        try self.init(fd: fd, loop: loop, tls: connection, connecting: false, releasesRecordBuffersWhenQuiet: connection != nil)
     }
 
     /// Starts a non-blocking connect to `address`; with `tls`, a TLS client handshake follows
@@ -115,13 +132,14 @@ public final class Channel: EventHandler {
             Socket.close(fd.descriptor)
             throw error
         }
-        return try Channel(fd: fd.descriptor, loop: loop, tls: connection, connecting: fd.inProgress)
+        return try Channel(fd: fd.descriptor, loop: loop, tls: connection, connecting: fd.inProgress, releasesRecordBuffersWhenQuiet: false)
     }
 
-    private init(fd: Int32, loop: EventLoop, tls: TLSConnection?, connecting: Bool) throws {
+    private init(fd: Int32, loop: EventLoop, tls: TLSConnection?, connecting: Bool, releasesRecordBuffersWhenQuiet: Bool) throws {
         self.fd = fd
         self.loop = loop
         self.tls = tls
+        self.releasesRecordBuffersWhenQuiet = releasesRecordBuffersWhenQuiet
         self.state = connecting ? .connecting : (tls == nil ? .open : .handshaking)
         Socket.setNoDelay(fd)
         do {
@@ -171,6 +189,9 @@ public final class Channel: EventHandler {
         switch state {
         case .lingering: closeNow()
         case .closed: break
+        case .open where quietMarkArmed:
+            giveRecordBuffersBack()
+            armDeadline()
         case .connecting, .handshaking, .open: delegate?.channelDeadline(self)
         }
     }
@@ -194,6 +215,7 @@ public final class Channel: EventHandler {
 
     private func continueHandshake() {
         guard let tls else { return }
+        recordBuffersHeld = true
         if let status = tls.handshake() {
             switch status {
             case .wantRead, .wantWrite:
@@ -212,6 +234,8 @@ public final class Channel: EventHandler {
             }
         }
         state = .open
+        // The first request's deadline was set during the handshake, when no quiet mark is armed.
+        armDeadline()
         delegate?.channelActive(self)
         if state == .open { readAvailable() }
     }
@@ -228,6 +252,7 @@ public final class Channel: EventHandler {
     private func readAvailable(drainedEndsRound: Bool = false) {
         guard state == .open, !peerClosed, !readYielded else { return }
         readPending = false
+        recordBuffersHeld = true
         var eof = false
         var failure: Int32?
         while state == .open {
@@ -349,6 +374,7 @@ public final class Channel: EventHandler {
     /// writable.
     public func flush() {
         guard state == .open, let buffer = outbound else { return }
+        recordBuffersHeld = true
         while buffer.readableCount > 0 {
             switch writeOnce(from: buffer.readableBytes) {
             case .bytes(let count):
@@ -407,18 +433,32 @@ public final class Channel: EventHandler {
 
     /// An absolute deadline on the monotonic clock (`MonotonicClock.now()` nanoseconds).
     public func setDeadline(at deadline: UInt64) {
-        guard let registration else { return }
-        loop.setDeadline(registration, at: deadline)
+        self.deadline = deadline
+        armDeadline()
     }
 
     public func setDeadline(afterSeconds seconds: Double) {
-        guard let registration else { return }
-        loop.setDeadline(registration, afterSeconds: seconds)
+        setDeadline(at: loop.now &+ MonotonicClock.nanoseconds(seconds: seconds))
     }
 
     public func clearDeadline() {
+        setDeadline(at: 0)
+    }
+
+    /// Arms the delegate's deadline, or the quiet mark before it while OpenSSL may hold record
+    /// buffers. No deadline at all is a request in flight, which is not quiet.
+    private func armDeadline() {
         guard let registration else { return }
-        loop.setDeadline(registration, at: 0)
+        let quiet = loop.now &+ MonotonicClock.nanoseconds(seconds: Channel.quietSeconds)
+        quietMarkArmed = releasesRecordBuffersWhenQuiet && recordBuffersHeld && state == .open && deadline > quiet
+        loop.setDeadline(registration, at: quietMarkArmed ? quiet : deadline)
+    }
+
+    /// OpenSSL's record buffers back to the heap, unless a record is partly read or written (then
+    /// at the next quiet mark). Nothing of ours is waiting to be written or read either.
+    private func giveRecordBuffersBack() {
+        guard let tls, outbound == nil, inbound == nil else { return }
+        if tls.freeRecordBuffers() { recordBuffersHeld = false }
     }
 
     // MARK: Closing

@@ -42,6 +42,13 @@ struct TLSConnection {
         return .status(TLSStatus.after(ssl, returnCode: rc, operation: "SSL_write"))
     }
 
+    /// Gives the read and write record buffers back to the heap; OpenSSL makes new ones at the
+    /// next record. False, and nothing freed, while a record is partly read or written or read
+    /// records are not yet consumed.
+    func freeRecordBuffers() -> Bool {
+        SSL_free_buffers(ssl) == 1
+    }
+
     /// Sends close_notify once; we never wait for the peer's (RFC 8446 §6.1 allows it).
     func shutdown() {
         OpenSSLError.clearQueue()

@@ -30,11 +30,8 @@ public final class TLSContext: @unchecked Sendable {
         }
         let tls = TLSContext(context: context)
         try tls.applyCommonSettings()
-        // A client's connection gives its record buffers (16 KiB and more each) back to the heap
-        // whenever it has nothing buffered, so an idle keep-alive connection stays small. Upstream
-        // connections (client contexts) keep theirs: they are few, pooled and busy, and releasing
-        // would cost two 16 KiB allocations on every vendor call.
-        _ = switchyard_SSL_CTX_set_mode(context, switchyard_SSL_MODE_RELEASE_BUFFERS)
+        // No `SSL_MODE_RELEASE_BUFFERS`: a client's connection keeps its record buffers from one
+        // request to the next, and gives them back once quiet for a second (`Channel.quietSeconds`).
         // Resumption is by stateless session tickets (TLS 1.2 and 1.3; on by default in OpenSSL 3,
         // keys shared by every loop through this one context). The stateful session-id cache is
         // off: every full handshake paid for a locked insert into it, and OpenSSL walked all of it
