@@ -238,6 +238,13 @@ public final class Channel: EventHandler {
         armDeadline()
         delegate?.channelActive(self)
         if state == .open { readAvailable() }
+        // The handshake's buffers go back at once rather than when quiet: a burst of new
+        // connections would otherwise hold a second's worth of them (a tenth more memory for each
+        // of 10,000 connections opened together, `Benchmarks/run.sh --only idle`).
+        if releasesRecordBuffersWhenQuiet, state == .open {
+            giveRecordBuffersBack()
+            armDeadline()
+        }
     }
 
     // MARK: Reading
