@@ -87,11 +87,12 @@ public final class Channel: EventHandler {
     private static let lingerDiscardLimit = 1 << 20
     private var lingerDiscarded = 0
 
-    /// How long an accepted TLS connection goes without a deadline set (without a request, an
-    /// answer or a byte read) before it gives OpenSSL's record buffers back: 16 KiB or more each
-    /// way, otherwise kept from one request to the next (`SSL_MODE_RELEASE_BUFFERS`, which gives them
-    /// back after every record, cost two allocations of 16 KiB and 1.7% of a request's
-    /// instructions). Vendors' own connections keep theirs: they are few, pooled and busy.
+    /// How long an accepted TLS connection waits at one deadline (no request begun or answered
+    /// meanwhile, since each sets a deadline) before it gives OpenSSL's record buffers back: 16 KiB
+    /// or more each way, otherwise kept from one request to the next (`SSL_MODE_RELEASE_BUFFERS`,
+    /// which gives them back after every record, cost two allocations of 16 KiB and 1.7% of a
+    /// request's instructions). A body still arriving then makes them again at its next record, once
+    /// a second at most. Vendors' own connections keep theirs: they are few, pooled and busy.
     public static let quietSeconds = 1.0
     /// Accepted TLS connections give their record buffers back once quiet (`quietSeconds`).
     private let releasesRecordBuffersWhenQuiet: Bool
