@@ -9,6 +9,10 @@ import SwitchyardIO
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
+    /// Set inside `member(_:stringifying:)`: the document is written as the inside of a JSON string
+    /// where it lands, each quote of its own as `\"` and each escape in its strings escaped once
+    /// more, so that it is never written first and escaped after.
+    private var isStringified = false
 
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -46,7 +50,8 @@ public struct JSONWriter {
     /// A member name; the value follows with one of the value calls.
     public mutating func key(_ name: String) {
         separate()
-        appendQuoted(name)
+        var name = name
+        name.withUTF8 { appendQuoted($0) }
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
@@ -56,7 +61,11 @@ public struct JSONWriter {
     public mutating func key(encoded: [UInt8]) {
         separate()
         // From its buffer: appending the array itself retains and releases it, on every key.
-        encoded.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
+        encoded.withUnsafeBufferPointer { encoded in
+            // Stringified, the written key is itself string content: its quotes (and any escape in
+            // the name) escaped once more.
+            if isStringified { Self.appendEscaped(encoded, to: &bytes) } else { bytes.append(contentsOf: encoded) }
+        }
         needsComma = false
     }
 
@@ -69,13 +78,14 @@ public struct JSONWriter {
 
     public mutating func string(_ value: String) {
         separate()
-        appendQuoted(value)
+        var value = value
+        value.withUTF8 { appendQuoted($0) }
         needsComma = true
     }
 
     public mutating func string(_ value: CompactString) {
         separate()
-        value.withUTF8 { Self.appendQuoted(utf8: $0, to: &bytes) }
+        value.withUTF8 { appendQuoted($0) }
         needsComma = true
     }
 
@@ -131,20 +141,18 @@ public struct JSONWriter {
     public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
         key(name)
         var first = first
-        bytes.append(UInt8(ascii: "\""))
-        first.withUTF8 { Self.appendEscaped($0, to: &bytes) }
-        separator.withUTF8Buffer { Self.appendEscaped($0, to: &bytes) }
-        second.withUTF8 { Self.appendEscaped($0, to: &bytes) }
-        bytes.append(UInt8(ascii: "\""))
+        appendQuote()
+        first.withUTF8 { appendContent($0) }
+        separator.withUTF8Buffer { appendContent($0) }
+        second.withUTF8 { appendContent($0) }
+        appendQuote()
         needsComma = true
     }
 
     /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
     public mutating func member(_ name: String, utf8 value: UnsafeBufferPointer<UInt8>) {
         key(name)
-        bytes.append(UInt8(ascii: "\""))
-        Self.appendEscaped(value, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        appendQuoted(value)
         needsComma = true
     }
 
@@ -167,43 +175,19 @@ public struct JSONWriter {
     }
 
     /// A member whose value is a JSON document as a string (gate's `data`): `write` builds the
-    /// document where it lands, and it is escaped there, so it costs no array or `String` of its own.
+    /// document where it lands, already escaped as a string's inside (`isStringified`), so it costs
+    /// no array or `String` of its own and no second pass over its bytes.
     public mutating func member(_ name: String, stringifying write: (inout JSONWriter) -> Void) {
+        precondition(!isStringified, "a stringified document holds no stringified member of its own")
         key(name)
         bytes.append(UInt8(ascii: "\""))
-        let start = bytes.count
         var document = JSONWriter(capacity: 0)
+        document.isStringified = true
         swap(&document.bytes, &bytes)
         write(&document)
         swap(&document.bytes, &bytes)
-        Self.escapeInPlace(&bytes, from: start)
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
-    }
-
-    /// Escapes the JSON text from `start` on as the inside of a string. A JSON text holds no raw
-    /// control character (its strings escape them), so only quotes and backslashes gain a
-    /// backslash: the text is moved toward the end, from its last byte, each byte once.
-    private static func escapeInPlace(_ bytes: inout [UInt8], from start: Int) {
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
-        let added = bytes[start...].reduce(0) { $0 + ($1 == quote || $1 == backslash ? 1 : 0) }
-        guard added > 0 else { return }
-        var source = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: added))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            var target = buffer.count
-            while source > start {
-                source -= 1
-                let byte = buffer[source]
-                precondition(byte >= 0x20 && byte != 0x7F, "a JSON text holds no raw control character")
-                target -= 1
-                buffer[target] = byte
-                if byte == quote || byte == backslash {
-                    target -= 1
-                    buffer[target] = backslash
-                }
-            }
-        }
     }
 
     /// Whether `byte` can't stand in a JSON string as it is: a quote, a backslash or a control
@@ -229,8 +213,27 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    private mutating func appendQuoted(_ value: String) {
-        Self.appendQuoted(value, to: &bytes)
+    /// A string's opening or closing quote: `\"` inside a stringified document.
+    private mutating func appendQuote() {
+        if isStringified { bytes.append(UInt8(ascii: "\\")) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of a string: escaped once, or twice inside a stringified document (where a
+    /// string that needs no escaping, nearly every one, is copied as it is all the same).
+    private mutating func appendContent(_ utf8: UnsafeBufferPointer<UInt8>) {
+        guard isStringified, Self.needsEscape(utf8) else { return Self.appendEscaped(utf8, to: &bytes) }
+        for byte in utf8 {
+            var once: [UInt8] = []
+            Self.appendEscaped(byte, to: &once)
+            for escaped in once { Self.appendEscaped(escaped, to: &bytes) }
+        }
+    }
+
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        appendQuote()
+        appendContent(utf8)
+        appendQuote()
     }
 
     /// `value` as a JSON string onto `bytes`, for an encoder that writes a fixed shape by hand
@@ -238,13 +241,8 @@ public struct JSONWriter {
     /// Everything else, UTF-8 included, is copied as is (a Swift `String` is valid UTF-8).
     public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         var value = value
-        value.withUTF8 { appendQuoted(utf8: $0, to: &bytes) }
-    }
-
-    /// Valid UTF-8 as a JSON string, quoted and escaped, whatever holds it.
-    private static func appendQuoted(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        appendEscaped(utf8, to: &bytes)
+        value.withUTF8 { appendEscaped($0, to: &bytes) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -48,13 +48,28 @@ final class JSONWriterTests: XCTestCase {
 
     /// A document written as a string member in place is the same bytes as the document written on
     /// its own and then quoted, for values with quotes, backslashes, control characters and UTF-8,
-    /// and it reads back as that document.
+    /// through every call a document is written with (each writes its quotes and escapes where it
+    /// lands: `isStringified`), and it reads back as that document.
     func testADocumentStringifiedInPlaceIsTheDocumentQuoted() throws {
         let values = ["", "plain", #"say "hi""#, #"C:\dir\"#, "line\nbreak\ttab\u{7F}\u{1}", "Zürich ✓", #"\""#]
         for value in values {
             let document: (inout JSONWriter) -> Void = { json in
                 json.beginObject()
                 json.member("email", value)
+                json.member(value, CompactString(value))
+                json.key(encoded: JSONWriter.encodedKey(value))
+                json.beginArray()
+                json.string(value)
+                json.bool(true)
+                json.null()
+                json.number(0.5)
+                json.beginObject()
+                json.member("id", value, ":", CompactString(value))
+                json.endObject()
+                json.endArray()
+                var bytes = Array(value.utf8)
+                bytes.withUnsafeMutableBufferPointer { json.member("raw", utf8: UnsafeBufferPointer($0)) }
+                json.member("list", [value, "x"])
                 json.member("n", 1)
                 json.endObject()
             }
