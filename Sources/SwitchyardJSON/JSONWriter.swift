@@ -222,9 +222,11 @@ public struct JSONWriter {
     /// The inside of a string: escaped once, or twice inside a stringified document (where a
     /// string that needs no escaping, nearly every one, is copied as it is all the same).
     private mutating func appendContent(_ utf8: UnsafeBufferPointer<UInt8>) {
-        guard isStringified, Self.needsEscape(utf8) else { return Self.appendEscaped(utf8, to: &bytes) }
+        guard isStringified else { return Self.appendEscaped(utf8, to: &bytes) }
+        guard Self.needsEscape(utf8) else { return bytes.append(contentsOf: utf8) }
+        var once: [UInt8] = []
         for byte in utf8 {
-            var once: [UInt8] = []
+            once.removeAll(keepingCapacity: true)
             Self.appendEscaped(byte, to: &once)
             for escaped in once { Self.appendEscaped(escaped, to: &bytes) }
         }
