@@ -235,13 +235,12 @@ public final class Channel: EventHandler {
             }
         }
         state = .open
-        // The first request's deadline was set during the handshake, when no quiet mark is armed.
-        armDeadline()
         delegate?.channelActive(self)
         if state == .open { readAvailable() }
         // The handshake's buffers go back at once rather than when quiet: a burst of new
         // connections would otherwise hold a second's worth of them (a tenth more memory for each
-        // of 10,000 connections opened together, `Benchmarks/run.sh --only idle`).
+        // of 10,000 connections opened together, `Benchmarks/run.sh --only idle`). The deadline set
+        // during the handshake is armed again: with a quiet mark if the buffers could not go back.
         if releasesRecordBuffersWhenQuiet, state == .open {
             giveRecordBuffersBack()
             armDeadline()
