@@ -1,3 +1,4 @@
+import SwitchyardDevices
 import XCTest
 @testable import Switchyard
 
@@ -31,25 +32,56 @@ final class SeriesTableTests: XCTestCase {
     }
 
     /// The tally's own series: a request's server series and its rate-limit decision, observations
-    /// appended where they were.
+    /// counted where they were.
     func testTheTallysSeriesCollectTheirObservations() {
         var tally = MetricTally()
         for tenant in UInt32(1)...40 {
             for status in [200, 429] {
-                tally.add(.serverRequest(ServerRequestSample(method: .put, route: "/devices/{id}", status: status, tenant: tenant,
+                tally.add(.serverRequest(ServerRequestSample(method: .put, route: .device, status: status, tenant: tenant,
                                                              vendor: .controlCenter, nanoseconds: UInt64(tenant) * 1_000)))
                 tally.add(.rateLimit(tenant: tenant, policy: .tenant, decision: status == 200 ? .admitted : .refused))
             }
         }
-        tally.add(.serverRequest(ServerRequestSample(method: .put, route: "/devices/{id}", status: 200, tenant: 7,
+        tally.add(.serverRequest(ServerRequestSample(method: .put, route: .device, status: 200, tenant: 7,
                                                      vendor: .controlCenter, nanoseconds: 9_000)))
         XCTAssertEqual(tally.server.count, 80)
         XCTAssertEqual(tally.decisions.count, 80)
         XCTAssertEqual(tally.decisions.map(\.value), Array(repeating: 1, count: 80))
-        let seventh = ServerSeries(ServerRequestSample(method: .put, route: "/devices/{id}", status: 200, tenant: 7,
+        let seventh = ServerSeries(ServerRequestSample(method: .put, route: .device, status: 200, tenant: 7,
                                                        vendor: .controlCenter, nanoseconds: 0))
-        XCTAssertEqual(tally.server[seventh, default: []], [7e-6, 9e-6])
+        let counts = tally.server[seventh, default: BucketCounts()]
+        XCTAssertEqual(counts.count, 2)
+        XCTAssertEqual(counts.sumNanoseconds, 16_000)
+        XCTAssertEqual(counts.cumulative.first, 2, "both within the first bucket, 0.5 ms")
         XCTAssertEqual(tally.size, 161)
+    }
+}
+
+extension SeriesTableTests {
+    /// A series packed from a sample gives back the sample's labels, for every value of every
+    /// enumeration it packs by `caseIndex`.
+    func testEverySeriesReadsBackTheLabelsItWasMadeFrom() {
+        let tenant = MetricLabels.number("series-tenant")
+        for route in Route.Template.allCases {
+            for vendor in [nil] + Vendor.allCases {
+                let series = ServerSeries(ServerRequestSample(method: .patch, route: route, status: 201, tenant: tenant,
+                                                              vendor: vendor, nanoseconds: 0))
+                XCTAssertEqual(series.labels.map(\.1), ["PATCH", route.rawValue, "201", "series-tenant", vendor?.rawValue ?? ""])
+            }
+        }
+        for vendor in Vendor.allCases {
+            for outcome in ClientOutcome.allCases {
+                let series = ClientSeries(ClientRequestSample(tenant: tenant, vendor: vendor, serverAddress: 0, status: nil,
+                                                              outcome: outcome, reusedConnection: false, nanoseconds: 0))
+                XCTAssertEqual(series.labels.map(\.1), ["series-tenant", vendor.rawValue, "", "", outcome.rawValue])
+            }
+        }
+        for policy in RateLimitPolicy.allCases {
+            for decision in RateLimitOutcome.allCases {
+                XCTAssertEqual(DecisionSeries(tenant: tenant, policy: policy, decision: decision).labels,
+                               ["series-tenant", policy.rawValue, decision.rawValue])
+            }
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 import CoreMetrics
 import Prometheus
 
-/// swift-metrics' factory over a swift-prometheus registry, for the metrics of `MetricFamily`
-/// only: each gets its `# HELP` line and API.md §6's buckets.
+/// swift-metrics' factory over a swift-prometheus registry, for the counters and gauges of
+/// `MetricFamily` only: each gets its `# HELP` line.
 ///
 /// swift-prometheus' own `PrometheusMetricsFactory` registers every metric without help text,
 /// and its registry stops the process when one name is registered with two help texts; taking
@@ -10,8 +10,6 @@ import Prometheus
 /// in the catalogue is a programming error and stops here, before it could reach a scrape.
 struct DocumentedMetricsFactory: MetricsFactory {
     let registry: PrometheusCollectorRegistry
-
-    private static let buckets = MetricFamily.durationBuckets.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
 
     private func descriptor(_ label: String, _ dimensions: [(String, String)]) -> MetricNameDescriptor {
         guard let family = MetricFamily.byName[label] else { preconditionFailure("\(label) is not in MetricFamily's catalogue") }
@@ -27,14 +25,12 @@ struct DocumentedMetricsFactory: MetricsFactory {
         registry.makeCounter(descriptor: descriptor(label, dimensions), labels: dimensions)
     }
 
-    /// A gauge, or with `aggregate` a histogram of seconds in API.md's buckets: the gateway records
-    /// its durations this way, as `Double`s, because a swift-prometheus histogram of `Duration`s
-    /// compares 128-bit values in every bucket on every observation (about twice the instructions,
-    /// callgrind).
+    /// A gauge. The catalogue's histograms are not made here: the loops count their observations
+    /// by bucket and `HistogramFamily` keeps and writes them, so a swift-metrics histogram of one
+    /// of their names would be a second family of the same name on `/metrics`.
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard aggregate else { return registry.makeGauge(descriptor: descriptor(label, dimensions), labels: dimensions) }
-        return registry.makeValueHistogram(descriptor: descriptor(label, dimensions), labels: dimensions,
-                                           buckets: MetricFamily.durationBuckets)
+        precondition(!aggregate, "\(label): the gateway's histograms are HistogramFamily's, not swift-metrics recorders")
+        return registry.makeGauge(descriptor: descriptor(label, dimensions), labels: dimensions)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
@@ -42,7 +38,7 @@ struct DocumentedMetricsFactory: MetricsFactory {
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(descriptor: descriptor(label, dimensions), labels: dimensions, buckets: Self.buckets)
+        preconditionFailure("\(label): the gateway's histograms are HistogramFamily's, not swift-metrics timers")
     }
 
     func destroyCounter(_ handler: any CounterHandler) {
@@ -55,14 +51,11 @@ struct DocumentedMetricsFactory: MetricsFactory {
 
     func destroyRecorder(_ handler: any RecorderHandler) {
         if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
-        if let histogram = handler as? ValueHistogram { registry.unregisterValueHistogram(histogram) }
     }
 
     func destroyMeter(_ handler: any MeterHandler) {
         if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
     }
 
-    func destroyTimer(_ handler: any TimerHandler) {
-        if let histogram = handler as? DurationHistogram { registry.unregisterDurationHistogram(histogram) }
-    }
+    func destroyTimer(_ handler: any TimerHandler) {}
 }

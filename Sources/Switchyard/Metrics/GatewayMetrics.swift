@@ -5,7 +5,8 @@ import SwitchyardHTTP
 import Synchronization
 
 /// The metrics of one gateway process: the loops' events recorded through swift-metrics into a
-/// swift-prometheus registry, and the exposition `/metrics` answers with (API.md §6).
+/// swift-prometheus registry (counters and gauges) and into `HistogramFamily`s (durations), and
+/// the exposition `/metrics` answers with (API.md §6).
 ///
 /// The loops never touch the registry, whose series each take a lock: they tally events by series
 /// in their own `LoopMetrics`, and the tallies reach this type (`deliver`), which a collection
@@ -19,7 +20,7 @@ public final class GatewayMetrics: Sendable {
     private let factory: DocumentedMetricsFactory
     /// Tallies from the loops, not recorded yet.
     private let inbox = Mutex<[MetricTally]>([])
-    /// The swift-metrics handles made so far, by series, and what `Reading` saw last time.
+    /// The series made so far, and what `Reading` saw last time.
     private let series = Mutex<Series>(Series())
 
     public init() {
@@ -53,12 +54,14 @@ public final class GatewayMetrics: Sendable {
     /// the totals and gauges that are read rather than recorded.
     public func exposition(reading read: (inout Reading) -> Void) -> [UInt8] {
         recordDelivered()
-        series.withLock { series in
+        return series.withLock { series in
             var reading = Reading(series: series, factory: factory)
             read(&reading)
             series = reading.series
+            var text = registry.emitToBuffer()
+            series.writeHistograms(into: &text)
+            return text
         }
-        return registry.emitToBuffer()
     }
 
     /// Totals and levels read at a scrape from the parts that keep them.
@@ -90,42 +93,35 @@ public final class GatewayMetrics: Sendable {
 }
 
 private struct Series {
-    /// The histograms' handlers, as the factory makes them for a `Recorder`, observed with `Double`s
-    /// directly: `Recorder.record` is generic over the value's type and was not specialized here, so
-    /// each observation went through the standard library's generic conversion to `Double` (about
-    /// 360 of its 760 instructions, callgrind), two or three of them per request.
-    var serverHistograms: [ServerSeries: any RecorderHandler] = [:]
-    var clientHistograms: [ClientSeries: any RecorderHandler] = [:]
-    var quotaWaitHistograms: [SeriesKey: any RecorderHandler] = [:]
+    var server = HistogramFamily<ServerSeries>(.serverRequestDuration)
+    var client = HistogramFamily<ClientSeries>(.clientRequestDuration)
+    var quotaWait = HistogramFamily<SeriesKey>(.quotaWait)
     var counters: [SeriesKey: CoreMetrics.Counter] = [:]
     var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
     /// The last value `Reading.total` saw, per series.
     var totals: [SeriesKey: Int] = [:]
 
-    /// One loop's tally: each series' handle found once, its observations recorded, its count added.
+    /// One loop's tally: each series found once, its counts added.
     mutating func record(_ tally: MetricTally, factory: DocumentedMetricsFactory) {
-        for (key, values) in tally.server {
-            let recorder = histogram(key, factory)
-            for value in values { recorder.record(value) }
+        for (key, counts) in tally.server {
+            server.add(counts, to: key, labels: key.labels)
         }
         for (key, calls) in tally.client {
-            let recorder = histogram(key, factory)
-            for value in calls.seconds { recorder.record(value) }
+            client.add(calls.durations, to: key, labels: key.labels)
             let tenant = key.tenant
             if calls.reused > 0 {
                 counter(SeriesKey(.upstreamConnectionsReused, tenant), .upstreamConnectionsReused, factory).increment(by: Int64(calls.reused))
             }
-            if calls.seconds.count > calls.reused {
+            if calls.durations.count > calls.reused {
                 counter(SeriesKey(.upstreamConnectionsOpened, tenant), .upstreamConnectionsOpened, factory)
-                    .increment(by: Int64(calls.seconds.count - calls.reused))
+                    .increment(by: Int64(calls.durations.count - calls.reused))
             }
         }
         for (key, count) in tally.decisions {
             counter(SeriesKey(.rateLimitDecisions, labels: key.labels), .rateLimitDecisions, factory).increment(by: Int64(count))
         }
-        for (key, values) in tally.waits {
-            let recorder = quotaWaitHistogram(key, factory)
-            for value in values { recorder.record(value) }
+        for (key, counts) in tally.waits {
+            quotaWait.add(counts, to: key, labels: Array(zip(MetricFamily.quotaWait.labels, key.labels(of: .quotaWait))))
         }
         for (key, count) in tally.counts {
             guard let family = MetricFamily.byName[key.family] else { preconditionFailure("a tally counts \(key.family), which is not in the catalogue") }
@@ -133,26 +129,11 @@ private struct Series {
         }
     }
 
-    private mutating func histogram(_ key: ServerSeries, _ factory: DocumentedMetricsFactory) -> any RecorderHandler {
-        if let histogram = serverHistograms[key] { return histogram }
-        let histogram = factory.makeRecorder(label: MetricFamily.serverRequestDuration.name, dimensions: key.labels, aggregate: true)
-        serverHistograms[key] = histogram
-        return histogram
-    }
-
-    private mutating func histogram(_ key: ClientSeries, _ factory: DocumentedMetricsFactory) -> any RecorderHandler {
-        if let histogram = clientHistograms[key] { return histogram }
-        let histogram = factory.makeRecorder(label: MetricFamily.clientRequestDuration.name, dimensions: key.labels, aggregate: true)
-        clientHistograms[key] = histogram
-        return histogram
-    }
-
-    private mutating func quotaWaitHistogram(_ key: SeriesKey, _ factory: DocumentedMetricsFactory) -> any RecorderHandler {
-        if let histogram = quotaWaitHistograms[key] { return histogram }
-        let histogram = factory.makeRecorder(label: MetricFamily.quotaWait.name,
-                                             dimensions: Array(zip(MetricFamily.quotaWait.labels, key.labels(of: .quotaWait))), aggregate: true)
-        quotaWaitHistograms[key] = histogram
-        return histogram
+    /// The histograms' exposition, after the registry's.
+    func writeHistograms(into text: inout [UInt8]) {
+        server.write(into: &text)
+        client.write(into: &text)
+        quotaWait.write(into: &text)
     }
 
     mutating func counter(_ key: SeriesKey, _ family: MetricFamily, _ factory: DocumentedMetricsFactory) -> CoreMetrics.Counter {

@@ -32,8 +32,7 @@ enum MetricEvent: Sendable {
 /// of a sample by hashing one integer.
 struct ServerRequestSample: Sendable {
     var method: HTTPMethod
-    /// `GatewayRequest.routeTemplate`.
-    var route: String
+    var route: Route.Template
     var status: Int
     var tenant: UInt32
     var vendor: Vendor?

@@ -65,12 +65,9 @@ struct ServerSeries: PackedSeries {
 
     var word: UInt64 { bits }
 
-    static let routes = ["/devices", "/devices/{id}", "other"]
-
     init(_ sample: ServerRequestSample) {
-        let route = Self.routes.firstIndex(of: sample.route) ?? 2
         bits = UInt64(sample.tenant) << 32 | UInt64(min(max(sample.status, 0), 0xffff)) << 16
-            | UInt64(sample.vendor.map(MetricIndex.vendor) ?? 0) << 12 | UInt64(route) << 8 | UInt64(MetricIndex.method(sample.method))
+            | UInt64(sample.vendor.map(MetricIndex.vendor) ?? 0) << 12 | UInt64(sample.route.caseIndex) << 8 | UInt64(MetricIndex.method(sample.method))
     }
 
     /// The label values, in the catalogue's order, for making the series (off the loops).
@@ -78,7 +75,7 @@ struct ServerSeries: PackedSeries {
         let method = MetricIndex.methods[Int(bits & 0xff)].metricLabel
         let vendor = Int(bits >> 12 & 0xf)
         return Array(zip(MetricFamily.serverRequestDuration.labels, [
-            method, Self.routes[Int(bits >> 8 & 0xf)], String(bits >> 16 & 0xffff), MetricLabels.value(UInt32(bits >> 32)),
+            method, MetricIndex.routes[Int(bits >> 8 & 0xf)].rawValue, String(bits >> 16 & 0xffff), MetricLabels.value(UInt32(bits >> 32)),
             vendor == 0 ? "" : MetricIndex.vendors[vendor - 1].rawValue,
         ]))
     }
@@ -95,7 +92,7 @@ struct ClientSeries: PackedSeries {
     init(_ sample: ClientRequestSample) {
         names = UInt64(sample.tenant) << 32 | UInt64(sample.serverAddress)
         codes = UInt64(sample.status.map { min(max($0, 0), 0xffff) + 1 } ?? 0) << 16
-            | UInt64(MetricIndex.vendor(sample.vendor)) << 8 | UInt64(MetricIndex.outcomes.firstIndex(of: sample.outcome) ?? 0)
+            | UInt64(MetricIndex.vendor(sample.vendor)) << 8 | UInt64(sample.outcome.caseIndex)
     }
 
     var tenant: String { MetricLabels.value(UInt32(names >> 32)) }
@@ -117,8 +114,7 @@ struct DecisionSeries: PackedSeries {
     var word: UInt64 { bits }
 
     init(tenant: UInt32, policy: RateLimitPolicy, decision: RateLimitOutcome) {
-        bits = UInt64(tenant) << 32 | UInt64(MetricIndex.policies.firstIndex(of: policy) ?? 0) << 8
-            | UInt64(MetricIndex.decisions.firstIndex(of: decision) ?? 0)
+        bits = UInt64(tenant) << 32 | UInt64(policy.caseIndex) << 8 | UInt64(decision.caseIndex)
     }
 
     var labels: [String] {
@@ -127,9 +123,11 @@ struct DecisionSeries: PackedSeries {
     }
 }
 
-/// Small numbers for the enumerations in series keys, and back.
+/// Small numbers for the enumerations in series keys, and back. The `CaseKeyed` ones are packed
+/// by their `caseIndex`, which is their place in `allCases` (`SeriesTableTests` checks it).
 enum MetricIndex {
     static let methods: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect, .other]
+    static let routes = Route.Template.allCases
     static let vendors = Vendor.allCases
     static let outcomes = ClientOutcome.allCases
     static let policies = RateLimitPolicy.allCases
@@ -142,7 +140,6 @@ enum MetricIndex {
 
     /// 1 and up; 0 is "no vendor".
     static func vendor(_ vendor: Vendor) -> Int {
-        guard let index = vendors.firstIndex(of: vendor) else { preconditionFailure("every vendor is in Vendor.allCases") }
-        return index + 1
+        Int(vendor.caseIndex) + 1
     }
 }

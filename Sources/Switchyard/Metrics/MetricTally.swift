@@ -1,21 +1,21 @@
-/// One loop's metric events since its last collection, grouped by series as they happen: an
-/// observation joins its series' list of values, a count adds one to its series. The collection
-/// then finds each series' swift-metrics handle once per tally instead of once per event, and the
+/// One loop's metric events since its last collection, grouped by series as they happen: a
+/// duration adds one to its series' bucket (`BucketCounts`), a count adds one to its series. The
+/// collection then finds each series once per tally instead of once per event, and the
 /// loop does one lookup per event, by a key that packs the series into integers for the events
 /// every request makes (`MetricSeries.swift`), by label strings for the rarer ones.
 struct MetricTally: Sendable {
     /// A vendor call series' durations, and how many of its calls reused a pooled connection (the
     /// rest opened one: `switchyard_upstream_connections_*_total`).
     struct Calls: Sendable {
-        var seconds: [Double] = []
-        var reused = 0
+        var durations = BucketCounts()
+        var reused: UInt64 = 0
     }
 
-    var server = SeriesTable<ServerSeries, [Double]>()
+    var server = SeriesTable<ServerSeries, BucketCounts>()
     var client = SeriesTable<ClientSeries, Calls>()
     var decisions = SeriesTable<DecisionSeries, Int>()
     /// `switchyard_vendor_quota_wait_seconds`, by tenant and policy.
-    var waits: [SeriesKey: [Double]] = [:]
+    var waits: [SeriesKey: BucketCounts] = [:]
     var counts: [SeriesKey: Int] = [:]
     /// Events added: the loop hands its tally over when it reaches `LoopMetrics.capacity`.
     private(set) var size = 0
@@ -26,7 +26,7 @@ struct MetricTally: Sendable {
         size += 1
         switch event {
         case .serverRequest(let sample):
-            server[ServerSeries(sample), default: []].append(Double(sample.nanoseconds) / 1e9)
+            server[ServerSeries(sample), default: BucketCounts()].observe(nanoseconds: sample.nanoseconds)
         case .clientRequest(let sample):
             client[ClientSeries(sample), default: Calls()].record(sample)
         case .problem(let code, let tenant):
@@ -37,7 +37,7 @@ struct MetricTally: Sendable {
         case .idempotentReplay(let tenant):
             count(SeriesKey(.idempotentReplays, tenant))
         case .quotaWait(let tenant, let policy, let nanoseconds):
-            waits[SeriesKey(.quotaWait, tenant, policy.rawValue), default: []].append(Double(nanoseconds) / 1e9)
+            waits[SeriesKey(.quotaWait, tenant, policy.rawValue), default: BucketCounts()].observe(nanoseconds: nanoseconds)
         case .tokenFetch(let tenant, let problem):
             count(SeriesKey(.tokenFetches, tenant, problem?.rawValue ?? "ok"))
         case .migrationComparison(let tenant, let result):
@@ -52,7 +52,7 @@ struct MetricTally: Sendable {
 
 extension MetricTally.Calls {
     mutating func record(_ sample: ClientRequestSample) {
-        seconds.append(Double(sample.nanoseconds) / 1e9)
+        durations.observe(nanoseconds: sample.nanoseconds)
         if sample.reusedConnection { reused += 1 }
     }
 }

@@ -44,7 +44,7 @@ final class AccessLog {
         json.member("traceId", request.trace.traceIDText)
         if let client = request.client { json.member("clientAddress", client.host) }
         json.member("method", request.head.methodName)
-        json.member("route", request.routeTemplate)
+        json.member("route", request.routeTemplate.rawValue)
         if let device = request.device { json.member("device", Self.masked(device.text)) }
         json.member("status", status)
         if let problem = request.problem { json.member("problem", problem.rawValue) }

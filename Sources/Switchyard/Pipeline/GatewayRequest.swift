@@ -125,18 +125,18 @@ final class GatewayRequest {
     var vendor: Vendor? { tenantRoute?.vendor }
 
     /// The route as a template, for logs and metrics: `/devices`, `/devices/{id}` or `other`.
-    var routeTemplate: String {
+    var routeTemplate: Route.Template {
         switch route {
-        case .upsertDevice, .bulkUpdate: "/devices"
-        case .updateDevice: "/devices/{id}"
-        case .methodNotAllowed: head.path == "/devices" ? "/devices" : "/devices/{id}"
-        case .notFound: "other"
+        case .upsertDevice, .bulkUpdate: .devices
+        case .updateDevice: .device
+        case .methodNotAllowed: head.path == "/devices" ? .devices : .device
+        case .notFound: .other
         }
     }
 
     /// The operation as clients send it, method and route template (`PATCH /devices/{id}`): how a
     /// migration's report names what would break.
-    var operationName: String { head.methodName + " " + routeTemplate }
+    var operationName: String { head.methodName + " " + routeTemplate.rawValue }
 
     /// The request's place in its trace (API.md §2, §6), read from its head when first needed:
     /// by the first vendor call, or by the answer (the access log, the server span). Lent in place,

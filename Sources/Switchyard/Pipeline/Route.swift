@@ -13,6 +13,14 @@ public enum Route: Equatable, Sendable {
     case methodNotAllowed(allow: String)
     case notFound
 
+    /// The route as logs, metrics and traces name it (`http.route`): a template, never the path, so
+    /// that no client can add a label value.
+    enum Template: String, Sendable, CaseIterable, CaseKeyed {
+        case devices = "/devices"
+        case device = "/devices/{id}"
+        case other
+    }
+
     /// The scope a token needs for the operation; nil where nothing is done.
     var scope: Scope? {
         switch self {

@@ -28,7 +28,7 @@ extension GatewayRequest {
         let trace = trace
         guard let recorder = context.spans, trace.isRecorded else { return }
         let method = head.methodName
-        let route: String? = if case .notFound = route { nil } else { routeTemplate }
+        let route: String? = if case .notFound = route { nil } else { routeTemplate.rawValue }
         var span = recorder.span(kind: .server, traceID: trace.traceID, spanID: trace.spanID, parentID: trace.callerSpanID,
                                  name: method, nameSuffix: route,
                                  startUnixNanos: unixNanos(at: arrived), endUnixNanos: unixNanos(at: MonotonicClock.now()))
