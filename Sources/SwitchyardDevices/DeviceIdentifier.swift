@@ -71,8 +71,7 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// bytes where they lie: the colon is ASCII, a search by `Character` walks grapheme clusters,
     /// and one through `String.UTF8View` its index machinery at some thirty instructions a byte.
     private static func kindPrefix(_ text: String) -> (colon: Int?, kind: IdentifierKind?) {
-        var text = text
-        return text.withUTF8 { kindPrefix(UnsafeRawBufferPointer($0)) }
+        text.withContiguousUTF8 { kindPrefix(UnsafeRawBufferPointer($0)) }
     }
 
     /// The same of an id's UTF-8 bytes where they lie (a path's, `PathDeviceID`).

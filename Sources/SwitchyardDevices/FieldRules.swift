@@ -135,8 +135,7 @@ public enum FieldRules {
 public enum RFC3339 {
     /// Seconds since 1970 for a valid date-time, nil otherwise (ranges and leap years checked).
     public static func secondsSince1970(_ text: String) -> Double? {
-        var text = text
-        return text.withUTF8 { secondsSince1970(utf8: $0) }
+        text.withContiguousUTF8 { secondsSince1970(utf8: $0) }
     }
 
     public static func secondsSince1970(_ text: CompactString) -> Double? {

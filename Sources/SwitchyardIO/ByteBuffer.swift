@@ -98,8 +98,7 @@ public final class ByteBuffer {
     }
 
     public func append(_ string: String) {
-        var string = string
-        string.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        string.withContiguousUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     public func append(_ string: StaticString) {

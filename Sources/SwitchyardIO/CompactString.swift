@@ -101,8 +101,8 @@ public struct CompactString: Sendable, Hashable, CustomStringConvertible, Expres
                 let count = Int(raw[Self.inlineCapacity])
                 return try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
             }
-        case .heap(var string):
-            return try string.withUTF8(body)
+        case .heap(let string):
+            return try string.withContiguousUTF8(body)
         }
     }
 

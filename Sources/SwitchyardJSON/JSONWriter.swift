@@ -50,8 +50,7 @@ public struct JSONWriter {
     /// A member name; the value follows with one of the value calls.
     public mutating func key(_ name: String) {
         separate()
-        var name = name
-        name.withUTF8 { appendQuoted($0) }
+        name.withContiguousUTF8 { appendQuoted($0) }
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
@@ -78,8 +77,7 @@ public struct JSONWriter {
 
     public mutating func string(_ value: String) {
         separate()
-        var value = value
-        value.withUTF8 { appendQuoted($0) }
+        value.withContiguousUTF8 { appendQuoted($0) }
         needsComma = true
     }
 
@@ -140,9 +138,8 @@ public struct JSONWriter {
     /// `kind:value`), so the joined text needs no `String` of its own.
     public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
         key(name)
-        var first = first
         appendQuote()
-        first.withUTF8 { appendContent($0) }
+        first.withContiguousUTF8 { appendContent($0) }
         separator.withUTF8Buffer { appendContent($0) }
         second.withUTF8 { appendContent($0) }
         appendQuote()
@@ -242,9 +239,8 @@ public struct JSONWriter {
     /// (OTLP's spans): quotes, `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`.
     /// Everything else, UTF-8 included, is copied as is (a Swift `String` is valid UTF-8).
     public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
-        var value = value
         bytes.append(UInt8(ascii: "\""))
-        value.withUTF8 { appendEscaped($0, to: &bytes) }
+        value.withContiguousUTF8 { appendEscaped($0, to: &bytes) }
         bytes.append(UInt8(ascii: "\""))
     }
 

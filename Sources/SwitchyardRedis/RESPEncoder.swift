@@ -6,8 +6,7 @@ public enum RESPEncoder {
     public static func encodeCommand(_ arguments: [String], into buffer: ByteBuffer) {
         writeHeader(count: arguments.count, into: buffer)
         for argument in arguments {
-            var argument = argument
-            argument.withUTF8 { writeBulk(UnsafeRawBufferPointer($0), into: buffer) }
+            argument.withContiguousUTF8 { writeBulk(UnsafeRawBufferPointer($0), into: buffer) }
         }
     }
 

@@ -112,8 +112,8 @@ public final class Authenticator: Sendable {
     public func authenticate(
         authorizationHeader: String?, now: Double, cache: AuthenticationCache? = nil
     ) -> Result<Credential, AuthenticationFailure> {
-        guard var header = authorizationHeader else { return .failure(.missing) }
-        return header.withUTF8 { authenticate(authorization: UnsafeRawBufferPointer($0), now: now, cache: cache) }
+        guard let header = authorizationHeader else { return .failure(.missing) }
+        return header.withContiguousUTF8 { authenticate(authorization: UnsafeRawBufferPointer($0), now: now, cache: cache) }
     }
 
     /// The steady path, from the `Authorization` value's bytes as they arrived: a token the loop's

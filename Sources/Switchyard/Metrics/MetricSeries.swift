@@ -1,5 +1,6 @@
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 
 /// The keys of the series hash cheaply: one FNV-1a pass over their label values and one
 /// `Hasher` word, instead of SipHash over each string. Tallying an event on its loop is a lookup
@@ -10,8 +11,7 @@ struct LabelHash {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func add(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
+        text.withContiguousUTF8 { bytes in
             for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
         }
         add(0xff)

@@ -68,8 +68,7 @@ extension GatewayRequest {
         span.attribute("server.port", Int(call.target.port))
         // The path up to its query, found in the contiguous bytes by `memchr`: a search through
         // `String`'s indices (even its UTF-8 view's) costs more than the rest of the span.
-        var path = call.path
-        path.withUTF8 { bytes in
+        call.path.withContiguousUTF8 { bytes in
             let query = bytes.isEmpty ? nil : memchr(bytes.baseAddress!, Int32(UInt8(ascii: "?")), bytes.count)
             let end = query.map { UnsafeRawPointer($0) - UnsafeRawPointer(bytes.baseAddress!) } ?? bytes.count
             span.attribute("url.full", call.target.origin, UnsafeBufferPointer(rebasing: bytes[..<end]))

@@ -215,8 +215,7 @@ struct OTLPSpanWriter: ~Copyable {
     }
 
     private mutating func escaped(_ text: String) {
-        var text = text
-        text.withUTF8 { escaped($0) }
+        text.withContiguousUTF8 { escaped($0) }
     }
 
     /// The inside of a JSON string: copied as it is when nothing needs escaping, as nearly

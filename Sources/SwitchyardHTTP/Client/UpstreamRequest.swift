@@ -94,8 +94,7 @@ public struct UpstreamRequest: Sendable {
         for (name, value) in headers {
             guard !name.isEmpty, name.allUTF8(HTTPSyntax.isTokenCharacter) else { return "a header name is not a token" }
             // Field-value bytes exclude CR and LF, so a value can never end the line early.
-            var bytes = value
-            guard bytes.withUTF8({ HTTPSyntax.isFieldValue(UnsafeRawBufferPointer($0)) }) else {
+            guard value.withContiguousUTF8({ HTTPSyntax.isFieldValue(UnsafeRawBufferPointer($0)) }) else {
                 return "the value of \(name) contains a control character"
             }
             if Self.isReserved(name) { return "\(name) is written by the client itself" }
@@ -114,8 +113,7 @@ public struct UpstreamRequest: Sendable {
     private static func isReserved(_ name: String) -> Bool {
         let count = name.utf8.count
         guard count < 64, reservedLengths >> count & 1 == 1 else { return false }
-        var name = name
-        return name.withUTF8 { bytes in
+        return name.withContiguousUTF8 { bytes in
             reservedNames.contains { HTTPSyntax.equalsIgnoringCase(UnsafeRawBufferPointer(bytes), 0..<count, $0) }
         }
     }

@@ -43,8 +43,8 @@ public struct RequestID: Sendable, CustomStringConvertible {
                 Hex.write(low.bigEndian, into: buffer, at: 16)
                 return try body(UnsafeBufferPointer(buffer))
             }
-        case .given(var text):
-            return try text.withUTF8(body)
+        case .given(let text):
+            return try text.withContiguousUTF8(body)
         }
     }
 
