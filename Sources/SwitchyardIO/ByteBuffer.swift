@@ -72,9 +72,15 @@ public final class ByteBuffer {
         writerIndex = count
     }
 
-    /// Makes room for at least `count` more bytes: compacts first, then grows by doubling.
+    /// Makes room for at least `count` more bytes: compacts first, then grows by doubling. The
+    /// check is inlined into every append; making room, rare on a buffer that is reused, is not.
+    @inline(__always)
     public func reserveWritable(_ count: Int) {
-        if writableCount >= count { return }
+        if writableCount < count { makeRoom(count) }
+    }
+
+    @inline(never)
+    private func makeRoom(_ count: Int) {
         compact()
         if writableCount >= count { return }
         var newCapacity = capacity
