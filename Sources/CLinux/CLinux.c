@@ -80,3 +80,5 @@ int switchyard_random_bytes(void *buf, size_t len) {
 int switchyard_malloc_trim(void) { return malloc_trim(0); }
 
 size_t switchyard_malloc_free_bytes(void) { return mallinfo2().fordblks; }
+
+size_t switchyard_malloc_used_bytes(void) { return mallinfo2().uordblks; }

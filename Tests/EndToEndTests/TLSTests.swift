@@ -1,5 +1,7 @@
 import SwitchyardTestSupport
+import CLinux
 import COpenSSL
+import SwitchyardHTTP
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -71,6 +73,46 @@ final class TLSTests: XCTestCase {
             XCTAssertEqual(client.readResponse(timeout: 5)?.status, 404)
         }
         XCTAssertEqual(gateway.metric("switchyard_connections_active{listener=\"tls\"}"), idle.count + 1)
+    }
+
+    /// An answered connection keeps OpenSSL's record buffers while busy and gives them back once
+    /// quiet for `Channel.quietSeconds`: the release itself, which the resident size above cannot
+    /// tell apart within the heap's trim period. Server and clients run in this process, so the live
+    /// heap (`mallinfo2`, every arena: `switchyard_malloc_used_bytes`) shows it. 40 connections, each answered once and then idle:
+    /// the heap must shrink by at least one 16 KiB buffer a connection after the quiet mark (two are
+    /// given back, about 34 KB; without the release it does not shrink at all). Then each connection
+    /// still takes a request.
+    func testAQuietConnectionGivesItsRecordBuffersBack() throws {
+        let server = try UpstreamTestServer { _, exchange, _ in exchange.respond(HTTPResponse(status: 200, body: Array("ok".utf8))) }
+        defer { server.stop() }
+        let request = "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        var clients: [TLSTestClient] = []
+        for _ in 0..<40 {
+            let client = try TLSTestClient(port: server.port, caFile: TestEnvironment.caFile)
+            // Twice: a first request that arrives with the handshake's last flight is answered
+            // before the handshake's buffers go back, and goes with them.
+            for _ in 0..<2 {
+                XCTAssertTrue(client.send(request))
+                XCTAssertEqual(client.readResponse(timeout: 5)?.status, 200)
+            }
+            clients.append(client)
+        }
+        let busy = Self.liveHeapBytes()
+        var released = 0
+        // The last connection's mark is a second after its answer, and the wheel ticks every 100 ms.
+        let shrank = eventually(3) {
+            released = busy - Self.liveHeapBytes()
+            return released >= clients.count * 16_384
+        }
+        XCTAssertTrue(shrank, "the live heap shrank by \(released) bytes after the quiet mark, \(released / clients.count) a connection")
+        for client in clients {
+            XCTAssertTrue(client.send(request))
+            XCTAssertEqual(client.readResponse(timeout: 5)?.status, 200)
+        }
+    }
+
+    private static func liveHeapBytes() -> Int {
+        Int(switchyard_malloc_used_bytes())
     }
 
     func testCurlOverTLS12() throws {

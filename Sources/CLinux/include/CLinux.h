@@ -44,6 +44,10 @@ int switchyard_malloc_trim(void);
 /* Bytes the malloc arenas hold free (glibc mallinfo2().fordblks): what a trim could give back. */
 size_t switchyard_malloc_free_bytes(void);
 
+/* Bytes the malloc arenas have handed out and not had back (glibc mallinfo2().uordblks): the live heap,
+   for the tests that check memory is given back. */
+size_t switchyard_malloc_used_bytes(void);
+
 /* Names the calling thread (at most 15 bytes), so `top -H` shows which loop is busy. */
 int switchyard_set_thread_name(const char *name);
 

@@ -3,9 +3,10 @@
 ///
 /// The loops tally every request's durations this way (`MetricTally`), and a collection adds their
 /// counts to the series' totals (`HistogramFamily`), so an observation costs a few comparisons and
-/// an increment on the loop and nothing after it. swift-prometheus' `Histogram.record` took a lock
-/// and walked every bucket for each observation, again for each at the collection: about 900
-/// instructions a request on the same core as the loop (callgrind, Benchmarks/RESULTS.md).
+/// an increment on the loop and nothing after it. Before, the collection handed every observation to
+/// swift-prometheus' `Histogram.record`, which takes a lock and walks every bucket for each: about 900
+/// instructions a request, on the loop's core where the gateway is pinned (Benchmarks/RESULTS.md,
+/// "The sixteenth pass").
 ///
 /// Inline and fixed in size, so a tally's series never allocate for their counts.
 struct BucketCounts: Sendable {

@@ -21,8 +21,6 @@ struct HistogramFamily<Key: Hashable> {
         self.family = family
     }
 
-    var isEmpty: Bool { series.isEmpty }
-
     /// Adds a tally's counts to the series of `key`, made with `labels` (the catalogue's label names
     /// with their values) the first time.
     mutating func add(_ counts: BucketCounts, to key: Key, labels: @autoclosure () -> [(String, String)]) {
