@@ -14,9 +14,9 @@ public struct JSONParser {
 
     /// Parses `bytes` as one JSON text. A small document's objects (`JSONObject.pooledDocumentBytes`)
     /// are built in member lists from `objects` when given (a loop's, refilled by
-    /// `JSONValue.giveObjects(to:)` once a document is done with), and the names longer than a small
-    /// `String` that it read before are handed out again, so a steady stream of device documents
-    /// builds them without allocating.
+    /// `JSONValue.giveObjects(to:)` once a document is done with), and the member names it read before
+    /// are handed out again (`MemberNames`), so a steady stream of device documents builds them
+    /// without allocating or making a `String` of a name each time.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth,
                              objects: JSONObject.Pool? = nil) throws(JSONParseError) -> JSONValue {
         let lists = bytes.count <= JSONObject.pooledDocumentBytes ? objects?.lists : nil
@@ -172,12 +172,11 @@ public struct JSONParser {
         while let byte = current, isDigit(byte) { offset += 1 }
     }
 
-    /// A member name: a `String`, as a `JSONObject` keeps its names; one read before on the loop
-    /// when it is too long for a small `String` (`MemberNames`).
+    /// A member name: a `String`, as a `JSONObject` keeps its names; the one read before on the
+    /// loop when there is one (`MemberNames`).
     private mutating func parseName() throws(JSONParseError) -> (text: String, signature: UInt64?) {
         try parseString { utf8, names in
-            // A `String` holds up to 15 bytes in place: such a name is nothing to look up.
-            let text = if utf8.count > 15, let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
+            let text = if let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
             return (text, Self.signature(utf8))
         }
     }

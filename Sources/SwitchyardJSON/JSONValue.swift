@@ -126,16 +126,18 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     /// What a loop's documents are built from (`JSONParser.parse(_:objects:)`): member lists reused,
-    /// and the longer member names read before (`MemberNames`). A list keeps its members until it is
+    /// and the member names read before (`MemberNames`). A list keeps its members until it is
     /// taken again, so only small documents are built in them (`pooledDocumentBytes`) and only small
     /// objects kept: a loop's pool holds at most `maxFree` lists of documents of at most 4 KiB,
     /// whatever its clients send. `maxFree` covers two objects for each of 128 requests in flight on
     /// a loop. Not thread-safe: one per loop.
     public final class Pool {
         let lists = ArrayPool<(name: String, value: JSONValue)>(maxFree: 256, maxCapacity: indexThreshold)
-        let names = MemberNames()
+        let names = MemberNames.allocate()
 
         init() {}
+
+        deinit { names.deallocate() }
 
         /// How many lists it holds.
         public var count: Int { lists.count }

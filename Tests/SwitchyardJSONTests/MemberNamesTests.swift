@@ -11,39 +11,71 @@ final class MemberNamesTests: XCTestCase {
         Array(text.utf8).withUnsafeBufferPointer { names.name($0) }
     }
 
+    private func withNames(_ body: (MemberNames) throws -> Void) rethrows {
+        let names = MemberNames.allocate()
+        defer { names.deallocate() }
+        try body(names)
+    }
+
     func testALongNameReadAgainIsTheOneReadBefore() {
-        let names = MemberNames()
-        for length in 16...31 {
-            let text = String(repeating: "n", count: length - 1) + "\(length % 10)"
-            let first = name(text, from: names)
-            let again = name(text, from: names)
-            XCTAssertEqual(again, text)
-            XCTAssertEqual(storage(first), storage(again), "\(length) bytes")
+        withNames { names in
+            for length in 16...31 {
+                let text = String(repeating: "n", count: length - 1) + "\(length % 10)"
+                let first = name(text, from: names)
+                let again = name(text, from: names)
+                XCTAssertEqual(again, text)
+                XCTAssertEqual(storage(first), storage(again), "\(length) bytes")
+            }
         }
     }
 
-    /// A short name is a small `String` (nothing to keep) and a name past the capacity is not kept.
-    func testOnlyNamesOfSixteenTo31BytesAreKept() {
-        let names = MemberNames()
-        for text in ["status", String(repeating: "s", count: 15), String(repeating: "l", count: 32), String(repeating: "é", count: 20)] {
-            let first = name(text, from: names)
-            let again = name(text, from: names)
-            XCTAssertEqual(first, text)
-            XCTAssertEqual(again, text)
-            if text.utf8.count > 15 { XCTAssertNotEqual(storage(first), storage(again), "\(text.utf8.count) bytes") }
+    /// Every name reads back as itself, kept or not; a name past the capacity is never kept.
+    func testNamesOfEveryLengthReadBackAsThemselves() {
+        withNames { names in
+            let texts = (0...40).map { String(repeating: "s", count: $0) } + ["é", "éé", String(repeating: "é", count: 15), String(repeating: "é", count: 16)]
+            for text in texts {
+                let first = name(text, from: names)
+                let again = name(text, from: names)
+                XCTAssertEqual(first, text)
+                XCTAssertEqual(again, text)
+                if text.utf8.count > 31 { XCTAssertNotEqual(storage(first), storage(again), "\(text.utf8.count) bytes") }
+            }
         }
     }
 
-    /// Names a client makes up, many more than the slots and colliding as they will, each read back
-    /// as itself: a name that takes a slot from another costs the other a new `String`, never its text.
-    func testManyDistinctNamesAreEachReadAsThemselves() {
-        let names = MemberNames()
+    /// The table hands a kept name out for a key equal to its own, so two different byte strings
+    /// must never make equal keys: for every length, changing any one byte, or the length, changes
+    /// the key (a byte left out of the key's words would let one name be read as another).
+    func testEveryByteAndTheLengthAreInTheKey() {
         var generator = SystemRandomNumberGenerator()
-        let texts = (0..<5_000).map { index in
-            String(repeating: "k", count: Int.random(in: 0...12, using: &generator)) + "-member-\(index)"
+        for length in 0...31 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let key = bytes.withUnsafeBytes { NameKey($0) }
+            for position in 0..<length {
+                var changed = bytes
+                changed[position] ^= 0x01
+                XCTAssertNotEqual(changed.withUnsafeBytes { NameKey($0) }, key, "\(length) bytes, byte \(position)")
+            }
+            let longer = bytes + [0]
+            if longer.count <= 31 { XCTAssertNotEqual(longer.withUnsafeBytes { NameKey($0) }, key, "\(length) bytes and a zero") }
+            XCTAssertNotEqual(NameKey(), key, "no bytes at all against \(length)")
         }
-        for _ in 0..<3 {
-            for text in texts.shuffled(using: &generator) { XCTAssertEqual(name(text, from: names), text) }
+    }
+
+    /// Names a client makes up, many more than the table holds and colliding as they will, each read
+    /// back as itself: a name that takes a place from another costs the other a new `String`, never
+    /// its text.
+    func testManyDistinctNamesAreEachReadAsThemselves() {
+        withNames { names in
+            var generator = SystemRandomNumberGenerator()
+            let short = (0..<3_000).map { String($0, radix: 36) }
+            let long = (0..<5_000).map { index in
+                String(repeating: "k", count: Int.random(in: 0...12, using: &generator)) + "-member-\(index)"
+            }
+            let texts = short + long
+            for _ in 0..<3 {
+                for text in texts.shuffled(using: &generator) { XCTAssertEqual(name(text, from: names), text) }
+            }
         }
     }
 
