@@ -24,8 +24,13 @@ final class GatewayRequest {
         var arrived: UInt64
         /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
         var now: Double
+        /// The request's place in its trace (API.md §2, §6). Every answer needs it (the access log,
+        /// the server span), so it is read from the head here, where the head is this request's
+        /// own: read later from the stored head, the head was copied for the read.
+        var trace: RequestTrace
 
         init(head: consuming HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
+            trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
             self.head = head
             self.requestID = requestID
             self.client = client
@@ -43,6 +48,7 @@ final class GatewayRequest {
     var head: HTTPRequestHead { _read { yield arrival.head } }
     var requestID: RequestID { _read { yield arrival.requestID } }
     var client: SocketAddress? { _read { yield arrival.client } }
+    var trace: RequestTrace { _read { yield arrival.trace } }
     var arrived: UInt64 { arrival.arrived }
     var now: Double { arrival.now }
 
@@ -114,7 +120,6 @@ final class GatewayRequest {
         upstreamNanos = nil
         bytesIn = 0
         heldKey = nil
-        readTrace = nil
         context.requests.give(self)
     }
 
@@ -137,17 +142,6 @@ final class GatewayRequest {
     /// The operation as clients send it, method and route template (`PATCH /devices/{id}`): how a
     /// migration's report names what would break.
     var operationName: String { head.methodName + " " + routeTemplate.rawValue }
-
-    /// The request's place in its trace (API.md §2, §6), read from its head when first needed:
-    /// by the first vendor call, or by the answer (the access log, the server span). Lent in place,
-    /// not copied, like the head.
-    var trace: RequestTrace {
-        _read {
-            if readTrace == nil { readTrace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs) }
-            yield readTrace!
-        }
-    }
-    private var readTrace: RequestTrace?
 
     /// The answer as it leaves: the rate-limit headers once the limit is known, gzip when the
     /// client takes it and it pays, the request counted and logged and its server span recorded.

@@ -24,8 +24,6 @@ extension GatewayRequest {
     /// The server span (API.md §6), once the answer is finished: named for the method and route
     /// template, an error when the gateway answered 5xx.
     func recordServerSpan(status: Int) {
-        // `trace` read once: each read of the lazy property copies it, its strings retained.
-        let trace = trace
         guard let recorder = context.spans, trace.isRecorded else { return }
         let method = head.methodName
         let route: String? = if case .notFound = route { nil } else { routeTemplate.rawValue }
@@ -46,7 +44,6 @@ extension GatewayRequest {
     /// Before a vendor call (the token fetch included): the trace headers on `upstream` (API.md
     /// §2), and the call's client span when the request is recorded.
     func beginVendorCall(_ upstream: inout UpstreamRequest, to target: UpstreamTarget, resendCount: Int) -> VendorCallSpan? {
-        let trace = trace
         var span: VendorCallSpan?
         if context.spans != nil, trace.isRecorded {
             span = VendorCallSpan(spanID: context.traceIDs.spanID(), started: MonotonicClock.now(), method: upstream.method.metricLabel,
@@ -60,7 +57,6 @@ extension GatewayRequest {
     /// After a vendor call: its client span, an error on a transport failure or a vendor 5xx.
     func endVendorCall(_ call: VendorCallSpan?, _ result: Result<UpstreamResponse, UpstreamError>) {
         guard let call, let recorder = context.spans else { return }
-        let trace = trace
         var span = recorder.span(kind: .client, traceID: trace.traceID, spanID: call.spanID, parentID: trace.spanID, name: call.method,
                                  startUnixNanos: unixNanos(at: call.started), endUnixNanos: unixNanos(at: MonotonicClock.now()))
         span.attribute("http.request.method", call.method)

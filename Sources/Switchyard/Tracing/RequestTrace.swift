@@ -27,7 +27,7 @@ struct RequestTrace {
     let traceState: String?
 
     /// `sampler` is nil when tracing is off.
-    init(head: HTTPRequestHead, sampler: TraceSampler?, ids: RequestIDGenerator) {
+    init(head: borrowing HTTPRequestHead, sampler: TraceSampler?, ids: RequestIDGenerator) {
         if let value = head.firstValue(.traceparent), let parent = TraceParent(value) {
             traceID = parent.traceID
             callerSpanID = parent.parentID
