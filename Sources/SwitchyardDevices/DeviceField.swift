@@ -62,16 +62,46 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
     }
 
-    /// `nil` for top-level fields, else the object holding the member.
-    public var groupKind: Group? { Self.descriptors[rawValue].group }
+    /// `nil` for top-level fields, else the object holding the member. A switch, like `access` and
+    /// `valueType`, rather than a row of `descriptors`: the document writer asks for each member it
+    /// writes, and a static table is a lazy global (a `swift_once` check and the array retained on
+    /// every read).
+    public var groupKind: Group? {
+        switch self {
+        case .iccid, .imei, .imsi, .msisdn, .mac, .deviceId, .ipv4, .ipv6, .apn, .pdpId, .effectiveAt, .createdAt, .updatedAt: nil
+        case .userId, .userUsername, .userPassword, .userExternalId, .userClass: .user
+        case .pushToken, .pushPlatform: .push
+        case .simStatus, .simRatePlan, .simCommunicationPlan, .simCustomer, .simModemId, .simOverageLimitOverride: .sim
+        case .operatorCustom1, .operatorCustom2, .operatorCustom3, .operatorCustom4, .operatorCustom5,
+             .accountCustom1, .accountCustom2, .accountCustom3, .accountCustom4, .accountCustom5,
+             .accountCustom6, .accountCustom7, .accountCustom8, .accountCustom9, .accountCustom10,
+             .customerCustom1, .customerCustom2, .customerCustom3, .customerCustom4, .customerCustom5: .custom
+        case .platformOS, .platformOSVersion, .platformType: .platform
+        case .appName, .appVersion: .app
+        case .sessionEvent: .session
+        case .stateActive, .stateBanned: .state
+        }
+    }
     /// `nil` for top-level fields, else the name of the object holding the member (`user`, `sim`, …).
     public var group: String? { groupKind?.name }
     /// The member name inside `group`, or the top-level name.
     public var member: String { Self.descriptors[rawValue].member }
     /// RFC 6901 pointer relative to the device document: `/iccid`, `/sim/status`.
     public var pointer: String { Self.descriptors[rawValue].pointer }
-    public var access: Access { Self.descriptors[rawValue].access }
-    public var valueType: ValueType { Self.descriptors[rawValue].type }
+    public var access: Access {
+        switch self {
+        case .userPassword: .writeOnly
+        case .pushPlatform, .stateActive, .stateBanned, .createdAt, .updatedAt: .readOnly
+        default: .readWrite
+        }
+    }
+
+    public var valueType: ValueType {
+        switch self {
+        case .stateActive, .stateBanned: .boolean
+        default: .string
+        }
+    }
 
     public static func < (lhs: DeviceField, rhs: DeviceField) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -85,46 +115,25 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
     public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
 
     private struct Descriptor {
-        var group: Group?
         var member: String
-        var access: Access
-        var type: ValueType
         var pointer: String
-
-        init(_ group: Group?, _ member: String, _ access: Access = .readWrite, _ type: ValueType = .string) {
-            self.group = group
-            self.member = member
-            self.access = access
-            self.type = type
-            self.pointer = group.map { "/\($0.name)/\(member)" } ?? "/\(member)"
-        }
     }
 
-    /// One row per case, in declaration order (no member twice in a group: `membersByGroup` checks).
+    /// One row per case, in declaration order, from its member name and its group (no member twice
+    /// in a group: `membersByGroup` checks).
     private static let descriptors: [Descriptor] = {
-        var rows: [Descriptor] = [
-            Descriptor(nil, "iccid"), Descriptor(nil, "imei"), Descriptor(nil, "imsi"), Descriptor(nil, "msisdn"),
-            Descriptor(nil, "mac"), Descriptor(nil, "deviceId"), Descriptor(nil, "ipv4"), Descriptor(nil, "ipv6"),
-            Descriptor(nil, "apn"), Descriptor(nil, "pdpId"),
-            Descriptor(.user, "id"), Descriptor(.user, "username"), Descriptor(.user, "password", .writeOnly),
-            Descriptor(.user, "externalId"), Descriptor(.user, "class"),
-            Descriptor(.push, "token"), Descriptor(.push, "platform", .readOnly),
-            Descriptor(.sim, "status"), Descriptor(.sim, "ratePlan"), Descriptor(.sim, "communicationPlan"),
-            Descriptor(.sim, "customer"), Descriptor(.sim, "modemId"), Descriptor(.sim, "overageLimitOverride"),
-        ]
-        rows += (1...5).map { Descriptor(.custom, "operatorCustom\($0)") }
-        rows += (1...10).map { Descriptor(.custom, "accountCustom\($0)") }
-        rows += (1...5).map { Descriptor(.custom, "customerCustom\($0)") }
-        rows += [
-            Descriptor(.platform, "os"), Descriptor(.platform, "osVersion"), Descriptor(.platform, "type"),
-            Descriptor(.app, "name"), Descriptor(.app, "version"),
-            Descriptor(.session, "event"),
-            Descriptor(nil, "effectiveAt"),
-            Descriptor(.state, "active", .readOnly, .boolean), Descriptor(.state, "banned", .readOnly, .boolean),
-            Descriptor(nil, "createdAt", .readOnly), Descriptor(nil, "updatedAt", .readOnly),
-        ]
-        precondition(rows.count == allCases.count, "DeviceField.descriptors must have one row per case")
-        return rows
+        var members = ["iccid", "imei", "imsi", "msisdn", "mac", "deviceId", "ipv4", "ipv6", "apn", "pdpId",
+                       "id", "username", "password", "externalId", "class",
+                       "token", "platform",
+                       "status", "ratePlan", "communicationPlan", "customer", "modemId", "overageLimitOverride"]
+        members += (1...5).map { "operatorCustom\($0)" }
+        members += (1...10).map { "accountCustom\($0)" }
+        members += (1...5).map { "customerCustom\($0)" }
+        members += ["os", "osVersion", "type", "name", "version", "event", "effectiveAt", "active", "banned", "createdAt", "updatedAt"]
+        precondition(members.count == allCases.count, "DeviceField.descriptors must have one row per case")
+        return zip(allCases, members).map { field, member in
+            Descriptor(member: member, pointer: field.groupKind.map { "/\($0.name)/\(member)" } ?? "/\(member)")
+        }
     }()
 
     /// The fields by member name: the top level's at 0, then each group's at its raw value plus one.
