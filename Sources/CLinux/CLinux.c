@@ -33,12 +33,6 @@ int switchyard_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
-const uint32_t switchyard_EPOLLIN = EPOLLIN;
-const uint32_t switchyard_EPOLLOUT = EPOLLOUT;
-const uint32_t switchyard_EPOLLERR = EPOLLERR;
-const uint32_t switchyard_EPOLLHUP = EPOLLHUP;
-const uint32_t switchyard_EPOLLRDHUP = EPOLLRDHUP;
-const uint32_t switchyard_EPOLLET = EPOLLET;
 const int switchyard_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int switchyard_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
 const int switchyard_EPOLL_CTL_DEL = EPOLL_CTL_DEL;

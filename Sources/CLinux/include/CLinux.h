@@ -16,13 +16,18 @@ uint32_t switchyard_epoll_event_events(const struct epoll_event *event);
 int switchyard_eventfd(void);
 int switchyard_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 
-/* Constants that are enums or macros in glibc's headers, exported with fixed types. */
-extern const uint32_t switchyard_EPOLLIN;
-extern const uint32_t switchyard_EPOLLOUT;
-extern const uint32_t switchyard_EPOLLERR;
-extern const uint32_t switchyard_EPOLLHUP;
-extern const uint32_t switchyard_EPOLLRDHUP;
-extern const uint32_t switchyard_EPOLLET;
+/* Constants that are enums or macros in glibc's headers, exported with fixed types. The epoll
+   event bits are enumerators, not `extern const` variables: Swift folds an enumerator where it is
+   used, while a C variable is read through a lazy global (a `swift_once` check) every time an
+   event is tested, some ten times a request. */
+enum : uint32_t {
+    switchyard_EPOLLIN = EPOLLIN,
+    switchyard_EPOLLOUT = EPOLLOUT,
+    switchyard_EPOLLERR = EPOLLERR,
+    switchyard_EPOLLHUP = EPOLLHUP,
+    switchyard_EPOLLRDHUP = EPOLLRDHUP,
+    switchyard_EPOLLET = EPOLLET,
+};
 extern const int switchyard_EPOLL_CTL_ADD;
 extern const int switchyard_EPOLL_CTL_MOD;
 extern const int switchyard_EPOLL_CTL_DEL;
