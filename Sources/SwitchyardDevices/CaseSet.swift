@@ -6,6 +6,20 @@ public protocol CaseSetElement: CaseIterable, Hashable, Sendable where AllCases 
     var caseBit: Int { get }
 }
 
+extension CaseSetElement {
+    /// The case whose `caseBit` is `bit`. A payload-free enum is its one-byte discriminator, which
+    /// counts the cases in declaration order as `allCases` does; read back from it rather than from
+    /// `allCases`, which makes its array anew at every use. Checked against `allCases` in debug
+    /// builds (every test).
+    @inline(__always)
+    static func at(caseBit bit: Int) -> Self {
+        precondition(MemoryLayout<Self>.size == 1 && bit >= 0 && bit < 64, "a CaseSetElement is a payload-free enum of at most 64 cases")
+        let element = unsafeBitCast(UInt8(truncatingIfNeeded: bit), to: Self.self)
+        assert(element == allCases[bit], "a case's caseBit is its place in allCases")
+        return element
+    }
+}
+
 /// A set of an enum's cases as the bits of one word: membership is a shift and a mask where a
 /// `Set` hashes. What an adapter addresses and stores is asked on every request
 /// (`VendorAdapter.addressableKinds`, `storableFields`).
@@ -45,7 +59,7 @@ public struct CaseSet<Element: CaseSetElement>: Sendable, Equatable, Expressible
             guard rest != 0 else { return nil }
             let bit = rest.trailingZeroBitCount
             rest &= rest - 1
-            return Element.allCases[bit]
+            return Element.at(caseBit: bit)
         }
     }
 

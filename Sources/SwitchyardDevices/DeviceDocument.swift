@@ -134,18 +134,19 @@ public struct DeviceDocument: Sendable, Equatable {
         json.beginObject()
         if let id { id.write(asMember: "id", to: &json) }
         var openGroup: DeviceField.Group?
+        let keys = DeviceField.encodedKeys
         func member(_ field: DeviceField, _ value: Value) {
             guard field.access != .writeOnly else { return }
             let group = field.groupKind
             if group != openGroup {
                 if openGroup != nil { json.endObject() }
                 if let group {
-                    group.writeKey(to: &json)
+                    keys.writeKey(group, to: &json)
                     json.beginObject()
                 }
                 openGroup = group
             }
-            field.writeKey(to: &json)
+            keys.writeKey(field, to: &json)
             switch value {
             case .string(let text): json.string(text)
             case .bool(let flag): json.bool(flag)

@@ -55,11 +55,6 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         private static let names = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
         /// By raw value, so a name's position is its group's raw value.
         private static let table = NameTable(names)
-        /// `"name":`, as a writer puts it before the group's object.
-        private static let encodedKeys = names.map(JSONWriter.encodedKey)
-
-        /// Writes the group's name as a key, `"group":`, already encoded (no scan for escapes).
-        public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
     }
 
     /// `nil` for top-level fields, else the object holding the member. A switch, like `access` and
@@ -111,8 +106,20 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         return table.position(of: member).map { fields[$0] }
     }
 
-    /// Writes the field's member name as a key, `"member":`, already encoded (no scan for escapes).
-    public func writeKey(to json: inout JSONWriter) { json.key(encoded: Self.encodedKeys[rawValue]) }
+    /// Every field's member name and every group's name as a key (`"member":`), encoded once, so
+    /// a writer copies it without the scan for escapes. A document's writer takes the table once
+    /// (`DeviceDocument.write`) and writes each member's key from it: a static read per member is
+    /// a lazy global's check and the table retained and released each time.
+    public struct EncodedKeys: Sendable {
+        fileprivate let fields: [[UInt8]]
+        fileprivate let groups: [[UInt8]]
+
+        public func writeKey(_ field: DeviceField, to json: inout JSONWriter) { json.key(encoded: fields[field.rawValue]) }
+        public func writeKey(_ group: Group, to json: inout JSONWriter) { json.key(encoded: groups[group.rawValue]) }
+    }
+
+    public static let encodedKeys = EncodedKeys(fields: allCases.map { JSONWriter.encodedKey($0.member) },
+                                                groups: Group.allCases.map { JSONWriter.encodedKey($0.name) })
 
     private struct Descriptor {
         var member: String
@@ -141,6 +148,4 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
         let fields = allCases.filter { $0.groupKind == group }
         return (NameTable(fields.map(\.member)), fields)
     }
-
-    private static let encodedKeys = allCases.map { JSONWriter.encodedKey($0.member) }
 }

@@ -7,6 +7,9 @@ final class CaseSetTests: XCTestCase {
         for (place, field) in DeviceField.allCases.enumerated() { XCTAssertEqual(field.caseBit, place, "\(field)") }
         for (place, kind) in IdentifierKind.allCases.enumerated() { XCTAssertEqual(kind.caseBit, place, "\(kind)") }
         XCTAssertLessThanOrEqual(DeviceField.allCases.count, 64)
+        // Handed back from its bit as the case itself, for every case.
+        XCTAssertEqual(Array(CaseSet(DeviceField.allCases)), DeviceField.allCases)
+        XCTAssertEqual(Array(CaseSet(IdentifierKind.allCases)), IdentifierKind.allCases)
     }
 
     /// Membership, iteration in `allCases` order and equality agree with a `Set` for every case.
