@@ -93,6 +93,20 @@ final class JSONParserTests: XCTestCase {
         assertRefused(#"{"\u00e9t\u00e9":1,"a":0,"b":0,"e\u0301te\u0301":2}"#, "duplicate member name")
     }
 
+    /// A name has a signature only when every byte of it is ASCII: one byte past ASCII at any
+    /// position of any length takes it away (the short names' words are loaded in overlapping parts).
+    func testOnlyAnASCIINameHasASignature() {
+        for length in 1...20 {
+            var bytes = [UInt8](repeating: UInt8(ascii: "n"), count: length)
+            XCTAssertNotNil(bytes.withUnsafeBufferPointer { JSONParser.signature($0) }, "\(length) ASCII bytes")
+            for position in 0..<length {
+                bytes[position] = 0xC3
+                XCTAssertNil(bytes.withUnsafeBufferPointer { JSONParser.signature($0) }, "0xC3 at \(position) of \(length)")
+                bytes[position] = UInt8(ascii: "n")
+            }
+        }
+    }
+
     func testRoundTripsThroughTheWriter() throws {
         let text = #"{"data":"{\"number\":\"+1\\\"\"}","n":[1.5,null,{}],"e":"é\u0001"}"#
         var writer = JSONWriter()
