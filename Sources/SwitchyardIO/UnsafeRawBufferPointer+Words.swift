@@ -3,33 +3,37 @@ extension UnsafeRawBufferPointer {
     /// the checks that look at a whole text a word at a time (`ASCII.allDigits`,
     /// `JSONWriter.needsEscape`, `JSONParser.signature`). `test` must say whether every byte of its
     /// word passes a test of single bytes, as each of theirs does: the words overlap, and a byte may
-    /// be in two of them or twice in one. The last word overlaps the one before it; fewer than eight
-    /// bytes are loaded as two four-byte halves from the front and from the back (overlapping), and
-    /// fewer than four as their first, middle and last byte over `padding`'s first three bytes, so
-    /// no byte is tested alone and nothing is copied through `memcpy`; `padding` must pass `test` in
-    /// every byte.
+    /// be in two of them or twice in one. The last word overlaps the one before it, and fewer than eight
+    /// bytes are tested as one `shortWord(paddedWith:)`, loaded without a copy through `memcpy`;
+    /// `padding` must pass `test` in every byte.
     @inlinable
     public func allWords(paddedWith padding: UInt64, _ test: (UInt64) -> Bool) -> Bool {
         guard let base = baseAddress else { return true }
-        guard count >= 8 else {
-            switch count {
-            case 4...:
-                let front = UInt64(base.loadUnaligned(as: UInt32.self))
-                let back = UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
-                return test(front | back &<< 32)
-            case 1...:
-                let bytes = UInt64(base.load(as: UInt8.self)) | UInt64(base.load(fromByteOffset: count &>> 1, as: UInt8.self)) &<< 8
-                    | UInt64(base.load(fromByteOffset: count &- 1, as: UInt8.self)) &<< 16
-                return test(padding & ~0xFF_FFFF | bytes)
-            default:
-                return true
-            }
-        }
+        guard count >= 8 else { return count == 0 || test(shortWord(paddedWith: padding)) }
         var offset = 0
         while offset < count - 8 {
             guard test(base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) else { return false }
             offset += 8
         }
         return test(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+    }
+
+    /// Fewer than eight bytes as one word, every byte in it and none from past the end: from 4 bytes
+    /// up, the first four and the last four (overlapping); below that, the first, middle and last
+    /// byte over `padding`'s first three bytes. With the count, the word spells the bytes exactly
+    /// (`MemberNames`' keys); to a test of single bytes, it is the bytes (`allWords`).
+    @inlinable @inline(__always)
+    public func shortWord(paddedWith padding: UInt64) -> UInt64 {
+        // Checked in debug builds only: the callers test the count just before, on every short text.
+        assert(count < 8, "a short word holds fewer than eight bytes")
+        guard let base = baseAddress, count > 0 else { return padding }
+        if count >= 4 {
+            let front = UInt64(base.loadUnaligned(as: UInt32.self))
+            let back = UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+            return front | back &<< 32
+        }
+        let bytes = UInt64(base.load(as: UInt8.self)) | UInt64(base.load(fromByteOffset: count &>> 1, as: UInt8.self)) &<< 8
+            | UInt64(base.load(fromByteOffset: count &- 1, as: UInt8.self)) &<< 16
+        return padding & ~0xFF_FFFF | bytes
     }
 }

@@ -63,9 +63,8 @@ struct MemberNames {
 
 /// Up to 31 bytes as four words and their count, which together spell them exactly: every byte lies
 /// in a word, the words loaded from the front and from the back so that they overlap rather than run
-/// past the end (sixteen bytes each way from 16 bytes up, eight from 8, four from 4, and the first,
-/// middle and last byte below that). Equal keys are equal bytes, so a kept name is handed out only
-/// for its own.
+/// past the end (sixteen bytes each way from 16 bytes up, eight from 8, and below that one
+/// `shortWord`). Equal keys are equal bytes, so a kept name is handed out only for its own.
 struct NameKey: Equatable {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private var count = -1
@@ -82,13 +81,8 @@ struct NameKey: Equatable {
         case 8...:
             words.0 = load(bytes, 0)
             words.1 = load(bytes, count &- 8)
-        case 4...:
-            words.0 = UInt64(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
-            words.1 = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
-        case 1...:
-            words.0 = UInt64(bytes[0]) | UInt64(bytes[count &>> 1]) &<< 8 | UInt64(bytes[count &- 1]) &<< 16
         default:
-            break
+            words.0 = bytes.shortWord(paddedWith: 0)
         }
     }
 
