@@ -146,10 +146,12 @@ public struct DeviceDocument: Sendable, Equatable {
                 }
                 openGroup = group
             }
-            keys.writeKey(field, to: &json)
             switch value {
-            case .string(let text): json.string(text)
-            case .bool(let flag): json.bool(flag)
+            case .string(let text):
+                keys.writeMember(field, text, to: &json)
+            case .bool(let flag):
+                keys.writeKey(field, to: &json)
+                json.bool(flag)
             }
         }
         // `id`'s field, stated in its place unless one of the documents has it.

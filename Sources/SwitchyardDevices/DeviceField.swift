@@ -116,6 +116,9 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
 
         public func writeKey(_ field: DeviceField, to json: inout JSONWriter) { json.key(encoded: fields[field.rawValue]) }
         public func writeKey(_ group: Group, to json: inout JSONWriter) { json.key(encoded: groups[group.rawValue]) }
+        public func writeMember(_ field: DeviceField, _ value: CompactString, to json: inout JSONWriter) {
+            json.member(encoded: fields[field.rawValue], value)
+        }
     }
 
     public static let encodedKeys = EncodedKeys(fields: allCases.map { JSONWriter.encodedKey($0.member) },

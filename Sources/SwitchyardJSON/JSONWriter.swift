@@ -49,23 +49,47 @@ public struct JSONWriter {
 
     /// A member name; the value follows with one of the value calls.
     public mutating func key(_ name: String) {
-        separate()
-        name.withContiguousUTF8 { appendQuoted($0) }
-        bytes.append(UInt8(ascii: ":"))
+        name.withContiguousUTF8 { name in
+            let staged = staging { $0.quoted(name) && $0.byte(UInt8(ascii: ":")) }
+            if !staged {
+                separate()
+                appendQuoted(name)
+                bytes.append(UInt8(ascii: ":"))
+            }
+        }
         needsComma = false
     }
 
     /// A member name written ahead by `encodedKey(_:)`, for the names a writer uses on every
     /// request (a device document's): copied as it is, without the scan for escapes.
     public mutating func key(encoded: [UInt8]) {
-        separate()
         // From its buffer: appending the array itself retains and releases it, on every key.
         encoded.withUnsafeBufferPointer { encoded in
-            // Stringified, the written key is itself string content: its quotes (and any escape in
-            // the name) escaped once more.
-            if isStringified { Self.appendEscaped(encoded, to: &bytes) } else { bytes.append(contentsOf: encoded) }
+            if isStringified || !staging({ $0.raw(encoded) }) { appendKey(encoded: encoded) }
         }
         needsComma = false
+    }
+
+    /// A member whose name `encodedKey(_:)` wrote ahead, with a string value: one append where it
+    /// fits, as a device document writes most of its members.
+    public mutating func member(encoded key: [UInt8], _ value: CompactString) {
+        key.withUnsafeBufferPointer { key in
+            value.withUTF8 { value in
+                let staged = !isStringified && staging { $0.raw(key) && $0.quoted(value) }
+                if !staged {
+                    appendKey(encoded: key)
+                    appendQuoted(value)
+                }
+            }
+        }
+        needsComma = true
+    }
+
+    /// An encoded key, separated: stringified, the written key is itself string content, its quotes
+    /// (and any escape in the name) escaped once more.
+    private mutating func appendKey(encoded: UnsafeBufferPointer<UInt8>) {
+        separate()
+        if isStringified { Self.appendEscaped(encoded, to: &bytes) } else { bytes.append(contentsOf: encoded) }
     }
 
     /// `name` as `key(_:)` writes it, quotes and colon included (`"status":`).
@@ -76,14 +100,18 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ value: String) {
-        separate()
-        value.withContiguousUTF8 { appendQuoted($0) }
-        needsComma = true
+        value.withContiguousUTF8 { string(utf8: $0) }
     }
 
     public mutating func string(_ value: CompactString) {
-        separate()
-        value.withUTF8 { appendQuoted($0) }
+        value.withUTF8 { string(utf8: $0) }
+    }
+
+    private mutating func string(utf8 value: UnsafeBufferPointer<UInt8>) {
+        if !staging({ $0.quoted(value) }) {
+            separate()
+            appendQuoted(value)
+        }
         needsComma = true
     }
 
@@ -125,13 +153,11 @@ public struct JSONWriter {
     }
 
     public mutating func member(_ name: String, _ value: String) {
-        key(name)
-        string(value)
+        value.withContiguousUTF8 { member(name, utf8: $0) }
     }
 
     public mutating func member(_ name: String, _ value: CompactString) {
-        key(name)
-        string(value)
+        value.withUTF8 { member(name, utf8: $0) }
     }
 
     /// A string member written from two strings and the separator between them (a device id's
@@ -148,8 +174,17 @@ public struct JSONWriter {
 
     /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
     public mutating func member(_ name: String, utf8 value: UnsafeBufferPointer<UInt8>) {
-        key(name)
-        appendQuoted(value)
+        name.withContiguousUTF8 { name in
+            let staged = staging {
+                $0.quoted(name) && $0.byte(UInt8(ascii: ":")) && $0.quoted(value)
+            }
+            if !staged {
+                separate()
+                appendQuoted(name)
+                bytes.append(UInt8(ascii: ":"))
+                appendQuoted(value)
+            }
+        }
         needsComma = true
     }
 
@@ -197,8 +232,11 @@ public struct JSONWriter {
     /// `allWords`, padded with letters): nearly every string written needs none, so this scan is
     /// most of what writing one costs.
     public static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        !UnsafeRawBufferPointer(utf8).allWords(paddedWith: 0x6161_6161_6161_6161) { !wordNeedsEscape($0) }
+        !UnsafeRawBufferPointer(utf8).allWords(paddedWith: plainPadding) { !wordNeedsEscape($0) }
     }
+
+    /// Letters, to pad a short text's word with bytes that need no escaping.
+    private static var plainPadding: UInt64 { 0x6161_6161_6161_6161 }
 
     /// A quote, a backslash, a control character or DEL among the word's bytes (exact: a byte is
     /// flagged wrongly only above one that matched).
@@ -208,6 +246,107 @@ public struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// Writes what `write` puts on the stage, after the comma when one is due, and appends it at
+    /// once; false, with nothing appended, when it does not fit or has a byte to escape (the caller
+    /// then writes it piece by piece). Every append to `bytes` is a call and a check that the array
+    /// is unique, which cost more than copying the few bytes of a key or a short string: a member
+    /// written in pieces was five appends (comma, quote, name, quote, colon) before its value's three.
+    @inline(__always)
+    private mutating func staging(_ write: (inout Stage) -> Bool) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Stage.capacity) { buffer in
+            var stage = Stage(base: buffer.baseAddress!, isStringified: isStringified, needsComma: needsComma)
+            guard write(&stage) else { return false }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: stage.count))
+            return true
+        }
+    }
+
+    /// Short pieces of the writer's output gathered on the stack (`staging`). Each write says
+    /// whether it fit; `quoted` also whether the text needed no escaping, which it checks a word at
+    /// a time as it copies.
+    private struct Stage {
+        /// A member of a device document is some 40 bytes: its name, a 20-digit ICCID, quotes.
+        static var capacity: Int { 128 }
+
+        let base: UnsafeMutablePointer<UInt8>
+        let isStringified: Bool
+        private(set) var count = 0
+
+        /// Begins with the comma when one is due.
+        init(base: UnsafeMutablePointer<UInt8>, isStringified: Bool, needsComma: Bool) {
+            self.base = base
+            self.isStringified = isStringified
+            if needsComma {
+                base[0] = UInt8(ascii: ",")
+                count = 1
+            }
+        }
+
+        @inline(__always)
+        mutating func byte(_ byte: UInt8) -> Bool {
+            guard count < Self.capacity else { return false }
+            base[count] = byte
+            count &+= 1
+            return true
+        }
+
+        /// Bytes copied as they are (an encoded key).
+        @inline(__always)
+        mutating func raw(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+            copy(utf8, checkingEscapes: false)
+        }
+
+        /// A string with its quotes (`\"` stringified), when none of its bytes needs escaping.
+        @inline(__always)
+        mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+            quote() && copy(utf8, checkingEscapes: true) && quote()
+        }
+
+        @inline(__always)
+        private mutating func quote() -> Bool {
+            (!isStringified || byte(UInt8(ascii: "\\"))) && byte(UInt8(ascii: "\""))
+        }
+
+        /// Copies `utf8` a word at a time, as `allWords` reads it: whole words, then the last eight
+        /// bytes again (overlapping), or for a short text its halves or its bytes; false if it does
+        /// not fit, or if `checkingEscapes` and a byte needs escaping. Every store is inside the
+        /// text's own place, so what is past it is never written.
+        @inline(__always)
+        private mutating func copy(_ utf8: UnsafeBufferPointer<UInt8>, checkingEscapes: Bool) -> Bool {
+            let length = utf8.count
+            guard length <= Self.capacity &- count else { return false }
+            guard let source = UnsafeRawPointer(utf8.baseAddress) else { return true }
+            let target = UnsafeMutableRawPointer(base + count)
+            if length >= 8 {
+                var offset = 0
+                while true {
+                    let start = Swift.min(offset, length &- 8)
+                    let word = source.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                    if checkingEscapes, JSONWriter.wordNeedsEscape(word) { return false }
+                    target.storeBytes(of: word, toByteOffset: start, as: UInt64.self)
+                    offset &+= 8
+                    if offset >= length { break }
+                }
+            } else if length >= 4 {
+                let front = source.loadUnaligned(as: UInt32.self)
+                let back = source.loadUnaligned(fromByteOffset: length &- 4, as: UInt32.self)
+                if checkingEscapes, JSONWriter.wordNeedsEscape(UInt64(front) | UInt64(back) &<< 32) { return false }
+                target.storeBytes(of: front, as: UInt32.self)
+                target.storeBytes(of: back, toByteOffset: length &- 4, as: UInt32.self)
+            } else if length > 0 {
+                let raw = UnsafeRawBufferPointer(utf8)
+                if checkingEscapes, JSONWriter.wordNeedsEscape(raw.shortWord(paddedWith: JSONWriter.plainPadding)) {
+                    return false
+                }
+                target.storeBytes(of: raw[0], as: UInt8.self)
+                target.storeBytes(of: raw[length &>> 1], toByteOffset: length &>> 1, as: UInt8.self)
+                target.storeBytes(of: raw[length &- 1], toByteOffset: length &- 1, as: UInt8.self)
+            }
+            count &+= length
+            return true
+        }
     }
 
     /// A string's opening or closing quote: `\"` inside a stringified document.

@@ -172,4 +172,62 @@ final class JSONWriterTests: XCTestCase {
             }
         }
     }
+    /// A key or a string is written at once when it fits the writer's stage and needs no escaping,
+    /// and piece by piece otherwise: for every length around the stage's size (128 bytes, with the
+    /// comma, quotes and colon), with no byte or one byte to escape at each position, plain and
+    /// stringified, through each call that stages, the bytes are the same as quoting by hand.
+    func testStagedAndPieceByPieceWritingAgree() throws {
+        let specials: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x01, 0x7F, 0x1F]
+        for length in 0...140 {
+            for position in -1..<length {
+                var bytes = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                if position >= 0 { bytes[position] = specials[position % specials.count] }
+                let text = String(decoding: bytes, as: UTF8.self)
+                let quoted = Self.quotedByHand(bytes)
+                let key = JSONWriter.encodedKey(text)
+                let document: (inout JSONWriter) -> Void = { json in
+                    json.beginObject()
+                    json.member(text, text)
+                    json.member(text, CompactString(text))
+                    json.member(encoded: key, CompactString(text))
+                    bytes.withUnsafeBufferPointer { json.member(text, utf8: $0) }
+                    json.key(text)
+                    json.beginArray()
+                    json.string(text)
+                    json.string(CompactString(text))
+                    json.endArray()
+                    json.key(encoded: key)
+                    json.string(text)
+                    json.endObject()
+                }
+                let member = "\(quoted):\(quoted)"
+                let expected = "{\(member),\(member),\(member),\(member),\(quoted):[\(quoted),\(quoted)],\(member)}"
+                XCTAssertEqual(written(document), expected, "length \(length), escape at \(position)")
+                let stringified = written { json in
+                    json.beginObject()
+                    json.member("data", stringifying: document)
+                    json.endObject()
+                }
+                XCTAssertEqual(stringified, "{\"data\":\(Self.quotedByHand(Array(expected.utf8)))}",
+                               "stringified, length \(length), escape at \(position)")
+            }
+        }
+    }
+
+    /// RFC 8259's quoting, one byte at a time.
+    private static func quotedByHand(_ bytes: [UInt8]) -> String {
+        var text = "\""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): text += "\\\""
+            case UInt8(ascii: "\\"): text += "\\\\"
+            case 0x0A: text += "\\n"
+            case 0x0D: text += "\\r"
+            case 0x09: text += "\\t"
+            case 0x00..<0x20, 0x7F: text += "\\u00" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+            default: text += String(decoding: [byte], as: UTF8.self)
+            }
+        }
+        return text + "\""
+    }
 }
