@@ -169,14 +169,17 @@ public struct JSONObject: Sendable, Equatable {
     public var count: Int { members.count }
 
     /// Adds a member; the caller keeps names unique (the parser checks with the subscript first).
-    public mutating func append(_ name: String, _ value: JSONValue) {
+    /// Both taken: the parser hands over the name and the value it made, without a retain of
+    /// either for the list and a release of its own.
+    public mutating func append(_ name: consuming String, _ value: consuming JSONValue) {
         // Room for a typical object's members at the first: growing one at a time reallocated
         // its storage at the second member and again at the third and the fifth.
         if members.isEmpty { members.reserveCapacity(Self.initialCapacity) }
-        members.append((name, value))
+        guard index != nil || members.count >= Self.indexThreshold else { return members.append((name, value)) }
+        members.append((copy name, value))
         if index != nil {
             index![name] = members.count - 1
-        } else if members.count > Self.indexThreshold {
+        } else {
             var built = [String: Int](minimumCapacity: members.count * 2)
             for (position, member) in members.enumerated() { built[member.name] = position }
             index = built
