@@ -111,18 +111,18 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
     /// (`DeviceDocument.write`) and writes each member's key from it: a static read per member is
     /// a lazy global's check and the table retained and released each time.
     public struct EncodedKeys: Sendable {
-        fileprivate let fields: [[UInt8]]
-        fileprivate let groups: [[UInt8]]
+        fileprivate let fields: JSONWriter.EncodedKeys
+        fileprivate let groups: JSONWriter.EncodedKeys
 
-        public func writeKey(_ field: DeviceField, to json: inout JSONWriter) { json.key(encoded: fields[field.rawValue]) }
-        public func writeKey(_ group: Group, to json: inout JSONWriter) { json.key(encoded: groups[group.rawValue]) }
+        public func writeKey(_ field: DeviceField, to json: inout JSONWriter) { json.key(field.rawValue, of: fields) }
+        public func writeKey(_ group: Group, to json: inout JSONWriter) { json.key(group.rawValue, of: groups) }
         public func writeMember(_ field: DeviceField, _ value: CompactString, to json: inout JSONWriter) {
-            json.member(encoded: fields[field.rawValue], value)
+            json.member(field.rawValue, of: fields, value)
         }
     }
 
-    public static let encodedKeys = EncodedKeys(fields: allCases.map { JSONWriter.encodedKey($0.member) },
-                                                groups: Group.allCases.map { JSONWriter.encodedKey($0.name) })
+    public static let encodedKeys = EncodedKeys(fields: JSONWriter.EncodedKeys(allCases.map(\.member)),
+                                                groups: JSONWriter.EncodedKeys(Group.allCases.map(\.name)))
 
     private struct Descriptor {
         var member: String

@@ -60,20 +60,48 @@ public struct JSONWriter {
         needsComma = false
     }
 
-    /// A member name written ahead by `encodedKey(_:)`, for the names a writer uses on every
-    /// request (a device document's): copied as it is, without the scan for escapes.
-    public mutating func key(encoded: [UInt8]) {
-        // From its buffer: appending the array itself retains and releases it, on every key.
-        encoded.withUnsafeBufferPointer { encoded in
+    /// Member names written ahead as keys (`"status":`, quotes and colon included), for the names a
+    /// writer uses on every request (a device document's): each copied as it is, without the scan
+    /// for escapes. All of them lie in one array, so that a key is a range of it: an array of its
+    /// own per key was copied out of the table, a retain and a release, for every member written.
+    public struct EncodedKeys: Sendable {
+        private let bytes: [UInt8]
+        private let ranges: [Range<Int>]
+
+        /// The keys of `names`, in their order: key `i` is `names[i]`'s.
+        public init(_ names: [String]) {
+            var writer = JSONWriter()
+            var ranges: [Range<Int>] = []
+            for name in names {
+                let start = writer.bytes.count
+                writer.key(name)
+                ranges.append(start..<writer.bytes.count)
+            }
+            bytes = writer.bytes
+            self.ranges = ranges
+        }
+
+        public var count: Int { ranges.count }
+
+        /// Key `index`'s bytes, where they lie.
+        @inline(__always)
+        func withKey<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[ranges[index]])) }
+        }
+    }
+
+    /// Key `index` of `keys`; the value follows with one of the value calls.
+    public mutating func key(_ index: Int, of keys: EncodedKeys) {
+        keys.withKey(index) { encoded in
             if isStringified || !staging({ $0.raw(encoded) }) { appendKey(encoded: encoded) }
         }
         needsComma = false
     }
 
-    /// A member whose name `encodedKey(_:)` wrote ahead, with a string value: one append where it
-    /// fits, as a device document writes most of its members.
-    public mutating func member(encoded key: [UInt8], _ value: CompactString) {
-        key.withUnsafeBufferPointer { key in
+    /// A member named by key `index` of `keys`, with a string value: one append where it fits, as a
+    /// device document writes most of its members.
+    public mutating func member(_ index: Int, of keys: EncodedKeys, _ value: CompactString) {
+        keys.withKey(index) { key in
             value.withUTF8 { value in
                 let staged = !isStringified && staging { $0.raw(key) && $0.quoted(value) }
                 if !staged {
@@ -90,13 +118,6 @@ public struct JSONWriter {
     private mutating func appendKey(encoded: UnsafeBufferPointer<UInt8>) {
         separate()
         if isStringified { Self.appendEscaped(encoded, to: &bytes) } else { bytes.append(contentsOf: encoded) }
-    }
-
-    /// `name` as `key(_:)` writes it, quotes and colon included (`"status":`).
-    public static func encodedKey(_ name: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: name.utf8.count + 3)
-        writer.key(name)
-        return writer.bytes
     }
 
     public mutating func string(_ value: String) {

@@ -57,7 +57,7 @@ final class JSONWriterTests: XCTestCase {
                 json.beginObject()
                 json.member("email", value)
                 json.member(value, CompactString(value))
-                json.key(encoded: JSONWriter.encodedKey(value))
+                json.key(0, of: JSONWriter.EncodedKeys([value]))
                 json.beginArray()
                 json.string(value)
                 json.bool(true)
@@ -184,19 +184,19 @@ final class JSONWriterTests: XCTestCase {
                 if position >= 0 { bytes[position] = specials[position % specials.count] }
                 let text = String(decoding: bytes, as: UTF8.self)
                 let quoted = Self.quotedByHand(bytes)
-                let key = JSONWriter.encodedKey(text)
+                let keys = JSONWriter.EncodedKeys(["other", text, "x"])
                 let document: (inout JSONWriter) -> Void = { json in
                     json.beginObject()
                     json.member(text, text)
                     json.member(text, CompactString(text))
-                    json.member(encoded: key, CompactString(text))
+                    json.member(1, of: keys, CompactString(text))
                     bytes.withUnsafeBufferPointer { json.member(text, utf8: $0) }
                     json.key(text)
                     json.beginArray()
                     json.string(text)
                     json.string(CompactString(text))
                     json.endArray()
-                    json.key(encoded: key)
+                    json.key(1, of: keys)
                     json.string(text)
                     json.endObject()
                 }
