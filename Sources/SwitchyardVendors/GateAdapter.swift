@@ -64,11 +64,14 @@ public struct GateAdapter: VendorAdapter {
         // An update names the user by its id; the gateway has checked that a document field of the
         // same kind, if any, holds the same value. Its field read once, not the id copied per member.
         let idField = change.id?.kind.field
+        let members = Self.members
         json.member("data", stringifying: { data in
             data.beginObject()
-            for (name, field) in Self.members {
+            // By index: each name passed where it lies, not copied (retained and released) per member.
+            for index in members.indices {
+                let field = members[index].field
                 if let value = change.document.string(field) ?? (field == idField ? change.id?.value : nil) {
-                    data.member(name, value)
+                    data.member(members[index].name, value)
                 }
             }
             data.endObject()
@@ -98,17 +101,22 @@ public struct GateAdapter: VendorAdapter {
         // The record's members in its order, each found in `members` from where the last one was:
         // gate writes them in the order of its documentation, which is `members`' order, so each is
         // found at the first try (looking up every field in the record took n²/2 comparisons).
+        // By index, as `request` walks `members`: a name and a value read in place, not each member
+        // copied (its name retained and released) for the loop.
+        let fields = Self.members
         var next = 0
-        for (name, value) in record.members {
-            guard let position = Self.position(of: name, from: next) else { continue }
+        for index in record.members.indices {
+            guard let position = Self.position(of: record.members[index].name, from: next) else { continue }
             next = position + 1
-            let field = Self.members[position].field
+            let field = fields[position].field
             guard field.access != .writeOnly else { continue }
-            switch value {
+            switch record.members[index].value {
             case .string(let value): confirmed[field] = .string(value)
             // A DRF serializer writes an unset nullable field as null: not a value to confirm.
             case .null: break
-            case let other: return .failed(ErrorCatalogue.unreadable(response, "\(name) is \(other.typeName), not a string"))
+            case let other:
+                let name = record.members[index].name
+                return .failed(ErrorCatalogue.unreadable(response, "\(name) is \(other.typeName), not a string"))
             }
         }
         // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
