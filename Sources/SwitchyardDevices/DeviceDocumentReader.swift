@@ -50,36 +50,42 @@ public enum DeviceDocumentReader {
     public static func read(_ object: JSONObject, pointerPrefix: String = "", allowsID: Bool = false,
                             direction: Direction = .request, documents: DeviceDocument.Pool? = nil) -> Reading {
         var reading = Reading(document: DeviceDocument(storageFrom: documents))
-        for member in object.members {
+        // Members by index, each name and value read where it lies: a loop over the members copies
+        // each (its name retained and released), and nearly every member is read only to be checked.
+        let members = object.members
+        for index in members.indices {
             // A member's pointer is only ever needed for an error: made then, not per member.
-            func pointer() -> String { pointerPrefix + "/" + escape(member.name) }
-            if member.name == "id" && (allowsID || direction == .response) {
-                if let id = member.value.compactString {
+            func pointer() -> String { pointerPrefix + "/" + escape(members[index].name) }
+            if members[index].name == "id" && (allowsID || direction == .response) {
+                if let id = members[index].value.compactString {
                     reading.id = id
                 } else {
-                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(member.value.typeName)"))
+                    let found = members[index].value.typeName
+                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(found)"))
                 }
-            } else if let group = DeviceField.Group(named: member.name) {
-                switch member.value {
+            } else if let group = DeviceField.Group(named: members[index].name) {
+                switch members[index].value {
                 case .object(let object):
-                    for inner in object.members {
-                        func innerPointer() -> String { pointer() + "/" + escape(inner.name) }
-                        guard let field = DeviceField.named(inner.name, in: group) else {
+                    let inner = object.members
+                    for innerIndex in inner.indices {
+                        func innerPointer() -> String { pointer() + "/" + escape(inner[innerIndex].name) }
+                        guard let field = DeviceField.named(inner[innerIndex].name, in: group) else {
                             reading.unsupported.append(FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
                             continue
                         }
-                        read(field, inner.value, at: innerPointer, direction: direction, into: &reading)
+                        read(field, inner[innerIndex].value, at: innerPointer, direction: direction, into: &reading)
                     }
                 case .null where direction == .request:
                     reading.unsupported.append(FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
                 default:
-                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(member.value.typeName)"))
+                    let found = members[index].value.typeName
+                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(found)"))
                 }
-            } else if let field = DeviceField.named(member.name, in: nil) {
-                read(field, member.value, at: pointer, direction: direction, into: &reading)
+            } else if let field = DeviceField.named(members[index].name, in: nil) {
+                read(field, members[index].value, at: pointer, direction: direction, into: &reading)
             } else {
-                let reason = member.name == "id" ? "the device is addressed by the path; id appears in responses only"
-                    : "not a field of the device document"
+                let reason = members[index].name == "id"
+                    ? "the device is addressed by the path; id appears in responses only" : "not a field of the device document"
                 reading.unsupported.append(FieldError(pointer: pointer(), reason: reason))
             }
         }
