@@ -81,8 +81,6 @@ public struct JSONWriter {
             self.ranges = ranges
         }
 
-        public var count: Int { ranges.count }
-
         /// Key `index`'s bytes, where they lie.
         @inline(__always)
         func withKey<Result>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
