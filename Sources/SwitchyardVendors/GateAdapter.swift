@@ -103,12 +103,12 @@ public struct GateAdapter: VendorAdapter {
         // found at the first try (looking up every field in the record took n²/2 comparisons).
         // By index, as `request` walks `members`: a name and a value read in place, not each member
         // copied (its name retained and released) for the loop.
-        let fields = Self.members
+        let members = Self.members
         var next = 0
         for index in record.members.indices {
             guard let position = Self.position(of: record.members[index].name, from: next) else { continue }
             next = position + 1
-            let field = fields[position].field
+            let field = members[position].field
             guard field.access != .writeOnly else { continue }
             switch record.members[index].value {
             case .string(let value): confirmed[field] = .string(value)
