@@ -2,27 +2,65 @@
 import Glibc
 #endif
 
-/// A contiguous byte buffer with a read index and a write index, owned by one connection at a
-/// time and recycled through its loop's `BufferPool`.
+/// A contiguous byte buffer with a read index and a write index, used by one connection and never
+/// shared between threads.
 ///
-/// It is a class so the pool can hand out and take back the same storage without copying; it is
-/// never shared between threads. Readers see `readableBytes` (`readerIndex..<writerIndex`);
-/// writers append at `writerIndex`. Growth is explicit (`reserveWritable`), so a read buffer can
-/// stay at its fixed bound while a write buffer grows for a large response.
+/// A connection's buffers are its own for its whole life (`Channel.inbound`, `Channel.outbound`),
+/// but their storage is the loop's: lent from its `BufferPool` when the first byte comes and given
+/// back once they are empty, so an idle connection holds no storage at all. The buffers themselves
+/// stay, so the channel keeps them in `let`s, which every call borrows as they are: a buffer handed
+/// out of an optional `var` and back cost a retain and a release at each use (twelve pairs a
+/// translated request). A buffer made with `init(capacity:)` keeps its own storage instead.
+///
+/// Readers see `readableBytes` (`readerIndex..<writerIndex`); writers append at `writerIndex`.
+/// Growth is explicit (`reserveWritable`), so a read buffer can stay at its fixed bound while a
+/// write buffer grows for a large response.
 public final class ByteBuffer {
     public private(set) var storage: UnsafeMutableRawPointer
+    /// 0 while a pooled buffer holds no storage.
     public private(set) var capacity: Int
     public private(set) var readerIndex: Int = 0
     public private(set) var writerIndex: Int = 0
+    /// Where the storage comes from and goes back to; nil for a buffer that keeps its own.
+    private let pool: BufferPool?
 
+    /// A buffer with storage of its own, `capacity` bytes to begin with.
     public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
         self.storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        self.pool = nil
+    }
+
+    /// A buffer with no storage until it is written to (or `attachStorage()`), then `pool`'s.
+    public init(lendingFrom pool: BufferPool) {
+        self.capacity = 0
+        self.storage = pool.vacancy
+        self.pool = pool
     }
 
     deinit {
-        storage.deallocate()
+        if pool == nil { storage.deallocate() } else { releaseStorage() }
+    }
+
+    /// Whether a pooled buffer holds storage now (a buffer with its own always does).
+    public var hasStorage: Bool { capacity > 0 }
+
+    /// Takes storage from the pool if the buffer has none, so that `writableBytes` has room.
+    public func attachStorage() {
+        guard capacity == 0, let pool else { return }
+        storage = pool.take()
+        capacity = pool.bufferCapacity
+    }
+
+    /// Drops whatever the buffer holds and gives a pooled buffer's storage back to its pool.
+    public func releaseStorage() {
+        readerIndex = 0
+        writerIndex = 0
+        guard capacity > 0, let pool else { return }
+        pool.give(storage, capacity: capacity)
+        storage = pool.vacancy
+        capacity = 0
     }
 
     public var readableCount: Int { writerIndex - readerIndex }
@@ -81,6 +119,7 @@ public final class ByteBuffer {
 
     @inline(never)
     private func makeRoom(_ count: Int) {
+        attachStorage()
         compact()
         if writableCount >= count { return }
         var newCapacity = capacity
@@ -123,43 +162,41 @@ public final class ByteBuffer {
         reserveWritable(ASCII.maxDecimalBytes)
         writerIndex += ASCII.writeDecimal(value, to: storage + writerIndex)
     }
-
-    /// Shrinks a buffer that grew for one large response back to `capacity`, so one big answer
-    /// does not pin memory for the rest of a keep-alive connection's life.
-    public func shrink(to capacity: Int) {
-        guard self.capacity > capacity, readableCount <= capacity else { return }
-        compact()
-        let newStorage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        newStorage.copyMemory(from: storage, byteCount: writerIndex)
-        storage.deallocate()
-        storage = newStorage
-        self.capacity = capacity
-    }
 }
 
-/// A loop's free list of buffers of one size. A connection holds a buffer only while it has bytes
-/// in it, so an idle keep-alive connection costs no buffer memory at all. The list keeps at most
-/// `maxFree` buffers: enough for a busy loop's steady state, few enough that the buffers of a
-/// flood of connections go back to malloc (and from there to the kernel) when it ends.
+/// A loop's free list of buffer storage of one size, lent to its connections' buffers while they
+/// hold bytes, so an idle keep-alive connection costs no buffer memory at all. The list keeps at
+/// most `maxFree` blocks: enough for a busy loop's steady state, few enough that the storage of a
+/// flood of connections goes back to malloc (and from there to the kernel) when it ends. Storage
+/// that grew past `bufferCapacity` for one large response goes back to malloc too, so one big
+/// answer does not pin memory.
 public final class BufferPool {
     public let bufferCapacity: Int
-    private var free: [ByteBuffer] = []
+    private var free: [UnsafeMutableRawPointer] = []
     private let maxFree: Int
+    /// What a buffer's `storage` points at while it has none from this pool: never read or
+    /// written, since the buffer's capacity is 0 meanwhile.
+    let vacancy = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
 
     public init(bufferCapacity: Int, maxFree: Int = 64) {
+        precondition(bufferCapacity > 0)
         self.bufferCapacity = bufferCapacity
         self.maxFree = maxFree
     }
 
-    public func take() -> ByteBuffer {
-        if let buffer = free.popLast() { return buffer }
-        return ByteBuffer(capacity: bufferCapacity)
+    deinit {
+        for block in free { block.deallocate() }
+        vacancy.deallocate()
     }
 
-    public func give(_ buffer: ByteBuffer) {
-        buffer.clear()
-        guard free.count < maxFree else { return }
-        if buffer.capacity != bufferCapacity { buffer.shrink(to: bufferCapacity) }
-        free.append(buffer)
+    /// `bufferCapacity` bytes, from the list or newly allocated.
+    func take() -> UnsafeMutableRawPointer {
+        free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 16)
+    }
+
+    /// Storage of `capacity` bytes back to the list, or to malloc.
+    func give(_ block: UnsafeMutableRawPointer, capacity: Int) {
+        guard capacity == bufferCapacity, free.count < maxFree else { return block.deallocate() }
+        free.append(block)
     }
 }

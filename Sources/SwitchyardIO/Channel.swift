@@ -26,10 +26,10 @@ public protocol ChannelDelegate: AnyObject {
 /// inbound buffer is full it stops and remembers (`readPending`) until the delegate consumed
 /// some and calls `readMore()`.
 public final class Channel: EventHandler {
-    /// `unowned(unsafe)`: a channel lives and dies on its loop, which outlives every channel it
-    /// holds (loops stop only after their connections are gone), and the checked variant's
-    /// reference counting showed up on every request.
-    public unowned(unsafe) let loop: EventLoop
+    /// Strong, though the loop holds the channel too (its handler, until the channel closes):
+    /// a strong `let` is lent to each call on it as it is, where an `unowned(unsafe)` one is
+    /// retained and released around every use, the checked `unowned` dearer still.
+    public let loop: EventLoop
     public let fd: Int32
     public var delegate: (any ChannelDelegate)?
 
@@ -62,10 +62,11 @@ public final class Channel: EventHandler {
             }
         }
     }
-    /// Bytes received and not yet consumed; `nil` while there are none (the buffer goes back to
-    /// the loop's pool, so idle connections hold no buffer).
-    public private(set) var inbound: ByteBuffer?
-    private var outbound: ByteBuffer?
+    /// Bytes received and not yet consumed. Its storage is the loop's, lent while it holds bytes
+    /// (`ByteBuffer`), so idle connections hold none.
+    public let inbound: ByteBuffer
+    /// The output to send: append to it, then `flush()`. Its storage is lent like `inbound`'s.
+    public let outbound: ByteBuffer
 
     private enum State { case connecting, handshaking, open, lingering, closed }
     private var state: State
@@ -139,6 +140,8 @@ public final class Channel: EventHandler {
     private init(fd: Int32, loop: EventLoop, tls: TLSConnection?, connecting: Bool, releasesRecordBuffersWhenQuiet: Bool) throws {
         self.fd = fd
         self.loop = loop
+        self.inbound = ByteBuffer(lendingFrom: loop.readBuffers)
+        self.outbound = ByteBuffer(lendingFrom: loop.writeBuffers)
         self.tls = tls
         self.releasesRecordBuffersWhenQuiet = releasesRecordBuffersWhenQuiet
         self.state = connecting ? .connecting : (tls == nil ? .open : .handshaking)
@@ -156,7 +159,7 @@ public final class Channel: EventHandler {
     public var isTLS: Bool { tls != nil }
     /// The TLS handshake resumed a session; false for plain sockets and before the handshake.
     public var tlsSessionReused: Bool { tls?.sessionReused ?? false }
-    public var pendingOutboundBytes: Int { outbound?.readableCount ?? 0 }
+    public var pendingOutboundBytes: Int { outbound.readableCount }
     /// What the peer had acknowledged when output last blocked or was last checked
     /// (`peerReadSinceLastCheck`).
     private var acknowledgedAtCheck: UInt64 = 0
@@ -171,7 +174,7 @@ public final class Channel: EventHandler {
             continueHandshake()
         case .open:
             if events.contains(.writable) || (writeBlockedOnRead && events.contains(.readable)) {
-                if outbound != nil { flush() }
+                if outbound.hasStorage { flush() }
             }
             guard state == .open else { return }
             if !events.isDisjoint(with: [.readable, .readHangup, .hangup, .error])
@@ -263,12 +266,12 @@ public final class Channel: EventHandler {
         var eof = false
         var failure: Int32?
         while state == .open {
-            let buffer = inboundBuffer()
-            let before = buffer.readableCount
+            inbound.attachStorage()
+            let before = inbound.readableCount
             var full = false
             readLoop: while true {
-                if buffer.writableCount == 0 { buffer.compact() }
-                if buffer.writableCount == 0 {
+                if inbound.writableCount == 0 { inbound.compact() }
+                if inbound.writableCount == 0 {
                     full = true
                     break
                 }
@@ -276,10 +279,10 @@ public final class Channel: EventHandler {
                     readYielded = true
                     break
                 }
-                let space = buffer.writableCount
-                switch readOnce(into: buffer.writableBytes) {
+                let space = inbound.writableCount
+                switch readOnce(into: inbound.writableBytes) {
                 case .bytes(let count):
-                    buffer.didWrite(count)
+                    inbound.didWrite(count)
                     if drainedEndsRound && (tls.map(\.socketDrained) ?? (count < space)) { break readLoop }
                 case .wouldBlock:
                     break readLoop
@@ -294,7 +297,7 @@ public final class Channel: EventHandler {
             // Bytes read before a reset are handed over first: a peer that answered and then
             // reset must be judged by its answer (a cut or garbled one is the peer's error, not a
             // connection that failed before answering).
-            let received = buffer.readableCount > before
+            let received = inbound.readableCount > before
             if received { delegate?.channelRead(self) }
             if let failure, state == .open {
                 closeReason = .ioFailed(errno: failure)
@@ -308,7 +311,7 @@ public final class Channel: EventHandler {
             // A full buffer the delegate drained may hide more bytes in the socket; with edge
             // triggering nobody would tell us, so go round again.
             if full {
-                if let inbound, inbound.writableCount == 0 && inbound.readerIndex == 0 {
+                if inbound.writableCount == 0 && inbound.readerIndex == 0 {
                     readPending = true
                     break
                 }
@@ -347,45 +350,26 @@ public final class Channel: EventHandler {
         if readPending { readAvailable() }
     }
 
-    private func inboundBuffer() -> ByteBuffer {
-        if let inbound { return inbound }
-        let buffer = loop.readBuffers.take()
-        inbound = buffer
-        return buffer
-    }
-
     private func releaseInboundIfEmpty() {
-        if let buffer = inbound, buffer.isEmpty {
-            loop.readBuffers.give(buffer)
-            inbound = nil
-        }
+        if inbound.isEmpty { inbound.releaseStorage() }
     }
 
     /// Drops `count` consumed bytes from `inbound`.
     public func consumeInbound(_ count: Int) {
-        guard let inbound else { return }
         inbound.consume(count)
     }
 
     // MARK: Writing
 
-    /// The buffer to append output to; `flush()` sends it.
-    public var outboundBuffer: ByteBuffer {
-        if let outbound { return outbound }
-        let buffer = loop.writeBuffers.take()
-        outbound = buffer
-        return buffer
-    }
-
     /// Writes as much of the output as the socket takes now; the rest goes when epoll says
     /// writable.
     public func flush() {
-        guard state == .open, let buffer = outbound else { return }
+        guard state == .open, outbound.hasStorage else { return }
         recordBuffersHeld = true
-        while buffer.readableCount > 0 {
-            switch writeOnce(from: buffer.readableBytes) {
+        while outbound.readableCount > 0 {
+            switch writeOnce(from: outbound.readableBytes) {
             case .bytes(let count):
-                buffer.consume(count)
+                outbound.consume(count)
             case .wouldBlock:
                 if !writeBlocked { acknowledgedAtCheck = Socket.bytesAcknowledged(fd) ?? 0 }
                 writeBlocked = true
@@ -400,8 +384,7 @@ public final class Channel: EventHandler {
                 return
             }
         }
-        loop.writeBuffers.give(buffer)
-        outbound = nil
+        outbound.releaseStorage()
         writeBlockedOnRead = false
         let wasBlocked = writeBlocked
         writeBlocked = false
@@ -464,7 +447,7 @@ public final class Channel: EventHandler {
     /// OpenSSL's record buffers back to the heap, unless a record is partly read or written (then
     /// at the next quiet mark). Nothing of ours is waiting to be written or read either.
     private func giveRecordBuffersBack() {
-        guard let tls, outbound == nil, inbound == nil else { return }
+        guard let tls, !outbound.hasStorage, !inbound.hasStorage else { return }
         if tls.freeRecordBuffers() { recordBuffersHeld = false }
     }
 
@@ -483,7 +466,7 @@ public final class Channel: EventHandler {
         case .open:
             closeAfterFlush = true
             lingerAfterFlush = lingering
-            if outbound == nil { beginLinger() } else { flush() }
+            if outbound.hasStorage { flush() } else { beginLinger() }
         case .lingering, .closed:
             break
         }
@@ -505,10 +488,7 @@ public final class Channel: EventHandler {
         tls?.shutdown()
         Socket.shutdownWrite(fd)
         state = .lingering
-        if let inbound {
-            loop.readBuffers.give(inbound)
-            self.inbound = nil
-        }
+        inbound.releaseStorage()
         if peerClosed || !lingerAfterFlush {
             closeNow()
             return
@@ -518,10 +498,11 @@ public final class Channel: EventHandler {
     }
 
     private func drainLinger() {
-        let scratch = loop.readBuffers.take()
-        defer { loop.readBuffers.give(scratch) }
+        // Read into `inbound`'s storage and never count it: the bytes are discarded as they come.
+        inbound.attachStorage()
+        defer { inbound.releaseStorage() }
         while state == .lingering {
-            switch Socket.read(fd, into: scratch.writableBytes) {
+            switch Socket.read(fd, into: inbound.writableBytes) {
             case .bytes(let count):
                 lingerDiscarded += count
                 if lingerDiscarded > Channel.lingerDiscardLimit { closeNow() }
@@ -542,10 +523,8 @@ public final class Channel: EventHandler {
         tls?.free()
         tls = nil
         if reset { Socket.abort(fd) } else { Socket.close(fd) }
-        if let inbound { loop.readBuffers.give(inbound) }
-        if let outbound { loop.writeBuffers.give(outbound) }
-        inbound = nil
-        outbound = nil
+        inbound.releaseStorage()
+        outbound.releaseStorage()
         let delegate = self.delegate
         self.delegate = nil
         delegate?.channelClosed(self)

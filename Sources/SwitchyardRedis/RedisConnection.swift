@@ -81,13 +81,13 @@ public final class RedisConnection: ChannelDelegate {
     /// Writes the command (flushed on the client's next timer turn) and queues its completion.
     func enqueue(_ command: [String], deadline: UInt64, completion: ((Result<RESPValue, RedisError>) -> Void)?) {
         guard let channel else { return }
-        RESPEncoder.encodeCommand(command, into: channel.outboundBuffer)
+        RESPEncoder.encodeCommand(command, into: channel.outbound)
         append(Pending(completion: completion, deadline: deadline))
     }
 
     func enqueue(bytes command: [[UInt8]], deadline: UInt64, completion: ((Result<RESPValue, RedisError>) -> Void)?) {
         guard let channel else { return }
-        RESPEncoder.encodeCommand(command, into: channel.outboundBuffer)
+        RESPEncoder.encodeCommand(command, into: channel.outbound)
         append(Pending(completion: completion, deadline: deadline))
     }
 
@@ -172,7 +172,8 @@ public final class RedisConnection: ChannelDelegate {
     }
 
     public func channelRead(_ channel: Channel) {
-        while state == .ready, let inbound = channel.inbound, inbound.readableCount > 0 {
+        while state == .ready, !channel.inbound.isEmpty {
+            let inbound = channel.inbound
             let parsed: (value: RESPValue, consumed: Int)?
             do {
                 parsed = try parser.parse(inbound.readableBytes)

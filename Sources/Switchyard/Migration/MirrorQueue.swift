@@ -29,7 +29,7 @@ final class MirrorQueue {
     static let maxInFlight = 64
     static let maxWaiting = 1024
 
-    private unowned(unsafe) let loop: EventLoop
+    private let loop: EventLoop
     private let metrics: LoopMetrics
     private var waiting: [Job] = []
     private var next = 0

@@ -23,7 +23,7 @@ public enum AccessLogDestination: String, Sendable, Equatable, CaseIterable {
 /// route is its template (`/devices/{id}`), the device is its typed id with an MSISDN or IMSI
 /// masked to its last 4 digits (they identify a subscriber).
 final class AccessLog {
-    private unowned(unsafe) let loop: EventLoop
+    private let loop: EventLoop
     private var buffer: [UInt8] = []
     private var flushScheduled = false
     private var clock = RFC3339.MillisecondClock()

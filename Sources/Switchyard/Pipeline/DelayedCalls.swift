@@ -15,8 +15,8 @@ final class DelayedCalls {
 
     /// Sorted by `due`; equal instants keep their arrival order.
     private var entries: [Entry] = []
-    /// `unowned(unsafe)` like `GatewayLoop.loop`: loops outlive the gateway.
-    private unowned(unsafe) let loop: EventLoop
+    /// Strong like `GatewayLoop.loop`.
+    private let loop: EventLoop
     private var timer: PreciseTimer!
 
     /// Registers the timer with `loop`; before its thread starts, or on it.

@@ -7,9 +7,9 @@ import SwitchyardJSON
 /// token cache, its upstream pool, gzip streams, trace ids, metric events, spans, access log,
 /// rate-limit store connection and mirror queue. Used on its own loop only, so none of it takes a lock.
 final class GatewayLoop {
-    /// The loop everything here belongs to; `unowned(unsafe)` like `Channel.loop`: loops outlive
-    /// the gateway.
-    unowned(unsafe) let loop: EventLoop
+    /// The loop everything here belongs to; strong like `Channel.loop`, lent to each call without
+    /// a retain.
+    let loop: EventLoop
     /// Every loop, for a token fetch that ends here to wake the requests waiting on the others.
     let loops: [EventLoop]
     /// Replaced on reload, on this loop, between requests (`Gateway.apply`).

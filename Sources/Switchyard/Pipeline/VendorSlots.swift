@@ -30,7 +30,7 @@ final class VendorSlots {
     static let firstPoll: UInt64 = 1_000_000
     static let longestPoll: UInt64 = 8_000_000
 
-    private unowned(unsafe) let loop: EventLoop
+    private let loop: EventLoop
     private let loops: [EventLoop]
     private let store: RedisConcurrencyStore?
     private let delayedCalls: DelayedCalls

@@ -6,7 +6,7 @@ import W3CTraceContext
 /// `handOffBytes`, when it is full or a second after its first span, so the buffer is bounded
 /// and idle loops run no timer.
 final class SpanRecorder {
-    private unowned(unsafe) let loop: EventLoop
+    private let loop: EventLoop
     let tracer: Tracer
     private var body: OTLPBody
     private var handOffScheduled = false

@@ -14,7 +14,8 @@ final class HTTPClientConnection: ChannelDelegate {
     /// The pool of the upstream it connects to, which it returns to between calls.
     let pool: UpstreamPool
     /// The client owns the pool this connection returns to, and lives as long as its loop.
-    private unowned let client: UpstreamClient
+    /// Strong like `Channel.loop`: the pool lets go of the connection when it closes.
+    private let client: UpstreamClient
     private let maxBodyBytes: Int
     private var parser: ResponseParser
     private var chunked: ChunkedDecoder
@@ -86,7 +87,7 @@ final class HTTPClientConnection: ChannelDelegate {
 
     /// The request head and body, straight into the channel's pooled outbound buffer.
     private func write(_ request: UpstreamRequest, to target: UpstreamTarget) {
-        let out = channel.outboundBuffer
+        let out = channel.outbound
         // validationProblem() has vouched for the method, the path and every header.
         out.append(request.method.token!)
         out.append(byte: HTTPSyntax.sp)
@@ -129,7 +130,7 @@ final class HTTPClientConnection: ChannelDelegate {
     /// Whether the channel is in the middle of handing this connection what it read: the answer is
     /// consumed, but the inbound buffer is held until the read is over (a buffer with bytes left is
     /// another matter: `isReusable` refuses it).
-    var isReading: Bool { channel.inbound?.isEmpty == true }
+    var isReading: Bool { channel.inbound.hasStorage && channel.inbound.isEmpty }
 
     /// The liveness check before reuse: still open, not expired, nothing unread and, with
     /// `checkingSocket`, the socket holds no byte either: a FIN or a close_notify that arrived
@@ -138,7 +139,7 @@ final class HTTPClientConnection: ChannelDelegate {
     /// sends again on a new connection (a PUT) goes without it, as a close that arrives a moment
     /// after the check would find it anyway.
     func isReusable(now: UInt64, checkingSocket: Bool) -> Bool {
-        state == .idle && channel.isOpen && !channel.peerClosed && now < idleUntil && channel.inbound == nil
+        state == .idle && channel.isOpen && !channel.peerClosed && now < idleUntil && !channel.inbound.hasStorage
             && (!checkingSocket || Socket.isQuiet(channel.fd))
     }
 
@@ -208,7 +209,8 @@ final class HTTPClientConnection: ChannelDelegate {
     // MARK: Reading the answer
 
     private func process() {
-        while let inbound = channel.inbound, !inbound.isEmpty {
+        while !channel.inbound.isEmpty {
+            let inbound = channel.inbound
             switch state {
             case .head:
                 answerStarted = true
@@ -321,7 +323,7 @@ final class HTTPClientConnection: ChannelDelegate {
         response.reusedConnection = call.reusedConnection
         completedCalls += 1
         parser.reset()
-        let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound?.isEmpty ?? true)
+        let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound.isEmpty)
         if reusable {
             state = .idle
             client.connectionFinished(self, keepAliveTimeoutSeconds: head.keepAliveTimeoutSeconds)

@@ -26,8 +26,8 @@ import SwitchyardIO
 /// Not thread-safe, by design: create one per loop, and call it on that loop only (debug builds
 /// check). `send`'s completion runs exactly once, on the loop, and never before `send` has returned.
 public final class UpstreamClient {
-    /// `unowned(unsafe)` like `Channel.loop`: the client is the loop's, and dies with it.
-    public unowned(unsafe) let loop: EventLoop
+    /// Strong like `Channel.loop`, lent to each call without a retain.
+    public let loop: EventLoop
     public let limits: UpstreamLimits
     public let statistics: UpstreamStatistics
     /// One inflate stream per loop, reused for every gzip answer.

@@ -12,8 +12,9 @@ import SwitchyardIO
 /// takes (past `answersPerRound` answers in one round, the rest of a pipeline waits for the next).
 final class HTTPServerConnection: ChannelDelegate {
     let channel: Channel
-    /// The server outlives its connections (it is torn down only after its loops stop).
-    private unowned(unsafe) let server: HTTPServer
+    /// Strong like `Channel.loop`, for the same reason: the server outlives its connections
+    /// anyway (it is torn down only after its loops stop).
+    private let server: HTTPServer
     private let shared: HTTPServer.LoopState
     private var parser: RequestParser
     private var chunked: ChunkedDecoder
@@ -174,7 +175,8 @@ final class HTTPServerConnection: ChannelDelegate {
             processing = false
             closeIfTheClientIsDone()
         }
-        while !outputBlocked, !waitingForNextRound, let inbound = channel.inbound, !inbound.isEmpty {
+        while !outputBlocked, !waitingForNextRound, !channel.inbound.isEmpty {
+            let inbound = channel.inbound
             switch state {
             case .idle, .head:
                 if case .idle = state {
@@ -261,8 +263,8 @@ final class HTTPServerConnection: ChannelDelegate {
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client waits for our go-ahead before
     /// sending the body. A body over the limit was already refused with 413 by the parser.
     private func sendContinueIfExpected() {
-        guard head.expectsContinue, head.version == .http1_1, channel.inbound?.isEmpty ?? true else { return }
-        channel.outboundBuffer.append("HTTP/1.1 100 Continue\r\n\r\n" as StaticString)
+        guard head.expectsContinue, head.version == .http1_1, channel.inbound.isEmpty else { return }
+        channel.outbound.append("HTTP/1.1 100 Continue\r\n\r\n" as StaticString)
         channel.flush()
     }
 
@@ -330,7 +332,7 @@ final class HTTPServerConnection: ChannelDelegate {
     private func answer(_ response: HTTPResponse) {
         // A client that ended its side gets `connection: close` on the answer to its last request.
         let close = response.closeConnection || !head.keepAlive || draining
-            || (channel.peerClosed && channel.inbound?.isEmpty ?? true)
+            || (channel.peerClosed && channel.inbound.isEmpty)
         var response = response
         response.closeConnection = close
         write(response, isHead: head.method == .head)
@@ -339,14 +341,14 @@ final class HTTPServerConnection: ChannelDelegate {
 
     func completeRaw(sequence: UInt64, bytes: [UInt8], close: Bool) {
         guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
-        channel.outboundBuffer.append(bytes)
+        channel.outbound.append(bytes)
         channel.flush()
         finishExchange(close: close)
     }
 
     func completeRawThenReset(sequence: UInt64, bytes: [UInt8]) {
         guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
-        channel.outboundBuffer.append(bytes)
+        channel.outbound.append(bytes)
         channel.flush()
         state = .closing
         channel.abort()
@@ -354,7 +356,7 @@ final class HTTPServerConnection: ChannelDelegate {
 
     func completeRawAndStall(sequence: UInt64, bytes: [UInt8]) {
         guard sequence == self.sequence, case .inFlight = state, channel.isOpen else { return }
-        channel.outboundBuffer.append(bytes)
+        channel.outbound.append(bytes)
         channel.flush()
         // Nothing more is read or written; the idle timeout ends it (`channelDeadline`, `.closing`).
         state = .closing
@@ -368,7 +370,7 @@ final class HTTPServerConnection: ChannelDelegate {
             state = .closing
             // The request was read whole; only bytes already behind it (a pipeline the client
             // sent anyway) are worth a lingering close.
-            closeAfterLastAnswer(lingering: !(channel.inbound?.isEmpty ?? true))
+            closeAfterLastAnswer(lingering: !(channel.inbound.isEmpty))
             return
         }
         state = .idle
@@ -410,7 +412,7 @@ final class HTTPServerConnection: ChannelDelegate {
     }
 
     private func write(_ response: HTTPResponse, isHead: Bool) {
-        let out = channel.outboundBuffer
+        let out = channel.outbound
         if let line = HTTPStatus.statusLine(response.status) {
             out.append(line)
         } else {
@@ -440,7 +442,7 @@ final class HTTPServerConnection: ChannelDelegate {
     func drain() {
         draining = true
         switch state {
-        case .idle where channel.inbound?.isEmpty ?? true:
+        case .idle where channel.inbound.isEmpty:
             state = .closing
             closeAfterLastAnswer(lingering: false)
         default:

@@ -1,0 +1,72 @@
+import SwitchyardIO
+import XCTest
+
+final class ByteBufferTests: XCTestCase {
+    /// A connection's buffer holds no storage until its first byte, and gives it back when emptied:
+    /// idle connections cost no buffer memory, and the next buffer reuses the same block.
+    func testAPooledBufferHoldsStorageOnlyWhileItHasBytes() {
+        let pool = BufferPool(bufferCapacity: 64)
+        let buffer = ByteBuffer(lendingFrom: pool)
+        XCTAssertFalse(buffer.hasStorage)
+        XCTAssertEqual(buffer.writableCount, 0)
+        XCTAssertTrue(buffer.isEmpty)
+
+        buffer.append("hello" as StaticString)
+        XCTAssertTrue(buffer.hasStorage)
+        XCTAssertEqual(buffer.capacity, 64)
+        XCTAssertEqual(Array(buffer.readableBytes), Array("hello".utf8))
+        let block = buffer.storage
+
+        buffer.releaseStorage()
+        XCTAssertFalse(buffer.hasStorage)
+        XCTAssertTrue(buffer.isEmpty)
+        XCTAssertEqual(buffer.readableCount, 0)
+
+        let other = ByteBuffer(lendingFrom: pool)
+        other.attachStorage()
+        XCTAssertEqual(other.storage, block, "the block given back is lent again")
+        XCTAssertEqual(other.writableCount, 64)
+        XCTAssertTrue(other.isEmpty, "a lent block starts empty, whatever it held before")
+    }
+
+    /// A buffer grows past the pool's size for one large response; that storage goes back to
+    /// malloc, not to the pool, so one big answer does not pin memory.
+    func testStorageThatGrewIsNotPooled() {
+        let pool = BufferPool(bufferCapacity: 16)
+        let buffer = ByteBuffer(lendingFrom: pool)
+        buffer.append(Array(repeating: UInt8(ascii: "x"), count: 100))
+        XCTAssertGreaterThanOrEqual(buffer.capacity, 100)
+        XCTAssertEqual(buffer.readableCount, 100)
+        let grown = buffer.storage
+        buffer.releaseStorage()
+
+        let next = ByteBuffer(lendingFrom: pool)
+        next.attachStorage()
+        XCTAssertEqual(next.capacity, 16)
+        XCTAssertNotEqual(next.storage, grown)
+    }
+
+    /// Attaching twice keeps the bytes already there; releasing twice is harmless.
+    func testAttachAndReleaseAreIdempotent() {
+        let pool = BufferPool(bufferCapacity: 32)
+        let buffer = ByteBuffer(lendingFrom: pool)
+        buffer.append(byte: 7)
+        buffer.attachStorage()
+        XCTAssertEqual(Array(buffer.readableBytes), [7])
+        buffer.releaseStorage()
+        buffer.releaseStorage()
+        XCTAssertFalse(buffer.hasStorage)
+    }
+
+    /// A buffer with storage of its own keeps it through `releaseStorage()`, which only empties it.
+    func testABufferWithItsOwnStorageKeepsIt() {
+        let buffer = ByteBuffer(capacity: 8)
+        buffer.append("abc" as StaticString)
+        let storage = buffer.storage
+        buffer.releaseStorage()
+        XCTAssertTrue(buffer.hasStorage)
+        XCTAssertTrue(buffer.isEmpty)
+        XCTAssertEqual(buffer.storage, storage)
+        XCTAssertEqual(buffer.writableCount, 8)
+    }
+}
