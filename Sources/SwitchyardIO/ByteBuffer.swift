@@ -10,26 +10,26 @@ import Glibc
 /// back once they are empty, so an idle connection holds no storage at all. The buffers themselves
 /// stay, so the channel keeps them in `let`s, which every call borrows as they are: a buffer handed
 /// out of an optional `var` and back cost a retain and a release at each use (twelve pairs a
-/// translated request). A buffer made with `init(capacity:)` keeps its own storage instead.
+/// translated request). A buffer made with `init(capacity:)` lends from a pool of its own, which
+/// keeps its one block.
 ///
 /// Readers see `readableBytes` (`readerIndex..<writerIndex`); writers append at `writerIndex`.
 /// Growth is explicit (`reserveWritable`), so a read buffer can stay at its fixed bound while a
 /// write buffer grows for a large response.
 public final class ByteBuffer {
     public private(set) var storage: UnsafeMutableRawPointer
-    /// 0 while a pooled buffer holds no storage.
+    /// 0 while the buffer holds no storage.
     public private(set) var capacity: Int
     public private(set) var readerIndex: Int = 0
     public private(set) var writerIndex: Int = 0
-    /// Where the storage comes from and goes back to; nil for a buffer that keeps its own.
-    private let pool: BufferPool?
+    /// Where the storage comes from and goes back to. Not optional: an optional's `if let` copies
+    /// it, a retain and a release each time.
+    private let pool: BufferPool
 
-    /// A buffer with storage of its own, `capacity` bytes to begin with.
-    public init(capacity: Int) {
-        precondition(capacity > 0)
-        self.capacity = capacity
-        self.storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        self.pool = nil
+    /// A buffer of `capacity` bytes to begin with, lending from a pool of its own.
+    public convenience init(capacity: Int) {
+        self.init(lendingFrom: BufferPool(bufferCapacity: capacity, maxFree: 1))
+        attachStorage()
     }
 
     /// A buffer with no storage until it is written to (or `attachStorage()`), then `pool`'s.
@@ -40,24 +40,24 @@ public final class ByteBuffer {
     }
 
     deinit {
-        if pool == nil { storage.deallocate() } else { releaseStorage() }
+        releaseStorage()
     }
 
-    /// Whether a pooled buffer holds storage now (a buffer with its own always does).
+    /// Whether the buffer holds storage now.
     public var hasStorage: Bool { capacity > 0 }
 
     /// Takes storage from the pool if the buffer has none, so that `writableBytes` has room.
     public func attachStorage() {
-        guard capacity == 0, let pool else { return }
+        guard capacity == 0 else { return }
         storage = pool.take()
         capacity = pool.bufferCapacity
     }
 
-    /// Drops whatever the buffer holds and gives a pooled buffer's storage back to its pool.
+    /// Drops whatever the buffer holds and gives its storage back to its pool.
     public func releaseStorage() {
         readerIndex = 0
         writerIndex = 0
-        guard capacity > 0, let pool else { return }
+        guard capacity > 0 else { return }
         pool.give(storage, capacity: capacity)
         storage = pool.vacancy
         capacity = 0

@@ -58,15 +58,18 @@ final class ByteBufferTests: XCTestCase {
         XCTAssertFalse(buffer.hasStorage)
     }
 
-    /// A buffer with storage of its own keeps it through `releaseStorage()`, which only empties it.
-    func testABufferWithItsOwnStorageKeepsIt() {
+    /// A buffer made with a capacity lends from a pool of its own: it starts with storage and,
+    /// emptied, takes the same block again.
+    func testABufferWithItsOwnPoolKeepsItsBlock() {
         let buffer = ByteBuffer(capacity: 8)
+        XCTAssertTrue(buffer.hasStorage)
+        XCTAssertEqual(buffer.writableCount, 8)
         buffer.append("abc" as StaticString)
         let storage = buffer.storage
         buffer.releaseStorage()
-        XCTAssertTrue(buffer.hasStorage)
         XCTAssertTrue(buffer.isEmpty)
+        buffer.append(byte: 1)
         XCTAssertEqual(buffer.storage, storage)
-        XCTAssertEqual(buffer.writableCount, 8)
+        XCTAssertEqual(Array(buffer.readableBytes), [1])
     }
 }
