@@ -96,7 +96,7 @@ final class GatewayRequestReuseTests: XCTestCase {
     /// The vendor call likewise: retired once its answer is handed on, it lets go of its request
     /// (so both are taken again for the next request), and begun again it is a new call's equal.
     /// A stored property added to `DeviceCall` fails here until `retire` resets it and this list
-    /// names it.
+    /// names it (`context`, a `let`, is the loop's for the call's whole life).
     func testARetiredVendorCallLetsGoOfItsRequestAndIsANewOnesEqual() throws {
         let acme = try harness.token("acme")
         let patched = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#)
@@ -117,7 +117,7 @@ final class GatewayRequestReuseTests: XCTestCase {
         }
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
-            "party", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
+            "party", "context", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
             "inFlight", "countedBatches", "countedItems", "exchangeInPlace", "moreExchanges", "lastTag",
         ], "a stored property was added or renamed: reset it in `retire` and name it here")
         for (was, fresh) in zip(reused, new) {

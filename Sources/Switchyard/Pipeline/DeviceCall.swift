@@ -42,6 +42,10 @@ final class DeviceCall {
     }
 
     private var party: Party?
+    /// The loop's: a call is pooled on its loop and begun again there only. A `let`, so that each
+    /// use borrows it: read through `party` (a `var`) it was retained and released around every
+    /// call on it. Points back like a `GatewayRequest` does: `GatewayLoop.close()` lets go of both.
+    private let context: GatewayLoop
     // Read in place (`_read`), as a `let` is: a class's stored `var` would be retained at every read.
     private var request: GatewayRequest { _read { yield party!.request } }
     private var binding: VendorBinding { _read { yield party!.binding } }
@@ -82,6 +86,7 @@ final class DeviceCall {
 
     private init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
         party = Party(request: request, binding: binding, route: binding.route)
+        context = request.context
         self.deviceRequest = deviceRequest
         prepare()
     }
@@ -90,6 +95,7 @@ final class DeviceCall {
     /// again, when it has one nothing else holds (`ObjectPool`), else a new one.
     static func begin(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) -> DeviceCall {
         guard let call = request.context.calls.take() else { return DeviceCall(request: request, binding: binding, deviceRequest: deviceRequest) }
+        precondition(call.context === request.context, "a call is begun again on its own loop only")
         call.party = Party(request: request, binding: binding, route: binding.route)
         call.deviceRequest = deviceRequest
         call.prepare()
@@ -99,7 +105,7 @@ final class DeviceCall {
     /// A result for each item whose change wasn't read, `noResult` for the others, and the batches
     /// to send.
     private func prepare() {
-        var results = request.context.resultLists.take(capacity: deviceRequest.items.count)
+        var results = context.resultLists.take(capacity: deviceRequest.items.count)
         var unread = false
         for item in deviceRequest.items {
             if case .failure(let problem) = item.change {
@@ -121,7 +127,7 @@ final class DeviceCall {
     /// translation and the answer that shared them have let go, so they are emptied in place and the
     /// loop's pool is the last holder of the documents they held (`GatewayLoop.reclaim`).
     deinit {
-        party?.request.context.reclaim(items: &deviceRequest.items, results: &results)
+        if party != nil { context.reclaim(items: &deviceRequest.items, results: &results) }
     }
 
     /// Done with: every answer is in and handed on, and the request answered. Its lists go back to
@@ -129,7 +135,6 @@ final class DeviceCall {
     /// forgotten, as a new call would start, and it goes to the loop's pool. `GatewayRequestReuseTests`
     /// checks that a retired call begun again is a new one's equal, stored property by stored property.
     private func retire() {
-        let context = request.context
         context.reclaim(items: &deviceRequest.items, results: &results)
         // Emptied and in the pool: not held here too, or the next taker would find them shared.
         deviceRequest.items = []
@@ -174,7 +179,7 @@ final class DeviceCall {
     private func launch(_ batch: Range<Int>) {
         inFlight += 1
         // A vendor that keeps failing is not called while its circuit is open (API.md §7).
-        if case .refuse(let retry) = binding.circuit.admit(now: request.context.loop.now) {
+        if case .refuse(let retry) = binding.circuit.admit(now: context.loop.now) {
             let problem = Problem(.upstreamUnavailable, detail: "The vendor is failing; its circuit is open. Retry after \(retry) s.",
                                   headers: [("retry-after", String(retry))])
             return complete(batch, with: .all(.failed(problem), count: batch.count))
@@ -190,7 +195,7 @@ final class DeviceCall {
                 return complete(batch, with: .all(.failed(problem), count: batch.count))
             }
             guard decision.delay > 0 else { return go(batch) }
-            request.context.delayedCalls.run(after: decision.delay) { [self] in go(batch) }
+            context.delayedCalls.run(after: decision.delay) { [self] in go(batch) }
         }
     }
 
@@ -200,7 +205,7 @@ final class DeviceCall {
     /// waits up to the quota's `maxWaitSeconds`, a bulk update's batches until its deadline
     /// (`limits.bulkTimeoutSeconds` from its arrival).
     private func spend(_ quota: TenantRateLimiter.Slot, _ decided: @escaping (RateLimitDecision) -> Void) {
-        let (state, context, tenant) = (request.state, request.context, route.name)
+        let (state, tenant) = (request.state, route.name)
         let maxWait = waitLimit(quota.lines.policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
@@ -230,7 +235,7 @@ final class DeviceCall {
     /// single-device call, what is left of `limits.bulkTimeoutSeconds` for a bulk update's.
     private func waitLimit(_ policyWait: UInt64) -> UInt64 {
         guard deviceRequest.isBulk else { return policyWait }
-        let now = request.context.loop.now
+        let now = context.loop.now
         let deadline = request.arrived &+ UInt64(request.state.limits.bulkTimeoutSeconds * 1e9)
         return deadline > now ? deadline - now : 0
     }
@@ -270,7 +275,7 @@ final class DeviceCall {
     }
 
     private func withToken(_ tokens: AccessTokenCache, _ completion: @escaping (Result<String, Problem>) -> Void) {
-        let (context, route) = (request.context, route)
+        let (context, route) = (context, route)
         tokens.token(on: context.loop, loops: context.loops, fetch: { [self] done in
             guard var tokenRequest = route.adapter.accessTokenRequest() else { return }
             tokenRequest.pathPrefix = route.pathPrefix
@@ -288,7 +293,7 @@ final class DeviceCall {
 
     private func send(_ batch: Range<Int>, token: String?, isRetry: Bool) {
         // In one of the loop's lists, handed back once the batch is answered (`upstreamCall`).
-        var changes = request.context.changeLists.take(capacity: batch.count)
+        var changes = context.changeLists.take(capacity: batch.count)
         for position in batch {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
             changes.append(change)
@@ -301,7 +306,7 @@ final class DeviceCall {
     /// once the call is answered. Returned rather than kept in a local: a local lives to the end of
     /// its scope, so the call would get a copy, and the headers added on the way would copy the list.
     private func vendorRequest(for changes: [DeviceChange], token: String?) -> UpstreamRequest {
-        let loop = request.context.loop
+        let loop = context.loop
         var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
                                              body: loop.byteArrays.take(capacity: 512))
         Self.place(&upstream, under: route.pathPrefix, for: request.requestID, fieldLists: loop.fieldLists)
@@ -342,7 +347,7 @@ final class DeviceCall {
                 }
                 return
             }
-            complete(batch, with: route.adapter.interpret(response, for: changes, lists: request.context.answerLists))
+            complete(batch, with: route.adapter.interpret(response, for: changes, lists: context.answerLists))
         }
     }
 
@@ -352,7 +357,7 @@ final class DeviceCall {
     /// The request is taken (`consuming`) down to the client, so the headers added on the way
     /// grow its own list rather than a copy.
     private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
-        let (request, route, context) = (request, route, request.context)
+        let (request, route) = (request, route)
         guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, holding: .none) }
         let waiting = upstream
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
@@ -373,7 +378,7 @@ final class DeviceCall {
     /// (`upstreamCall(_:endedWith:)`), so it allocates no closure.
     private func exchange(_ upstream: consuming UpstreamRequest, for purpose: Purpose, holding slot: VendorSlots.Slot) {
         let span = request.beginVendorCall(&upstream, to: route.target, resendCount: purpose.resendCount)
-        let exchange = Exchange(purpose: purpose, span: span, started: request.context.loop.now, slot: slot)
+        let exchange = Exchange(purpose: purpose, span: span, started: context.loop.now, slot: slot)
         let tag: Int
         if exchangeInPlace == nil {
             exchangeInPlace = consume exchange
@@ -383,7 +388,7 @@ final class DeviceCall {
             tag = lastTag
             moreExchanges[tag] = consume exchange
         }
-        request.context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
+        context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
     }
 
     private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose) {
@@ -411,7 +416,7 @@ final class DeviceCall {
         let outcome = Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems)
         switch consume completion {
         case .answer(let gateway, let translation, let started):
-            request.upstreamNanos = request.context.loop.now &- started
+            request.upstreamNanos = context.loop.now &- started
             gateway.answered(request, translation, outcome)
         case .closure(let body):
             body(outcome)
@@ -448,7 +453,6 @@ extension DeviceCall: UpstreamCallObserver {
         guard var exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
             preconditionFailure("an upstream call ends once")
         }
-        let context = request.context
         request.endVendorCall(exchange.span, result)
         var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.vendor, serverAddress: route.hostLabel,
                                          status: nil, outcome: .unavailable, reusedConnection: false,
