@@ -1,3 +1,4 @@
+import SwitchyardIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,19 +7,31 @@ import Glibc
 /// loop instead of once per response.
 final class DateCache {
     private var second: time_t = 0
-    private(set) var bytes: [UInt8] = []
+    /// The formatted value, where each response's is appended from: an array handed out would be
+    /// retained and released for each one. IMF-fixdate is 29 bytes until the year 10000.
+    private let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 1)
+    private var count = 0
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// The current value; `time()` is a vDSO call, cheaper than formatting.
-    func current() -> [UInt8] {
+    deinit {
+        storage.deallocate()
+    }
+
+    /// Appends the current value; `time()` is a vDSO call, cheaper than formatting.
+    func append(to buffer: ByteBuffer) {
         let now = time(nil)
-        if now != second {
-            second = now
-            bytes = Array(DateCache.format(now).utf8)
-        }
-        return bytes
+        if now != second { refresh(now) }
+        buffer.append(UnsafeRawBufferPointer(rebasing: storage[..<count]))
+    }
+
+    @inline(never)
+    private func refresh(_ now: time_t) {
+        second = now
+        let text = DateCache.format(now).utf8
+        count = min(text.count, storage.count)
+        storage.copyBytes(from: text.prefix(count))
     }
 
     static func format(_ seconds: time_t) -> String {

@@ -413,13 +413,9 @@ final class HTTPServerConnection: ChannelDelegate {
 
     private func write(_ response: HTTPResponse, isHead: Bool) {
         let out = channel.outbound
-        if let line = HTTPStatus.statusLine(response.status) {
-            out.append(line)
-        } else {
-            out.append("HTTP/1.1 \(response.status) \(HTTPStatus.reasonPhrase(response.status))\r\n")
-        }
+        HTTPStatus.appendStatusLine(response.status, to: out)
         out.append("date: " as StaticString)
-        out.append(shared.dates.current())
+        shared.dates.append(to: out)
         out.append("\r\nserver: switchyard\r\ncontent-length: " as StaticString)
         out.append(decimal: response.body.count)
         out.append("\r\nx-request-id: " as StaticString)

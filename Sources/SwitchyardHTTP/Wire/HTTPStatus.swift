@@ -1,3 +1,5 @@
+import SwitchyardIO
+
 /// Reason phrases for the status line. HTTP/1.1 clients ignore them (RFC 9112 §4), but people
 /// reading a capture don't.
 public enum HTTPStatus {
@@ -33,19 +35,33 @@ public enum HTTPStatus {
         }
     }
 
-    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, encoded once, by status − 100: an
-    /// index where a dictionary would hash the status on every response.
-    private static let statusLines: [[UInt8]?] = {
-        var lines = [[UInt8]?](repeating: nil, count: 500)
+    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, encoded once into one array, and where
+    /// each lies in it by status − 100 (empty for the others): an index where a dictionary would
+    /// hash the status on every response, and one array read in place where a line of its own
+    /// would be retained and released for each.
+    private static let statusLines: (bytes: [UInt8], ranges: [Range<Int32>]) = {
+        var bytes: [UInt8] = []
+        var ranges = [Range<Int32>](repeating: 0..<0, count: 500)
         for status in [100, 200, 201, 202, 204, 207, 400, 401, 403, 404, 405, 406, 408, 409, 413, 415, 417,
                        422, 429, 431, 500, 501, 502, 503, 504, 505] {
-            lines[status - 100] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+            let start = Int32(bytes.count)
+            bytes.append(contentsOf: "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+            ranges[status - 100] = start..<Int32(bytes.count)
         }
-        return lines
+        return (bytes, ranges)
     }()
 
-    /// The encoded status line of `status`, when it is a common one.
-    static func statusLine(_ status: Int) -> [UInt8]? {
-        (100..<600).contains(status) ? statusLines[status - 100] : nil
+    /// Appends the status line of `status`: a common one as encoded once, any other formatted.
+    static func appendStatusLine(_ status: Int, to buffer: ByteBuffer) {
+        if (100..<600).contains(status) {
+            let range = statusLines.ranges[status - 100]
+            if !range.isEmpty {
+                statusLines.bytes.withUnsafeBytes { lines in
+                    buffer.append(UnsafeRawBufferPointer(rebasing: lines[Int(range.lowerBound)..<Int(range.upperBound)]))
+                }
+                return
+            }
+        }
+        buffer.append("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n")
     }
 }
