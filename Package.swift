@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "CLinux"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Byte scans in C where Swift's SIMD types compile lane by lane (SSE2, a word at a time elsewhere).
+        .target(name: "CByteScan"),
         .target(
             name: "SwitchyardIO",
             dependencies: ["CLinux", "COpenSSL"],
@@ -56,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchyardHTTP",
-            dependencies: ["SwitchyardIO", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
+            dependencies: ["SwitchyardIO", "CByteScan", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
             swiftSettings: strict
         ),
         // A strict JSON reader and a streaming writer: nothing of HTTP or devices.
@@ -117,7 +119,7 @@ let package = Package(
         // What the test targets share: the repository, the built binary, dev certificates.
         .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport", swiftSettings: strict),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: strict),
-        .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP"], swiftSettings: strict),
+        .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "CByteScan"], swiftSettings: strict),
         .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"], swiftSettings: strict),
         .testTarget(
             name: "SwitchyardDevicesTests",

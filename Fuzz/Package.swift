@@ -60,12 +60,13 @@ let package = Package(
     targets: [
         // The gateway's own modules (../Sources, linked), instrumented.
         .target(name: "CLinux", path: "Linked/CLinux"),
+        .target(name: "CByteScan", path: "Linked/CByteScan"),
         .systemLibrary(name: "COpenSSL", path: "Linked/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Linked/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SwitchyardIO", dependencies: ["CLinux", "COpenSSL"], path: "Linked/SwitchyardIO",
                 swiftSettings: instrumented),
         .target(name: "SwitchyardHTTP",
-                dependencies: ["SwitchyardIO", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
+                dependencies: ["SwitchyardIO", "CByteScan", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
                 path: "Linked/SwitchyardHTTP", swiftSettings: instrumented),
         .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO"], path: "Linked/SwitchyardJSON",
                 swiftSettings: instrumented),

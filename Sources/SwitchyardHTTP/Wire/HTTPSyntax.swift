@@ -1,3 +1,4 @@
+import CByteScan
 import SwitchyardIO
 
 /// Byte classes and comparisons of the HTTP grammar (RFC 9110 §5.6, RFC 9112), shared by the
@@ -9,21 +10,6 @@ public enum HTTPSyntax {
     static let sp: UInt8 = 0x20
     static let htab: UInt8 = 0x09
     static let colon = UInt8(ascii: ":")
-    static let del: UInt8 = 0x7F
-
-    /// A mask with the high bit set in the lowest-addressed byte of `word` (read little-endian)
-    /// that is a control character (below 0x20) or DEL, zero when there is none. Bytes above the
-    /// first flagged one may be flagged falsely (a borrow propagates), so only the first is used.
-    /// From "Bit Twiddling Hacks": `hasless(x, 0x20) | haszero(x ^ 0x7F…)`.
-    @inline(__always)
-    static func controlBytes(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let below20 = (word &- ones &* 0x20) & ~word & highs
-        let xorDel = word ^ (ones &* 0x7F)
-        let isDel = (xorDel &- ones) & ~xorDel & highs
-        return below20 | isDel
-    }
 
     /// A mask with the high bit set in each byte of `word` that is not a letter, a digit or `-`:
     /// what nearly every field name is made of, so a name is read eight bytes a step to its first
@@ -83,15 +69,16 @@ public enum HTTPSyntax {
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
 
-    /// Whether every byte may stand in a field value (`isFieldValueByte`): eight at a time while
-    /// none is a control character, as `HeadScanner` scans a head.
+    /// Whether every byte may stand in a field value (`isFieldValueByte`): from one control byte to
+    /// the next, as `HeadScanner` scans a head, each of them allowed only if it is HTAB.
     static func isFieldValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
-        while index + 8 <= bytes.count,
-              controlBytes(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))) == 0 {
-            index += 8
+        while index < bytes.count, let base = bytes.baseAddress {
+            index += switchyard_first_control(base.assumingMemoryBound(to: UInt8.self) + index, bytes.count - index)
+            guard index < bytes.count else { return true }
+            guard bytes[index] == htab else { return false }
+            index += 1
         }
-        for position in index..<bytes.count where !isFieldValueByte(bytes[position]) { return false }
         return true
     }
 

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// One complete line of a head, as `HeadScanner` found it: where it lies in the buffer (without its
 /// CRLF) and whether it holds a control character other than HTAB.
 struct HeadLine: Sendable, Equatable {
@@ -11,7 +13,7 @@ struct HeadLine: Sendable, Equatable {
 /// meaning of the fields are each parser's own.
 ///
 /// It remembers how far it has scanned, so however a head is split across reads each byte is looked
-/// at once, eight at a time while none is a control character.
+/// at once, sixteen at a time while none is a control character (`switchyard_first_control`).
 struct HeadScanner: Sendable {
     /// Index of the first byte not yet examined; everything before it has been scanned once.
     private(set) var scanned = 0
@@ -36,24 +38,12 @@ struct HeadScanner: Sendable {
     mutating func nextLine(in buffer: UnsafeRawBufferPointer, maxHeaderBytes: Int) throws(HTTPParseError) -> HeadLine? {
         let limit = min(buffer.count, maxHeaderBytes)
         var index = scanned
-        while index < limit {
-            // Eight bytes at a time while none is a control character: CR, LF and anything a
-            // field value may not contain are all controls, and a head has few of them.
-            if index &+ 8 <= limit {
-                // In bounds by the check above; an unaligned load is sound for any UInt64.
-                let word = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                let controls = HTTPSyntax.controlBytes(word)
-                if controls == 0 {
-                    index &+= 8
-                    continue
-                }
-                index &+= controls.trailingZeroBitCount &>> 3
-            }
+        while index < limit, let base = buffer.baseAddress {
+            // Straight to the next control byte: CR, LF and anything a field value may not
+            // contain are all controls, and a head has few of them.
+            index &+= switchyard_first_control(base.assumingMemoryBound(to: UInt8.self) + index, limit &- index)
+            guard index < limit else { break }
             let byte = buffer[index]
-            if byte >= HTTPSyntax.sp && byte != HTTPSyntax.del {
-                index &+= 1
-                continue
-            }
             if byte == HTTPSyntax.lf { throw .bareLineFeed }
             if byte != HTTPSyntax.cr {
                 // HTAB is fine in a value; other controls are not, but which error that is
