@@ -323,7 +323,7 @@ final class HTTPClientConnection: ChannelDelegate {
         response.reusedConnection = call.reusedConnection
         completedCalls += 1
         parser.reset()
-        let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && (channel.inbound.isEmpty)
+        let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && channel.inbound.isEmpty
         if reusable {
             state = .idle
             client.connectionFinished(self, keepAliveTimeoutSeconds: head.keepAliveTimeoutSeconds)

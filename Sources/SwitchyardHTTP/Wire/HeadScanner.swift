@@ -108,6 +108,7 @@ struct HeadScanner: Sendable {
     /// The checked conversions cost a tenth of a field line's parse.
     @inline(__always)
     private static func offsets(_ range: Range<Int>, from origin: Int) -> Range<Int32> {
-        Range(uncheckedBounds: (Int32(truncatingIfNeeded: range.lowerBound &- origin), Int32(truncatingIfNeeded: range.upperBound &- origin)))
+        Range(uncheckedBounds: (Int32(truncatingIfNeeded: range.lowerBound &- origin),
+                                Int32(truncatingIfNeeded: range.upperBound &- origin)))
     }
 }
