@@ -370,7 +370,7 @@ final class HTTPServerConnection: ChannelDelegate {
             state = .closing
             // The request was read whole; only bytes already behind it (a pipeline the client
             // sent anyway) are worth a lingering close.
-            closeAfterLastAnswer(lingering: !(channel.inbound.isEmpty))
+            closeAfterLastAnswer(lingering: !channel.inbound.isEmpty)
             return
         }
         state = .idle
