@@ -69,12 +69,20 @@ public enum HTTPSyntax {
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == sp || byte == htab }
 
+    /// Where the first control byte (below 0x20, or DEL) of `buffer[start..<end]` lies, or `end`:
+    /// sixteen bytes a step (`switchyard_first_control`). `start..<end` must lie within `buffer`.
+    @inline(__always)
+    static func firstControl(_ buffer: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        guard start < end, let base = buffer.baseAddress else { return end }
+        return start &+ switchyard_first_control(base.assumingMemoryBound(to: UInt8.self) + start, end &- start)
+    }
+
     /// Whether every byte may stand in a field value (`isFieldValueByte`): from one control byte to
     /// the next, as `HeadScanner` scans a head, each of them allowed only if it is HTAB.
     static func isFieldValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
-        while index < bytes.count, let base = bytes.baseAddress {
-            index += switchyard_first_control(base.assumingMemoryBound(to: UInt8.self) + index, bytes.count - index)
+        while index < bytes.count {
+            index = firstControl(bytes, from: index, to: bytes.count)
             guard index < bytes.count else { return true }
             guard bytes[index] == htab else { return false }
             index += 1

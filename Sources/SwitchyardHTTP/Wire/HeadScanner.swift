@@ -1,5 +1,3 @@
-import CByteScan
-
 /// One complete line of a head, as `HeadScanner` found it: where it lies in the buffer (without its
 /// CRLF) and whether it holds a control character other than HTAB.
 struct HeadLine: Sendable, Equatable {
@@ -38,10 +36,10 @@ struct HeadScanner: Sendable {
     mutating func nextLine(in buffer: UnsafeRawBufferPointer, maxHeaderBytes: Int) throws(HTTPParseError) -> HeadLine? {
         let limit = min(buffer.count, maxHeaderBytes)
         var index = scanned
-        while index < limit, let base = buffer.baseAddress {
+        while index < limit {
             // Straight to the next control byte: CR, LF and anything a field value may not
             // contain are all controls, and a head has few of them.
-            index &+= switchyard_first_control(base.assumingMemoryBound(to: UInt8.self) + index, limit &- index)
+            index = HTTPSyntax.firstControl(buffer, from: index, to: limit)
             guard index < limit else { break }
             let byte = buffer[index]
             if byte == HTTPSyntax.lf { throw .bareLineFeed }
