@@ -180,14 +180,29 @@ public struct JSONWriter {
     }
 
     /// A string member written from two strings and the separator between them (a device id's
-    /// `kind:value`), so the joined text needs no `String` of its own.
+    /// `kind:value`), so the joined text needs no `String` of its own; one append where it fits.
     public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
-        key(name)
-        appendQuote()
-        first.withContiguousUTF8 { appendContent($0) }
-        separator.withUTF8Buffer { appendContent($0) }
-        second.withUTF8 { appendContent($0) }
-        appendQuote()
+        name.withContiguousUTF8 { name in
+            first.withContiguousUTF8 { first in
+                separator.withUTF8Buffer { separator in
+                    second.withUTF8 { second in
+                        let staged = staging {
+                            $0.quoted(name) && $0.byte(UInt8(ascii: ":")) && $0.quoted(first, separator, second)
+                        }
+                        if !staged {
+                            separate()
+                            appendQuoted(name)
+                            bytes.append(UInt8(ascii: ":"))
+                            appendQuote()
+                            appendContent(first)
+                            appendContent(separator)
+                            appendContent(second)
+                            appendQuote()
+                        }
+                    }
+                }
+            }
+        }
         needsComma = true
     }
 
@@ -321,6 +336,14 @@ public struct JSONWriter {
         @inline(__always)
         mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
             quote() && copy(utf8, checkingEscapes: true) && quote()
+        }
+
+        /// Three texts joined as one string, with its quotes, when none of their bytes needs escaping.
+        @inline(__always)
+        mutating func quoted(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>,
+                             _ third: UnsafeBufferPointer<UInt8>) -> Bool {
+            quote() && copy(first, checkingEscapes: true) && copy(second, checkingEscapes: true)
+                && copy(third, checkingEscapes: true) && quote()
         }
 
         @inline(__always)

@@ -191,6 +191,7 @@ final class JSONWriterTests: XCTestCase {
                     json.member(text, CompactString(text))
                     json.member(1, of: keys, CompactString(text))
                     bytes.withUnsafeBufferPointer { json.member(text, utf8: $0) }
+                    json.member(text, text, ":", CompactString(text))
                     json.key(text)
                     json.beginArray()
                     json.string(text)
@@ -201,7 +202,8 @@ final class JSONWriterTests: XCTestCase {
                     json.endObject()
                 }
                 let member = "\(quoted):\(quoted)"
-                let expected = "{\(member),\(member),\(member),\(member),\(quoted):[\(quoted),\(quoted)],\(member)}"
+                let joined = "\(quoted):\(Self.quotedByHand(bytes + [UInt8(ascii: ":")] + bytes))"
+                let expected = "{\(member),\(member),\(member),\(member),\(joined),\(quoted):[\(quoted),\(quoted)],\(member)}"
                 XCTAssertEqual(written(document), expected, "length \(length), escape at \(position)")
                 let stringified = written { json in
                     json.beginObject()
