@@ -300,29 +300,31 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
-    /// The word test that reads a field name eight bytes a step flags exactly the bytes that are not
-    /// a letter, a digit or `-`, every byte value in every position and in random words; and a name
-    /// with any `tchar` (or a byte that is not one) at any position of names up to three words long
-    /// parses as it did byte by byte.
-    func testFieldNamesAreReadEightBytesAStepAsByteByByte() {
+    /// The scan that reads a field name sixteen bytes a step (then eight, then one) stops at exactly
+    /// the first byte that is not a letter, a digit or `-`: every byte value at every position of
+    /// runs up to 40 bytes long (so each step is taken), and random runs; and a name with any
+    /// `tchar` (or a byte that is not one) at any position of names up to 24 bytes long parses as
+    /// it did byte by byte.
+    func testFieldNamesAreReadSixteenBytesAStepAsByteByByte() {
         let usual = Set("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
-        func expected(_ bytes: [UInt8]) -> UInt64 {
-            bytes.enumerated().reduce(0) { mask, byte in usual.contains(byte.element) ? mask : mask | (0x80 << (8 * UInt64(byte.offset))) }
-        }
-        func viaWord(_ bytes: [UInt8]) -> UInt64 {
-            HTTPSyntax.nonNameBytes(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
-        }
-        for byte in UInt8.min...UInt8.max {
-            for position in 0..<8 {
-                var bytes = Array("aZ0-mQ9z".utf8)
-                bytes[position] = byte
-                XCTAssertEqual(viaWord(bytes), expected(bytes), "byte \(byte) at \(position)")
+        func expected(_ bytes: [UInt8]) -> Int { bytes.firstIndex { !usual.contains($0) } ?? bytes.count }
+        func scanned(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { switchyard_name_run_end($0.baseAddress, $0.count) } }
+        let run = Array("aZ0-mQ9zAz-09KkL".utf8)
+        for length in 1...40 {
+            for position in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = (0..<length).map { run[$0 % run.count] }
+                    bytes[position] = byte
+                    XCTAssertEqual(scanned(bytes), expected(bytes), "byte \(byte) at \(position) of \(length)")
+                }
             }
         }
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
-            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            XCTAssertEqual(viaWord(bytes), expected(bytes), "\(bytes)")
+            let bytes = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                Bool.random(using: &generator) ? run.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            }
+            XCTAssertEqual(scanned(bytes), expected(bytes), "\(bytes)")
         }
         for length in 1...24 {
             for position in 0..<length {

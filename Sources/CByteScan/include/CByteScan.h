@@ -2,7 +2,8 @@
 #define SWITCHYARD_CBYTESCAN_H
 /* Byte scans on the request's way that Swift's SIMD types compile lane by lane: sixteen bytes a
    step with SSE2 where the target has it, eight a step otherwise (the word tests `JSONStringWord`
-   uses too). `static inline`, so that Swift compiles them into the loops that call them. */
+   uses too), then byte by byte. `static inline`, so that Swift compiles them into the loops that
+   call them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +42,49 @@ static inline size_t switchyard_first_control(const uint8_t *bytes, size_t count
     }
     for (; index < count; index++) {
         if (bytes[index] < 0x20 || bytes[index] == 0x7F) return index;
+    }
+    return count;
+}
+
+/* The offset in bytes[0 ..< count] of the first byte that is not a letter, a digit or `-`, or count:
+   where a field name's usual run ends (at its colon, or at one of `tchar`'s rarer characters, which
+   the caller reads on byte by byte). */
+static inline size_t switchyard_name_run_end(const uint8_t *bytes, size_t count) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    /* Signed comparisons: a byte from 0x80 up is negative, so it passes none of the lower bounds. */
+    const __m128i caseBit = _mm_set1_epi8(0x20);
+    const __m128i beforeLowerA = _mm_set1_epi8(0x60), afterLowerZ = _mm_set1_epi8(0x7B);
+    const __m128i beforeZero = _mm_set1_epi8(0x2F), afterNine = _mm_set1_epi8(0x3A);
+    const __m128i dash = _mm_set1_epi8(0x2D);
+    for (; index + 16 <= count; index += 16) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(bytes + index));
+        /* A letter of either case is a lowercase letter with 0x20 set; nothing else below 0x80 is. */
+        __m128i folded = _mm_or_si128(chunk, caseBit);
+        __m128i letters = _mm_and_si128(_mm_cmpgt_epi8(folded, beforeLowerA), _mm_cmplt_epi8(folded, afterLowerZ));
+        __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(chunk, beforeZero), _mm_cmplt_epi8(chunk, afterNine));
+        __m128i usual = _mm_or_si128(_mm_or_si128(letters, digits), _mm_cmpeq_epi8(chunk, dash));
+        unsigned others = ~(unsigned)_mm_movemask_epi8(usual) & 0xFFFFu;
+        if (others != 0) return index + (size_t)__builtin_ctz(others);
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (; index + 8 <= count; index += 8) {
+        uint64_t word;
+        memcpy(&word, bytes + index, 8); /* an unaligned load */
+        /* Exact in every byte: the high bits are cleared before the range tests, so no sum carries
+           or borrows into the next byte. `lo <= b <= hi` for a byte below 0x80: b + (0x80 - lo)
+           reaches the high bit, b + (0x7F - hi) doesn't. */
+        uint64_t low7 = word & ~highs, folded = low7 | ones * 0x20;
+        uint64_t letters = (folded + ones * (0x80 - 0x61)) & ~(folded + ones * (0x7F - 0x7A)) & highs;
+        uint64_t digits = (low7 + ones * (0x80 - 0x30)) & ~(low7 + ones * (0x7F - 0x39)) & highs;
+        uint64_t dashes = (low7 + ones * (0x80 - 0x2D)) & ~(low7 + ones * (0x7F - 0x2D)) & highs;
+        uint64_t others = (~(letters | digits | dashes) | word) & highs;
+        if (others != 0) return index + (size_t)(__builtin_ctzll(others) >> 3);
+    }
+    for (; index < count; index++) {
+        uint8_t byte = bytes[index], folded = byte | 0x20;
+        if (!((folded >= 'a' && folded <= 'z') || (byte >= '0' && byte <= '9') || byte == '-')) return index;
     }
     return count;
 }

@@ -11,39 +11,14 @@ public enum HTTPSyntax {
     static let htab: UInt8 = 0x09
     static let colon = UInt8(ascii: ":")
 
-    /// A mask with the high bit set in each byte of `word` that is not a letter, a digit or `-`:
-    /// what nearly every field name is made of, so a name is read eight bytes a step to its first
-    /// other byte (the colon, or one of `tchar`'s rarer characters, looked at one by one). Exact in
-    /// every byte: the high bits are cleared before the range tests, so no sum carries or borrows
-    /// into the next byte.
-    @inline(__always)
-    static func nonNameBytes(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let low7 = word & ~highs
-        // `lo <= b <= hi` for a byte below 0x80: b + (0x80 - lo) reaches the high bit, b + (0x7F - hi) doesn't.
-        func inRange(_ value: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
-            (value &+ ones &* (0x80 - lo)) & ~(value &+ ones &* (0x7F - hi)) & highs
-        }
-        // A letter of either case is a lowercase letter with 0x20 set; nothing else below 0x80 is.
-        let letters = inRange(low7 | ones &* 0x20, 0x61, 0x7A)
-        let digits = inRange(low7, 0x30, 0x39)
-        let dashes = inRange(low7, 0x2D, 0x2D)
-        return (~(letters | digits | dashes) | word) & highs
-    }
-
-    /// Where the run of letters, digits and `-` that starts at `start` ends, looking only at whole
-    /// words before `end` (the field line's end); the caller reads on from there byte by byte.
+    /// Where the run of letters, digits and `-` that starts at `start` ends, before `end` (the field
+    /// line's end): what nearly every field name is made of, so a name is read sixteen bytes a step
+    /// to its first other byte (the colon, or one of `tchar`'s rarer characters, which the caller
+    /// reads on one by one). `start..<end` must lie within `buffer`.
     @inline(__always)
     static func nameRunEnd(_ buffer: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
-        var index = start
-        while index &+ 8 <= end {
-            // In bounds: `end` is within the buffer. An unaligned load is sound for any UInt64.
-            let others = nonNameBytes(UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-            if others != 0 { return index &+ others.trailingZeroBitCount &>> 3 }
-            index &+= 8
-        }
-        return index
+        guard start < end, let base = buffer.baseAddress else { return end }
+        return start &+ switchyard_name_run_end(base.assumingMemoryBound(to: UInt8.self) + start, end &- start)
     }
 
     /// `tchar` as a 128-bit set: ``!#$%&'*+-.^_`|~``, digits and letters. The test

@@ -73,7 +73,7 @@ struct HeadScanner: Sendable {
         // A field line can only start with whitespace as a continuation (obs-fold, or whitespace
         // between the start line and the first field): both are smuggling vectors, both rejected.
         if HTTPSyntax.isWhitespace(buffer[index]) { throw .obsoleteLineFolding }
-        // Letters, digits and `-` eight bytes a step, then the rest of `tchar` one by one.
+        // Letters, digits and `-` sixteen bytes a step, then the rest of `tchar` one by one.
         index = HTTPSyntax.nameRunEnd(buffer, from: index, to: end)
         while index < end, HTTPSyntax.isTokenCharacter(buffer[index]) { index += 1 }
         guard index < end else { throw .malformedHeaderField }
