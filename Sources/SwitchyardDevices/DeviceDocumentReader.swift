@@ -21,26 +21,47 @@ public enum DeviceDocumentReader {
         public var document: DeviceDocument
         /// The `id` member, for bulk items and responses.
         public var id: CompactString?
-        /// Wrong JSON types: 400 `invalid_request`.
-        public var typeErrors: [FieldError] = []
-        /// Members that are no field, read-only, or removals: 422 `unsupported_field`.
-        public var unsupported: [FieldError] = []
-        /// Values that break their field's rule: 422 `validation_failed`.
-        public var invalid: [FieldError] = []
+        /// Everything wrong, in the order found, each with its kind: one list rather than one per
+        /// kind, since a good document (nearly every one) carries it empty through every copy.
+        private var errors: [(kind: ErrorKind, error: FieldError)] = []
+
+        /// What the client must fix, in the order it must: the kind decides the problem.
+        enum ErrorKind: Sendable {
+            /// Wrong JSON types: 400 `invalid_request`.
+            case type
+            /// Members that are no field, read-only, or removals: 422 `unsupported_field`.
+            case unsupported
+            /// Values that break their field's rule: 422 `validation_failed`.
+            case invalid
+        }
+
+        init(document: DeviceDocument) {
+            self.document = document
+        }
+
+        public var typeErrors: [FieldError] { errors(.type) }
+        public var unsupported: [FieldError] { errors(.unsupported) }
+        public var invalid: [FieldError] { errors(.invalid) }
+
+        private func errors(_ kind: ErrorKind) -> [FieldError] {
+            errors.compactMap { $0.kind == kind ? $0.error : nil }
+        }
+
+        mutating func append(_ kind: ErrorKind, _ error: FieldError) {
+            errors.append((kind, error))
+        }
 
         /// The problem the errors add up to, the one the client must fix first: types, then
         /// fields that can never be stored, then values. nil when the document is good.
         public var problem: Problem? {
-            if !typeErrors.isEmpty {
+            guard !errors.isEmpty else { return nil }
+            if errors.contains(where: { $0.kind == .type }) {
                 return Problem(.invalidRequest, detail: "Some members have the wrong JSON type.", fields: typeErrors)
             }
-            if !unsupported.isEmpty {
+            if errors.contains(where: { $0.kind == .unsupported }) {
                 return Problem(.unsupportedField, detail: "Some members cannot be stored; nothing was sent.", fields: unsupported)
             }
-            if !invalid.isEmpty {
-                return Problem(.validationFailed, detail: "Some values are not valid; nothing was sent.", fields: invalid)
-            }
-            return nil
+            return Problem(.validationFailed, detail: "Some values are not valid; nothing was sent.", fields: invalid)
         }
     }
 
@@ -61,7 +82,7 @@ public enum DeviceDocumentReader {
                     reading.id = id
                 } else {
                     let found = members[index].value.typeName
-                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(found)"))
+                    reading.append(.type, FieldError(pointer: pointer(), reason: "expected a string, found \(found)"))
                 }
             } else if let group = DeviceField.Group(named: members[index].name) {
                 switch members[index].value {
@@ -70,23 +91,23 @@ public enum DeviceDocumentReader {
                     for innerIndex in inner.indices {
                         func innerPointer() -> String { pointer() + "/" + escape(inner[innerIndex].name) }
                         guard let field = DeviceField.named(inner[innerIndex].name, in: group) else {
-                            reading.unsupported.append(FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
+                            reading.append(.unsupported, FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
                             continue
                         }
                         read(field, inner[innerIndex].value, at: innerPointer, direction: direction, into: &reading)
                     }
                 case .null where direction == .request:
-                    reading.unsupported.append(FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
+                    reading.append(.unsupported, FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
                 default:
                     let found = members[index].value.typeName
-                    reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected an object, found \(found)"))
+                    reading.append(.type, FieldError(pointer: pointer(), reason: "expected an object, found \(found)"))
                 }
             } else if let field = DeviceField.named(members[index].name, in: nil) {
                 read(field, members[index].value, at: pointer, direction: direction, into: &reading)
             } else {
                 let reason = members[index].name == "id"
                     ? "the device is addressed by the path; id appears in responses only" : "not a field of the device document"
-                reading.unsupported.append(FieldError(pointer: pointer(), reason: reason))
+                reading.append(.unsupported, FieldError(pointer: pointer(), reason: reason))
             }
         }
         return reading
@@ -96,11 +117,11 @@ public enum DeviceDocumentReader {
                              into reading: inout Reading) {
         if direction == .request {
             if case .null = value {
-                reading.unsupported.append(FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
+                reading.append(.unsupported, FieldError(pointer: pointer(), reason: "fields cannot be removed (no vendor supports it)"))
                 return
             }
             if field.access == .readOnly {
-                reading.unsupported.append(FieldError(pointer: pointer(), reason: "set by the vendor; responses only"))
+                reading.append(.unsupported, FieldError(pointer: pointer(), reason: "set by the vendor; responses only"))
                 return
             }
         }
@@ -112,14 +133,14 @@ public enum DeviceDocumentReader {
             }
             switch FieldRules.check(field, text) {
             case .success(let canonical): reading.document[field] = .string(canonical)
-            case .failure(let violation): reading.invalid.append(FieldError(pointer: pointer(), reason: violation.reason))
+            case .failure(let violation): reading.append(.invalid, FieldError(pointer: pointer(), reason: violation.reason))
             }
         case (.boolean, .bool(let flag)):
             reading.document[field] = .bool(flag)
         case (.string, _):
-            reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a string, found \(value.typeName)"))
+            reading.append(.type, FieldError(pointer: pointer(), reason: "expected a string, found \(value.typeName)"))
         case (.boolean, _):
-            reading.typeErrors.append(FieldError(pointer: pointer(), reason: "expected a boolean, found \(value.typeName)"))
+            reading.append(.type, FieldError(pointer: pointer(), reason: "expected a boolean, found \(value.typeName)"))
         }
     }
 
