@@ -150,7 +150,10 @@ let package = Package(
         // The pipeline in-process: every phase's outcomes with a scripted vendor, no sockets.
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Switchyard", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardJSON", "SwitchyardTestSupport"],
+            dependencies: [
+                "Switchyard", "SwitchyardDevices", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardJSON", "SwitchyardTestSupport",
+                "SwitchyardVendors",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,9 @@
 import Foundation
 import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardJSON
+import SwitchyardVendors
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -167,6 +169,28 @@ final class VendorPhaseTests: XCTestCase {
         XCTAssertEqual(harness.vendor.requests.count, 1, "one batch, one call")
     }
 
+    /// An adapter that answers a batch with fewer results than it was given changes (a bug) leaves
+    /// no item without an answer: each it left out is 500 `internal_error`, the others keep theirs.
+    func testAnItemTheAdapterGaveNoResultIsAnInternalError() throws {
+        let shortAnswering = try PipelineHarness { tenant in ShortAnsweringAdapter(VendorAdapters.adapter(for: tenant)) }
+        defer { shortAnswering.stop() }
+        shortAnswering.vendor.script { _ in ScriptedVendor.json(200, #"{"api": "device/bulkUpdate", "ver": "v4.0", "code": 1, "message": "OK", "updatedDeviceNum": 3}"#) }
+        let answer = try shortAnswering.send("PATCH", "/devices", token: try shortAnswering.token("hooli"), json: """
+            {"devices": [{"id": "imei:356938035643809", "apn": "a"}, {"id": "imsi:310150123456780", "apn": "b"},
+                         {"id": "imei:356938035643817", "apn": "c"}]}
+            """)
+        XCTAssertEqual(answer.status, 207, answer.text)
+        let results = try XCTUnwrap(answer.json?["results"]?.arrayValue)
+        XCTAssertEqual(results.map { $0.objectValue?["status"]?.intValue }, [200, 200, 500])
+        XCTAssertEqual(results.map { $0.objectValue?["id"]?.stringValue }, ["imei:356938035643809", "imsi:310150123456780", "imei:356938035643817"])
+        let problem = try XCTUnwrap(results.last?.objectValue?["problem"]?.objectValue)
+        XCTAssertEqual(problem["code"]?.stringValue, "internal_error")
+        XCTAssertEqual(problem["detail"]?.stringValue, "The vendor adapter gave no result for this device.")
+        XCTAssertEqual(answer.json?["succeeded"]?.intValue, 2)
+        XCTAssertEqual(answer.json?["failed"]?.intValue, 1)
+        XCTAssertEqual(shortAnswering.vendor.requests.count, 1, "one batch, one call")
+    }
+
     func testALargeAnswerIsGzippedForAClientThatTakesIt() throws {
         harness.vendor.script { _ in ScriptedVendor.json(200, #"{"api": "device/bulkUpdate", "ver": "v4.0", "code": 1, "message": "OK", "updatedDeviceNum": 5}"#) }
         let devices = (0..<5).map { #"{"id": "imei:35693803564380\#($0)", "apn": "\#(String(repeating: "a", count: 200))"}"# }
@@ -178,4 +202,30 @@ final class VendorPhaseTests: XCTestCase {
         let inflated = try GzipDecoder().decompress(answer.body, limit: 1 << 20)
         XCTAssertEqual((try JSONParser.parse(inflated)).objectValue?["succeeded"]?.intValue, 5)
     }
+}
+
+/// A tenant's own adapter, but one that answers every call with one result fewer than it was given
+/// changes: the bug `DeviceCall` must survive.
+private struct ShortAnsweringAdapter: VendorAdapter {
+    let adapter: any VendorAdapter
+    init(_ adapter: any VendorAdapter) { self.adapter = adapter }
+
+    var vendor: Vendor { adapter.vendor }
+    var primaryKind: IdentifierKind? { adapter.primaryKind }
+    var addressableKinds: CaseSet<IdentifierKind> { adapter.addressableKinds }
+    var storableFields: CaseSet<DeviceField> { adapter.storableFields }
+    var supportsUpsert: Bool { adapter.supportsUpsert }
+    var batchSize: Int { adapter.batchSize }
+    var fanOutConcurrency: Int { adapter.fanOutConcurrency }
+    func validate(_ change: DeviceChange, now: Double) -> Problem? { adapter.validate(change, now: now) }
+    func accessTokenRequest() -> UpstreamRequest? { adapter.accessTokenRequest() }
+    func accessToken(from response: UpstreamResponse) -> Result<AccessToken, Problem> { adapter.accessToken(from: response) }
+    func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
+        adapter.request(for: changes, accessToken: accessToken, now: now, body: body)
+    }
+    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
+        let answer = adapter.interpret(response, for: changes, lists: lists)
+        return VendorAnswer(results: (0..<max(0, answer.count - 1)).map { answer[$0] })
+    }
+    func problem(for failure: UpstreamError) -> Problem { adapter.problem(for: failure) }
 }

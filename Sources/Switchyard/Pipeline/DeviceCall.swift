@@ -54,8 +54,8 @@ final class DeviceCall {
     private var completion: Completion?
 
     /// One result per item, in order: from the start for an item whose change wasn't read; for
-    /// the others `noResult` until their batch is answered, so an adapter that answers for fewer
-    /// changes than it was given leaves none hanging, and the finished list is handed on as it is.
+    /// the others when their batch is answered (`noResult` for each an adapter left out), so none is
+    /// left hanging and the finished list is handed on as it is.
     private var results: [DeviceResult] = []
     /// The items whose changes were read, in order, when some weren't; nil when all were (the usual
     /// case: a single change makes no list). They go in batches of `batchSize`, by position among
@@ -102,17 +102,18 @@ final class DeviceCall {
         return call
     }
 
-    /// A result for each item whose change wasn't read, `noResult` for the others, and the batches
+    /// A result for each item whose change wasn't read, `pending` for the others, and the batches
     /// to send.
     private func prepare() {
         var results = context.resultLists.take(capacity: deviceRequest.items.count)
         var unread = false
-        for item in deviceRequest.items {
-            if case .failure(let problem) = item.change {
+        // By index: a loop over the items copies each.
+        for index in deviceRequest.items.indices {
+            if case .failure(let problem) = deviceRequest.items[index].change {
                 results.append(.failed(problem))
                 unread = true
             } else {
-                results.append(Self.noResult)
+                results.append(Self.pending)
             }
         }
         self.results = results
@@ -151,8 +152,11 @@ final class DeviceCall {
         context.calls.give(self)
     }
 
-    /// Where an item stands until its batch is answered, and stays if the adapter (a bug) gave
-    /// its batch fewer results than changes.
+    /// Where an item stands until its batch is answered: every batch ends in `complete`, which
+    /// writes each of its places. Holds nothing to retain, as `noResult`'s problem would.
+    private static var pending: DeviceResult { .accepted(status: 0, confirmed: DeviceDocument()) }
+
+    /// Where an item stands if the adapter (a bug) gave its batch fewer results than changes.
     private static let noResult = DeviceResult.failed(Problem(.internalError, detail: "The vendor adapter gave no result for this device."))
 
     /// The next batch to send, as positions among the ready items; nil when all have gone out.
@@ -399,8 +403,9 @@ final class DeviceCall {
     }
 
     private func complete(_ batch: Range<Int>, with answer: VendorAnswer) {
-        // Positions past the adapter's last result keep `noResult`.
-        for offset in 0..<min(batch.count, answer.count) { results[item(batch.lowerBound + offset)] = answer[offset] }
+        for offset in 0..<batch.count {
+            results[item(batch.lowerBound + offset)] = offset < answer.count ? answer[offset] : Self.noResult
+        }
         if let succeeded = answer.reportedSuccesses {
             countedBatches.append((batch.count, min(succeeded, batch.count)))
             countedItems.formUnion(batch.lazy.map(item))

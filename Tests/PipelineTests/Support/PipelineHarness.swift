@@ -1,9 +1,11 @@
 import Foundation
 import Switchyard
+import SwitchyardDevices
 import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardJSON
 import SwitchyardTestSupport
+import SwitchyardVendors
 import XCTest
 
 /// The gateway's pipeline on an event loop of its own, driven in-process as the server drives
@@ -23,8 +25,10 @@ final class PipelineHarness: @unchecked Sendable {
 
     /// Five tenants, one per vendor, at an address literal (nothing is resolved, nothing is
     /// dialled: the scripted vendor answers). `acme` has a rate limit of `burst` requests and a
-    /// vendor quota; `tenants` adds keys to acme's binding; `limits` overrides the limits.
-    init(acme: String = "", limits: String = "maxBulkDevices: 5", burst: Int = 50) throws {
+    /// vendor quota; `tenants` adds keys to acme's binding; `limits` overrides the limits; `adapter`
+    /// makes each tenant's adapter.
+    init(acme: String = "", limits: String = "maxBulkDevices: 5", burst: Int = 50,
+         adapter: @escaping @Sendable (TenantConfiguration) -> any VendorAdapter = VendorAdapters.adapter(for:)) throws {
         let yaml = """
             listen: "127.0.0.1:0"
             tls: {certificate: "\(TestEnvironment.serverCertificate)", privateKey: "\(TestEnvironment.serverKey)"}
@@ -45,7 +49,7 @@ final class PipelineHarness: @unchecked Sendable {
         let configuration = try GatewayConfiguration.parse(yaml: yaml, baseDirectory: "/", source: "pipeline.yaml", environment: [:])
         loop = try EventLoop(index: 0)
         let vendor = vendor
-        gateway = try Gateway(configuration: configuration, loops: [loop], upstream: { loop, _, _ in vendor.attach(to: loop) })
+        gateway = try Gateway(configuration: configuration, loops: [loop], adapter: adapter, upstream: { loop, _, _ in vendor.attach(to: loop) })
         thread = loop.start(name: "pipeline-test")
     }
 
