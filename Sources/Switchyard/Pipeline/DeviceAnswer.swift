@@ -38,7 +38,7 @@ struct DeviceAnswer {
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
             var json = JSONWriter(into: buffer)
-            deviceRequest.withFirstItem { writeDevice($0, confirmed: confirmed, to: &json) }
+            if !deviceRequest.items.isEmpty { writeDevice(deviceRequest.items[0].change, confirmed: confirmed, to: &json) }
             return Self.json(status: status, json.bytes, fields: fields)
         case .failed(let problem):
             return problem.response(requestID: requestID)
@@ -66,7 +66,7 @@ struct DeviceAnswer {
             case .accepted(let status, let confirmed):
                 json.member("status", status)
                 json.key("device")
-                writeDevice(item, confirmed: confirmed, to: &json)
+                writeDevice(item.change, confirmed: confirmed, to: &json)
                 if !outcome.countedItems.contains(index) { succeeded += 1 }
             case .failed(let problem):
                 json.member("status", problem.code.status)
@@ -133,8 +133,8 @@ struct DeviceAnswer {
 
     /// The answered document (`answered`, written without being made) and `id`: the request's, or
     /// for a new device `newDeviceID` (worked out only then).
-    private func writeDevice(_ item: DeviceRequest.Item, confirmed: DeviceDocument, to json: inout JSONWriter) {
-        guard case .success(let change) = item.change else { return }
+    private func writeDevice(_ read: Result<DeviceChange, Problem>, confirmed: DeviceDocument, to json: inout JSONWriter) {
+        guard case .success(let change) = read else { return }
         let confirmed = Self.conforming(confirmed)
         change.document.write(to: &json, id: change.id ?? newDeviceID(change, confirmed), overlaying: confirmed)
     }
