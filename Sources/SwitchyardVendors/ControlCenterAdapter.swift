@@ -84,27 +84,26 @@ public struct ControlCenterAdapter: VendorAdapter {
 
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: one SIM per call")
-        let change = changes[0]
+        // Read where it lies: a local `change` would be a copy, its document and id retained.
         var json = JSONWriter(into: body)
         json.beginObject()
-        change.document.forEach { field, value in
+        changes[0].document.forEach { field, value in
             if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }
         }
         // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
-        if let effectiveAt = change.document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
+        if let effectiveAt = changes[0].document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
             json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))
         }
         json.endObject()
         return UpstreamRequest(
             method: .put,
             path: "/rws/api/v1/devices/",
-            pathSegment: Self.iccid(of: change),
+            pathSegment: Self.iccid(of: changes[0]),
             fixedHeaders: headers,
             body: json.bytes)
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
-        let change = changes[0]
         let document = try? JSONParser.parse(response.body, objects: lists?.objects)
         defer { if let lists { document?.giveObjects(to: lists.objects) } }
         let body = document?.objectValue
@@ -115,7 +114,7 @@ public struct ControlCenterAdapter: VendorAdapter {
             }
             // The answer names the SIM the vendor changed; another one than asked for is no answer
             // to this request.
-            guard iccid == Self.iccid(of: change) else {
+            guard iccid == Self.iccid(of: changes[0]) else {
                 return .all(.failed(ErrorCatalogue.unreadable(response, "it names another ICCID")), count: changes.count)
             }
             var confirmed = DeviceDocument(storageFrom: lists?.documents)
@@ -127,8 +126,8 @@ public struct ControlCenterAdapter: VendorAdapter {
             var problem = ErrorCatalogue.problem(for: response, vendor: .controlCenter, rows: Self.errorRows,
                                                  code: code, message: body?["errorMessage"]?.stringValue)
             if let code, let named = Self.namedFields[code] {
-                problem.fields = named.fields.filter { change.document[$0] != nil }
-                    .map { FieldError(pointer: change.pointer($0), reason: named.reason) }
+                problem.fields = named.fields.filter { changes[0].document[$0] != nil }
+                    .map { FieldError(pointer: changes[0].pointer($0), reason: named.reason) }
             }
             return .all(.failed(problem), count: changes.count)
         }
