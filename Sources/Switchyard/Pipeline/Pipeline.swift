@@ -211,14 +211,16 @@ extension Gateway {
     func rateLimit(_ request: GatewayRequest) {
         guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
         let state = request.state
-        func decided(_ decision: RateLimitDecision, storeFailed: Bool = false) {
-            request.limit = decision
+        // Taken, not lent: the request keeps the decision, which a lent one would be copied for.
+        func decided(_ decision: consuming RateLimitDecision, storeFailed: Bool = false) {
+            let (admitted, retryAfterSeconds) = (decision.admitted, decision.retryAfterSeconds)
+            request.limit = consume decision
             request.context.metrics.record(.rateLimit(tenant: request.tenantRoute?.tenantLabel ?? MetricLabels.number(tenant), policy: .tenant,
-                                                      decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
-            guard decision.admitted else {
+                                                      decision: storeFailed ? .storeFailure : admitted ? .admitted : .refused))
+            guard admitted else {
                 // The decision's headers, added when the answer is finished, carry the Retry-After.
                 return limited(request, refusal: Problem(.rateLimited,
-                                                         detail: "The tenant's rate limit is spent; retry after \(decision.retryAfterSeconds ?? 1) s."))
+                                                         detail: "The tenant's rate limit is spent; retry after \(retryAfterSeconds ?? 1) s."))
             }
             limited(request, refusal: nil)
         }
