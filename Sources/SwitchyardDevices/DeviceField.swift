@@ -102,8 +102,10 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
 
     /// The field at `member` of `group` (nil group: top level).
     public static func named(_ member: String, in group: Group?) -> DeviceField? {
-        let (table, fields) = membersByGroup[group.map { $0.rawValue + 1 } ?? 0]
-        return table.position(of: member).map { fields[$0] }
+        // The row read where it lies: taken out of the list, its table and fields were retained and
+        // released around every lookup.
+        let row = group.map { $0.rawValue + 1 } ?? 0
+        return membersByGroup.withUnsafeBufferPointer { rows in rows[row].table.position(of: member).map { rows[row].fields[$0] } }
     }
 
     /// Every field's member name and every group's name as a key (`"member":`), encoded once, so
@@ -147,7 +149,7 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
     }()
 
     /// The fields by member name: the top level's at 0, then each group's at its raw value plus one.
-    private static let membersByGroup: [(NameTable, [DeviceField])] = ([nil] + Group.allCases.map { $0 }).map { group in
+    private static let membersByGroup: [(table: NameTable, fields: [DeviceField])] = ([nil] + Group.allCases.map { $0 }).map { group in
         let fields = allCases.filter { $0.groupKind == group }
         return (NameTable(fields.map(\.member)), fields)
     }
