@@ -1,9 +1,9 @@
 #ifndef SWITCHYARD_CBYTESCAN_H
 #define SWITCHYARD_CBYTESCAN_H
 /* Byte scans on the request's way that Swift's SIMD types compile lane by lane: sixteen bytes a
-   step with SSE2 where the target has it, eight a step otherwise (the word tests `JSONStringWord`
-   uses too), then byte by byte. `static inline`, so that Swift compiles them into the loops that
-   call them. */
+   step with SSE2 where the target has it, eight a step otherwise (word tests; the control bytes'
+   is the one `JSONStringWord` uses too), then byte by byte. `static inline`, so that Swift compiles
+   them into the loops that call them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
