@@ -182,17 +182,15 @@ public struct JSONWriter {
     /// A string member written from two strings and the separator between them (a device id's
     /// `kind:value`), so the joined text needs no `String` of its own; one append where it fits.
     public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
-        name.withContiguousUTF8 { name in
+        name.withContiguousUTF8 { nameUTF8 in
             first.withContiguousUTF8 { first in
                 separator.withUTF8Buffer { separator in
                     second.withUTF8 { second in
                         let staged = staging {
-                            $0.quoted(name) && $0.byte(UInt8(ascii: ":")) && $0.quoted(first, separator, second)
+                            $0.quoted(nameUTF8) && $0.byte(UInt8(ascii: ":")) && $0.quoted(first, separator, second)
                         }
                         if !staged {
-                            separate()
-                            appendQuoted(name)
-                            bytes.append(UInt8(ascii: ":"))
+                            key(name)
                             appendQuote()
                             appendContent(first)
                             appendContent(separator)
