@@ -70,7 +70,11 @@ final class DeviceCall {
 
     /// A vendor call between going out and its answer: what the answer needs from before.
     private struct Exchange {
-        var purpose: Purpose
+        let purpose: Purpose
+        /// The batch's changes (none for a token's fetch), kept beside the purpose rather than in it:
+        /// the answer lends them to the adapter and hands the list back to the loop where it lies,
+        /// where taking them out of the purpose copied the purpose twice (callgrind).
+        var changes: [DeviceChange]
         let span: VendorCallSpan?
         /// Monotonic nanoseconds when it went out.
         let started: UInt64
@@ -249,21 +253,13 @@ final class DeviceCall {
     private enum Purpose {
         /// A batch's changes, sent with `token`; `isRetry` once sent again after the vendor refused
         /// the token.
-        case changes(Range<Int>, [DeviceChange], token: String?, isRetry: Bool)
+        case changes(Range<Int>, token: String?, isRetry: Bool)
         /// The access token's fetch.
         case token((Result<UpstreamResponse, Problem>) -> Void)
 
         /// The span's `http.request.resend_count` (API.md §6).
         var resendCount: Int {
-            if case .changes(_, _, _, isRetry: true) = self { 1 } else { 0 }
-        }
-
-        /// A batch's list of changes, taken out (the purpose keeps an empty one), so that its taker
-        /// holds it alone.
-        mutating func takeChanges() -> [DeviceChange]? {
-            guard case .changes(let batch, let changes, let token, let isRetry) = self else { return nil }
-            self = .changes(batch, [], token: token, isRetry: isRetry)
-            return changes
+            if case .changes(_, _, isRetry: true) = self { 1 } else { 0 }
         }
     }
 
@@ -302,7 +298,7 @@ final class DeviceCall {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
             changes.append(change)
         }
-        call(vendorRequest(for: changes, token: token), for: .changes(batch, changes, token: token, isRetry: isRetry))
+        call(vendorRequest(for: changes, token: token), for: .changes(batch, token: token, isRetry: isRetry), changes: changes)
     }
 
     /// The adapter's request for `changes`, under the route's path prefix, with the request's id.
@@ -359,30 +355,31 @@ final class DeviceCall {
     /// slots when it has a cap: the slot is held until the answer, so the vendor never sees more
     /// calls in flight than the cap. A call that can't get one in time is 429 `upstream_rate_limited`.
     /// The request is taken (`consuming`) down to the client, so the headers added on the way
-    /// grow its own list rather than a copy.
-    private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose) {
+    /// grow its own list rather than a copy; a batch's changes go with it into the exchange.
+    private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose, changes: consuming [DeviceChange] = []) {
         let (request, route) = (request, route)
-        guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, holding: .none) }
-        let waiting = upstream
+        guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, changes: changes, holding: .none) }
+        let (waiting, batchChanges) = (upstream, changes)
         context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
             context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
             guard let slot = decision.slot else {
                 return deliver(.failure(Problem(.upstreamRateLimited,
                                                 detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
-                                                headers: [("retry-after", "1")])), for: purpose)
+                                                headers: [("retry-after", "1")])), for: purpose, changes: batchChanges)
             }
             context.metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
-            exchange(waiting, for: purpose, holding: slot)
+            exchange(waiting, for: purpose, changes: batchChanges, holding: slot)
         }
     }
 
     /// The exchange itself: its trace headers and client span, timed and counted by outcome (API.md
     /// §6); `slot` is released when the answer is in. The client tells this call how it ended
     /// (`upstreamCall(_:endedWith:)`), so it allocates no closure.
-    private func exchange(_ upstream: consuming UpstreamRequest, for purpose: Purpose, holding slot: VendorSlots.Slot) {
+    private func exchange(_ upstream: consuming UpstreamRequest, for purpose: Purpose, changes: consuming [DeviceChange],
+                          holding slot: VendorSlots.Slot) {
         let span = request.beginVendorCall(&upstream, to: route.target, resendCount: purpose.resendCount)
-        let exchange = Exchange(purpose: purpose, span: span, started: context.loop.now, slot: slot)
+        let exchange = Exchange(purpose: purpose, changes: changes, span: span, started: context.loop.now, slot: slot)
         let tag: Int
         if exchangeInPlace == nil {
             exchangeInPlace = consume exchange
@@ -395,9 +392,9 @@ final class DeviceCall {
         context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
     }
 
-    private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose) {
+    private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose, changes: [DeviceChange]) {
         switch purpose {
-        case .changes(let batch, let changes, let token, let isRetry): answered(batch, changes, token: token, isRetry: isRetry, result)
+        case .changes(let batch, let token, let isRetry): answered(batch, changes, token: token, isRetry: isRetry, result)
         case .token(let completion): completion(result)
         }
     }
@@ -475,12 +472,12 @@ extension DeviceCall: UpstreamCallObserver {
         binding.circuit.record(failed: sample.status.map { $0 >= 500 } ?? true, loop: context.loop.index, now: context.loop.now)
         context.metrics.record(.clientRequest(sample))
         context.vendorSlots.release(exchange.slot)
-        deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose)
+        deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose, changes: exchange.changes)
         // Read and done with: the batch's list of changes is the loop's again, and so are their
         // documents, emptied here, where the exchange was the list's last holder.
-        if var changes = exchange.purpose.takeChanges() {
-            for index in changes.indices { changes[index].document.give(to: context.requestLists.documents) }
-            context.changeLists.recycle(&changes)
+        if !exchange.changes.isEmpty {
+            for index in exchange.changes.indices { exchange.changes[index].document.give(to: context.requestLists.documents) }
+            context.changeLists.recycle(&exchange.changes)
         }
         // The last answer, handed on: the call is done, and nothing on its way down holds its lists now.
         if completion == nil, inFlight == 0, exchangeInPlace == nil, moreExchanges.isEmpty { retire() }
