@@ -112,7 +112,8 @@ final class GatewayRequest {
         binding = nil
         limit = nil
         prepaidQuota = nil
-        body = nil
+        // Taken rather than read: a read of the property copied the document to hand its lists back.
+        body.take()?.giveObjects(to: context.jsonObjects)
         exchange = nil
         device = nil
         problem = nil
@@ -170,7 +171,6 @@ final class GatewayRequest {
         if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
         recordServerSpan(status: response.status)
-        body?.giveObjects(to: context.jsonObjects)
         return response
     }
 
