@@ -257,9 +257,12 @@ extension Gateway {
             // The state's authenticator admits its own tenants only; an API key's tenant is one of them.
             return .failure(Problem(.internalError, detail: "The tenant has no route."))
         }
-        guard let body = request.body else {
+        // Taken out for the read and put back after it: read where it lies, a `var` of a class,
+        // the document was copied for the read.
+        guard let body = request.body.take() else {
             return .failure(Problem(.invalidRequest, detail: "The request needs a JSON body."))
         }
+        defer { request.body = body }
         let route = binding.route
         let limits = request.state.limits
         let migrations = request.state.migrations
