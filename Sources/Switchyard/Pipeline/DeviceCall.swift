@@ -474,11 +474,10 @@ extension DeviceCall: UpstreamCallObserver {
         context.vendorSlots.release(exchange.slot)
         deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose, changes: exchange.changes)
         // Read and done with: the batch's list of changes is the loop's again, and so are their
-        // documents, emptied here, where the exchange was the list's last holder.
-        if !exchange.changes.isEmpty {
-            for index in exchange.changes.indices { exchange.changes[index].document.give(to: context.requestLists.documents) }
-            context.changeLists.recycle(&exchange.changes)
-        }
+        // documents, emptied here, where the exchange was the list's last holder (a token's fetch
+        // has none, and an empty list without room is not kept).
+        for index in exchange.changes.indices { exchange.changes[index].document.give(to: context.requestLists.documents) }
+        context.changeLists.recycle(&exchange.changes)
         // The last answer, handed on: the call is done, and nothing on its way down holds its lists now.
         if completion == nil, inFlight == 0, exchangeInPlace == nil, moreExchanges.isEmpty { retire() }
     }

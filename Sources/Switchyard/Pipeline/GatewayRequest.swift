@@ -101,8 +101,9 @@ final class GatewayRequest {
     /// forgotten here, as a new one would start, and what it held is let go now rather than when
     /// it is begun again: the head's storage above all, which its connection's parser writes the
     /// next head into and would otherwise find shared and copy, the body's document, whose member
-    /// lists go back to the loop's pool, and the exchange, which holds the connection. `GatewayRequestReuseTests` checks that a retired request begun again is a new
-    /// one's equal, stored property by stored property.
+    /// lists go back to the loop's pool, and the exchange, which holds the connection.
+    /// `GatewayRequestReuseTests` checks that a retired request begun again is a new one's equal,
+    /// stored property by stored property.
     func retire() {
         arrival.head = HTTPRequestHead()
         arrival.client = nil
