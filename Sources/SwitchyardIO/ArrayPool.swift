@@ -12,14 +12,13 @@
 /// Inlinable, so each use is specialized for its element type: the generic paths of `Array` cost
 /// more than the allocation they save.
 public final class ArrayPool<Element> {
-    @usableFromInline var free: [[Element]] = []
-    @usableFromInline let maxFree: Int
+    @usableFromInline let free: FreeSlots<[Element]>
     @usableFromInline let maxCapacity: Int
 
     /// Keeps at most `maxFree` arrays of at most `maxCapacity` elements: one large answer does not
     /// pin its memory to the loop.
     public init(maxFree: Int, maxCapacity: Int) {
-        self.maxFree = maxFree
+        free = FreeSlots(capacity: maxFree)
         self.maxCapacity = maxCapacity
     }
 
@@ -29,9 +28,14 @@ public final class ArrayPool<Element> {
     /// An empty array with room for `capacity` elements.
     @inlinable
     public func take(capacity: Int) -> [Element] {
-        var array = free.popLast() ?? []
+        guard var array = free.pop() else {
+            var array: [Element] = []
+            array.reserveCapacity(capacity)
+            return array
+        }
         Self.empty(&array)
-        array.reserveCapacity(capacity)
+        // Most arrays come back with room enough: asking again checks uniqueness for nothing.
+        if array.capacity < capacity { array.reserveCapacity(capacity) }
         return array
     }
 
@@ -59,9 +63,11 @@ public final class ArrayPool<Element> {
 
     @usableFromInline static var fewElements: Int { 16 }
 
+    /// Keeps `array` for a later `take`, unless the pool is full or the array too large (or has no
+    /// storage): taken, so that an array its giver is done with moves in without a retain.
     @inlinable
-    public func give(_ array: [Element]) {
-        guard free.count < maxFree, array.capacity <= maxCapacity, array.capacity > 0 else { return }
-        free.append(array)
+    public func give(_ array: consuming [Element]) {
+        guard array.capacity <= maxCapacity, array.capacity > 0 else { return }
+        free.push(array)
     }
 }

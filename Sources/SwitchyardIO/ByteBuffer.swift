@@ -172,8 +172,7 @@ public final class ByteBuffer {
 /// answer does not pin memory.
 public final class BufferPool {
     public let bufferCapacity: Int
-    private var free: [UnsafeMutableRawPointer] = []
-    private let maxFree: Int
+    private let free: FreeSlots<UnsafeMutableRawPointer>
     /// What a buffer's `storage` points at while it has none from this pool: never read or
     /// written, since the buffer's capacity is 0 meanwhile.
     let vacancy = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
@@ -181,22 +180,21 @@ public final class BufferPool {
     public init(bufferCapacity: Int, maxFree: Int = 64) {
         precondition(bufferCapacity > 0)
         self.bufferCapacity = bufferCapacity
-        self.maxFree = maxFree
+        free = FreeSlots(capacity: maxFree)
     }
 
     deinit {
-        for block in free { block.deallocate() }
+        free.removeAll { $0.deallocate() }
         vacancy.deallocate()
     }
 
     /// `bufferCapacity` bytes, from the list or newly allocated.
     func take() -> UnsafeMutableRawPointer {
-        free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 16)
+        free.pop() ?? UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 16)
     }
 
     /// Storage of `capacity` bytes back to the list, or to malloc.
     func give(_ block: UnsafeMutableRawPointer, capacity: Int) {
-        guard capacity == bufferCapacity, free.count < maxFree else { return block.deallocate() }
-        free.append(block)
+        guard capacity == bufferCapacity, free.push(block) else { return block.deallocate() }
     }
 }

@@ -11,14 +11,13 @@
 ///
 /// Inlinable, so each use is specialized for its object's type.
 public final class ObjectPool<Object: AnyObject> {
-    @usableFromInline var free: [Object] = []
-    @usableFromInline let maxFree: Int
+    @usableFromInline let free: FreeSlots<Object>
 
     /// Keeps at most `maxFree` objects: a burst of requests in flight does not pin its memory to
     /// the loop afterwards.
     public init(maxFree: Int) {
         precondition(maxFree > 0, "a pool keeps at least one object")
-        self.maxFree = maxFree
+        free = FreeSlots(capacity: maxFree)
     }
 
     /// How many objects it holds.
@@ -27,17 +26,15 @@ public final class ObjectPool<Object: AnyObject> {
     /// An object given back that nothing else holds now, or nil when there is none.
     @inlinable
     public func take() -> Object? {
-        while !free.isEmpty {
-            if isKnownUniquelyReferenced(&free[free.count - 1]) { return free.removeLast() }
-            free.removeLast()
+        while var object = free.pop() {
+            if isKnownUniquelyReferenced(&object) { return object }
         }
         return nil
     }
 
     @inlinable
-    public func give(_ object: Object) {
-        guard free.count < maxFree else { return }
-        free.append(object)
+    public func give(_ object: consuming Object) {
+        free.push(object)
     }
 
     /// Lets go of every object kept: for a loop shutting down, whose objects point back at it.

@@ -97,4 +97,28 @@ final class ArrayPoolTests: XCTestCase {
         XCTAssertEqual(holder, [1, 2, 3])
         XCTAssertTrue(list.isEmpty)
     }
+
+    /// What a pool holds goes with it (a loop's pools at its end), and a pool that keeps none keeps
+    /// none: every array given is let go at once.
+    func testAPoolLetsGoOfWhatItHoldsWhenItGoes() {
+        final class Held {}
+        weak var watched: Held?
+        do {
+            let pool = ArrayPool<Held>(maxFree: 2, maxCapacity: 16)
+            let none = ArrayPool<Held>(maxFree: 0, maxCapacity: 16)
+            do {
+                let held = Held()
+                watched = held
+                var list: [Held] = []
+                list.reserveCapacity(4)
+                list.append(held)
+                none.give(list)
+                XCTAssertEqual(none.count, 0)
+                pool.give(list)
+                XCTAssertEqual(pool.count, 1)
+            }
+            XCTAssertNotNil(watched, "the pool holds the array, and the array its element")
+        }
+        XCTAssertNil(watched, "the pool is gone, and with it what it held")
+    }
 }

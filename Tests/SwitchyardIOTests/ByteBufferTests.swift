@@ -72,4 +72,21 @@ final class ByteBufferTests: XCTestCase {
         XCTAssertEqual(buffer.storage, storage)
         XCTAssertEqual(Array(buffer.readableBytes), [1])
     }
+
+    /// Pieces of every length from none to 80 bytes land exactly where they belong, one after another
+    /// at every alignment, and nothing past the end of each is written: the free bytes after it still
+    /// hold what was there.
+    func testAppendedPiecesOfEveryLengthLandExactly() {
+        let buffer = ByteBuffer(capacity: 8192)
+        var expected: [UInt8] = []
+        for length in 0...80 {
+            let free = buffer.writableBytes
+            free.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            let piece = (0..<length).map { UInt8(truncatingIfNeeded: 31 &* length &+ $0) }
+            piece.withUnsafeBytes { buffer.append($0) }
+            expected += piece
+            XCTAssertEqual(Array(buffer.readableBytes), expected, "length \(length)")
+            XCTAssertEqual(Array(buffer.writableBytes.prefix(16)), Array(repeating: 0xEE, count: 16), "length \(length)")
+        }
+    }
 }
