@@ -33,9 +33,10 @@ public final class UpstreamClient {
     /// One inflate stream per loop, reused for every gzip answer.
     let gzip = GzipDecoder()
 
-    /// Keys are bounded by the configured targets; an emptied pool stays, so a connection going
-    /// back and forth costs no allocation.
-    private var pools: [UpstreamPoolKey: UpstreamPool] = [:]
+    /// By `UpstreamPoolKey.index`, nil for a key this loop has not called yet: bounded by the
+    /// targets ever configured. An emptied pool stays, so a connection going back and forth costs
+    /// no allocation.
+    private var pools: [UpstreamPool?] = []
     /// Depth of `send` calls on the stack: a call that ends while one is running is reported on
     /// a later turn of the loop, so no completion runs inside `send`.
     private var sending = 0
@@ -52,7 +53,7 @@ public final class UpstreamClient {
 
     /// Idle connections in the pool, across keys.
     public var idleConnectionCount: Int {
-        pools.values.reduce(0) { $0 + $1.idle.count }
+        pools.reduce(0) { $0 + ($1?.idle.count ?? 0) }
     }
 
     /// Sends `request` to `target`; `completion` gets the response (any status) or the reason
@@ -79,11 +80,7 @@ public final class UpstreamClient {
         sending += 1
         defer { sending -= 1 }
         statistics.recordRequest()
-        let pool = pools[target.poolKey] ?? {
-            let pool = UpstreamPool()
-            pools[target.poolKey] = pool
-            return pool
-        }()
+        let pool = pool(for: target.poolKey)
         pool.calls += 1
         let problem = request.validationProblem()
         var call = UpstreamCall(
@@ -103,12 +100,21 @@ public final class UpstreamClient {
         }
     }
 
+    /// The pool of `key`, made on its first call.
+    private func pool(for key: UpstreamPoolKey) -> UpstreamPool {
+        if key.index < pools.count, let pool = pools[key.index] { return pool }
+        if key.index >= pools.count { pools.append(contentsOf: repeatElement(nil, count: key.index + 1 - pools.count)) }
+        let pool = UpstreamPool()
+        pools[key.index] = pool
+        return pool
+    }
+
     /// Closes every idle connection and stops pooling: connections busy with a call close when
     /// it ends. For shutdown.
     public func shutdown() {
         isShutDown = true
-        let connections = pools.values.flatMap(\.idle)
-        for pool in pools.values { pool.idle.removeAll() }
+        let connections = pools.flatMap { $0?.idle ?? [] }
+        for pool in pools { pool?.idle.removeAll() }
         for connection in connections {
             connection.isPooled = false
             connection.close()
