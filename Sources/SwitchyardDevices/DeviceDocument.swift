@@ -132,7 +132,7 @@ public struct DeviceDocument: Sendable, Equatable {
     /// making it: the two sorted lists are walked side by side, so an answer copies no document.
     public func write(to json: inout JSONWriter, id: DeviceIdentifier?, overlaying confirmed: DeviceDocument = DeviceDocument()) {
         json.beginObject()
-        if let id { id.write(asMember: "id", to: &json) }
+        if let id { id.writeAsIDMember(to: &json) }
         var openGroup: DeviceField.Group?
         let keys = DeviceField.encodedKeys
         func member(_ field: DeviceField, _ value: Value) {

@@ -12,6 +12,10 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
 
     /// Kept: `allCases` makes its array anew at every use.
     private static let kinds = allCases
+
+    /// `"id":"iccid:` and the like, each kind's by its `caseIndex`: what an answer's `id` member
+    /// starts with.
+    static let idOpenings = JSONWriter.EncodedKeys(openingStrings: kinds.map { (key: "id", text: $0.rawValue + ":") })
     private static let table = NameTable(kinds.map(\.rawValue))
 
     /// The document field holding this kind of identifier.
@@ -47,12 +51,13 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `kind:value`, as responses show it. Made only where a `String` is wanted (a log line, a
-    /// migration's device key): an answer writes it from its parts (`write(asMember:to:)`).
+    /// migration's device key): an answer writes it from its parts (`writeAsIDMember(to:)`).
     public var description: String { kind.rawValue + ":" + value.description }
 
-    /// Writes `kind:value` as the JSON member `name`, without making `description`.
-    public func write(asMember name: String, to json: inout JSONWriter) {
-        json.member(name, kind.rawValue, ":", value)
+    /// Writes `kind:value` as the JSON member `id`, without making `description`: the key and the
+    /// kind are one copy (`IdentifierKind.idOpenings`).
+    public func writeAsIDMember(to json: inout JSONWriter) {
+        json.member(Int(kind.caseIndex), of: IdentifierKind.idOpenings, finishedBy: value)
     }
 
     public static func == (lhs: DeviceIdentifier, rhs: DeviceIdentifier) -> Bool {

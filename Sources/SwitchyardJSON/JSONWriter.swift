@@ -70,11 +70,25 @@ public struct JSONWriter {
 
         /// The keys of `names`, in their order: key `i` is `names[i]`'s.
         public init(_ names: [String]) {
+            self.init(count: names.count) { writer, index in writer.key(names[index]) }
+        }
+
+        /// Each member's key followed by its string value's opening quote and first text
+        /// (`"id":"iccid:`), for `member(_:of:finishedBy:)`: entry `i` is `members[i]`'s.
+        public init(openingStrings members: [(key: String, text: String)]) {
+            self.init(count: members.count) { writer, index in
+                writer.key(members[index].key)
+                writer.appendQuote()
+                members[index].text.withContiguousUTF8 { writer.appendContent($0) }
+            }
+        }
+
+        private init(count: Int, _ write: (inout JSONWriter, Int) -> Void) {
             var writer = JSONWriter()
             var ranges: [Range<Int>] = []
-            for name in names {
+            for index in 0..<count {
                 let start = writer.bytes.count
-                writer.key(name)
+                write(&writer, index)
                 ranges.append(start..<writer.bytes.count)
             }
             bytes = writer.bytes
@@ -99,12 +113,28 @@ public struct JSONWriter {
     /// A member named by key `index` of `keys`, with a string value: one append where it fits, as a
     /// device document writes most of its members.
     public mutating func member(_ index: Int, of keys: EncodedKeys, _ value: CompactString) {
+        stringMember(index, of: keys, value, opened: false)
+    }
+
+    /// A string member whose key and opening text were encoded as one (`"id":"iccid:`, an
+    /// `EncodedKeys(openingStrings:)` entry), finished by `rest`: a device id's `kind:value` with a
+    /// single copy for its constant part, where a key, a quote and three pieces were written apart.
+    public mutating func member(_ index: Int, of openings: EncodedKeys, finishedBy rest: CompactString) {
+        stringMember(index, of: openings, rest, opened: true)
+    }
+
+    /// Entry `index` of `keys`, then `value` as a string's content (after its opening quote unless the
+    /// entry has `opened` it) and the closing quote. Inlined into each caller, whose `opened` is fixed.
+    @inline(__always)
+    private mutating func stringMember(_ index: Int, of keys: EncodedKeys, _ value: CompactString, opened: Bool) {
         keys.withKey(index) { key in
             value.withUTF8 { value in
-                let staged = !isStringified && staging { $0.raw(key) && $0.quoted(value) }
+                let staged = !isStringified && staging { $0.raw(key) && (opened || $0.quote()) && $0.finishString(value) }
                 if !staged {
                     appendKey(encoded: key)
-                    appendQuoted(value)
+                    if !opened { appendQuote() }
+                    appendContent(value)
+                    appendQuote()
                 }
             }
         }
@@ -177,31 +207,6 @@ public struct JSONWriter {
 
     public mutating func member(_ name: String, _ value: CompactString) {
         value.withUTF8 { member(name, utf8: $0) }
-    }
-
-    /// A string member written from two strings and the separator between them (a device id's
-    /// `kind:value`), so the joined text needs no `String` of its own; one append where it fits.
-    public mutating func member(_ name: String, _ first: String, _ separator: StaticString, _ second: CompactString) {
-        name.withContiguousUTF8 { nameUTF8 in
-            first.withContiguousUTF8 { first in
-                separator.withUTF8Buffer { separator in
-                    second.withUTF8 { second in
-                        let staged = staging {
-                            $0.quoted(nameUTF8) && $0.byte(UInt8(ascii: ":")) && $0.quoted(first, separator, second)
-                        }
-                        if !staged {
-                            key(name)
-                            appendQuote()
-                            appendContent(first)
-                            appendContent(separator)
-                            appendContent(second)
-                            appendQuote()
-                        }
-                    }
-                }
-            }
-        }
-        needsComma = true
     }
 
     /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
@@ -336,16 +341,16 @@ public struct JSONWriter {
             quote() && copy(utf8, checkingEscapes: true) && quote()
         }
 
-        /// Three texts joined as one string, with its quotes, when none of their bytes needs escaping.
+        /// The rest of a string whose opening quote is staged already, and its closing quote, when
+        /// none of its bytes needs escaping.
         @inline(__always)
-        mutating func quoted(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>,
-                             _ third: UnsafeBufferPointer<UInt8>) -> Bool {
-            quote() && copy(first, checkingEscapes: true) && copy(second, checkingEscapes: true)
-                && copy(third, checkingEscapes: true) && quote()
+        mutating func finishString(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+            copy(utf8, checkingEscapes: true) && quote()
         }
 
+        /// A string's quote: `\"` stringified.
         @inline(__always)
-        private mutating func quote() -> Bool {
+        mutating func quote() -> Bool {
             (!isStringified || byte(UInt8(ascii: "\\"))) && byte(UInt8(ascii: "\""))
         }
 

@@ -64,7 +64,7 @@ final class JSONWriterTests: XCTestCase {
                 json.null()
                 json.number(0.5)
                 json.beginObject()
-                json.member("id", value, ":", CompactString(value))
+                json.member(0, of: JSONWriter.EncodedKeys(openingStrings: [(key: "id", text: value + ":")]), finishedBy: CompactString(value))
                 json.endObject()
                 json.endArray()
                 var bytes = Array(value.utf8)
@@ -114,21 +114,26 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
-    /// A member written from two parts (a device id's `kind:value`) is the joined string's member.
-    func testAMemberFromPartsIsTheJoinedStringsMember() {
+    /// A member whose key and opening text were encoded together (a device id's `"id":"kind:`), finished
+    /// by the rest, is the joined string's member, however either part must be escaped, before or after
+    /// another member.
+    func testAMemberFromAnEncodedOpeningIsTheJoinedStringsMember() {
         let texts = ["", "plain", #"quo"te\back"#, "line\nbreak", "ünï", String(repeating: "8", count: 40)]
-        for first in texts {
+        let openings = JSONWriter.EncodedKeys(openingStrings: texts.map { (key: "id", text: $0 + ":") })
+        for (index, first) in texts.enumerated() {
             for second in texts {
                 let fromParts = written { json in
                     json.beginObject()
-                    json.member("id", first, ":", CompactString(second))
                     json.member("n", 1)
+                    json.member(index, of: openings, finishedBy: CompactString(second))
+                    json.member(index, of: openings, finishedBy: CompactString(second))
                     json.endObject()
                 }
                 let joined = written { json in
                     json.beginObject()
-                    json.member("id", first + ":" + second)
                     json.member("n", 1)
+                    json.member("id", first + ":" + second)
+                    json.member("id", first + ":" + second)
                     json.endObject()
                 }
                 XCTAssertEqual(fromParts, joined, "\(first) \(second)")
@@ -185,13 +190,14 @@ final class JSONWriterTests: XCTestCase {
                 let text = String(decoding: bytes, as: UTF8.self)
                 let quoted = Self.quotedByHand(bytes)
                 let keys = JSONWriter.EncodedKeys(["other", text, "x"])
+                let openings = JSONWriter.EncodedKeys(openingStrings: [(key: text, text: text + ":")])
                 let document: (inout JSONWriter) -> Void = { json in
                     json.beginObject()
                     json.member(text, text)
                     json.member(text, CompactString(text))
                     json.member(1, of: keys, CompactString(text))
                     bytes.withUnsafeBufferPointer { json.member(text, utf8: $0) }
-                    json.member(text, text, ":", CompactString(text))
+                    json.member(0, of: openings, finishedBy: CompactString(text))
                     json.key(text)
                     json.beginArray()
                     json.string(text)

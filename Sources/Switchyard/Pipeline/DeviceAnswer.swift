@@ -61,7 +61,7 @@ struct DeviceAnswer {
         json.beginArray()
         for (index, item) in deviceRequest.items.enumerated() {
             json.beginObject()
-            if let id = item.id { id.write(asMember: "id", to: &json) }
+            if let id = item.id { id.writeAsIDMember(to: &json) }
             switch outcome.results[index] {
             case .accepted(let status, let confirmed):
                 json.member("status", status)

@@ -27,11 +27,11 @@ struct DeviceRequest {
                 }
             }
 
-            /// Writes the id as the JSON member `name`: a parsed one from its parts.
-            func write(asMember name: String, to json: inout JSONWriter) {
+            /// Writes the id as the JSON member `id`: a parsed one from its parts.
+            func writeAsIDMember(to json: inout JSONWriter) {
                 switch self {
-                case .parsed(let id): id.write(asMember: name, to: &json)
-                case .sent(let text): json.member(name, text)
+                case .parsed(let id): id.writeAsIDMember(to: &json)
+                case .sent(let text): json.member("id", text)
                 }
             }
         }
