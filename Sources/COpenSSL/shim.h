@@ -54,7 +54,27 @@ static inline int switchyard_socket_bio_read(BIO *bio, char *out, int len) {
     return count;
 }
 
-/* The socket BIO's method with its read wrapped: made once (`TLSContext`), never freed. */
+/* OpenSSL asks a record's BIO whether the kernel carries its TLS (`BIO_get_ktls_send`, `_recv`)
+   several times a record, some ten times a request, each through the socket BIO's general ctrl at
+   about forty instructions. This BIO never carries kernel TLS: it refuses to be switched to it
+   (`BIO_CTRL_SET_KTLS`, 72, internal to OpenSSL, which then keeps the records in user space, as it
+   does wherever the kernel lacks TLS), so it answers those questions itself. Every other control
+   goes to the socket BIO's. */
+#define SWITCHYARD_BIO_CTRL_SET_KTLS 72
+
+static inline long switchyard_socket_bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+    switch (cmd) {
+    case BIO_CTRL_GET_KTLS_SEND:
+    case BIO_CTRL_GET_KTLS_RECV:
+    case SWITCHYARD_BIO_CTRL_SET_KTLS:
+        return 0;
+    default:
+        return BIO_meth_get_ctrl(BIO_s_socket())(bio, cmd, num, ptr);
+    }
+}
+
+/* The socket BIO's method with its read and its controls wrapped: made once (`TLSContext`), never
+   freed. */
 static inline BIO_METHOD *switchyard_socket_bio_method(void) {
     const BIO_METHOD *socket = BIO_s_socket();
     BIO_METHOD *method = BIO_meth_new(BIO_TYPE_SOCKET, "switchyard socket");
@@ -63,7 +83,7 @@ static inline BIO_METHOD *switchyard_socket_bio_method(void) {
         || !BIO_meth_set_read(method, switchyard_socket_bio_read)
         || !BIO_meth_set_puts(method, BIO_meth_get_puts(socket))
         || !BIO_meth_set_gets(method, BIO_meth_get_gets(socket))
-        || !BIO_meth_set_ctrl(method, BIO_meth_get_ctrl(socket))
+        || !BIO_meth_set_ctrl(method, switchyard_socket_bio_ctrl)
         || !BIO_meth_set_create(method, BIO_meth_get_create(socket))
         || !BIO_meth_set_destroy(method, BIO_meth_get_destroy(socket))
         || !BIO_meth_set_callback_ctrl(method, BIO_meth_get_callback_ctrl(socket))) {

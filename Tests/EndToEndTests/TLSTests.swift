@@ -115,6 +115,29 @@ final class TLSTests: XCTestCase {
         Int(switchyard_malloc_used_bytes())
     }
 
+    /// The socket BIO under every TLS connection says the kernel never carries its records and
+    /// refuses to be switched to kernel TLS (so OpenSSL keeps the records in user space, where the
+    /// gateway reads and writes them, and its answer to OpenSSL's questions stays true), and passes
+    /// every other control on to the socket BIO: the descriptor it reports is the socket's.
+    func testTheSocketBIORefusesKernelTLSAndPassesOtherControlsOn() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let method = try XCTUnwrap(switchyard_socket_bio_method())
+        defer { BIO_meth_free(method) }
+        let bio = try XCTUnwrap(BIO_new(method))
+        defer { BIO_free(bio) }
+        var socket = fds[0]
+        XCTAssertEqual(BIO_ctrl(bio, BIO_C_SET_FD, Int(BIO_NOCLOSE), &socket), 1)
+        var reported: Int32 = -1
+        XCTAssertEqual(BIO_ctrl(bio, BIO_C_GET_FD, 0, &reported), Int(fds[0]))
+        XCTAssertEqual(reported, fds[0])
+        XCTAssertEqual(BIO_ctrl(bio, BIO_CTRL_GET_KTLS_SEND, 0, nil), 0)
+        XCTAssertEqual(BIO_ctrl(bio, BIO_CTRL_GET_KTLS_RECV, 0, nil), 0)
+        XCTAssertEqual(BIO_ctrl(bio, SWITCHYARD_BIO_CTRL_SET_KTLS, 1, nil), 0, "switched to kernel TLS")
+        XCTAssertEqual(BIO_ctrl(bio, BIO_CTRL_GET_KTLS_SEND, 0, nil), 0)
+    }
+
     func testCurlOverTLS12() throws {
         let result = try gateway.curl("/devices", ["-i", "-v", "--tlsv1.2", "--tls-max", "1.2", "-X", "POST",
                                                    "-H", "content-type: application/json", "-d", "{}"])
