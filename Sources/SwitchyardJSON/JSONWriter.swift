@@ -64,6 +64,8 @@ public struct JSONWriter {
     /// writer uses on every request (a device document's): each copied as it is, without the scan
     /// for escapes. All of them lie in one array, so that a key is a range of it: an array of its
     /// own per key was copied out of the table, a retain and a release, for every member written.
+    /// An entry may also carry the opening of its string value (`"id":"iccid:`,
+    /// `init(openingStrings:)`), for a member whose value always starts the same way.
     public struct EncodedKeys: Sendable {
         private let bytes: [UInt8]
         private let ranges: [Range<Int>]
@@ -338,7 +340,7 @@ public struct JSONWriter {
         /// A string with its quotes (`\"` stringified), when none of its bytes needs escaping.
         @inline(__always)
         mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-            quote() && copy(utf8, checkingEscapes: true) && quote()
+            quote() && finishString(utf8)
         }
 
         /// The rest of a string whose opening quote is staged already, and its closing quote, when
