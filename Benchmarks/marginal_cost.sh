@@ -6,6 +6,8 @@
 # full speed. Each variant is therefore run twice, for 3 and for 9 seconds, and the cost per request is
 # the difference of the two totals over the difference of the two request counts: what one more
 # request costs, with the per-second work left out (it is reported on its own, per second).
+# `run NAME BIN --servers nginx --profile-server nginx` (or nginx-lua) counts the same for the other
+# two servers of the translated scenario (Benchmarks/README.md, "Where the time goes").
 bench_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -60,6 +60,7 @@ class Options:
     tenant_yaml: tuple = ()
     profile: str = "auto"
     profile_vendor: str = "cc"
+    profile_server: str = "gateway"
     allocations: bool = True
     results: str = str(BENCH_DIR / "RESULTS.md")
 

@@ -60,6 +60,9 @@ gateway's job the way a Kong plugin does (nginx-lua/).
                            (valgrind --tool=callgrind, a short run), off; default auto: perf if it
                            can record here, else callgrind if valgrind is installed, else off
   --profile-vendor NAME    whose request the profile runs: cc (control-center, the default) or gate
+  --profile-server NAME    which server callgrind profiles: gateway (the default), nginx (passing the
+                           request on) or nginx-lua (the nginx + Lua gateway), each nginx in one process
+                           (master_process off); perf profiles the gateway only
   --allocations WHAT       translated scenario: heap allocations per request, by phase and by site,
                            from one more unmeasured run per vendor with malloc_counter.so preloaded
                            in the gateway: on or off (default on; needs cc and llvm-symbolizer,
@@ -116,6 +119,7 @@ def parse(argv):
     p.add_argument("--tenant-yaml", action="append", default=[], **value)
     p.add_argument("--profile", **value)
     p.add_argument("--profile-vendor", **value)
+    p.add_argument("--profile-server", **value)
     p.add_argument("--allocations", **value)
     p.add_argument("--results", **value)
     p.add_argument("--no-build", action="store_true")
@@ -150,6 +154,12 @@ def parse(argv):
         if args.profile_vendor not in ("cc", "gate"):
             fail("--profile-vendor: cc or gate")
         changes["profile_vendor"] = args.profile_vendor
+    if args.profile_server:
+        if args.profile_server not in ("gateway", "nginx", "nginx-lua"):
+            fail("--profile-server: gateway, nginx or nginx-lua")
+        if args.profile_server != "gateway" and args.profile != "callgrind":
+            fail("--profile-server nginx and nginx-lua need --profile callgrind")
+        changes["profile_server"] = args.profile_server
     if args.allocations:
         if args.allocations not in ("on", "off"):
             fail("--allocations: on or off")

@@ -1,8 +1,10 @@
-"""Where the gateway's time goes in the translated scenario: one more run of one vendor's request
-(--profile-vendor; control-center unless told), not measured, with a profiler on the gateway. perf
-samples the running gateway (all its threads, kernel included) for --duration seconds; callgrind runs
-it under valgrind (8 connections, --duration seconds: slow, but exact counts). The raw data and full
-reports stay in .work/logs/; the run file keeps the tables the report shows."""
+"""Where a server's time goes in the translated scenario: one more run of one vendor's request
+(--profile-vendor; control-center unless told), not measured, with a profiler on the server
+(--profile-server; the gateway unless told). perf samples the running gateway (all its threads, kernel
+included) for --duration seconds; callgrind runs the gateway, or either nginx, under valgrind (8
+connections, --duration seconds: slow, but exact counts, which is what compares the servers on a noisy
+machine). The raw data and full reports stay in .work/logs/; the run file keeps the tables the report
+shows."""
 
 import re
 import shutil
@@ -16,22 +18,23 @@ from .checks import device_answer
 from .counters import parse_wrk
 from .loads import Wrk
 from .processes import BenchError
-from .servers import Gateway, started
+from pathlib import Path
+from .servers import Gateway, Server, started
 
 REPORT_SECONDS = 300
 
 
-def run(bench, gateway, request):
+def run(bench, servers, request):
     """The profile as --profile asks (auto: perf if it can record here, else callgrind if valgrind is
-    installed, else none)."""
+    installed, else none), of the scenario's server that --profile-server names."""
     mode = bench.options.profile
     if mode == "auto":
         mode = "perf" if perf_works(bench) else "callgrind" if shutil.which("valgrind") and shutil.which(
             "callgrind_annotate") else "off"
     if mode == "perf":
-        return perf(bench, gateway, request)
+        return perf(bench, servers["gateway"], request)
     if mode == "callgrind":
-        return callgrind(bench, request)
+        return callgrind(bench, bench.options.profile_server, servers[bench.options.profile_server], request)
     return {"mode": "off"}
 
 
@@ -101,6 +104,11 @@ def perf(bench, gateway, request):
             "steps": markdown_table(steps)}
 
 
+def valgrind(out):
+    """callgrind's command line, instrumentation off until `callgrind_control -i on`."""
+    return ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+
+
 class CallgrindGateway(Gateway):
     """The translated gateway under valgrind --tool=callgrind, instrumentation off until switched on.
     Everything runs some 50 times slower there, so it gets 120 s to answer."""
@@ -115,36 +123,73 @@ class CallgrindGateway(Gateway):
 
     def argv(self, bench):
         """The stripped copy of the gateway under valgrind, on the translated configuration."""
-        return ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={self.out}",
-                str(self.binary), "serve", "--config", str(bench.work / self.config)]
+        return valgrind(self.out) + [str(self.binary), "serve", "--config", str(bench.work / self.config)]
 
     def command(self, bench, tag):
         """Its own log, so that valgrind's output stays out of the measured gateway's."""
-        return self.argv(bench), BENCH_DIR.parent, bench.log("gateway-callgrind.log"), True
+        return self.argv(bench), BENCH_DIR.parent, bench.log("callgrind-server.log"), True
 
 
-def callgrind(bench, request):
-    """callgrind on the gateway for a short run of the vendor's request (8 connections), switched on after a
-    2 s warm-up so that start-up is left out; the report shows the top inclusive counts."""
-    if not shutil.which("valgrind"):
-        raise BenchError("--profile callgrind: valgrind is not installed")
-    o = bench.options
-    progress.heading(f"where the time goes: valgrind --tool=callgrind on the gateway, {request.label}, "
-                     f"8 connections, {o.duration}s (not measured)")
-    out = bench.log(f"callgrind.translated-{request.tenant}.out")
-    out.unlink(missing_ok=True)
+class CallgrindNginx(Server):
+    """One of the run's nginx servers (the proxy or the nginx + Lua gateway) under valgrind --tool=callgrind,
+    on its own configuration but with `master_process off`: the process valgrind starts is then the one
+    that serves (a master's forked worker would need --trace-children and its own output file), and the
+    work it does per request is the same as a worker's."""
+
+    start_seconds = 120
+    probe_seconds = 5
+
+    def __init__(self, nginx, out):
+        self.nginx = nginx
+        self.out = out
+        self.label = nginx.label
+        self.pinned = nginx.pinned
+
+    def port(self, bench):
+        return self.nginx.port(bench)
+
+    def command(self, bench, tag):
+        argv, cwd, _, _ = self.nginx.command(bench, tag)
+        config = Path(argv[argv.index("-c") + 1])
+        text = config.read_text()
+        if text.count("\nmaster_process on;\n") != 1:
+            raise BenchError(f"{config}: no single `master_process on;` line to turn off for callgrind")
+        config.write_text(text.replace("\nmaster_process on;\n", "\nmaster_process off;\n"))
+        return valgrind(self.out) + argv, cwd, bench.log("callgrind-server.log"), True
+
+
+def callgrind_server(bench, name, server, out):
+    """The server to profile, as callgrind runs it: the gateway from a copy of its binary that valgrind
+    can read, an nginx as it is."""
+    if name != "gateway":
+        return CallgrindNginx(server, out)
     # Valgrind (3.19, Debian 12) cannot read the DWARF 5 that Swift 6 writes and gives up at start; a
     # copy without debug information still has its symbol table, which is all the profile needs.
     binary = bench.work / "bin" / "switchyard-nodebug"
     if bench.supervisor.run(["objcopy", "--strip-debug", bench.gateway_bin, str(binary)], seconds=120,
                             check=False) != 0:
         raise BenchError(f"objcopy --strip-debug {bench.gateway_bin} failed (binutils)")
+    return CallgrindGateway(binary, out)
+
+
+def callgrind(bench, name, server, request):
+    """callgrind on the server `name` for a short run of the vendor's request (8 connections), switched on
+    after a 2 s warm-up so that start-up is left out; the report shows the top inclusive counts."""
+    if not shutil.which("valgrind"):
+        raise BenchError("--profile callgrind: valgrind is not installed")
+    o = bench.options
+    profiled = f"the {server.label}" if name == "gateway" else server.label
+    progress.heading(f"where the time goes: valgrind --tool=callgrind on {profiled}, {request.label}, "
+                     f"8 connections, {o.duration}s (not measured)")
+    stem = f"callgrind.translated-{request.tenant}{'' if name == 'gateway' else '-' + name}"
+    out = bench.log(f"{stem}.out")
+    out.unlink(missing_ok=True)
     load = Wrk(8, request, bench.tokens[request.tenant])
     wrk_output = bench.log("profile-wrk.txt")
-    with started(bench, CallgrindGateway(binary, out)) as running:
-        response = device_answer(bench, running, "gateway", "gateway (switchyard serve)", request.tenant)
+    with started(bench, callgrind_server(bench, name, server, out)) as running:
+        response = device_answer(bench, running, name, server.label, request.tenant)
         load.warm_up(bench, running, 2)
-        with open(bench.log("gateway-callgrind.log"), "a") as log:
+        with open(bench.log("callgrind-server.log"), "a") as log:
             if bench.supervisor.run(["callgrind_control", "-i", "on", str(running.pid)], seconds=30, stdout=log,
                                     check=False) != 0:
                 progress.note("callgrind_control -i on failed; the profile may be empty")
@@ -153,11 +198,10 @@ def callgrind(bench, request):
     if not out.exists() or out.stat().st_size == 0:
         return {"mode": "callgrind (failed: no output)", "response": response}
     inclusive = demangle(bench, tool_output(bench, ["callgrind_annotate", "--inclusive=yes", str(out)]))
-    bench.log(f"callgrind.translated-{request.tenant}.inclusive.txt").write_text(inclusive)
-    bench.log(f"callgrind.translated-{request.tenant}.self.txt").write_text(
-        demangle(bench, tool_output(bench, ["callgrind_annotate", str(out)])))
+    bench.log(f"{stem}.inclusive.txt").write_text(inclusive)
+    bench.log(f"{stem}.self.txt").write_text(demangle(bench, tool_output(bench, ["callgrind_annotate", str(out)])))
     return {"mode": "callgrind", "tenant": request.tenant, "vendor": request.label, "response": response,
-            "requests": requests,
+            "server": name, "label": profiled, "requests": requests, "stem": stem,
             "inclusive": after_third_rule(inclusive, 30)}
 
 

@@ -367,11 +367,13 @@ def profile(p, o):
                   "count by library):", ""]
         return lines + markdown(p["steps"]) + [""]
     if p["mode"] == "callgrind":
-        return [f"### Where the gateway's time goes: callgrind, {vendor}", "",
-                "`valgrind --tool=callgrind --instr-atstart=no` on the gateway, instrumentation switched on after a 2 s",
+        # Run files from before --profile-server profiled the gateway.
+        server, stem = p.get("label", "the gateway"), p.get("stem", f"callgrind.translated-{tenant}")
+        return [f"### Where {server}'s time goes: callgrind, {vendor}", "",
+                f"`valgrind --tool=callgrind --instr-atstart=no` on {server}, instrumentation switched on after a 2 s",
                 f"warm-up, during a short {vendor} run (8 connections, {o['duration']} s, {p['requests']} requests):",
                 "inclusive instruction counts of the top functions",
-                f"(`callgrind_annotate --inclusive=yes`). Full reports: .work/logs/callgrind.translated-{tenant}.*.txt.", "",
+                f"(`callgrind_annotate --inclusive=yes`). Full reports: .work/logs/{stem}.*.txt.", "",
                 "```", *p["inclusive"], "```", ""]
     if p["mode"] == "off":
         return []

@@ -73,13 +73,13 @@ def prepare_translated(bench):
 
 
 def profile_translated(bench, scenario):
-    """Where the gateway's time goes, from one more, unmeasured run of --profile-vendor's request, and
-    what it allocates per request, from one more per vendor (when the gateway is among the servers)."""
-    if "gateway" not in bench.options.servers:
-        return {}
-    request = device_request(bench.options.profile_vendor)
-    result = {"profile": profile.run(bench, scenario.servers["gateway"], request)}
-    if bench.options.allocations:
+    """Where the time of the server --profile-server names goes, from one more, unmeasured run of
+    --profile-vendor's request (when that server is among the servers), and what the gateway allocates per
+    request, from one more per vendor (when the gateway is among them)."""
+    result = {}
+    if bench.options.profile_server in bench.options.servers:
+        result["profile"] = profile.run(bench, scenario.servers, device_request(bench.options.profile_vendor))
+    if bench.options.allocations and "gateway" in bench.options.servers:
         result["allocations"] = [{"tenant": request.tenant, "vendor": request.label,
                                   **allocations.run(bench, request)} for request in DEVICE_REQUESTS]
     return result
