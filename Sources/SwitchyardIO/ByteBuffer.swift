@@ -21,7 +21,9 @@ public final class ByteBuffer {
     /// 0 while the buffer holds no storage.
     public private(set) var capacity: Int
     public private(set) var readerIndex: Int = 0
-    public private(set) var writerIndex: Int = 0
+    public var writerIndex: Int { written }
+    /// `writerIndex`, settable from the appends inlined into other modules.
+    @usableFromInline var written = 0
     /// Where the storage comes from and goes back to. Not optional: an optional's `if let` copies
     /// it, a retain and a release each time.
     private let pool: BufferPool
@@ -56,7 +58,7 @@ public final class ByteBuffer {
     /// Drops whatever the buffer holds and gives its storage back to its pool.
     public func releaseStorage() {
         readerIndex = 0
-        writerIndex = 0
+        written = 0
         guard capacity > 0 else { return }
         pool.give(storage, capacity: capacity)
         storage = pool.vacancy
@@ -81,7 +83,7 @@ public final class ByteBuffer {
 
     public func didWrite(_ count: Int) {
         assert(count >= 0 && count <= writableCount)
-        writerIndex += count
+        written += count
     }
 
     /// Drops `count` bytes from the front. When nothing is left both indices return to zero, so a
@@ -92,13 +94,13 @@ public final class ByteBuffer {
         readerIndex += count
         if readerIndex == writerIndex {
             readerIndex = 0
-            writerIndex = 0
+            written = 0
         }
     }
 
     public func clear() {
         readerIndex = 0
-        writerIndex = 0
+        written = 0
     }
 
     /// Moves the unread bytes to the front, making the whole free space one tail.
@@ -107,18 +109,18 @@ public final class ByteBuffer {
         let count = readableCount
         if count > 0 { memmove(storage, storage + readerIndex, count) }
         readerIndex = 0
-        writerIndex = count
+        written = count
     }
 
     /// Makes room for at least `count` more bytes: compacts first, then grows by doubling. The
     /// check is inlined into every append; making room, rare on a buffer that is reused, is not.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func reserveWritable(_ count: Int) {
-        if writableCount < count { makeRoom(count) }
+        if capacity &- written < count { makeRoom(count) }
     }
 
-    @inline(never)
-    private func makeRoom(_ count: Int) {
+    @inline(never) @usableFromInline
+    func makeRoom(_ count: Int) {
         attachStorage()
         compact()
         if writableCount >= count { return }
@@ -131,11 +133,19 @@ public final class ByteBuffer {
         capacity = newCapacity
     }
 
+    @inlinable
     public func append(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        reserveWritable(bytes.count)
-        (storage + writerIndex).copyMemory(from: base, byteCount: bytes.count)
-        writerIndex += bytes.count
+        append(base, count: bytes.count)
+    }
+
+    /// `count` bytes from `base`, inlined where it is called: with a constant count (a
+    /// `StaticString`'s) the copy becomes a few moves instead of a call to `memcpy`.
+    @inlinable @inline(__always)
+    func append(_ base: UnsafeRawPointer, count: Int) {
+        reserveWritable(count)
+        (storage + written).copyMemory(from: base, byteCount: count)
+        written &+= count
     }
 
     public func append(_ bytes: [UInt8]) {
@@ -146,21 +156,23 @@ public final class ByteBuffer {
         string.withContiguousUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
+    @inlinable @inline(__always)
     public func append(_ string: StaticString) {
-        append(UnsafeRawBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
+        append(string.utf8Start, count: string.utf8CodeUnitCount)
     }
 
+    @inlinable
     public func append(byte: UInt8) {
         reserveWritable(1)
-        storage.storeBytes(of: byte, toByteOffset: writerIndex, as: UInt8.self)
-        writerIndex += 1
+        storage.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+        written &+= 1
     }
 
     /// Appends `value` in decimal without allocating a `String`.
     public func append(decimal value: Int) {
         precondition(value >= 0)
         reserveWritable(ASCII.maxDecimalBytes)
-        writerIndex += ASCII.writeDecimal(value, to: storage + writerIndex)
+        written += ASCII.writeDecimal(value, to: storage + writerIndex)
     }
 }
 
