@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import progress
 from .bench import BENCH_DIR
@@ -18,7 +19,6 @@ from .checks import device_answer
 from .counters import parse_wrk
 from .loads import Wrk
 from .processes import BenchError
-from pathlib import Path
 from .servers import Gateway, Server, started
 
 REPORT_SECONDS = 300
@@ -178,7 +178,7 @@ def callgrind(bench, name, server, request):
     if not shutil.which("valgrind"):
         raise BenchError("--profile callgrind: valgrind is not installed")
     o = bench.options
-    profiled = f"the {server.label}" if name == "gateway" else server.label
+    profiled = server.label if name == "nginx" else f"the {server.label}"
     progress.heading(f"where the time goes: valgrind --tool=callgrind on {profiled}, {request.label}, "
                      f"8 connections, {o.duration}s (not measured)")
     stem = f"callgrind.translated-{request.tenant}{'' if name == 'gateway' else '-' + name}"
