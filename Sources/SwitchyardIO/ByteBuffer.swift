@@ -66,7 +66,7 @@ public final class ByteBuffer {
     }
 
     public var readableCount: Int { writerIndex - readerIndex }
-    public var writableCount: Int { capacity - writerIndex }
+    @inlinable public var writableCount: Int { capacity &- written }
     public var isEmpty: Bool { readerIndex == writerIndex }
 
     /// The unread bytes. Valid until the next call that mutates the buffer.
@@ -116,7 +116,7 @@ public final class ByteBuffer {
     /// check is inlined into every append; making room, rare on a buffer that is reused, is not.
     @inlinable @inline(__always)
     public func reserveWritable(_ count: Int) {
-        if capacity &- written < count { makeRoom(count) }
+        if writableCount < count { makeRoom(count) }
     }
 
     @inline(never) @usableFromInline
@@ -172,7 +172,7 @@ public final class ByteBuffer {
     public func append(decimal value: Int) {
         precondition(value >= 0)
         reserveWritable(ASCII.maxDecimalBytes)
-        written += ASCII.writeDecimal(value, to: storage + writerIndex)
+        written += ASCII.writeDecimal(value, to: storage + written)
     }
 }
 
