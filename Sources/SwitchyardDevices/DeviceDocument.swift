@@ -37,8 +37,9 @@ public struct DeviceDocument: Sendable, Equatable {
     public static func pool() -> Pool { Pool(maxFree: 256, maxCapacity: 64) }
 
     /// An empty document building its fields in one of `pool`'s lists (a new one without a pool).
+    /// Called through the optional: bound with `if let`, the pool was retained and released around the call.
     public init(storageFrom pool: Pool?) {
-        if let pool { entries = pool.take(capacity: Self.expectedFields) }
+        if let taken = pool?.take(capacity: Self.expectedFields) { entries = taken }
     }
 
     /// A document holds a handful of fields: room for them at the first, not a reallocation at the

@@ -60,7 +60,7 @@ final class GatewayRequestReuseTests: XCTestCase {
         }
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
-            "context", "arrival", "route", "credential", "binding", "limit",
+            "context", "metrics", "cache", "jsonObjects", "byteArrays", "fieldLists", "requests", "arrival", "route", "credential", "binding", "limit",
             "prepaidQuota", "body", "exchange", "device", "problem", "upstreamStatus", "upstreamNanos", "bytesIn", "heldKey",
         ], "a stored property was added or renamed: reset it in `retire`, set it above and name it here")
         for (was, fresh) in zip(reused, new) {
@@ -96,7 +96,8 @@ final class GatewayRequestReuseTests: XCTestCase {
     /// The vendor call likewise: retired once its answer is handed on, it lets go of its request
     /// (so both are taken again for the next request), and begun again it is a new call's equal.
     /// A stored property added to `DeviceCall` fails here until `retire` resets it and this list
-    /// names it (`context`, a `let`, is the loop's for the call's whole life).
+    /// names it (`context`, a `let`, is the loop's for the call's whole life, and so are the objects held
+    /// from it).
     func testARetiredVendorCallLetsGoOfItsRequestAndIsANewOnesEqual() throws {
         let acme = try harness.token("acme")
         let patched = try harness.send("PATCH", "/devices/iccid:8988216716970004975", token: acme, json: #"{"deviceId": "tracker-1"}"#)
@@ -117,7 +118,7 @@ final class GatewayRequestReuseTests: XCTestCase {
         }
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
-            "party", "context", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
+            "party", "context", "metrics", "vendorSlots", "changeLists", "documents", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
             "inFlight", "countedBatches", "countedItems", "exchangeInPlace", "moreExchanges", "lastTag",
         ], "a stored property was added or renamed: reset it in `retire` and name it here")
         for (was, fresh) in zip(reused, new) {

@@ -46,6 +46,13 @@ final class DeviceCall {
     /// use borrows it: read through `party` (a `var`) it was retained and released around every
     /// call on it. Points back like a `GatewayRequest` does: `GatewayLoop.close()` lets go of both.
     private let context: GatewayLoop
+    /// The context's objects a call uses on every request, held here too: the compiler lends an
+    /// object in `self`'s own `let` as it is, but retains and releases one reached through another
+    /// (`context.metrics`) around each call made on it.
+    private let metrics: LoopMetrics
+    private let vendorSlots: VendorSlots
+    private let changeLists: ArrayPool<DeviceChange>
+    private let documents: DeviceDocument.Pool
     // Read in place (`_read`), as a `let` is: a class's stored `var` would be retained at every read.
     private var request: GatewayRequest { _read { yield party!.request } }
     private var binding: VendorBinding { _read { yield party!.binding } }
@@ -91,6 +98,10 @@ final class DeviceCall {
     private init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
         party = Party(request: request, binding: binding, route: binding.route)
         context = request.context
+        metrics = context.metrics
+        vendorSlots = context.vendorSlots
+        changeLists = context.changeLists
+        documents = context.requestLists.documents
         self.deviceRequest = deviceRequest
         prepare()
     }
@@ -216,9 +227,9 @@ final class DeviceCall {
         let (state, tenant) = (request.state, route.name)
         let maxWait = waitLimit(quota.lines.policy.maxWait)
         func record(_ decision: RateLimitDecision, storeFailed: Bool) -> RateLimitDecision {
-            context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
+            metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .vendor,
                                               decision: storeFailed ? .storeFailure : decision.admitted ? .admitted : .refused))
-            if decision.admitted { context.metrics.record(.quotaWait(tenant: route.tenant, policy: .vendor, nanoseconds: decision.delay)) }
+            if decision.admitted { metrics.record(.quotaWait(tenant: route.tenant, policy: .vendor, nanoseconds: decision.delay)) }
             return decision
         }
         // A decision made with the tenant's limit is its own binding's: never a migration target's.
@@ -293,7 +304,7 @@ final class DeviceCall {
 
     private func send(_ batch: Range<Int>, token: String?, isRetry: Bool) {
         // In one of the loop's lists, handed back once the batch is answered (`upstreamCall`).
-        var changes = context.changeLists.take(capacity: batch.count)
+        var changes = changeLists.take(capacity: batch.count)
         for position in batch {
             guard case .success(let change) = deviceRequest.items[item(position)].change else { preconditionFailure("only ready items are sent") }
             changes.append(change)
@@ -360,15 +371,15 @@ final class DeviceCall {
         let (request, route) = (request, route)
         guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, changes: changes, holding: .none) }
         let (waiting, batchChanges) = (upstream, changes)
-        context.vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
+        vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
-            context.metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
+            metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
             guard let slot = decision.slot else {
                 return deliver(.failure(Problem(.upstreamRateLimited,
                                                 detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
                                                 headers: [("retry-after", "1")])), for: purpose, changes: batchChanges)
             }
-            context.metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
+            metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
             exchange(waiting, for: purpose, changes: batchChanges, holding: slot)
         }
     }
@@ -470,14 +481,14 @@ extension DeviceCall: UpstreamCallObserver {
             sample.outcome = ClientOutcome(failure: error.kind)
         }
         binding.circuit.record(failed: sample.status.map { $0 >= 500 } ?? true, loop: context.loop.index, now: context.loop.now)
-        context.metrics.record(.clientRequest(sample))
-        context.vendorSlots.release(exchange.slot)
+        metrics.record(.clientRequest(sample))
+        vendorSlots.release(exchange.slot)
         deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose, changes: exchange.changes)
         // Read and done with: the batch's list of changes is the loop's again, and so are their
         // documents, emptied here, where the exchange was the list's last holder (a token's fetch
         // has none, and an empty list without room is not kept).
-        for index in exchange.changes.indices { exchange.changes[index].document.give(to: context.requestLists.documents) }
-        context.changeLists.recycle(&exchange.changes)
+        for index in exchange.changes.indices { exchange.changes[index].document.give(to: documents) }
+        changeLists.recycle(&exchange.changes)
         // The last answer, handed on: the call is done, and nothing on its way down holds its lists now.
         if completion == nil, inFlight == 0, exchangeInPlace == nil, moreExchanges.isEmpty { retire() }
     }

@@ -12,6 +12,15 @@ import SwitchyardJSON
 /// (`begin`): every request needs one, and the steady path allocates none.
 final class GatewayRequest {
     let context: GatewayLoop
+    /// The context's objects every request calls on, held here too, for the phases to reach through
+    /// the request they are handed: an object reached through another (`request.context.metrics`)
+    /// is retained and released around each call made on it, one in a `let` of its own is lent as it is.
+    let metrics: LoopMetrics
+    let cache: AuthenticationCache
+    let jsonObjects: JSONObject.Pool
+    let byteArrays: ArrayPool<UInt8>
+    let fieldLists: ArrayPool<(name: String, value: String)>
+    private let requests: ObjectPool<GatewayRequest>
 
     /// What the request arrived with and under, set when it is begun.
     private struct Arrival {
@@ -85,6 +94,12 @@ final class GatewayRequest {
     private init(arrival: consuming Arrival, context: GatewayLoop) {
         self.arrival = arrival
         self.context = context
+        metrics = context.metrics
+        cache = context.cache
+        jsonObjects = context.jsonObjects
+        byteArrays = context.loop.byteArrays
+        fieldLists = context.loop.fieldLists
+        requests = context.requests
     }
 
     /// The request for `head`: one the loop retired, begun again, when it has one nothing else
@@ -114,7 +129,7 @@ final class GatewayRequest {
         limit = nil
         prepaidQuota = nil
         // Taken rather than read: a read of the property copied the document to hand its lists back.
-        body.take()?.giveObjects(to: context.jsonObjects)
+        body.take()?.giveObjects(to: jsonObjects)
         exchange = nil
         device = nil
         problem = nil
@@ -122,7 +137,7 @@ final class GatewayRequest {
         upstreamNanos = nil
         bytesIn = 0
         heldKey = nil
-        context.requests.give(self)
+        requests.give(self)
     }
 
     var tenant: String? { credential?.tenant }
@@ -161,15 +176,15 @@ final class GatewayRequest {
             }
         }
         if let limit, !limit.isUnlimited {
-            if response.encodedHeaders.capacity == 0 { response.encodedHeaders = context.loop.byteArrays.take(capacity: 128) }
+            if response.encodedHeaders.capacity == 0 { response.encodedHeaders = byteArrays.take(capacity: 128) }
             limit.appendHeaderLines(to: &response.encodedHeaders)
         }
         compress(&response)
         let tenant = tenant
-        context.metrics.record(.serverRequest(ServerRequestSample(
+        metrics.record(.serverRequest(ServerRequestSample(
             method: head.method, route: routeTemplate, status: response.status, tenant: tenantRoute?.tenantLabel ?? 0, vendor: vendor,
             nanoseconds: context.loop.now &- arrived)))
-        if let problem { context.metrics.record(.problem(problem, tenant: tenant)) }
+        if let problem { metrics.record(.problem(problem, tenant: tenant)) }
         context.accessLog?.record(self, status: response.status, bytesOut: response.body.count)
         recordServerSpan(status: response.status)
         return response

@@ -108,7 +108,7 @@ extension Gateway {
     @inline(never)
     func authenticate(_ request: GatewayRequest, _ head: HTTPRequestHead) -> Problem? {
         let authenticated = head.withFirstValue(.authorization) { value, _ in
-            request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.context.cache)
+            request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.cache)
         }
         switch authenticated {
         case .success(let credential):
@@ -137,7 +137,7 @@ extension Gateway {
     func readBody(_ request: GatewayRequest, _ head: HTTPRequestHead, _ bytes: [UInt8]) -> Problem? {
         request.bytesIn = bytes.count
         switch RequestBody.read(bytes, of: head, limits: request.state.limits, gunzip: request.context.gunzip,
-                                objects: request.context.jsonObjects) {
+                                objects: request.jsonObjects) {
         case .success(let body):
             request.body = body
             return nil
@@ -215,7 +215,7 @@ extension Gateway {
         func decided(_ decision: consuming RateLimitDecision, storeFailed: Bool = false) {
             let (admitted, retryAfterSeconds) = (decision.admitted, decision.retryAfterSeconds)
             request.limit = consume decision
-            request.context.metrics.record(.rateLimit(tenant: request.tenantRoute?.tenantLabel ?? MetricLabels.number(tenant), policy: .tenant,
+            request.metrics.record(.rateLimit(tenant: request.tenantRoute?.tenantLabel ?? MetricLabels.number(tenant), policy: .tenant,
                                                       decision: storeFailed ? .storeFailure : admitted ? .admitted : .refused))
             guard admitted else {
                 // The decision's headers, added when the answer is finished, carry the Retry-After.
@@ -306,9 +306,8 @@ extension Gateway {
         let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.binding.route.adapter,
                                   requestID: request.requestID)
         request.problem = answer.problem
-        let loop = request.context.loop
-        return answer.response(into: loop.byteArrays.take(capacity: answer.expectedBytes),
-                               fields: loop.fieldLists.take(capacity: DeviceAnswer.fieldCapacity))
+        return answer.response(into: request.byteArrays.take(capacity: answer.expectedBytes),
+                               fields: request.fieldLists.take(capacity: DeviceAnswer.fieldCapacity))
     }
 
     /// A migrating tenant's changes go to the vendor that did not serve them too, once the client
@@ -332,7 +331,7 @@ extension Gateway {
         request.retire()
     }
 
-    private func send(_ response: HTTPResponse, for request: GatewayRequest) {
+    private func send(_ response: consuming HTTPResponse, for request: GatewayRequest) {
         guard let exchange = request.exchange else { preconditionFailure("an answer before the body was read") }
         exchange.respond(response)
     }

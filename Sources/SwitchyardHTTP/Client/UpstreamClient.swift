@@ -32,6 +32,10 @@ public final class UpstreamClient {
     public let statistics: UpstreamStatistics
     /// One inflate stream per loop, reused for every gzip answer.
     let gzip = GzipDecoder()
+    /// The loop's pools, held here too: reached through `loop`, each call on one was wrapped in a
+    /// retain and a release, where one in `self`'s own `let` is lent as it is.
+    private let byteArrays: ArrayPool<UInt8>
+    private let fieldLists: ArrayPool<(name: String, value: String)>
 
     /// By `UpstreamPoolKey.index`, nil for a key this loop has not called yet: bounded by the
     /// targets ever configured. An emptied pool stays, so a connection going back and forth costs
@@ -49,6 +53,8 @@ public final class UpstreamClient {
         self.loop = loop
         self.limits = limits
         self.statistics = statistics
+        byteArrays = loop.byteArrays
+        fieldLists = loop.fieldLists
     }
 
     /// Idle connections in the pool, across keys.
@@ -250,8 +256,8 @@ public final class UpstreamClient {
     /// it, go back to the loop's arrays for the next call.
     func complete(_ call: consuming UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
         defer {
-            loop.byteArrays.give(call.request.body)
-            loop.fieldLists.give(call.request.headers)
+            byteArrays.give(call.request.body)
+            fieldLists.give(call.request.headers)
         }
         call.pool.calls -= 1
         if call.retried { call.pool.retries -= 1 }
@@ -261,7 +267,7 @@ public final class UpstreamClient {
         }
         guard sending > 0 else {
             call.completion(result)
-            if case .success(let response) = result { loop.byteArrays.give(response.body) }
+            if case .success(let response) = result { byteArrays.give(response.body) }
             return
         }
         let deferred = DeferredCompletion(completion: call.completion, result: result)

@@ -24,7 +24,7 @@ public struct HTTPExchange {
         peer = .callback(loop, respond)
     }
 
-    public func respond(_ response: HTTPResponse) {
+    public func respond(_ response: consuming HTTPResponse) {
         switch peer {
         case .connection(let connection, let sequence): connection.complete(sequence: sequence, with: response)
         case .callback(_, let respond): respond(response)
