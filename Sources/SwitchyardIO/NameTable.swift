@@ -13,9 +13,9 @@ import Glibc
 /// type is not generic, so a lookup from another module instantiates no metadata.
 public struct NameTable: Sendable {
     /// Every name's bytes, one after another.
-    private let storage: [UInt8]
+    @usableFromInline let storage: [UInt8]
     /// Per length, the names of that length: where each starts in `storage`, and its position.
-    private let byLength: [[(start: Int, position: Int)]]
+    @usableFromInline let byLength: [[(start: Int, position: Int)]]
 
     /// `names` must not repeat one.
     public init(_ names: [String]) {
@@ -33,7 +33,11 @@ public struct NameTable: Sendable {
         self.byLength = byLength
     }
 
-    /// The position of the name spelt by `name`'s bytes, nil when none is.
+    /// The position of the name spelt by `name`'s bytes, nil when none is. Inlinable, as is
+    /// `position(of:)` for a `String`: a table is read where it lies (a static's, a row of a list),
+    /// and called out of line the compiler copied it for the call, its two arrays retained and
+    /// released around every lookup.
+    @inlinable @inline(__always)
     public func position(of name: UnsafeRawBufferPointer) -> Int? {
         guard name.count < byLength.count else { return nil }
         return storage.withUnsafeBytes { storage in
@@ -46,6 +50,7 @@ public struct NameTable: Sendable {
     }
 
     /// The position of `name`.
+    @inlinable @inline(__always)
     public func position(of name: String) -> Int? {
         if let found = name.utf8.withContiguousStorageIfAvailable({ position(of: UnsafeRawBufferPointer($0)) }) { return found }
         return Array(name.utf8).withUnsafeBytes { position(of: $0) }

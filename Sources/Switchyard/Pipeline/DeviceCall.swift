@@ -49,10 +49,13 @@ final class DeviceCall {
     /// The context's objects a call uses on every request, held here too: the compiler lends an
     /// object in `self`'s own `let` as it is, but retains and releases one reached through another
     /// (`context.metrics`) around each call made on it.
+    private let transport: any UpstreamTransport
     private let metrics: LoopMetrics
     private let vendorSlots: VendorSlots
     private let changeLists: ArrayPool<DeviceChange>
     private let documents: DeviceDocument.Pool
+    private let byteArrays: ArrayPool<UInt8>
+    private let fieldLists: ArrayPool<(name: String, value: String)>
     // Read in place (`_read`), as a `let` is: a class's stored `var` would be retained at every read.
     private var request: GatewayRequest { _read { yield party!.request } }
     private var binding: VendorBinding { _read { yield party!.binding } }
@@ -98,10 +101,13 @@ final class DeviceCall {
     private init(request: GatewayRequest, binding: VendorBinding, deviceRequest: DeviceRequest) {
         party = Party(request: request, binding: binding, route: binding.route)
         context = request.context
+        transport = context.upstream
         metrics = context.metrics
         vendorSlots = context.vendorSlots
         changeLists = context.changeLists
         documents = context.requestLists.documents
+        byteArrays = context.loop.byteArrays
+        fieldLists = context.loop.fieldLists
         self.deviceRequest = deviceRequest
         prepare()
     }
@@ -317,10 +323,9 @@ final class DeviceCall {
     /// once the call is answered. Returned rather than kept in a local: a local lives to the end of
     /// its scope, so the call would get a copy, and the headers added on the way would copy the list.
     private func vendorRequest(for changes: [DeviceChange], token: String?) -> UpstreamRequest {
-        let loop = context.loop
         var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
-                                             body: loop.byteArrays.take(capacity: 512))
-        Self.place(&upstream, under: route.pathPrefix, for: request.requestID, fieldLists: loop.fieldLists)
+                                             body: byteArrays.take(capacity: 512))
+        Self.place(&upstream, under: route.pathPrefix, for: request.requestID, fieldLists: fieldLists)
         return upstream
     }
 
@@ -368,8 +373,10 @@ final class DeviceCall {
     /// The request is taken (`consuming`) down to the client, so the headers added on the way
     /// grow its own list rather than a copy; a batch's changes go with it into the exchange.
     private func call(_ upstream: consuming UpstreamRequest, for purpose: Purpose, changes: consuming [DeviceChange] = []) {
-        let (request, route) = (request, route)
         guard let cap = binding.cap else { return exchange(consume upstream, for: purpose, changes: changes, holding: .none) }
+        // Copied for the closure only: a call without a cap copied the route (a retain for each of
+        // its references) for nothing.
+        let (request, route) = (request, route)
         let (waiting, batchChanges) = (upstream, changes)
         vendorSlots.acquire(tenant: route.name, policy: cap, maxWait: waitLimit(cap.maxWait), state: request.state) { [self] decision in
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
@@ -400,7 +407,7 @@ final class DeviceCall {
             tag = lastTag
             moreExchanges[tag] = consume exchange
         }
-        context.upstream.send(upstream, to: route.target, observer: self, tag: tag)
+        transport.send(upstream, to: route.target, observer: self, tag: tag)
     }
 
     private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose, changes: [DeviceChange]) {
