@@ -7,43 +7,100 @@ import SwitchyardIO
 /// document here, several times this writer's cost: docs/ARCHITECTURE.md). The writer tracks only
 /// whether a comma is due.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    /// The document written. Read once it is written: inside `writing(into:_:)`'s closure, what is
+    /// gathered is not in it yet.
+    public var bytes: [UInt8] {
+        precondition(gathered == nil, "a gathered document is read once it is written")
+        return written
+    }
+    private var written: [UInt8] = []
     private var needsComma = false
     /// Set inside `member(_:stringifying:)`: the document is written as the inside of a JSON string
     /// where it lands, each quote of its own as `\"` and each escape in its strings escaped once
     /// more, so that it is never written first and escaped after.
     private var isStringified = false
+    /// Where `writing(into:_:)` gathers the document on its stack, and how much of it is gathered
+    /// and not yet in `written`; nil for a writer appending to `written` as it goes.
+    private var gathered: UnsafeMutableBufferPointer<UInt8>?
+    private var gatheredCount = 0
 
     public init(capacity: Int = 256) {
-        bytes.reserveCapacity(capacity)
+        written.reserveCapacity(capacity)
     }
 
-    /// Writes into `bytes`, an empty array with room (from a loop's `ArrayPool`). Taken as it
-    /// is: emptying it here would copy it, since the caller's reference is not yet gone.
-    public init(into bytes: consuming [UInt8]) {
+    /// Writes into `bytes`, an empty array with room (`writing(into:_:)`). Taken as it is: emptying
+    /// it here would copy it, since the caller's reference is not yet gone.
+    private init(into bytes: consuming [UInt8]) {
         precondition(bytes.isEmpty, "JSONWriter(into:) writes into an empty array")
-        self.bytes = bytes
+        written = bytes
+    }
+
+    /// Writes a document with `write` into `bytes` (an empty array with room, from a loop's
+    /// `ArrayPool`), gathered on the stack and appended to the array once (again each time
+    /// `gatherCapacity` bytes are gathered): every append to an array is a call and a check that it
+    /// is unique, which cost more than the few bytes a member copies, and a member was an append.
+    /// The writer is `write`'s for the call only: what it gathers lives on this call's stack.
+    public static func writing(into bytes: consuming [UInt8], _ write: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter(into: bytes)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: gatherCapacity) { stack in
+            assert(stack.count >= Stage.capacity, "a member is staged where it is gathered")
+            writer.gathered = stack
+            write(&writer)
+            writer.flush()
+            writer.gathered = nil
+        }
+        return writer.written
+    }
+
+    /// A vendor request's or a device answer's body fits, a bulk answer's few items each.
+    private static var gatherCapacity: Int { 512 }
+
+    /// Appends what is gathered to `written`.
+    private mutating func flush() {
+        guard gatheredCount > 0, let gathered else { return }
+        written.append(contentsOf: UnsafeBufferPointer(rebasing: gathered[..<gatheredCount]))
+        gatheredCount = 0
+    }
+
+    /// `written` for a write that isn't gathered, with what is gathered appended first, so that the
+    /// document's bytes stay in order.
+    private var output: [UInt8] {
+        get { written }
+        _modify {
+            flush()
+            yield &written
+        }
+    }
+
+    /// One byte: gathered while there is room, else appended.
+    private mutating func append(byte: UInt8) {
+        if let gathered, gatheredCount < gathered.count {
+            gathered[gatheredCount] = byte
+            gatheredCount &+= 1
+        } else {
+            output.append(byte)
+        }
     }
 
     public mutating func beginObject() {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        append(byte: UInt8(ascii: "{"))
         needsComma = false
     }
 
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        append(byte: UInt8(ascii: "}"))
         needsComma = true
     }
 
     public mutating func beginArray() {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        append(byte: UInt8(ascii: "["))
         needsComma = false
     }
 
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        append(byte: UInt8(ascii: "]"))
         needsComma = true
     }
 
@@ -54,7 +111,7 @@ public struct JSONWriter {
             if !staged {
                 separate()
                 appendQuoted(name)
-                bytes.append(UInt8(ascii: ":"))
+                output.append(UInt8(ascii: ":"))
             }
         }
         needsComma = false
@@ -147,7 +204,7 @@ public struct JSONWriter {
     /// (and any escape in the name) escaped once more.
     private mutating func appendKey(encoded: UnsafeBufferPointer<UInt8>) {
         separate()
-        if isStringified { Self.appendEscaped(encoded, to: &bytes) } else { bytes.append(contentsOf: encoded) }
+        if isStringified { Self.appendEscaped(encoded, to: &output) } else { output.append(contentsOf: encoded) }
     }
 
     public mutating func string(_ value: String) {
@@ -168,7 +225,7 @@ public struct JSONWriter {
 
     public mutating func number(_ value: Int) {
         separate()
-        ASCII.appendDecimal(value, to: &bytes)
+        ASCII.appendDecimal(value, to: &output)
         needsComma = true
     }
 
@@ -180,26 +237,26 @@ public struct JSONWriter {
         separate()
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        output.append(contentsOf: text.utf8)
         needsComma = true
     }
 
     /// A number already in JSON's syntax (a parsed number's literal text).
     mutating func rawNumber(_ text: String) {
         separate()
-        bytes.append(contentsOf: text.utf8)
+        output.append(contentsOf: text.utf8)
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        output.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        output.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
@@ -220,7 +277,7 @@ public struct JSONWriter {
             if !staged {
                 separate()
                 appendQuoted(name)
-                bytes.append(UInt8(ascii: ":"))
+                output.append(UInt8(ascii: ":"))
                 appendQuoted(value)
             }
         }
@@ -251,13 +308,16 @@ public struct JSONWriter {
     public mutating func member(_ name: String, stringifying write: (inout JSONWriter) -> Void) {
         precondition(!isStringified, "a stringified document holds no stringified member of its own")
         key(name)
-        bytes.append(UInt8(ascii: "\""))
+        append(byte: UInt8(ascii: "\""))
+        // The document goes on where this one stands: its bytes and what is gathered of them.
         var document = JSONWriter(capacity: 0)
         document.isStringified = true
-        swap(&document.bytes, &bytes)
+        swap(&document.written, &written)
+        (document.gathered, document.gatheredCount) = (gathered, gatheredCount)
         write(&document)
-        swap(&document.bytes, &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        swap(&document.written, &written)
+        gatheredCount = document.gatheredCount
+        append(byte: UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -284,20 +344,28 @@ public struct JSONWriter {
     }
 
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { append(byte: UInt8(ascii: ",")) }
     }
 
     /// Writes what `write` puts on the stage, after the comma when one is due, and appends it at
     /// once; false, with nothing appended, when it does not fit or has a byte to escape (the caller
-    /// then writes it piece by piece). Every append to `bytes` is a call and a check that the array
+    /// then writes it piece by piece). Every append to `written` is a call and a check that the array
     /// is unique, which cost more than copying the few bytes of a key or a short string: a member
     /// written in pieces was five appends (comma, quote, name, quote, colon) before its value's three.
+    /// A gathered document (`writing(into:_:)`) is its own stage: the piece is gathered with the rest.
     @inline(__always)
     private mutating func staging(_ write: (inout Stage) -> Bool) -> Bool {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Stage.capacity) { buffer in
+        if let gathered {
+            if gathered.count &- gatheredCount < Stage.capacity { flush() }
+            var stage = Stage(base: gathered.baseAddress! + gatheredCount, isStringified: isStringified, needsComma: needsComma)
+            guard write(&stage) else { return false }
+            gatheredCount &+= stage.count
+            return true
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Stage.capacity) { buffer in
             var stage = Stage(base: buffer.baseAddress!, isStringified: isStringified, needsComma: needsComma)
             guard write(&stage) else { return false }
-            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: stage.count))
+            written.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: stage.count))
             return true
         }
     }
@@ -398,20 +466,20 @@ public struct JSONWriter {
 
     /// A string's opening or closing quote: `\"` inside a stringified document.
     private mutating func appendQuote() {
-        if isStringified { bytes.append(UInt8(ascii: "\\")) }
-        bytes.append(UInt8(ascii: "\""))
+        if isStringified { output.append(UInt8(ascii: "\\")) }
+        output.append(UInt8(ascii: "\""))
     }
 
     /// The inside of a string: escaped once, or twice inside a stringified document (where a
     /// string that needs no escaping, nearly every one, is copied as it is all the same).
     private mutating func appendContent(_ utf8: UnsafeBufferPointer<UInt8>) {
-        guard isStringified else { return Self.appendEscaped(utf8, to: &bytes) }
-        guard Self.needsEscape(utf8) else { return bytes.append(contentsOf: utf8) }
+        guard isStringified else { return Self.appendEscaped(utf8, to: &output) }
+        guard Self.needsEscape(utf8) else { return output.append(contentsOf: utf8) }
         var once: [UInt8] = []
         for byte in utf8 {
             once.removeAll(keepingCapacity: true)
             Self.appendEscaped(byte, to: &once)
-            for escaped in once { Self.appendEscaped(escaped, to: &bytes) }
+            for escaped in once { Self.appendEscaped(escaped, to: &output) }
         }
     }
 

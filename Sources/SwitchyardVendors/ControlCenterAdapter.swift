@@ -85,22 +85,23 @@ public struct ControlCenterAdapter: VendorAdapter {
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: one SIM per call")
         // Read where it lies: a local `change` would be a copy, its document and id retained.
-        var json = JSONWriter(into: body)
-        json.beginObject()
-        changes[0].document.forEach { field, value in
-            if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }
+        let body = JSONWriter.writing(into: body) { json in
+            json.beginObject()
+            changes[0].document.forEach { field, value in
+                if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }
+            }
+            // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
+            if let effectiveAt = changes[0].document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
+                json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))
+            }
+            json.endObject()
         }
-        // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
-        if let effectiveAt = changes[0].document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
-            json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))
-        }
-        json.endObject()
         return UpstreamRequest(
             method: .put,
             path: "/rws/api/v1/devices/",
             pathSegment: Self.iccid(of: changes[0]),
             fixedHeaders: headers,
-            body: json.bytes)
+            body: body)
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {

@@ -59,29 +59,30 @@ public struct GateAdapter: VendorAdapter {
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
         let change = changes[0]
-        var json = JSONWriter(into: body)
-        json.beginObject()
-        // An update names the user by its id; the gateway has checked that a document field of the
-        // same kind, if any, holds the same value. Its field read once, not the id copied per member.
-        let idField = change.id?.kind.field
-        let members = Self.members
-        json.member("data", stringifying: { data in
-            data.beginObject()
-            // By index: each name passed where it lies, not copied (retained and released) per member.
-            for index in members.indices {
-                let field = members[index].field
-                if let value = change.document.string(field) ?? (field == idField ? change.id?.value : nil) {
-                    data.member(members[index].name, value)
+        let body = JSONWriter.writing(into: body) { json in
+            json.beginObject()
+            // An update names the user by its id; the gateway has checked that a document field of the
+            // same kind, if any, holds the same value. Its field read once, not the id copied per member.
+            let idField = change.id?.kind.field
+            let members = Self.members
+            json.member("data", stringifying: { data in
+                data.beginObject()
+                // By index: each name passed where it lies, not copied (retained and released) per member.
+                for index in members.indices {
+                    let field = members[index].field
+                    if let value = change.document.string(field) ?? (field == idField ? change.id?.value : nil) {
+                        data.member(members[index].name, value)
+                    }
                 }
-            }
-            data.endObject()
-        })
-        json.endObject()
+                data.endObject()
+            })
+            json.endObject()
+        }
         return UpstreamRequest(
             method: .post,
             path: "/device_app_user_update/",
             fixedHeaders: headers,
-            body: json.bytes
+            body: body
         )
     }
 

@@ -54,24 +54,25 @@ public struct IoTSecurityAdapter: VendorAdapter {
 
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         body.reserveCapacity(32 + 160 * changes.count)
-        var json = JSONWriter(into: body)
-        json.beginObject()
-        json.key("devicelist")
-        json.beginArray()
-        for change in changes {
+        let body = JSONWriter.writing(into: body) { json in
             json.beginObject()
-            let idField = change.id?.kind.field
-            for member in Self.members {
-                // The id is the item's identifier member; the gateway has refused a document
-                // value that differs from it, so the id's value stands for both.
-                let value = member.field == idField ? change.id?.value : change.document.string(member.field)
-                if let value { json.member(member.name, value) }
+            json.key("devicelist")
+            json.beginArray()
+            for change in changes {
+                json.beginObject()
+                let idField = change.id?.kind.field
+                for member in Self.members {
+                    // The id is the item's identifier member; the gateway has refused a document
+                    // value that differs from it, so the id's value stands for both.
+                    let value = member.field == idField ? change.id?.value : change.document.string(member.field)
+                    if let value { json.member(member.name, value) }
+                }
+                json.endObject()
             }
+            json.endArray()
             json.endObject()
         }
-        json.endArray()
-        json.endObject()
-        return UpstreamRequest(method: .put, path: path, fixedHeaders: headers, body: json.bytes)
+        return UpstreamRequest(method: .put, path: path, fixedHeaders: headers, body: body)
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {

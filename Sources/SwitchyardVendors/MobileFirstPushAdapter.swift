@@ -115,19 +115,20 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         assert(change.id?.kind == .deviceId, "a mobilefirst-push change is an update by deviceId")
         assert(accessToken != nil, "the gateway fetches a token before calling a vendor that has a token request")
         let deviceId = change.id?.value ?? ""
-        var json = JSONWriter(into: body)
-        json.beginObject()
-        for (name, field) in Self.requestMembers {
-            if let value = field == .deviceId ? deviceId : change.document.string(field) { json.member(name, value) }
+        let body = JSONWriter.writing(into: body) { json in
+            json.beginObject()
+            for (name, field) in Self.requestMembers {
+                if let value = field == .deviceId ? deviceId : change.document.string(field) { json.member(name, value) }
+            }
+            json.endObject()
         }
-        json.endObject()
         return UpstreamRequest(
             method: .put,
             path: devicesPath,
             pathSegment: deviceId,
             fixedHeaders: Self.jsonHeaders,
             headers: [("authorization", "Bearer \(accessToken ?? "")")],
-            body: json.bytes
+            body: body
         )
     }
 

@@ -66,17 +66,18 @@ public struct VodlixAdapter: VendorAdapter {
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
         let change = changes[0]
-        var json = JSONWriter(into: body)
-        json.beginObject()
-        for (name, field) in Self.members {
-            if let value = value(of: field, in: change) { json.member(name, value) }
+        let body = JSONWriter.writing(into: body) { json in
+            json.beginObject()
+            for (name, field) in Self.members {
+                if let value = value(of: field, in: change) { json.member(name, value) }
+            }
+            json.endObject()
         }
-        json.endObject()
         return UpstreamRequest(
             method: .post,
             path: "/v2/device",
             fixedHeaders: headers,
-            body: json.bytes
+            body: body
         )
     }
 

@@ -3,9 +3,14 @@ import SwitchyardJSON
 import XCTest
 
 final class JSONWriterTests: XCTestCase {
-    private func written(_ write: (inout JSONWriter) -> Void) -> String {
+    /// What `write` writes, appended as it goes and gathered (`writing(into:_:)`), which must agree
+    /// byte for byte: every test here checks both, documents past the gathering's 512 bytes included.
+    private func written(_ write: (inout JSONWriter) -> Void, file: StaticString = #filePath, line: UInt = #line) -> String {
         var json = JSONWriter()
         write(&json)
+        let gathered = JSONWriter.writing(into: [], write)
+        XCTAssertEqual(String(decoding: gathered, as: UTF8.self), String(decoding: json.bytes, as: UTF8.self),
+                       "gathered and appended as written differ", file: file, line: line)
         return String(decoding: json.bytes, as: UTF8.self)
     }
 

@@ -37,9 +37,10 @@ struct DeviceAnswer {
     private func singleResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
-            var json = JSONWriter(into: buffer)
-            if !deviceRequest.items.isEmpty { writeDevice(deviceRequest.items[0].change, confirmed: confirmed, to: &json) }
-            return Self.json(status: status, json.bytes, fields: fields)
+            let body = JSONWriter.writing(into: buffer) { json in
+                if !deviceRequest.items.isEmpty { writeDevice(deviceRequest.items[0].change, confirmed: confirmed, to: &json) }
+            }
+            return Self.json(status: status, body, fields: fields)
         case .failed(let problem):
             return problem.response(requestID: requestID)
         }
@@ -53,34 +54,35 @@ struct DeviceAnswer {
     /// API.md's bulk document: results in request order, then the counts. Items of a batch the
     /// vendor answered with a count only are 202 each, and the vendor's count is what succeeded.
     private func bulkResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
-        var json = JSONWriter(into: buffer)
         var succeeded = outcome.countedBatches.reduce(0) { $0 + $1.succeeded }
         var failed = outcome.countedBatches.reduce(0) { $0 + $1.size - $1.succeeded }
-        json.beginObject()
-        json.key("results")
-        json.beginArray()
-        for (index, item) in deviceRequest.items.enumerated() {
+        let body = JSONWriter.writing(into: buffer) { json in
             json.beginObject()
-            if let id = item.id { id.writeAsIDMember(to: &json) }
-            switch outcome.results[index] {
-            case .accepted(let status, let confirmed):
-                json.member("status", status)
-                json.key("device")
-                writeDevice(item.change, confirmed: confirmed, to: &json)
-                if !outcome.countedItems.contains(index) { succeeded += 1 }
-            case .failed(let problem):
-                json.member("status", problem.code.status)
-                json.key("problem")
-                problem.write(to: &json, requestID: requestID)
-                if !outcome.countedItems.contains(index) { failed += 1 }
+            json.key("results")
+            json.beginArray()
+            for (index, item) in deviceRequest.items.enumerated() {
+                json.beginObject()
+                if let id = item.id { id.writeAsIDMember(to: &json) }
+                switch outcome.results[index] {
+                case .accepted(let status, let confirmed):
+                    json.member("status", status)
+                    json.key("device")
+                    writeDevice(item.change, confirmed: confirmed, to: &json)
+                    if !outcome.countedItems.contains(index) { succeeded += 1 }
+                case .failed(let problem):
+                    json.member("status", problem.code.status)
+                    json.key("problem")
+                    problem.write(to: &json, requestID: requestID)
+                    if !outcome.countedItems.contains(index) { failed += 1 }
+                }
+                json.endObject()
             }
+            json.endArray()
+            json.member("succeeded", succeeded)
+            json.member("failed", failed)
             json.endObject()
         }
-        json.endArray()
-        json.member("succeeded", succeeded)
-        json.member("failed", failed)
-        json.endObject()
-        return Self.json(status: failed == 0 ? 200 : 207, json.bytes, fields: fields)
+        return Self.json(status: failed == 0 ? 200 : 207, body, fields: fields)
     }
 
     /// The confirmed fields whose values keep the document's rules, in canonical form: a vendor
