@@ -9,7 +9,8 @@ import SwitchyardJSON
 /// - it nests no deeper than `maxDepth`;
 /// - the input as a whole is valid UTF-8 and holds nothing after the value but whitespace;
 /// - `JSONWriter` writes it back as text that parses to the same value, and writing that again
-///   gives the same bytes (a fixed point).
+///   gives the same bytes (a fixed point); gathered on the stack (`JSONWriter.writing(into:_:)`), the
+///   same bytes as appended as it goes.
 /// For a refused one: the error's offset lies within the input.
 @main
 enum JSONFuzzer {
@@ -44,6 +45,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var again = JSONWriter()
     again.value(reread)
     invariant(again.bytes == written, "writing is not a fixed point")
+    invariant(JSONWriter.writing(into: []) { $0.value(value) } == written, "gathered and appended as written differ")
     return 0
 }
 
