@@ -428,19 +428,18 @@ final class HTTPServerConnection: ChannelDelegate {
     }
 
     private func write(_ response: consuming HTTPResponse, isHead: Bool) {
-        let out = outbound
-        HTTPStatus.appendStatusLine(response.status, to: out)
-        out.append("date: " as StaticString)
-        dates.append(to: out)
-        out.append("\r\nserver: switchyard\r\ncontent-length: " as StaticString)
-        out.append(decimal: response.body.count)
-        out.append("\r\nx-request-id: " as StaticString)
-        out.append(currentRequestID)
-        if response.closeConnection { out.append("\r\nconnection: close" as StaticString) }
-        out.appendFieldLines(response.headers)
-        out.append(response.encodedHeaders)
-        out.append("\r\n\r\n" as StaticString)
-        if !isHead { out.append(response.body) }
+        HTTPStatus.appendStatusLine(response.status, to: outbound)
+        outbound.append("date: " as StaticString)
+        dates.append(to: outbound)
+        outbound.append("\r\nserver: switchyard\r\ncontent-length: " as StaticString)
+        outbound.append(decimal: response.body.count)
+        outbound.append("\r\nx-request-id: " as StaticString)
+        outbound.append(currentRequestID)
+        if response.closeConnection { outbound.append("\r\nconnection: close" as StaticString) }
+        outbound.appendFieldLines(response.headers)
+        outbound.append(response.encodedHeaders)
+        outbound.append("\r\n\r\n" as StaticString)
+        if !isHead { outbound.append(response.body) }
         byteArrays.give(response.body)
         byteArrays.give(response.encodedHeaders)
         fieldLists.give(response.headers)
