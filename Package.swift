@@ -12,9 +12,16 @@ import PackageDescription
 // devices, vendors, the gateway), and calls into another module's non-inlinable functions and
 // unspecialized generics cost 1.1% of a control-center request's instructions and 1.7% of a
 // gate one's (callgrind, Benchmarks/RESULTS.md, "The fifteenth pass").
+// And they copy and destroy values the way debug builds do, in code made for each type: by default
+// an optimized build does it for an optional or an enum with a large payload (`UpstreamCall?`,
+// `Result<UpstreamResponse, Problem>`, `Problem?`) by looking up the type's metadata and calling
+// its value witnesses, which walk its layout at run time: some 20 such calls a request, 2.4% of a
+// control-center request's instructions and 2.6% of a gate one's (RESULTS.md, "The twenty-fifth
+// pass"), for 53 KB more code.
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
-    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization", "-Xfrontend", "-disable-type-layout"],
+                 .when(configuration: .release)),
 ]
 
 let package = Package(
