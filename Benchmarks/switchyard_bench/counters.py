@@ -50,13 +50,16 @@ def start_time(pid):
 
 
 def cpu_ticks(pid):
-    """utime + stime (proc(5) fields 14 and 15, in clock ticks) summed over the process tree."""
-    total = 0
+    """utime + stime, and stime alone (proc(5) fields 14 and 15, in clock ticks), summed over the
+    process tree: all the CPU the server used, and the kernel's part of it (its system calls, the
+    TCP stack, and on loopback the delivery of what it sends to the peer's socket)."""
+    total = kernel = 0
     for p in process_tree(pid):
         fields = stat_fields(p)
         if fields:
             total += int(fields[11]) + int(fields[12])
-    return total
+            kernel += int(fields[12])
+    return total, kernel
 
 
 def tree_rss_kib(pid):
@@ -104,12 +107,14 @@ class Snapshot:
     rss_kib: int        # the server's processes
     steal_ticks: int    # the server CPUs
     all_ticks: int      # the server CPUs
+    kernel_ticks: int   # the server's processes, the part of cpu_ticks spent in the kernel
 
     @classmethod
     def take(cls, pid, cpus):
         """Steal first and last around the process figures, as the load runs in between."""
         steal, total = steal_ticks(cpus)
-        return cls(time.monotonic(), cpu_ticks(pid), tree_rss_kib(pid), steal, total)
+        cpu, kernel = cpu_ticks(pid)
+        return cls(time.monotonic(), cpu, tree_rss_kib(pid), steal, total, kernel)
 
     def as_dict(self):
         """As the run file keeps it."""

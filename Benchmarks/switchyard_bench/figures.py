@@ -9,7 +9,7 @@ import statistics
 COUNTS = ("requests", "errors", "non2xx", "non_404", "resumed", "up_requests", "up_opened", "up_reused",
           "up_failures", "seen_conns", "seen_requests")
 # Decimals of a median; the rest have none.
-DIGITS = {"p50": 2, "p99": 2, "cpu_us": 1, "kib_per_conn": 1}
+DIGITS = {"p50": 2, "p99": 2, "cpu_us": 1, "kernel_us": 1, "kib_per_conn": 1}
 
 
 def run_figures(record, clk_tck):
@@ -33,6 +33,9 @@ def run_figures(record, clk_tck):
     figures.update(cpu_us=ticks * 1e6 / clk_tck / max(figures.get("requests", 0), 1),
                    cpu_use=ticks * 100 / clk_tck / wall if wall > 0 else None,
                    steal=(after["steal_ticks"] - before["steal_ticks"]) * 100 / max(all_ticks, 1))
+    if "kernel_ticks" in after:  # not in the run files of before the split was kept
+        figures["kernel_us"] = ((after["kernel_ticks"] - before["kernel_ticks"]) * 1e6 / clk_tck
+                                / max(figures.get("requests", 0), 1))
     if "idle" in load:
         idle = load["idle"]
         established = idle["ready"].get("established", 0)

@@ -295,21 +295,24 @@ def translated(source):
                   "each load.", ""]
     lines += [f"- {r['label']}: `{r['method']} {r['path']}` `{r['body']}` → gateway → {r['vendor_call']}" for r in requests]
     lines += ["",
-              "| request | server | req/s | p50 ms | p99 ms | CPU µs/req (range) | CPU use | steal | upstream requests | "
-              "upstream connections opened | non-2xx | req/s vs nginx | CPU/req vs nginx | CPU/req vs nginx+Lua |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| request | server | req/s | p50 ms | p99 ms | CPU µs/req (range) | CPU use | steal | of it kernel µs/req | "
+              "upstream requests | upstream connections opened | non-2xx | req/s vs nginx | CPU/req vs nginx | CPU/req vs nginx+Lua |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     figures = {(r["tenant"], s): source.figures("translated", s, r["tenant"]) for r in requests for s in servers}
     names = {r["tenant"]: r["label"] for r in requests}
     for (t, s), f in figures.items():
         nginx, lua = figures.get((t, "nginx"), {}), figures.get((t, "nginx-lua"), {})
-        lines.append(f"| {names[t]} | {labels[s]} | {g(f, 'rps')} | {g(f, 'p50')} | {g(f, 'p99')} | {cpu_columns(f)} | "
+        lines.append(f"| {names[t]} | {labels[s]} | {g(f, 'rps')} | {g(f, 'p50')} | {g(f, 'p99')} | {cpu_columns(f)} | {g(f, 'kernel_us')} | "
                      f"{g(f, 'up_requests')} | {g(f, 'up_opened')} | {g(f, 'non2xx')} | "
                      f"{ratio(g(f, 'rps'), nginx.get('rps'))} | {ratio(g(f, 'cpu_us'), nginx.get('cpu_us'))} | "
                      f"{ratio(g(f, 'cpu_us'), lua.get('cpu_us'))} |")
     lines += ["",
               f"Upstream figures are totals over the {o['repeat']} run(s) per server and request, warm-up and response check",
               "included: the gateway's from its admin listener's `/metrics` (`http_client_request_duration_seconds_count`,",
-              "`…_connections_opened_total`), nginx's (and nginx + Lua's) from the upstream's stub_status.", ""]
+              "`…_connections_opened_total`), nginx's (and nginx + Lua's) from the upstream's stub_status.",
+              "Of it kernel: the part of the server's CPU time spent in the kernel on its behalf (its system time in",
+              "/proc/PID/stat: the system calls, the TCP stack, and on loopback the delivery of what it sends into the",
+              "peer's socket); the rest is the server's own code and its libraries.", ""]
     for (t, s), f in figures.items():
         label = f"{labels[s]}, {names[t]}"
         if positive(f, "errors"):
