@@ -9,8 +9,11 @@ import SwitchyardJSON
 struct DeviceAnswer {
     let deviceRequest: DeviceRequest
     let outcome: DeviceCall.Outcome
-    /// The tenant's adapter: which identifier kinds it addresses, for a new device's `id`.
-    let adapter: any VendorAdapter
+    /// Which identifier kinds the tenant's adapter addresses, its primary one first, for a new
+    /// device's `id`: the values, not the adapter, whose existential would be copied (its
+    /// references retained) to be kept here.
+    let primaryKind: IdentifierKind?
+    let addressableKinds: CaseSet<IdentifierKind>
     let requestID: RequestID
 
     /// The answer, its JSON written into `buffer` and its header lines into `fields`, an empty list
@@ -128,9 +131,8 @@ struct DeviceAnswer {
     /// The first kind the vendor addresses devices by that passes `predicate`, its primary kind
     /// first: searched in place, not in a list made for every new device.
     private func firstAddressableKind(where predicate: (IdentifierKind) -> Bool) -> IdentifierKind? {
-        let addressable = adapter.addressableKinds
-        if let primary = adapter.primaryKind, addressable.contains(primary), predicate(primary) { return primary }
-        return IdentifierKind.allCases.first { addressable.contains($0) && predicate($0) }
+        if let primary = primaryKind, addressableKinds.contains(primary), predicate(primary) { return primary }
+        return IdentifierKind.allCases.first { addressableKinds.contains($0) && predicate($0) }
     }
 
     /// The answered document (`answered`, written without being made) and `id`: the request's, or

@@ -303,8 +303,9 @@ extension Gateway {
     /// What the vendor made of each change, as the unified answer.
     @inline(never)
     func translateBack(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) -> HTTPResponse {
-        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, adapter: translation.binding.route.adapter,
-                                  requestID: request.requestID)
+        let route = translation.binding.route
+        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, primaryKind: route.primaryKind,
+                                  addressableKinds: route.addressableKinds, requestID: request.requestID)
         request.problem = answer.problem
         return answer.response(into: request.byteArrays.take(capacity: answer.expectedBytes),
                                fields: request.fieldLists.take(capacity: DeviceAnswer.fieldCapacity))

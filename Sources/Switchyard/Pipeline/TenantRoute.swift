@@ -17,6 +17,7 @@ final class TenantRoute: Sendable {
     /// existential (and retains what it holds), about 55 instructions a use.
     let vendor: Vendor
     let primaryKind: IdentifierKind?
+    let addressableKinds: CaseSet<IdentifierKind>
     let batchSize: Int
     let fanOutConcurrency: Int
     let target: UpstreamTarget
@@ -37,6 +38,7 @@ final class TenantRoute: Sendable {
         self.adapter = adapter
         vendor = adapter.vendor
         primaryKind = adapter.primaryKind
+        addressableKinds = adapter.addressableKinds
         batchSize = max(1, adapter.batchSize)
         fanOutConcurrency = max(1, adapter.fanOutConcurrency)
         caBundle = Self.readCABundle(tenant.caFilePath)
