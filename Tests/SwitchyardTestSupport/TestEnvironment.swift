@@ -11,9 +11,14 @@ public enum TestEnvironment {
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `swift build --build-tests` puts the executable next to the test binary (on Linux the
-    /// `.xctest` bundle is itself the running executable).
+    /// The `switchyard` the tests run: `SWITCHYARD_TEST_BINARY` when set (scripts/test-release.sh
+    /// sets it to a release build, whose optimizations a debug build doesn't make), else the one
+    /// `swift build --build-tests` puts next to the test binary (on Linux the `.xctest` bundle is
+    /// itself the running executable).
     public static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["SWITCHYARD_TEST_BINARY"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return testBinary.deletingLastPathComponent().appendingPathComponent("switchyard")
     }()
