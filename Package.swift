@@ -36,6 +36,10 @@ let strict: [SwiftSetting] = [
 let translating: [SwiftSetting] = strict + [
     .unsafeFlags(["-Xfrontend", "-enable-lexical-lifetimes=false"], .when(configuration: .release)),
 ]
+// Link-time optimization is asked for on the command line (`--experimental-lto-mode=full`, by
+// deploy/container/Dockerfile, Benchmarks/ and scripts/test-release.sh), not here: `-lto=llvm-full`
+// as a flag of these targets makes bitcode of them, but the link then misses the libraries Swift's
+// objects name for themselves (Foundation, Glibc's overlay), which only SwiftPM's own mode passes.
 
 let package = Package(
     name: "Switchyard",

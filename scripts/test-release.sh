@@ -3,7 +3,7 @@
 # it (deploy/container/Dockerfile): every test that starts the binary (the end-to-end tests, the
 # simulators' commands) then drives the code the release flags make (Package.swift: no exclusivity
 # checks, values copied in code made for their type, and lifetimes that end at a value's last use
-# in the translating modules), which a debug build never has. The in-process tests stay in debug.
+# in the translating modules; and the link-time optimization), which a debug build never has. The in-process tests stay in debug.
 # Not part of scripts/test.sh, to keep CI within its time; run it after changing Package.swift's
 # release flags and before a release. Needs what scripts/test.sh installs; arguments go to
 # `swift test` (for example `--filter EndToEndTests`).
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-swift build -c release --product switchyard --static-swift-stdlib
+swift build -c release --product switchyard --static-swift-stdlib --experimental-lto-mode=full
 binary="$(swift build -c release --show-bin-path)/switchyard"
 swift build --build-tests
 
