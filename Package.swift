@@ -32,12 +32,12 @@ let strict: [SwiftSetting] = [
 // into an object's storage outlives a use of the object, no `weak` reference, and their deinits
 // (`JSONValue.Pool`, `DeviceCall`) only hand storage back. The I/O, HTTP and Redis modules, whose
 // C wrappers hand out pointers to what their objects own, keep lexical lifetimes. Release builds
-// only, so `scripts/test-release.sh` runs the end-to-end tests against a release binary.
+// only, so `scripts/test-release.sh` runs the tests that start `switchyard` against a release binary.
 let translating: [SwiftSetting] = strict + [
     .unsafeFlags(["-Xfrontend", "-enable-lexical-lifetimes=false"], .when(configuration: .release)),
 ]
 // Link-time optimization is asked for on the command line (`--experimental-lto-mode=full`, by
-// deploy/container/Dockerfile, Benchmarks/ and scripts/test-release.sh), not here: `-lto=llvm-full`
+// scripts/build-release.sh, which every production build uses), not here: `-lto=llvm-full`
 // as a flag of these targets makes bitcode of them, but the link then misses the libraries Swift's
 // objects name for themselves (Foundation, Glibc's overlay), which only SwiftPM's own mode passes.
 

@@ -1420,7 +1420,7 @@ def main():
     if not os.path.isabs(a.binary):
         a.binary = os.path.join(REPO_ROOT, a.binary)
     if not os.access(a.binary, os.X_OK):
-        sys.exit(f"soak: no executable at {a.binary}; build it with `swift build -c release --product switchyard --static-swift-stdlib --experimental-lto-mode=full`")
+        sys.exit(f"soak: no executable at {a.binary}; build it with `scripts/build-release.sh`")
     command = "Benchmarks/soak.py" + "".join(" " + shlex.quote(x) for x in sys.argv[1:])
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -35,9 +35,6 @@ LUA_FILES = {
 # The servers the 404 scenarios compare, and the translated scenario's third (--servers).
 SERVER_NAMES = ("gateway", "nginx", "nginx-lua")
 BUILD_SECONDS = 3600  # a release build takes minutes on two cores
-# How the container image builds the gateway (deploy/container/Dockerfile): the Swift runtime linked in,
-# and the whole program optimized again at link time.
-RELEASE_BUILD_FLAGS = ("--static-swift-stdlib", "--experimental-lto-mode=full")
 
 
 @dataclass(frozen=True)
@@ -246,13 +243,12 @@ def compile_tls_newconn(bench):
 
 def swift_build(bench, product):
     """A release build of one product, its output with the run's progress on standard error; run
-    under the supervisor, so that an interrupted run stops the compilers too. Built as the container
-    image builds the gateway (deploy/container/Dockerfile), the Swift runtime linked in: what is
-    measured is what ships, and its calls into the runtime (a retain, a release) are direct rather
-    than through the dynamic linker's table (0.8% of a translated request's instructions), and the
-    whole program optimized again at link time (10% of them)."""
-    command = ["swift", "build", "-c", "release", "--product", product, *RELEASE_BUILD_FLAGS]
-    progress.heading(" ".join(command))
+    under the supervisor, so that an interrupted run stops the compilers too. Built as the gateway
+    ships (scripts/build-release.sh): what is measured is what ships, its calls into the Swift runtime
+    (a retain, a release) direct rather than through the dynamic linker's table (0.8% of a translated
+    request's instructions), the whole program optimized again at link time (10% of them)."""
+    command = [str(REPO_ROOT / "scripts" / "build-release.sh"), "--product", product]
+    progress.heading(f"scripts/build-release.sh --product {product}")
     bench.supervisor.run(command, cwd=REPO_ROOT, seconds=BUILD_SECONDS, stdout=sys.stderr)
 
 
