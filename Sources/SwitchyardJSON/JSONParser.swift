@@ -30,6 +30,60 @@ public struct JSONParser {
         }
     }
 
+    /// Reads `bytes` as `parse` does and, when the text is an object, hands `member` each of its
+    /// members in order (the name's UTF-8 and the value) and returns true; false, with no member
+    /// handed over, for any other value. For reading a vendor's record straight into a device
+    /// document: the tree `parse` builds (a list from the pool, a `String` per name, each member
+    /// appended, all of it emptied again when the list is next taken) would be walked once and dropped.
+    ///
+    /// The top object's members are read onto the stack and handed over only once the whole text is
+    /// read, so a text `parse` refuses is refused, with `parse`'s error, before `member` sees any of
+    /// it. At a member the stack cannot hold (past `levelCapacity`, or a name with an escape or
+    /// beyond ASCII, which a range of the text cannot stand for) the reading stops, and the text is
+    /// read again as a tree and handed over from it.
+    public static func forEachMember(of bytes: [UInt8], maxDepth: Int = defaultMaxDepth, objects: JSONObject.Pool? = nil,
+                                     _ member: (UnsafeBufferPointer<UInt8>, JSONValue) -> Void) throws(JSONParseError) -> Bool {
+        let lists = bytes.count <= JSONObject.pooledDocumentBytes ? objects?.lists : nil
+        let handedOver = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) -> Bool in
+            var parser = JSONParser(buffer, maxDepth: maxDepth, lists: lists, names: objects?.names)
+            parser.skipWhitespace()
+            guard parser.current == UInt8(ascii: "{") else { return false }
+            return try withUnsafeTemporaryAllocation(of: LevelMembers.Entry.self, capacity: levelCapacity) {
+                entries throws(JSONParseError) -> Bool in
+                var level = LevelMembers(entries: entries)
+                // Members are moved out as they are handed over, each destroyed as the type it is;
+                // only what a refused text leaves is deinitialized through the generic witnesses.
+                var handed = 0
+                defer {
+                    if handed < level.count { (entries.baseAddress! + handed).deinitialize(count: level.count - handed) }
+                }
+                try parser.parseObject(depth: 1, into: &level)
+                guard !level.isAbandoned else { return false }
+                parser.skipWhitespace()
+                guard parser.offset == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+                while handed < level.count {
+                    let entry = (entries.baseAddress! + handed).move()
+                    handed += 1
+                    member(UnsafeBufferPointer(rebasing: buffer[entry.name]), entry.value)
+                    if let objects, entry.value.holdsValues { entry.value.giveObjects(to: objects) }
+                }
+                return true
+            }
+        }
+        if handedOver { return true }
+        // Not an object, or one the stack level could not hold: read as a tree.
+        let value = try parse(bytes, maxDepth: maxDepth, objects: objects)
+        guard case .object(let object) = value else { return false }
+        for index in object.members.indices {
+            object.members[index].name.withContiguousUTF8 { member($0, object.members[index].value) }
+        }
+        if let objects { value.giveObjects(to: objects) }
+        return true
+    }
+
+    /// The most members `forEachMember` holds on the stack: a vendor's record has a dozen at most.
+    static var levelCapacity: Int { JSONObject.indexThreshold }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private let lists: ArrayPool<(name: String, value: JSONValue)>?
@@ -78,44 +132,34 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
+        var tree = TreeMembers(object: lists.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject())
+        try parseObject(depth: depth, into: &tree)
+        return tree.object
+    }
+
+    /// The object whose `{` is at `offset`, its members read into `members`.
+    private mutating func parseObject<Members: ObjectMembers>(depth: Int, into members: inout Members) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
         offset += 1
-        var object = lists.map { JSONObject(reusing: $0.take(capacity: JSONObject.initialCapacity)) } ?? JSONObject()
-        /// The signatures of the names read (`signature(_:)`), and whether every name had one.
-        var seen: UInt64 = 0
-        var allSigned = true
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             offset += 1
-            return object
+            return
         }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let nameOffset = offset
-            let (name, signature) = try parseName()
-            // A name is looked up among the earlier ones only when it may be one of them: most
-            // names of an object are told apart by their signatures alone.
-            let mayRepeat: Bool
-            if let signature, allSigned {
-                mayRepeat = seen & signature != 0
-                seen |= signature
-            } else {
-                allSigned = false
-                mayRepeat = true
-            }
-            if mayRepeat, object[name] != nil {
-                throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(name)\"")
-            }
+            let name = try members.readName(&self)
+            guard !members.isAbandoned else { return }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected \":\"") }
             offset += 1
             skipWhitespace()
-            object.append(name, try parseValue(depth: depth))
+            members.add(name, try parseValue(depth: depth))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): offset += 1
-            case UInt8(ascii: "}"): offset += 1; return object
+            case UInt8(ascii: "}"): offset += 1; return
             case nil: throw error("unexpected end of input")
             default: throw error("expected \",\" or \"}\"")
             }
@@ -178,6 +222,17 @@ public struct JSONParser {
         try parseString { utf8, names in
             let text = if let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
             return (text, Self.signature(utf8))
+        }
+    }
+
+    /// A member name as where it lies in the text, for `forEachMember`'s level: nil when it had an
+    /// escape (its text is then not a range of the input); its signature as `parseName`'s.
+    private mutating func parseRawName() throws(JSONParseError) -> (range: Range<Int>?, signature: UInt64?) {
+        let text = bytes.baseAddress! + offset + 1
+        let start = offset + 1
+        return try parseString { utf8, _ in
+            // A string without escapes is handed over where it lies; one with them, from a scratch array.
+            (utf8.baseAddress == text ? start..<(start + utf8.count) : nil, Self.signature(utf8))
         }
     }
 
@@ -316,6 +371,97 @@ public struct JSONParser {
             offset += 1
         }
         return value
+    }
+}
+
+extension JSONParser {
+    /// Where `parseObject` puts an object's members as it reads them: a `JSONObject` (`TreeMembers`),
+    /// or `forEachMember`'s top object on the stack (`LevelMembers`). Each reads a name its own way
+    /// and refuses one an earlier member has, as RFC 8259 leaves open and this parser does not.
+    private protocol ObjectMembers {
+        associatedtype Name
+        /// Reads the name whose opening quote is at `parser`'s offset.
+        mutating func readName(_ parser: inout JSONParser) throws(JSONParseError) -> Name
+        /// Set by `readName` for a member this cannot hold: the object's reading stops there.
+        var isAbandoned: Bool { get }
+        mutating func add(_ name: consuming Name, _ value: consuming JSONValue)
+    }
+
+    private struct TreeMembers: ObjectMembers {
+        var object: JSONObject
+        /// The signatures of the names read (`signature(_:)`), and whether every name had one.
+        private var seen: UInt64 = 0
+        private var allSigned = true
+
+        init(object: consuming JSONObject) {
+            self.object = object
+        }
+
+        mutating func readName(_ parser: inout JSONParser) throws(JSONParseError) -> String {
+            let nameOffset = parser.offset
+            let (name, signature) = try parser.parseName()
+            // A name is looked up among the earlier ones only when it may be one of them: most
+            // names of an object are told apart by their signatures alone.
+            let mayRepeat: Bool
+            if let signature, allSigned {
+                mayRepeat = seen & signature != 0
+                seen |= signature
+            } else {
+                allSigned = false
+                mayRepeat = true
+            }
+            if mayRepeat, object[name] != nil {
+                throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(name)\"")
+            }
+            return name
+        }
+
+        var isAbandoned: Bool { false }
+
+        mutating func add(_ name: consuming String, _ value: consuming JSONValue) {
+            object.append(name, value)
+        }
+    }
+
+    /// `forEachMember`'s top object: each member's name as a range of the text and its value, in
+    /// `entries` (initialized up to `count`). A name that is no range of the text, or a member past
+    /// `entries`' room, abandons it.
+    private struct LevelMembers: ObjectMembers {
+        typealias Entry = (name: Range<Int>, value: JSONValue)
+
+        let entries: UnsafeMutableBufferPointer<Entry>
+        private(set) var count = 0
+        private(set) var isAbandoned = false
+        /// The signatures of the names held (`signature(_:)`).
+        private var seen: UInt64 = 0
+
+        init(entries: UnsafeMutableBufferPointer<Entry>) {
+            self.entries = entries
+        }
+
+        mutating func readName(_ parser: inout JSONParser) throws(JSONParseError) -> Range<Int> {
+            let nameOffset = parser.offset
+            let (range, signature) = try parser.parseRawName()
+            guard let range, let signature, count < entries.count else {
+                isAbandoned = true
+                return 0..<0
+            }
+            // ASCII names without escapes are the same `String` exactly when their bytes are.
+            if seen & signature != 0 {
+                let text = UnsafeRawBufferPointer(parser.bytes)
+                let name = UnsafeRawBufferPointer(rebasing: text[range])
+                for index in 0..<count where UnsafeRawBufferPointer(rebasing: text[entries[index].name]).bytesEqual(name) {
+                    throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(String(decoding: name, as: UTF8.self))\"")
+                }
+            }
+            seen |= signature
+            return range
+        }
+
+        mutating func add(_ name: consuming Range<Int>, _ value: consuming JSONValue) {
+            (entries.baseAddress! + count).initialize(to: (name, value))
+            count += 1
+        }
     }
 }
 

@@ -270,16 +270,23 @@ public struct JSONWriter {
 
     /// A string member from UTF-8 bytes where they lie (a request id written on the stack).
     public mutating func member(_ name: String, utf8 value: UnsafeBufferPointer<UInt8>) {
-        name.withContiguousUTF8 { name in
-            let staged = staging {
-                $0.quoted(name) && $0.byte(UInt8(ascii: ":")) && $0.quoted(value)
-            }
-            if !staged {
-                separate()
-                appendQuoted(name)
-                output.append(UInt8(ascii: ":"))
-                appendQuoted(value)
-            }
+        name.withContiguousUTF8 { member(named: $0, utf8: value) }
+    }
+
+    /// A string member with a constant name (gate's `data` members), read where it lies.
+    public mutating func member(_ name: StaticString, _ value: CompactString) {
+        value.withUTF8 { value in name.withUTF8Buffer { member(named: $0, utf8: value) } }
+    }
+
+    private mutating func member(named name: UnsafeBufferPointer<UInt8>, utf8 value: UnsafeBufferPointer<UInt8>) {
+        let staged = staging {
+            $0.quoted(name) && $0.byte(UInt8(ascii: ":")) && $0.quoted(value)
+        }
+        if !staged {
+            separate()
+            appendQuoted(name)
+            output.append(UInt8(ascii: ":"))
+            appendQuoted(value)
         }
         needsComma = true
     }

@@ -105,33 +105,39 @@ public struct ControlCenterAdapter: VendorAdapter {
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
-        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
-        defer { if let lists { document?.giveObjects(to: lists.objects) } }
-        let body = document?.objectValue
-        switch response.status {
-        case 200, 202:
-            guard let iccid = body?["iccid"]?.compactString else {
-                return .all(.failed(ErrorCatalogue.unreadable(response, "no \"iccid\" string")), count: changes.count)
-            }
-            // The answer names the SIM the vendor changed; another one than asked for is no answer
-            // to this request.
-            guard iccid == Self.iccid(of: changes[0]) else {
-                return .all(.failed(ErrorCatalogue.unreadable(response, "it names another ICCID")), count: changes.count)
-            }
-            var confirmed = DeviceDocument(storageFrom: lists?.documents)
-            confirmed[.iccid] = .string(iccid)
-            return .all(.accepted(status: response.status, confirmed: confirmed), count: changes.count)
-        default:
-            // `errorCode` is a string; a number is read too rather than lose the code.
-            let code = body?["errorCode"]?.scalarText
-            var problem = ErrorCatalogue.problem(for: response, vendor: .controlCenter, rows: Self.errorRows,
-                                                 code: code, message: body?["errorMessage"]?.stringValue)
-            if let code, let named = Self.namedFields[code] {
-                problem.fields = named.fields.filter { changes[0].document[$0] != nil }
-                    .map { FieldError(pointer: changes[0].pointer($0), reason: named.reason) }
-            }
-            return .all(.failed(problem), count: changes.count)
+        guard response.status == 200 || response.status == 202 else {
+            return .all(.failed(problem(for: response, changes)), count: changes.count)
         }
+        // The member read where it lies (`JSONParser.forEachMember`), not through a tree of the answer.
+        var iccid: CompactString?
+        _ = try? JSONParser.forEachMember(of: response.body, objects: lists?.objects) { name, value in
+            if UnsafeRawBufferPointer(name).bytesEqual("iccid") { iccid = value.compactString }
+        }
+        guard let iccid else {
+            return .all(.failed(ErrorCatalogue.unreadable(response, "no \"iccid\" string")), count: changes.count)
+        }
+        // The answer names the SIM the vendor changed; another one than asked for is no answer
+        // to this request.
+        guard iccid == Self.iccid(of: changes[0]) else {
+            return .all(.failed(ErrorCatalogue.unreadable(response, "it names another ICCID")), count: changes.count)
+        }
+        var confirmed = DeviceDocument(storageFrom: lists?.documents)
+        confirmed[.iccid] = .string(iccid)
+        return .all(.accepted(status: response.status, confirmed: confirmed), count: changes.count)
+    }
+
+    /// The catalogue's problem for a refusal, with the fields its error code is about.
+    private func problem(for response: UpstreamResponse, _ changes: [DeviceChange]) -> Problem {
+        let body = (try? JSONParser.parse(response.body))?.objectValue
+        // `errorCode` is a string; a number is read too rather than lose the code.
+        let code = body?["errorCode"]?.scalarText
+        var problem = ErrorCatalogue.problem(for: response, vendor: .controlCenter, rows: Self.errorRows,
+                                             code: code, message: body?["errorMessage"]?.stringValue)
+        if let code, let named = Self.namedFields[code] {
+            problem.fields = named.fields.filter { changes[0].document[$0] != nil }
+                .map { FieldError(pointer: changes[0].pointer($0), reason: named.reason) }
+        }
+        return problem
     }
 
     /// The SIM a change addresses: its id, whose kind is always `iccid` (the only addressable

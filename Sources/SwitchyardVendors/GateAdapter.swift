@@ -32,8 +32,9 @@ public struct GateAdapter: VendorAdapter {
     }
 
     /// The members of `data` in the document's order (API.md §2's gate column), which is also
-    /// the order they are sent in.
-    static let members: [(name: String, field: DeviceField)] = [
+    /// the order they are sent in. Names as `StaticString`s: a record's member names are compared
+    /// with them where both lie, and each is written without a `String`.
+    static let members: [(name: StaticString, field: DeviceField)] = [
         ("number", .msisdn), ("generic_id", .deviceId), ("imei", .imei), ("imsi", .imsi), ("iccid", .iccid),
         ("username", .userUsername), ("password", .userPassword), ("user_external_id", .userExternalId),
         ("user_class", .userClass),
@@ -88,49 +89,56 @@ public struct GateAdapter: VendorAdapter {
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
         guard response.status == 201 else { return .each(changes) { .failed(problem(for: response, $0)) } }
-        let document = try? JSONParser.parse(response.body, objects: lists?.objects)
-        defer { if let lists { document?.giveObjects(to: lists.objects) } }
-        return .each(changes) { result(of: response, document, for: $0, documents: lists?.documents) }
+        // One change a call (`batchSize`): its record read once.
+        let record = confirmation(in: response, documents: lists?.documents, objects: lists?.objects)
+        return .each(changes) { change in
+            switch record {
+            // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
+            // apart, so an upsert is reported as API.md's default, 201.
+            case .success(let confirmed): .accepted(status: change.operation == .upsert ? 201 : 200, confirmed: confirmed)
+            case .failure(let problem): .failed(problem)
+            }
+        }
     }
 
-    private func result(of response: UpstreamResponse, _ document: JSONValue?, for change: DeviceChange,
-                        documents: DeviceDocument.Pool?) -> DeviceResult {
-        guard case .object(let record)? = document else {
-            return .failed(ErrorCatalogue.unreadable(response, "the 201 body is not a JSON object"))
-        }
+    /// The fields gate's 201 record confirms, read member by member straight into a document
+    /// (`JSONParser.forEachMember`), not through a tree.
+    private func confirmation(in response: UpstreamResponse, documents: DeviceDocument.Pool?,
+                              objects: JSONObject.Pool?) -> Result<DeviceDocument, Problem> {
         var confirmed = DeviceDocument(storageFrom: documents)
+        var mistyped: (name: String, type: String)?
         // The record's members in its order, each found in `members` from where the last one was:
         // gate writes them in the order of its documentation, which is `members`' order, so each is
         // found at the first try (looking up every field in the record took n²/2 comparisons).
-        // By index, as `request` walks `members`: a name and a value read in place, not each member
-        // copied (its name retained and released) for the loop.
-        let members = Self.members
         var next = 0
-        for index in record.members.indices {
-            guard let position = Self.position(of: record.members[index].name, from: next) else { continue }
+        let isObject = try? JSONParser.forEachMember(of: response.body, objects: objects) { name, value in
+            guard mistyped == nil, let position = Self.position(of: name, from: next) else { return }
             next = position + 1
-            let field = members[position].field
-            guard field.access != .writeOnly else { continue }
-            switch record.members[index].value {
-            case .string(let value): confirmed[field] = .string(value)
+            let field = Self.members[position].field
+            guard field.access != .writeOnly else { return }
+            switch value {
+            case .string(let text): confirmed[field] = .string(text)
             // A DRF serializer writes an unset nullable field as null: not a value to confirm.
             case .null: break
-            case let other:
-                let name = record.members[index].name
-                return .failed(ErrorCatalogue.unreadable(response, "\(name) is \(other.typeName), not a string"))
+            default: mistyped = (String(decoding: name, as: UTF8.self), value.typeName)
             }
         }
-        // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
-        // apart, so an upsert is reported as API.md's default, 201.
-        return .accepted(status: change.operation == .upsert ? 201 : 200, confirmed: confirmed)
+        guard isObject == true else {
+            return .failure(ErrorCatalogue.unreadable(response, "the 201 body is not a JSON object"))
+        }
+        if let mistyped {
+            return .failure(ErrorCatalogue.unreadable(response, "\(mistyped.name) is \(mistyped.type), not a string"))
+        }
+        return .success(confirmed)
     }
 
-    /// Where `name` is in `members`, looked for from `start` on and then from the beginning.
-    private static func position(of name: String, from start: Int) -> Int? {
+    /// Where the member named by the UTF-8 `name` is in `members`, looked for from `start` on and
+    /// then from the beginning.
+    private static func position(of name: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let count = members.count
         for step in 0..<count {
             let position = (start + step) % count
-            if members[position].name == name { return position }
+            if UnsafeRawBufferPointer(name).bytesEqual(members[position].name) { return position }
         }
         return nil
     }
@@ -154,7 +162,7 @@ public struct GateAdapter: VendorAdapter {
                     parts.append("\(name): \(reason)")
                     // `data`, `non_field_errors` and any name gate has but the document lacks are
                     // about the change as a whole: the document's own pointer.
-                    let field = Self.position(of: name, from: 0).map { Self.members[$0].field }
+                    let field = name.withContiguousUTF8 { Self.position(of: $0, from: 0) }.map { Self.members[$0].field }
                     fields.append(FieldError(pointer: field.map(change.pointer) ?? change.pointerPrefix, reason: reason))
                 }
                 message = parts.isEmpty ? nil : parts.joined(separator: "; ")

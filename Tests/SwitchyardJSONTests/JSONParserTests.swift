@@ -194,8 +194,80 @@ final class JSONParserTests: XCTestCase {
         XCTAssertThrowsError(try JSONParser.parse(Array(String(repeating: "{\"a\":", count: 100_000).utf8)))
     }
 
+    /// What `forEachMember` hands over, or its error: the members with their names as text.
+    private func members(of bytes: [UInt8], objects: JSONObject.Pool? = nil) -> (isObject: Bool, members: [(String, JSONValue)])? {
+        var members: [(String, JSONValue)] = []
+        do {
+            let isObject = try JSONParser.forEachMember(of: bytes, objects: objects) { name, value in
+                members.append((String(decoding: name, as: UTF8.self), value))
+            }
+            return (isObject, members)
+        } catch {
+            XCTAssertTrue(members.isEmpty, "a refused text's members were handed over: \(String(decoding: bytes, as: UTF8.self))")
+            XCTAssertThrowsError(try JSONParser.parse(bytes)) { XCTAssertEqual($0 as? JSONParseError, error) }
+            return nil
+        }
+    }
+
+    /// `forEachMember` reads what `parse` reads: an object's members in order with the same values
+    /// (names with escapes, names past ASCII and objects past the stack's room read as a tree), no
+    /// member of any other value, and the same error for every text `parse` refuses, with no
+    /// member handed over before it.
+    private func assertMembersAgree(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let walked = members(of: bytes)
+        guard let parsed = try? JSONParser.parse(bytes) else {
+            XCTAssertNil(walked, "accepted what parse refuses: \(text)", file: file, line: line)
+            return
+        }
+        guard let walked else { return XCTFail("refused what parse accepts: \(text)", file: file, line: line) }
+        XCTAssertEqual(walked.isObject, parsed.objectValue != nil, text, file: file, line: line)
+        let expected = parsed.objectValue?.members ?? []
+        XCTAssertEqual(walked.members.map(\.0), expected.map(\.name), text, file: file, line: line)
+        XCTAssertEqual(walked.members.map(\.1), expected.map(\.value), text, file: file, line: line)
+    }
+
+    func testForEachMemberReadsWhatParseReads() {
+        let many = "{" + (0...JSONObject.indexThreshold).map { #""m\#($0)":\#($0)"# }.joined(separator: ",") + "}"
+        let texts = [
+            #" {"number": "+1234567890", "generic_id": "com.example.app.user123", "imei": "123456789012345", "password": "p", "user_class": null} "#,
+            #"{"a": {"b": [{"c": 1}], "d": "x"}, "e": true, "f": -0.5e+3, "g": []}"#,
+            "{}", " { } ", "[]", "1", "\"x\"", "null", "[{\"a\": 1}]",
+            #"{"\u0069mei": "1", "x": 2}"#, #"{"caf\u00e9": 1, "b": 2}"#, #"{"café": 1}"#, #"{"": 1, "a": ""}"#,
+            many, String(many.dropLast()) + #","m3":0}"#,
+            #"{"a": 1, "a": 2}"#, #"{"imei":1,"\u0069mei":2}"#, #"{"K":1,"\u212A":2}"#, #"{"ab":1,"ba":2,"ab":3}"#,
+            #"{"a": 1,}"#, #"{"a" 1}"#, #"{"a": 1} x"#, #"{"a": 01}"#, #"{"a": "\ud800"}"#, #"{"a": 1"#, "{", "",
+            #"{"a": "b\#u{01}"}"#, #"{"a": [1, 2,]}"#,
+            // An escaped name's repeat is the error, not a later one (the stack gives up at the first).
+            #"{"a\u0062": 1, "ab": 2, "c": "\x"}"#, String(many.dropLast()) + #","m3":0,"x":"\x"}"#,
+        ]
+        for text in texts { assertMembersAgree(Array(text.utf8)) }
+        // Names that collide in the signature and differ in their bytes are told apart; the same
+        // bytes are refused wherever the repeat comes.
+        let names = ["a", "b", "ab", "ba", "imei", "imsi", "generic_id", "user_class", "user_external_id", "", "a-b", "a+b"]
+        for (position, name) in names.enumerated() {
+            var members = names.map { #""\#($0)":1"# }
+            assertMembersAgree(Array(("{" + members.joined(separator: ",") + "}").utf8))
+            members.insert(#""\#(name)":2"#, at: (position * 5) % (members.count + 1))
+            assertMembersAgree(Array(("{" + members.joined(separator: ",") + "}").utf8))
+        }
+    }
+
+    /// The nested objects of a record read member by member go back to the loop's pool, as a tree's do.
+    func testForEachMemberHandsNestedObjectsBack() throws {
+        let pool = JSONObject.pool()
+        let text = Array(#"{"a": {"b": {"c": 1}}, "d": [{"e": 2}], "f": "g"}"#.utf8)
+        for _ in 0..<20 {
+            let read = try XCTUnwrap(members(of: text, objects: pool))
+            XCTAssertEqual(read.members.map(\.0), ["a", "d", "f"])
+            XCTAssertEqual(read.members[0].1, try JSONParser.parse(Array(#"{"b": {"c": 1}}"#.utf8)))
+        }
+        XCTAssertEqual(pool.count, 3, "the three nested objects' lists, reused")
+    }
+
     /// Random mutations of a valid document: the parser returns or throws, and whatever it
-    /// accepts the writer writes back to something it accepts again, unchanged.
+    /// accepts the writer writes back to something it accepts again, unchanged; `forEachMember`
+    /// reads each as `parse` does.
     func testMutatedInputsNeverCrashAndRoundTrip() throws {
         let seed = Array(#"{"devices":[{"id":"iccid:8988216716970004975","sim":{"status":"ACTIVATED"},"n":-1.5e3,"ok":true,"x":null,"s":"\u00e9\n"}]}"#.utf8)
         var generator = SystemRandomNumberGenerator()
@@ -209,6 +281,7 @@ final class JSONParserTests: XCTestCase {
                 default: bytes.insert(bytes[Int.random(in: 0..<bytes.count, using: &generator)], at: index)
                 }
             }
+            assertMembersAgree(bytes)
             guard let value = try? JSONParser.parse(bytes) else { continue }
             var writer = JSONWriter()
             writer.value(value)

@@ -12,6 +12,9 @@ import SwitchyardJSON
 ///   gives the same bytes (a fixed point); gathered on the stack (`JSONWriter.writing(into:_:)`), the
 ///   same bytes as appended as it goes.
 /// For a refused one: the error's offset lies within the input.
+/// And `JSONParser.forEachMember` reads every input as `parse` does: an object's members in order
+/// with the same values, nothing for any other value, the same error for a refused one and no member
+/// handed over before it.
 @main
 enum JSONFuzzer {
     static func main() { FuzzDriver.run(testOneInput) }
@@ -21,13 +24,23 @@ let maxDepth = 8
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(fuzzBuffer(data, size))
+    var members: [(name: String, value: JSONValue)] = []
+    let walked = Result { () throws(JSONParseError) in
+        try JSONParser.forEachMember(of: bytes, maxDepth: maxDepth) { members.append((String(decoding: $0, as: UTF8.self), $1)) }
+    }
     let value: JSONValue
     do {
         value = try JSONParser.parse(bytes, maxDepth: maxDepth)
     } catch {
         invariant(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
+        invariant(walked == .failure(error), "forEachMember: \(walked), parse: \(error)")
+        invariant(members.isEmpty, "forEachMember handed over members of a refused text")
         return 0
     }
+    let expected = value.objectValue?.members ?? []
+    invariant(walked == .success(value.objectValue != nil), "forEachMember: \(walked) for \(value.typeName)")
+    invariant(members.map(\.name) == expected.map(\.name) && members.map(\.value) == expected.map(\.value),
+              "forEachMember handed over other members than parse read")
     invariant(String(validating: bytes, as: UTF8.self) != nil, "accepted input that is not UTF-8")
     check(value, depth: 0)
 
