@@ -21,10 +21,4 @@ extension String {
             return true
         }
     }
-
-    /// Whether the UTF-8 contains `byte`, scanned as `allUTF8` scans.
-    @inlinable
-    public func containsUTF8(_ byte: UInt8) -> Bool {
-        !allUTF8 { $0 != byte }
-    }
 }

@@ -76,10 +76,15 @@ public struct UpstreamRequest: Sendable {
     /// caller's strings is checked once: here, or for `fixedHeaders` when the block was made.
     func validationProblem() -> String? {
         guard method.token != nil else { return "the method is not one the client can send" }
-        guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8(HTTPSyntax.isVisible) else {
+        // One scan of the path for both of its rules.
+        var hasQuery = false
+        guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8({ byte in
+            hasQuery = hasQuery || byte == UInt8(ascii: "?")
+            return HTTPSyntax.isVisible(byte)
+        }) else {
             return "the path must start with / and contain only visible ASCII"
         }
-        guard pathSegment == nil || !path.containsUTF8(UInt8(ascii: "?")) else {
+        guard pathSegment == nil || !hasQuery else {
             return "a path with a query can have no segment after it"
         }
         guard pathPrefix.isEmpty || pathPrefix.utf8.first == UInt8(ascii: "/") && pathPrefix.allUTF8({ HTTPSyntax.isVisible($0) && $0 != UInt8(ascii: "?") }) else {

@@ -192,7 +192,7 @@ public struct RequestParser: Sendable {
             // After the framing's own checks, so two different lengths stay the finer
             // `conflictingContentLength`; the same length twice is refused here.
             if let singleton = known.singleton {
-                guard singletonsSeen & singleton.bit == 0 else { throw .duplicateField(singleton.name) }
+                guard singletonsSeen & singleton.bit == 0 else { throw .duplicateField(singleton.name.description) }
                 singletonsSeen |= singleton.bit
             }
         }

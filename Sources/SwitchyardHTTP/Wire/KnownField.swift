@@ -36,8 +36,9 @@ public enum KnownField: Int, CaseIterable, Sendable {
     /// API.md §2: fields a request must not repeat (besides `Host` and `Transfer-Encoding`, which
     /// have errors of their own). Given twice, one reader takes the first and another the last:
     /// two tenants' tokens, two media types, two keys. The bit marks the field in a set; the
-    /// name is the error's, never the client's spelling.
-    var singleton: (bit: UInt8, name: String)? {
+    /// name is the error's, never the client's spelling: a `StaticString`, not a `String`, which
+    /// was released for every known field line of every request.
+    var singleton: (bit: UInt8, name: StaticString)? {
         switch self {
         case .contentLength: (1 << 0, "Content-Length")
         case .contentEncoding: (1 << 1, "Content-Encoding")
