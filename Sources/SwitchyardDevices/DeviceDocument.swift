@@ -58,7 +58,11 @@ public struct DeviceDocument: Sendable, Equatable {
             return nil
         }
         set {
-            let index = entries.firstIndex { $0.field >= field } ?? entries.endIndex
+            // A field after the last one (a document read in canonical order, a record's later
+            // members) goes at the end without a search.
+            let last = entries.count - 1
+            let index = last < 0 || entries[last].field < field ? entries.endIndex
+                : entries.firstIndex { $0.field >= field } ?? entries.endIndex
             let present = index < entries.endIndex && entries[index].field == field
             switch (newValue, present) {
             case (let value?, true): entries[index].value = value
