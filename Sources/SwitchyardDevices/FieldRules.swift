@@ -45,32 +45,46 @@ public enum FieldRules {
     /// `String` of it; the few rules that need one (addresses, dates, lengths in characters of
     /// long text) make it themselves.
     public static func check(_ field: DeviceField, _ value: CompactString) -> Result<CompactString, Violation> {
+        // A MAC is the one value with a canonical form of its own; every other is kept as written.
+        if field == .mac { return mac(value) }
+        return violation(field, value).map { .failure($0) } ?? .success(value)
+    }
+
+    /// Whether `value` is what `check` makes of it: a value that keeps its field's rule, in
+    /// canonical form. For a vendor's confirmed fields, nearly all of them canonical: a `Bool`,
+    /// where `check`'s `Result` is returned through memory and its value copied in and out.
+    public static func isCanonical(_ field: DeviceField, _ value: CompactString) -> Bool {
+        field == .mac ? mac(value) == .success(value) : violation(field, value) == nil
+    }
+
+    /// The rule `value` breaks, nil when it keeps its field's; only a failure makes a `Violation`
+    /// (the reasons of closed lists are built then).
+    private static func violation(_ field: DeviceField, _ value: CompactString) -> Violation? {
         switch field {
-        case .iccid: return digits(value, 19...20, "an ICCID is 19 or 20 digits")
-        case .imei: return digits(value, 15...15, "an IMEI is 15 digits")
-        case .imsi: return digits(value, 6...15, "an IMSI is 6 to 15 digits (country and network code, then the subscriber)")
-        case .msisdn: return msisdn(value)
-        case .mac: return mac(value)
-        case .ipv4: return address(value, family: AF_INET, "an IPv4 address in dotted-decimal form")
-        case .ipv6: return address(value, family: AF_INET6, "an IPv6 address")
-        case .userId:
-            return hasCharacters(value, 1...254) ? .success(value) : .failure(Violation("a user id is 1 to 254 characters"))
-        case .simStatus:
-            return oneOf(value, simStatuses)
-        case .simOverageLimitOverride:
-            return oneOf(value, overageLimitOverrides)
+        case .iccid: return digits(value, 19...20) ? nil : Violation("an ICCID is 19 or 20 digits")
+        case .imei: return digits(value, 15...15) ? nil : Violation("an IMEI is 15 digits")
+        case .imsi:
+            return digits(value, 6...15) ? nil : Violation("an IMSI is 6 to 15 digits (country and network code, then the subscriber)")
+        case .msisdn: return isMSISDN(value) ? nil : Violation("6 to 15 digits, optionally after a +")
+        case .mac:
+            if case .failure(let violation) = mac(value) { return violation }
+            return nil
+        case .ipv4: return isAddress(value, family: AF_INET) ? nil : Violation("an IPv4 address in dotted-decimal form")
+        case .ipv6: return isAddress(value, family: AF_INET6) ? nil : Violation("an IPv6 address")
+        case .userId: return hasCharacters(value, 1...254) ? nil : Violation("a user id is 1 to 254 characters")
+        case .simStatus: return oneOf(value, simStatuses)
+        case .simOverageLimitOverride: return oneOf(value, overageLimitOverrides)
         case .effectiveAt, .createdAt, .updatedAt:
-            return RFC3339.secondsSince1970(value) != nil
-                ? .success(value) : .failure(Violation("a date and time in RFC 3339 form, like 2026-12-01T00:00:00Z"))
+            return RFC3339.secondsSince1970(value) != nil ? nil : Violation("a date and time in RFC 3339 form, like 2026-12-01T00:00:00Z")
         case .operatorCustom1, .operatorCustom2, .operatorCustom3, .operatorCustom4, .operatorCustom5,
              .accountCustom1, .accountCustom2, .accountCustom3, .accountCustom4, .accountCustom5,
              .accountCustom6, .accountCustom7, .accountCustom8, .accountCustom9, .accountCustom10,
              .customerCustom1, .customerCustom2, .customerCustom3, .customerCustom4, .customerCustom5:
             // Blank is a value here: it clears a combo-box field (the vendor's document).
-            return hasCharacters(value, 0...maxLength) ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+            return hasCharacters(value, 0...maxLength) ? nil : Violation("at most \(maxLength) characters")
         default:
-            guard !value.isEmpty else { return .failure(Violation("must not be empty")) }
-            return hasCharacters(value, 0...maxLength) ? .success(value) : .failure(Violation("at most \(maxLength) characters"))
+            guard !value.isEmpty else { return Violation("must not be empty") }
+            return hasCharacters(value, 0...maxLength) ? nil : Violation("at most \(maxLength) characters")
         }
     }
 
@@ -83,20 +97,18 @@ public enum FieldRules {
         return range.contains(String(value).count)
     }
 
-    private static func digits(_ value: CompactString, _ lengths: ClosedRange<Int>, _ rule: String) -> Result<CompactString, Violation> {
+    private static func digits(_ value: CompactString, _ lengths: ClosedRange<Int>) -> Bool {
         lengths.contains(value.utf8Count) && value.withUTF8 { ASCII.allDigits(UnsafeRawBufferPointer($0)) }
-            ? .success(value) : .failure(Violation(rule))
     }
 
     /// 6 to 15 digits, optionally after a `+` (API.md §2): E.164 (`+15551234567`) and the national
     /// or bare forms operators and vendors write (MobileFirst's own example is `123456789`). Kept as
     /// given: the vendor gets the client's spelling.
-    private static func msisdn(_ value: CompactString) -> Result<CompactString, Violation> {
-        let valid = value.withUTF8 { utf8 in
+    private static func isMSISDN(_ value: CompactString) -> Bool {
+        value.withUTF8 { utf8 in
             let digits = utf8.first == UInt8(ascii: "+") ? utf8.dropFirst() : utf8[...]
             return (6...15).contains(digits.count) && ASCII.allDigits(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits)))
         }
-        return valid ? .success(value) : .failure(Violation("6 to 15 digits, optionally after a +"))
     }
 
     /// `A1B2C3D4E5F6`, `a1:b2:c3:d4:e5:f6`, `A1-B2-…` or `a1b2.c3d4.e5f6`, made twelve upper-case
@@ -119,14 +131,13 @@ public enum FieldRules {
 
     private static func isHex(_ byte: UInt8) -> Bool { ASCII.hexValue(byte) != nil }
 
-    private static func address(_ value: CompactString, family: Int32, _ rule: String) -> Result<CompactString, Violation> {
+    private static func isAddress(_ value: CompactString, family: Int32) -> Bool {
         var storage = in6_addr()
-        guard value.utf8Count <= 45, inet_pton(family, value.description, &storage) == 1 else { return .failure(Violation(rule)) }
-        return .success(value)
+        return value.utf8Count <= 45 && inet_pton(family, value.description, &storage) == 1
     }
 
-    private static func oneOf(_ value: CompactString, _ allowed: Choices) -> Result<CompactString, Violation> {
-        allowed.contains(value) ? .success(value) : .failure(Violation("one of \(allowed.values.sorted().joined(separator: ", "))"))
+    private static func oneOf(_ value: CompactString, _ allowed: Choices) -> Violation? {
+        allowed.contains(value) ? nil : Violation("one of \(allowed.values.sorted().joined(separator: ", "))")
     }
 }
 

@@ -1,9 +1,9 @@
 extension UnsafeRawBufferPointer {
     /// Whether `test` holds for every eight-byte word of the bytes (true for none): the scan behind
     /// the checks that look at a whole text a word at a time (`ASCII.allDigits`,
-    /// `JSONWriter.needsEscape`, `JSONParser.signature`). `test` must say whether every byte of its
-    /// word passes a test of single bytes, as each of theirs does: the words overlap, and a byte may
-    /// be in two of them or twice in one. The last word overlaps the one before it, and fewer than eight
+    /// `JSONWriter.needsEscape`). `test` must say whether every byte of its word passes a test of
+    /// single bytes, as each of theirs does: the words overlap, and a byte may be in two of them or
+    /// twice in one. The last word overlaps the one before it, and fewer than eight
     /// bytes are tested as one `shortWord(paddedWith:)`, loaded without a copy through `memcpy`;
     /// `padding` must pass `test` in every byte.
     @inlinable

@@ -219,9 +219,9 @@ public struct JSONParser {
     /// A member name: a `String`, as a `JSONObject` keeps its names; the one read before on the
     /// loop when there is one (`MemberNames`).
     private mutating func parseName() throws(JSONParseError) -> (text: String, signature: UInt64?) {
-        try parseString { utf8, names in
+        try parseString { utf8, isASCII, names in
             let text = if let names { names.name(utf8) } else { String(decoding: utf8, as: UTF8.self) }
-            return (text, Self.signature(utf8))
+            return (text, Self.signature(utf8, isASCII: isASCII))
         }
     }
 
@@ -230,32 +230,33 @@ public struct JSONParser {
     private mutating func parseRawName() throws(JSONParseError) -> (range: Range<Int>?, signature: UInt64?) {
         let text = bytes.baseAddress! + offset + 1
         let start = offset + 1
-        return try parseString { utf8, _ in
+        return try parseString { utf8, isASCII, _ in
             // A string without escapes is handed over where it lies; one with them, from a scratch array.
-            (utf8.baseAddress == text ? start..<(start + utf8.count) : nil, Self.signature(utf8))
+            (utf8.baseAddress == text ? start..<(start + utf8.count) : nil, Self.signature(utf8, isASCII: isASCII))
         }
     }
 
     /// For an ASCII name, one bit chosen by its length and its first and last bytes; nil for any
     /// other. Two ASCII names are the same `String` only when their bytes are, so names with
     /// different bits differ; a name with other characters can equal one of different bytes (the
-    /// Kelvin sign is a `K` to `==`), so it has no bit to tell it apart.
-    static func signature(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    /// Kelvin sign is a `K` to `==`), so it has no bit to tell it apart. `isASCII`: whether the
+    /// name is ASCII, which `parseString` has found on its way.
+    private static func signature(_ utf8: UnsafeBufferPointer<UInt8>, isASCII: Bool) -> UInt64? {
         guard let first = utf8.first, let last = utf8.last else { return 1 }
-        guard UnsafeRawBufferPointer(utf8).allWords(paddedWith: 0, { $0 & 0x8080_8080_8080_8080 == 0 }) else { return nil }
+        guard isASCII else { return nil }
         return 1 << ((utf8.count &* 7 &+ Int(first) &+ Int(last) &* 3) & 63)
     }
 
     /// A string value: in place when it fits (`CompactString`), so a short one allocates nothing.
     private mutating func parseStringValue() throws(JSONParseError) -> CompactString {
-        try parseString { utf8, _ in CompactString(validUTF8: UnsafeRawBufferPointer(utf8)) }
+        try parseString { utf8, _, _ in CompactString(validUTF8: UnsafeRawBufferPointer(utf8)) }
     }
 
     /// The string whose opening quote is at `offset`, made by `make` from its text's bytes once they
-    /// are known to be valid UTF-8 (and the loop's names, handed over rather than captured, which
-    /// would retain them for every string). A string without escapes is handed over where it lies;
-    /// one with escapes is decoded into a scratch array first.
-    private mutating func parseString<Text>(_ make: (UnsafeBufferPointer<UInt8>, MemberNames?) -> Text) throws(JSONParseError) -> Text {
+    /// are known to be valid UTF-8, whether they are all ASCII, and the loop's names (handed over
+    /// rather than captured, which would retain them for every string). A string without escapes is
+    /// handed over where it lies; one with escapes is decoded into a scratch array first.
+    private mutating func parseString<Text>(_ make: (UnsafeBufferPointer<UInt8>, Bool, MemberNames?) -> Text) throws(JSONParseError) -> Text {
         offset += 1
         let start = offset
         // To the first quote or backslash, eight bytes a step, noting whether a byte of a multi-byte
@@ -277,7 +278,7 @@ public struct JSONParser {
             let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<offset])
             if !ascii { try validate(utf8, at: start) }
             offset += 1
-            return make(utf8, names)
+            return make(utf8, ascii, names)
         }
         var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<offset]))
         while true {
@@ -286,8 +287,8 @@ public struct JSONParser {
             case UInt8(ascii: "\""):
                 offset += 1
                 return try scratch.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-                    try validate(buffer, at: start)
-                    return make(buffer, names)
+                    let isASCII = try validate(buffer, at: start)
+                    return make(buffer, isASCII, names)
                 }
             case UInt8(ascii: "\\"):
                 offset += 1
@@ -322,15 +323,18 @@ public struct JSONParser {
         return index
     }
 
-    private func validate(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) {
+    /// Throws unless `utf8` is valid UTF-8; whether it is all ASCII.
+    @discardableResult
+    private func validate(_ utf8: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) -> Bool {
         // ASCII, nearly every string a device API carries, is UTF-8 as it is; the generic
         // validating initialiser cost about a thousand instructions a string.
         var high: UInt8 = 0
         for byte in utf8 { high |= byte }
-        guard high >= 0x80 else { return }
+        guard high >= 0x80 else { return true }
         guard String(validating: utf8, as: UTF8.self) != nil else {
             throw JSONParseError(offset: start, reason: "a string is not valid UTF-8")
         }
+        return false
     }
 
     private mutating func appendEscape(to scratch: inout [UInt8]) throws(JSONParseError) {

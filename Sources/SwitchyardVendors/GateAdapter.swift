@@ -136,9 +136,10 @@ public struct GateAdapter: VendorAdapter {
     /// then from the beginning.
     private static func position(of name: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let count = members.count
-        for step in 0..<count {
-            let position = (start + step) % count
+        var position = start < count ? start : 0
+        for _ in 0..<count {
             if UnsafeRawBufferPointer(name).bytesEqual(members[position].name) { return position }
+            position = position + 1 < count ? position + 1 : 0
         }
         return nil
     }

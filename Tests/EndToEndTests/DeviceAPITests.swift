@@ -139,6 +139,20 @@ final class DeviceAPITests: XCTestCase {
     }
 
     /// A problem's `detail` is written for people: no Swift type or enum dump reaches a client.
+    /// A value the vendor confirms that breaks its field's rule (a phone number of words, a
+    /// two-digit IMSI: a gate user stored before the rules, say) never reaches the client: the
+    /// answer states the fields that keep their rules and what was sent, not the vendor's word for
+    /// everything.
+    func testAConfirmedValueThatBreaksItsRuleIsLeftOutOfTheAnswer() throws {
+        try rig.simulator(.gate).seed(json: #"{"users": [{"imei": "356938035643811", "number": "call me", "imsi": "12", "username": "kept_user"}]}"#)
+        let answer = try rig.call("gate", "PATCH", "/devices/imei:356938035643811", #"{"user": {"class": "gold"}}"#)
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertEqual(answer.json, JSONValue.parse(#"{"id": "imei:356938035643811", "imei": "356938035643811", "user": {"username": "kept_user", "class": "gold"}}"#))
+        let record = try XCTUnwrap(JSONValue.parse(rig.simulator(.gate).stateJSON())[pointer: "/users"]?.arrayValue?
+            .first { $0[pointer: "/imei"] == .string("356938035643811") })
+        XCTAssertEqual(record[pointer: "/number"], .string("call me"), "the vendor keeps what it has; only the answer leaves it out")
+    }
+
     func testProblemDetailsAreWrittenForPeople() throws {
         let malformed = try rig.call("push", "PATCH", "/devices/msisdn:12", #"{"push": {"token": "t"}}"#)
         XCTAssertEqual(malformed.status, 400)

@@ -141,11 +141,14 @@ final class DeviceDocumentTests: XCTestCase {
     }
 
     func testFieldRules() {
+        // `isCanonical` says what `check` says: valid and as written (only a MAC is rewritten).
         func ok(_ field: DeviceField, _ value: String, _ canonical: String? = nil, line: UInt = #line) {
             XCTAssertEqual(try? FieldRules.check(field, CompactString(value)).get().description, canonical ?? value, line: line)
+            XCTAssertEqual(FieldRules.isCanonical(field, CompactString(value)), canonical == nil, "\(value)", line: line)
         }
         func bad(_ field: DeviceField, _ value: String, line: UInt = #line) {
             XCTAssertNil(try? FieldRules.check(field, CompactString(value)).get(), "\(value) should be refused", line: line)
+            XCTAssertFalse(FieldRules.isCanonical(field, CompactString(value)), "\(value) should be refused", line: line)
         }
         ok(.iccid, "8988216716970004975"); ok(.iccid, "89882167169700049751"); bad(.iccid, "898821671697000497"); bad(.iccid, "8988216716970004975a")
         ok(.imei, "356938035643809"); bad(.imei, "35693803564380"); bad(.imei, "3569380356438090")

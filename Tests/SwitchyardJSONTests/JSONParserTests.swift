@@ -93,16 +93,19 @@ final class JSONParserTests: XCTestCase {
         assertRefused(#"{"\u00e9t\u00e9":1,"a":0,"b":0,"e\u0301te\u0301":2}"#, "duplicate member name")
     }
 
-    /// A name has a signature only when every byte of it is ASCII: one byte past ASCII at any
-    /// position of any length takes it away (the short names' words are loaded in overlapping parts).
+    /// A name has a signature only when every byte of it is ASCII, as the string's scan finds on its
+    /// way: a name with a byte past ASCII at any position of any length is looked up among the earlier
+    /// ones, so the Kelvin sign (three bytes) is found to repeat a `K` wherever it stands in the
+    /// name, before it or after it, in a tree and on `forEachMember`'s level.
     func testOnlyAnASCIINameHasASignature() {
-        for length in 1...20 {
-            var bytes = [UInt8](repeating: UInt8(ascii: "n"), count: length)
-            XCTAssertNotNil(bytes.withUnsafeBufferPointer { JSONParser.signature($0) }, "\(length) ASCII bytes")
-            for position in 0..<length {
-                bytes[position] = 0xC3
-                XCTAssertNil(bytes.withUnsafeBufferPointer { JSONParser.signature($0) }, "0xC3 at \(position) of \(length)")
-                bytes[position] = UInt8(ascii: "n")
+        for length in 0...20 {
+            for position in 0...length {
+                let prefix = String(repeating: "n", count: position), suffix = String(repeating: "n", count: length - position)
+                let ascii = prefix + "K" + suffix, kelvin = prefix + "\u{212A}" + suffix
+                for text in [#"{"\#(ascii)":1,"\#(kelvin)":2}"#, #"{"\#(kelvin)":1,"\#(ascii)":2}"#] {
+                    assertRefused(text, "duplicate member name")
+                    XCTAssertThrowsError(try JSONParser.forEachMember(of: Array(text.utf8)) { _, _ in }, text)
+                }
             }
         }
     }

@@ -95,8 +95,7 @@ struct DeviceAnswer {
         // Nearly every vendor answers in canonical form: the document itself, not a copy.
         let changes = confirmed.contains { field, value in
             guard case .string(let text) = value else { return false }
-            guard case .success(let canonical) = FieldRules.check(field, text) else { return true }
-            return canonical != text
+            return !FieldRules.isCanonical(field, text)
         }
         if !changes { return confirmed }
         var checked = DeviceDocument()
