@@ -5,8 +5,9 @@ extension UnsafeRawBufferPointer {
     /// sequence machinery, and this runs on every request (member and header names, header values,
     /// cached tokens). Up to 16 bytes, the length of nearly every name it is given, two loads from
     /// each side (overlapping when shorter) compared in place; a call to `memcmp` through the
-    /// dynamic linker's table cost some 35 instructions for the same answer.
-    @inline(__always)
+    /// dynamic linker's table cost some 35 instructions for the same answer. Inlinable: called out
+    /// of line from another module, the call cost as much as the comparison.
+    @inlinable @inline(__always)
     public func bytesEqual(_ other: UnsafeRawBufferPointer) -> Bool {
         guard count == other.count else { return false }
         switch count {
@@ -25,15 +26,15 @@ extension UnsafeRawBufferPointer {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func bytesEqual(_ literal: StaticString) -> Bool {
         bytesEqual(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// The bits that differ between the first `Word` of each side and between the last, or'ed: zero
     /// exactly when both of `count`'s bytes agree, for a count from one to two words.
-    @inline(__always)
-    private func differences<Word: FixedWidthInteger>(_ other: UnsafeRawBufferPointer, _: Word.Type) -> Word {
+    @usableFromInline @inline(__always)
+    func differences<Word: FixedWidthInteger>(_ other: UnsafeRawBufferPointer, _: Word.Type) -> Word {
         let last = count &- MemoryLayout<Word>.size
         return (loadUnaligned(as: Word.self) ^ other.loadUnaligned(as: Word.self))
             | (loadUnaligned(fromByteOffset: last, as: Word.self) ^ other.loadUnaligned(fromByteOffset: last, as: Word.self))
