@@ -58,7 +58,7 @@ public enum FieldRules {
     }
 
     /// The rule `value` breaks, nil when it keeps its field's; only a failure makes a `Violation`
-    /// (the reasons of closed lists are built then).
+    /// (the reasons of closed lists are built then). For every field but `mac`.
     private static func violation(_ field: DeviceField, _ value: CompactString) -> Violation? {
         switch field {
         case .iccid: return digits(value, 19...20) ? nil : Violation("an ICCID is 19 or 20 digits")
@@ -67,8 +67,7 @@ public enum FieldRules {
             return digits(value, 6...15) ? nil : Violation("an IMSI is 6 to 15 digits (country and network code, then the subscriber)")
         case .msisdn: return isMSISDN(value) ? nil : Violation("6 to 15 digits, optionally after a +")
         case .mac:
-            if case .failure(let violation) = mac(value) { return violation }
-            return nil
+            preconditionFailure("a MAC is rewritten, not only checked: check and isCanonical read it through mac(_:)")
         case .ipv4: return isAddress(value, family: AF_INET) ? nil : Violation("an IPv4 address in dotted-decimal form")
         case .ipv6: return isAddress(value, family: AF_INET6) ? nil : Violation("an IPv6 address")
         case .userId: return hasCharacters(value, 1...254) ? nil : Violation("a user id is 1 to 254 characters")

@@ -3,9 +3,9 @@ extension UnsafeRawBufferPointer {
     /// the checks that look at a whole text a word at a time (`ASCII.allDigits`,
     /// `JSONWriter.needsEscape`). `test` must say whether every byte of its word passes a test of
     /// single bytes, as each of theirs does: the words overlap, and a byte may be in two of them or
-    /// twice in one. The last word overlaps the one before it, and fewer than eight
-    /// bytes are tested as one `shortWord(paddedWith:)`, loaded without a copy through `memcpy`;
-    /// `padding` must pass `test` in every byte.
+    /// twice in one. The last word overlaps the one before it, and fewer than eight bytes are tested
+    /// as one `shortWord(paddedWith:)`, loaded without a copy through `memcpy`; `padding` must pass
+    /// `test` in every byte.
     @inlinable
     public func allWords(paddedWith padding: UInt64, _ test: (UInt64) -> Bool) -> Bool {
         guard let base = baseAddress else { return true }
