@@ -138,7 +138,6 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(items.map { $0[pointer: "/msisdn"] }, [.string("15550003333"), .string("4915112345678")])
     }
 
-    /// A problem's `detail` is written for people: no Swift type or enum dump reaches a client.
     /// A value the vendor confirms that breaks its field's rule (a phone number of words, a
     /// two-digit IMSI: a gate user stored before the rules, say) never reaches the client: the
     /// answer states the fields that keep their rules and what was sent, not the vendor's word for
@@ -153,6 +152,7 @@ final class DeviceAPITests: XCTestCase {
         XCTAssertEqual(record[pointer: "/number"], .string("call me"), "the vendor keeps what it has; only the answer leaves it out")
     }
 
+    /// A problem's `detail` is written for people: no Swift type or enum dump reaches a client.
     func testProblemDetailsAreWrittenForPeople() throws {
         let malformed = try rig.call("push", "PATCH", "/devices/msisdn:12", #"{"push": {"token": "t"}}"#)
         XCTAssertEqual(malformed.status, 400)
