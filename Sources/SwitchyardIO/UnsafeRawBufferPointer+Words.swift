@@ -21,7 +21,7 @@ extension UnsafeRawBufferPointer {
     /// Fewer than eight bytes as one word, every byte in it and none from past the end: from 4 bytes
     /// up, the first four and the last four (overlapping); below that, the first, middle and last
     /// byte over `padding`'s first three bytes. With the count, the word spells the bytes exactly
-    /// (`MemberNames`' keys); to a test of single bytes, it is the bytes (`allWords`).
+    /// (`MemberNames`' keys, `bytesEqual`); to a test of single bytes, it is the bytes (`allWords`).
     @inlinable @inline(__always)
     public func shortWord(paddedWith padding: UInt64) -> UInt64 {
         // Checked in debug builds only: the callers test the count just before, on every short text.
