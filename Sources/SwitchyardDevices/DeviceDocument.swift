@@ -46,10 +46,11 @@ public struct DeviceDocument: Sendable, Equatable {
     /// second, third and fifth.
     private static var expectedFields: Int { 8 }
 
-    /// Hands the document's list to `pool` for the next document built on the loop; the document
-    /// may still be read until then (`ArrayPool`: a list is emptied when taken, and one still held
-    /// elsewhere, a migration's mirrored answer, is copied rather than emptied under its holder).
-    public func give(to pool: Pool) { pool.give(entries) }
+    /// Hands the document's list to `pool` for the next document built on the loop, leaving this
+    /// one empty: moved, without a retain (`ArrayPool.give(moving:)`). A copy of the document held
+    /// elsewhere (a migration's mirrored answer) keeps its fields: a list still held is copied
+    /// rather than emptied under its holder when it is taken.
+    public mutating func give(to pool: Pool) { pool.give(moving: &entries) }
 
     public subscript(field: DeviceField) -> Value? {
         get {

@@ -39,14 +39,14 @@ public final class ArrayPool<Element> {
         return array
     }
 
-    /// Empties `array` in place and keeps it, for a giver that holds its only reference: what it
-    /// held is let go now, not when the array is taken again (a list of changes or results whose
-    /// documents go back to a pool of their own must not hold them meanwhile). An array still held
-    /// elsewhere is copied empty, as `take` would have copied it.
+    /// Empties `array` in place and keeps its storage (`give(moving:)`), for a giver that holds its
+    /// only reference: what it held is let go now, not when the array is taken again (a list of
+    /// changes or results whose documents go back to a pool of their own must not hold them
+    /// meanwhile). An array still held elsewhere is copied empty, as `take` would have copied it.
     @inlinable
     public func recycle(_ array: inout [Element]) {
         Self.empty(&array)
-        give(array)
+        give(moving: &array)
     }
 
     /// `removeAll(keepingCapacity:)` goes through `replaceSubrange`, a few hundred instructions
@@ -69,5 +69,16 @@ public final class ArrayPool<Element> {
     public func give(_ array: consuming [Element]) {
         guard array.capacity <= maxCapacity, array.capacity > 0 else { return }
         free.push(array)
+    }
+
+    /// Keeps `array`'s storage as `give` does and leaves `array` empty, without any: for a giver
+    /// done with an array it holds where it can't be consumed (a stored property, a field of a
+    /// struct). Given while still held, an array costs a retain now and a release when its holder
+    /// lets go, each an atomic operation; moved, neither.
+    @inlinable
+    public func give(moving array: inout [Element]) {
+        var moved: [Element] = []
+        swap(&moved, &array)
+        give(consume moved)
     }
 }

@@ -62,10 +62,10 @@ public struct JSONParser {
                 parser.skipWhitespace()
                 guard parser.offset == buffer.count else { throw parser.error("unexpected data after the JSON value") }
                 while handed < level.count {
-                    let entry = (entries.baseAddress! + handed).move()
+                    let (name, value) = (entries.baseAddress! + handed).move()
                     handed += 1
-                    member(UnsafeBufferPointer(rebasing: buffer[entry.name]), entry.value)
-                    if let objects, entry.value.holdsValues { entry.value.giveObjects(to: objects) }
+                    member(UnsafeBufferPointer(rebasing: buffer[name]), value)
+                    if let objects, value.holdsValues { value.giveObjects(to: objects) }
                 }
                 return true
             }

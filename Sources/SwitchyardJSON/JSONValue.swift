@@ -64,17 +64,13 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Hands the member lists of this document's objects to `pool` once the document is done
     /// with: inner objects first, so the outermost is taken first, and emptying it lets go of the
-    /// inner ones. A list something still holds (a copy of the document kept elsewhere) is not
-    /// written over when taken: `ArrayPool` makes a fresh one instead.
-    public func giveObjects(to pool: JSONObject.Pool) {
-        switch self {
+    /// inner ones. Each list is moved in (`ArrayPool.give(moving:)`): handed over while the
+    /// document still held it, it cost a retain then and a release when the document went. A copy
+    /// of the document kept elsewhere keeps its own: a list it shares is copied, here or when taken.
+    public consuming func giveObjects(to pool: JSONObject.Pool) {
+        switch consume self {
         case .object(let object):
-            guard object.isPooled else { return }
-            // Members looked at where they lie: a scalar (nearly every member) is not copied.
-            for position in object.members.indices where object.members[position].value.holdsValues {
-                object.members[position].value.giveObjects(to: pool)
-            }
-            pool.lists.give(object.members)
+            object.give(to: pool)
         case .array(let elements):
             for position in elements.indices where elements[position].holdsValues { elements[position].giveObjects(to: pool) }
         case .null, .bool, .number, .string:
@@ -158,6 +154,19 @@ public struct JSONObject: Sendable, Equatable {
 
     /// Built in a pool's list, and so handed back to one by `JSONValue.giveObjects(to:)`.
     private(set) var isPooled = false
+
+    /// `JSONValue.giveObjects(to:)` for an object: its values' objects, then its own list.
+    consuming func give(to pool: Pool) {
+        guard isPooled else { return }
+        // Members looked at where they lie: a scalar (nearly every member) is not copied. An
+        // object is moved out of its place, leaving `null`.
+        for position in members.indices where members[position].value.holdsValues {
+            var value = JSONValue.null
+            swap(&value, &members[position].value)
+            value.giveObjects(to: pool)
+        }
+        pool.lists.give(moving: &members)
+    }
 
     /// The member's value.
     public subscript(name: String) -> JSONValue? {

@@ -85,7 +85,8 @@ final class DeviceDocumentTests: XCTestCase {
 
     /// A loop builds each request's documents in lists the last ones handed back, sometimes while
     /// something still holds one (a migration's mirrored answer): every document must hold exactly
-    /// what it was given, the held ones included, whatever list it was built in.
+    /// what it was given, the held ones included, whatever list it was built in; one that gave
+    /// its list away is left empty (it moved).
     func testDocumentsBuiltInHandedBackListsHoldWhatTheyWereGiven() {
         var random = SystemRandomNumberGenerator()
         let pool = DeviceDocument.pool()
@@ -102,6 +103,7 @@ final class DeviceDocumentTests: XCTestCase {
             XCTAssertEqual(pooled, plain, "round \(round)")
             if round % 5 == 0 { held.append((pooled, plain)) }
             pooled.give(to: pool)
+            XCTAssertTrue(pooled.isEmpty, "round \(round): a document that gave its list away holds no field")
         }
         for (index, pair) in held.enumerated() { XCTAssertEqual(pair.document, pair.expected, "held document \(index)") }
         XCTAssertLessThanOrEqual(pool.count, 1, "each document took the list the last one gave")

@@ -21,6 +21,37 @@ final class ArrayPoolTests: XCTestCase {
         XCTAssertEqual(address(again), storage)
     }
 
+    /// An array moved in leaves its giver empty, holding no storage, and is taken again in its
+    /// storage; one whose copy is still held elsewhere is not written over under that holder; one
+    /// too large, or without storage, is let go and the giver is left empty all the same.
+    func testAnArrayMovedInLeavesItsGiverEmptyAndIsTakenAgainInItsStorage() {
+        let pool = ArrayPool<UInt8>(maxFree: 4, maxCapacity: 1024)
+        var body = pool.take(capacity: 512)
+        body.append(contentsOf: [1, 2, 3])
+        let storage = address(body)
+        pool.give(moving: &body)
+        XCTAssertTrue(body.isEmpty)
+        XCTAssertEqual(body.capacity, 0, "the giver holds no storage after the move")
+        XCTAssertEqual(pool.count, 1)
+        XCTAssertEqual(address(pool.take(capacity: 256)), storage)
+
+        var kept = pool.take(capacity: 64)
+        kept.append(contentsOf: [4, 5])
+        let holder = kept
+        pool.give(moving: &kept)
+        var taken = pool.take(capacity: 64)
+        taken.append(9)
+        XCTAssertEqual(holder, [4, 5])
+        XCTAssertEqual(taken, [9])
+
+        var large = [UInt8](repeating: 7, count: 4096)
+        pool.give(moving: &large)
+        XCTAssertTrue(large.isEmpty)
+        var none: [UInt8] = []
+        pool.give(moving: &none)
+        XCTAssertEqual(pool.count, 0, "neither the large array nor an empty one without storage is kept")
+    }
+
     /// An array someone still holds when it is taken (an answer kept for repeats) is not written over.
     func testAnArrayStillHeldIsNotWrittenOver() {
         let pool = ArrayPool<UInt8>(maxFree: 4, maxCapacity: 64 * 1024)

@@ -157,10 +157,9 @@ final class DeviceCall {
     /// forgotten, as a new call would start, and it goes to the loop's pool. `GatewayRequestReuseTests`
     /// checks that a retired call begun again is a new one's equal, stored property by stored property.
     private func retire() {
+        // Moved to the loop's pools, leaving both empty: not held here too, or the next taker
+        // would find them shared.
         context.reclaim(items: &deviceRequest.items, results: &results)
-        // Emptied and in the pool: not held here too, or the next taker would find them shared.
-        deviceRequest.items = []
-        results = []
         party = nil
         ready = nil
         readyCount = 0
@@ -323,8 +322,8 @@ final class DeviceCall {
     /// once the call is answered. Returned rather than kept in a local: a local lives to the end of
     /// its scope, so the call would get a copy, and the headers added on the way would copy the list.
     private func vendorRequest(for changes: [DeviceChange], token: String?) -> UpstreamRequest {
-        var upstream = route.adapter.request(for: changes, accessToken: token, now: request.now,
-                                             body: byteArrays.take(capacity: 512))
+        var upstream = route.request(for: changes, accessToken: token, now: request.now,
+                                     body: byteArrays.take(capacity: 512))
         Self.place(&upstream, under: route.pathPrefix, for: request.requestID, fieldLists: fieldLists)
         return upstream
     }
@@ -345,12 +344,13 @@ final class DeviceCall {
     }
 
     /// A batch's answer: the adapter's reading of it, or a refused token dropped and the batch sent
-    /// once more with a fresh one.
+    /// once more with a fresh one. The client's result is read where it lies: mapped to a problem
+    /// first (`Result.mapError`), the answer was copied, head and body, a retain each.
     private func answered(_ batch: Range<Int>, _ changes: [DeviceChange], token: String?, isRetry: Bool,
-                          _ result: Result<UpstreamResponse, Problem>) {
+                          _ result: Result<UpstreamResponse, UpstreamError>) {
         switch result {
-        case .failure(let problem):
-            complete(batch, with: .all(.failed(problem), count: batch.count))
+        case .failure(let error):
+            complete(batch, with: .all(.failed(route.adapter.problem(for: error)), count: batch.count))
         case .success(let response):
             request.upstreamStatus = response.status
             if let token, let tokens = route.accessTokens, response.status == 401, !isRetry {
@@ -363,7 +363,7 @@ final class DeviceCall {
                 }
                 return
             }
-            complete(batch, with: route.adapter.interpret(response, for: changes, lists: context.answerLists))
+            complete(batch, with: route.interpret(response, for: changes, lists: context.answerLists))
         }
     }
 
@@ -382,9 +382,9 @@ final class DeviceCall {
             let outcome: RateLimitOutcome = decision.storeFailed ? .storeFailure : decision.slot == nil ? .refused : .admitted
             metrics.record(.rateLimit(tenant: route.tenantLabel, policy: .concurrency, decision: outcome))
             guard let slot = decision.slot else {
-                return deliver(.failure(Problem(.upstreamRateLimited,
-                                                detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
-                                                headers: [("retry-after", "1")])), for: purpose, changes: batchChanges)
+                return refuse(purpose, Problem(.upstreamRateLimited,
+                                               detail: "As many calls as the vendor account allows at once are in flight; retry after 1 s.",
+                                               headers: [("retry-after", "1")]))
             }
             metrics.record(.quotaWait(tenant: route.tenant, policy: .concurrency, nanoseconds: decision.waited))
             exchange(waiting, for: purpose, changes: batchChanges, holding: slot)
@@ -410,10 +410,18 @@ final class DeviceCall {
         transport.send(upstream, to: route.target, observer: self, tag: tag)
     }
 
-    private func deliver(_ result: Result<UpstreamResponse, Problem>, for purpose: Purpose, changes: [DeviceChange]) {
+    private func deliver(_ result: Result<UpstreamResponse, UpstreamError>, for purpose: Purpose, changes: [DeviceChange]) {
         switch purpose {
         case .changes(let batch, let token, let isRetry): answered(batch, changes, token: token, isRetry: isRetry, result)
-        case .token(let completion): completion(result)
+        case .token(let completion): completion(result.mapError { route.adapter.problem(for: $0) })
+        }
+    }
+
+    /// A call refused before it went out: `problem` is its answer.
+    private func refuse(_ purpose: Purpose, _ problem: Problem) {
+        switch purpose {
+        case .changes(let batch, _, _): complete(batch, with: .all(.failed(problem), count: batch.count))
+        case .token(let completion): completion(.failure(problem))
         }
     }
 
@@ -433,7 +441,17 @@ final class DeviceCall {
     private func finish() {
         guard let completion = completion.take() else { return }
         precondition(sent == readyCount && inFlight == 0, "finish before every batch was answered")
-        let outcome = Outcome(results: results, countedBatches: countedBatches, countedItems: countedItems)
+        // The lists move into the outcome and, once it is handed on, back, for `retire` to reclaim:
+        // copied, each was retained and released (atomic operations).
+        var outcome = Outcome(results: [], countedBatches: [], countedItems: [])
+        swap(&outcome.results, &results)
+        swap(&outcome.countedBatches, &countedBatches)
+        swap(&outcome.countedItems, &countedItems)
+        defer {
+            swap(&outcome.results, &results)
+            swap(&outcome.countedBatches, &countedBatches)
+            swap(&outcome.countedItems, &countedItems)
+        }
         switch consume completion {
         case .answer(let gateway, let translation, let started):
             request.upstreamNanos = context.loop.now &- started
@@ -473,7 +491,9 @@ extension DeviceCall: UpstreamCallObserver {
         guard var exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
             preconditionFailure("an upstream call ends once")
         }
-        request.endVendorCall(exchange.span, result)
+        // Asked here, not in the call: a call without a span (most, with tracing sampled) was
+        // made all the same, the request retained and released around it.
+        if let span = exchange.span { request.endVendorCall(span, result) }
         var sample = ClientRequestSample(tenant: route.tenantLabel, vendor: route.vendor, serverAddress: route.hostLabel,
                                          status: nil, outcome: .unavailable, reusedConnection: false,
                                          nanoseconds: context.loop.now &- exchange.started)
@@ -490,7 +510,7 @@ extension DeviceCall: UpstreamCallObserver {
         binding.circuit.record(failed: sample.status.map { $0 >= 500 } ?? true, loop: context.loop.index, now: context.loop.now)
         metrics.record(.clientRequest(sample))
         vendorSlots.release(exchange.slot)
-        deliver(result.mapError { route.adapter.problem(for: $0) }, for: exchange.purpose, changes: exchange.changes)
+        deliver(result, for: exchange.purpose, changes: exchange.changes)
         // Read and done with: the batch's list of changes is the loop's again, and so are their
         // documents, emptied here, where the exchange was the list's last holder (a token's fetch
         // has none, and an empty list without room is not kept).

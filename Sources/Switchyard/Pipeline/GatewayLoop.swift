@@ -83,12 +83,14 @@ final class GatewayLoop {
 
     /// Takes back the lists a vendor phase read and wrote once nothing else holds them: the
     /// documents the vendor confirmed into the documents' pool, then its item and result lists,
-    /// emptied in place, so that the pool is the last holder of every document they held (the
-    /// changes' own went back with their batch, `DeviceCall.upstreamCall`) and a document built in
-    /// it next is built in place.
+    /// emptied in place and moved to their pools (leaving `items` and `results` empty), so that the
+    /// pool is the last holder of every document they held (the changes' own went back with their
+    /// batch, `DeviceCall.upstreamCall`) and a document built in it next is built in place. The
+    /// results are popped: a document moved out of its list goes to the pool without a retain, and
+    /// leaves nothing behind to release.
     func reclaim(items: inout [DeviceRequest.Item], results: inout [DeviceResult]) {
-        for result in results {
-            if case .accepted(_, let confirmed) = result { confirmed.give(to: requestLists.documents) }
+        while let result = results.popLast() {
+            if case .accepted(_, var confirmed) = result { confirmed.give(to: requestLists.documents) }
         }
         requestLists.items.recycle(&items)
         resultLists.recycle(&results)

@@ -110,10 +110,12 @@ extension Gateway {
         let authenticated = head.withFirstValue(.authorization) { value, _ in
             request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.cache)
         }
-        switch authenticated {
+        // Taken apart, the credential moves into the request: read where it lies, it was copied
+        // out and the result destroyed twice.
+        switch consume authenticated {
         case .success(let credential):
-            request.credential = credential
             request.binding = request.state.binding(named: credential.tenant)
+            request.credential = consume credential
             return nil
         case .failure(let failure):
             return Problem(.unauthenticated, detail: failure.detail, headers: [("www-authenticate", failure.wwwAuthenticate)])

@@ -52,6 +52,20 @@ final class TenantRoute: Sendable {
 }
 
 extension TenantRoute {
+    // The two adapter calls every request makes, made here, where `adapter` is the route's own
+    // `let` and is lent as it lies: made through `route.adapter`, each copied the existential (its
+    // box retained) and destroyed it around the call.
+
+    /// `VendorAdapter.request(for:accessToken:now:body:)`.
+    func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
+        adapter.request(for: changes, accessToken: accessToken, now: now, body: body)
+    }
+
+    /// `VendorAdapter.interpret(_:for:lists:)`.
+    func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
+        adapter.interpret(response, for: changes, lists: lists)
+    }
+
     /// The CA file's bytes (blocking: never on a loop); nil without one, or when it can't be read
     /// (building the target then says why).
     static func readCABundle(_ path: String?) -> [UInt8]? {

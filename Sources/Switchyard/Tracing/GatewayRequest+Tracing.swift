@@ -54,9 +54,10 @@ extension GatewayRequest {
         return span
     }
 
-    /// After a vendor call: its client span, an error on a transport failure or a vendor 5xx.
-    func endVendorCall(_ call: VendorCallSpan?, _ result: Result<UpstreamResponse, UpstreamError>) {
-        guard let call, let recorder = context.spans else { return }
+    /// After a vendor call with a span (`beginVendorCall` gave one): its client span, an error on a
+    /// transport failure or a vendor 5xx.
+    func endVendorCall(_ call: VendorCallSpan, _ result: Result<UpstreamResponse, UpstreamError>) {
+        guard let recorder = context.spans else { return }
         var span = recorder.span(kind: .client, traceID: trace.traceID, spanID: call.spanID, parentID: trace.spanID, name: call.method,
                                  startUnixNanos: unixNanos(at: call.started), endUnixNanos: unixNanos(at: MonotonicClock.now()))
         span.attribute("http.request.method", call.method)

@@ -298,8 +298,9 @@ final class HTTPClientConnection: ChannelDelegate {
     /// only then tell the caller (who may at once send another call on this very connection).
     private func finishAnswer() {
         guard call != nil else { return }
-        var body = self.body
-        self.body = []
+        // Moved out, leaving the connection none: copied and let go, it was retained and released.
+        var body: [UInt8] = []
+        swap(&body, &self.body)
         switch head.contentCoding {
         case .identity:
             break

@@ -1,7 +1,8 @@
 /// One `UpstreamClient.send` in progress: what to send where, whom to tell, by when, and what has
 /// been tried. A value that moves from connection to connection (a retry, the next address).
 struct UpstreamCall {
-    let request: UpstreamRequest
+    /// A `var` for its end only: its body and header lines move to the loop's arrays then (`complete`).
+    var request: UpstreamRequest
     let target: UpstreamTarget
     /// The target's pool in the client that sends it.
     let pool: UpstreamPool

@@ -254,10 +254,10 @@ public final class UpstreamClient {
     /// on the stack (a connect refused at once, a reused socket that fails on its first write).
     /// The request's body and header lines, and the answer's body once the completion has read
     /// it, go back to the loop's arrays for the next call.
-    func complete(_ call: consuming UpstreamCall, with result: Result<UpstreamResponse, UpstreamError>) {
+    func complete(_ call: consuming UpstreamCall, with result: consuming Result<UpstreamResponse, UpstreamError>) {
         defer {
-            byteArrays.give(call.request.body)
-            fieldLists.give(call.request.headers)
+            byteArrays.give(moving: &call.request.body)
+            fieldLists.give(moving: &call.request.headers)
         }
         call.pool.calls -= 1
         if call.retried { call.pool.retries -= 1 }
@@ -267,7 +267,8 @@ public final class UpstreamClient {
         }
         guard sending > 0 else {
             call.completion(result)
-            if case .success(let response) = result { byteArrays.give(response.body) }
+            // Taken apart, the body moves in (`give(moving:)`) rather than being shared until the result goes.
+            if case .success(var response) = consume result { byteArrays.give(moving: &response.body) }
             return
         }
         let deferred = DeferredCompletion(completion: call.completion, result: result)

@@ -440,9 +440,9 @@ final class HTTPServerConnection: ChannelDelegate {
         outbound.append(response.encodedHeaders)
         outbound.append("\r\n\r\n" as StaticString)
         if !isHead { outbound.append(response.body) }
-        byteArrays.give(response.body)
-        byteArrays.give(response.encodedHeaders)
-        fieldLists.give(response.headers)
+        byteArrays.give(moving: &response.body)
+        byteArrays.give(moving: &response.encodedHeaders)
+        fieldLists.give(moving: &response.headers)
         channel.flush()
     }
 

@@ -85,7 +85,7 @@ struct GoldenFixture {
         for _ in 0..<2 {
             let result = adapter.interpret(try Self.response(answer), for: changes, lists: lists)
             defer {
-                for case .accepted(_, let confirmed) in result.results { confirmed.give(to: lists.documents) }
+                for case .accepted(_, var confirmed) in result.results { confirmed.give(to: lists.documents) }
             }
             let expectedResults: [JSONValue]
             if let results = expected["results"]?.arrayValue {
