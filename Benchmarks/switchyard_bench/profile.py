@@ -105,8 +105,10 @@ def perf(bench, gateway, request):
 
 
 def valgrind(out):
-    """callgrind's command line, instrumentation off until `callgrind_control -i on`."""
-    return ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    """callgrind's command line, instrumentation off until `callgrind_control -i on`; counts kept per
+    instruction, at plain addresses, for `refcounts.py` (which counts the runtime's atomic updates)."""
+    return ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=yes", "--compress-pos=no",
+            f"--callgrind-out-file={out}"]
 
 
 class CallgrindGateway(Gateway):
