@@ -46,7 +46,7 @@ public enum VendorHarness {
             // Through one loop's lists: each input is read in lists the previous ones handed back.
             let answer = adapter.interpret(response, for: changes, lists: lists)
             defer {
-                for case .accepted(_, let confirmed) in answer.results { confirmed.give(to: lists.documents) }
+                for case .accepted(_, var confirmed) in answer.results { confirmed.give(to: lists.documents) }
             }
             invariant(answer.results.count == changes.count,
                       "\(adapter.vendor): \(answer.results.count) results for \(changes.count) changes")
