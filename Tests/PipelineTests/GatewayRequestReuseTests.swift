@@ -119,7 +119,7 @@ final class GatewayRequestReuseTests: XCTestCase {
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
             "party", "context", "transport", "metrics", "vendorSlots", "changeLists", "documents", "byteArrays", "fieldLists",
-            "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
+            "answerLists", "deviceRequest", "completion", "results", "ready", "readyCount", "batchSize", "sent",
             "inFlight", "countedBatches", "countedItems", "exchangeInPlace", "moreExchanges", "lastTag",
         ], "a stored property was added or renamed: reset it in `retire` and name it here")
         for (was, fresh) in zip(reused, new) {

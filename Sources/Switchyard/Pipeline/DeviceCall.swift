@@ -56,6 +56,7 @@ final class DeviceCall {
     private let documents: DeviceDocument.Pool
     private let byteArrays: ArrayPool<UInt8>
     private let fieldLists: ArrayPool<(name: String, value: String)>
+    private let answerLists: AnswerLists
     // Read in place (`_read`), as a `let` is: a class's stored `var` would be retained at every read.
     private var request: GatewayRequest { _read { yield party!.request } }
     private var binding: VendorBinding { _read { yield party!.binding } }
@@ -108,6 +109,7 @@ final class DeviceCall {
         documents = context.requestLists.documents
         byteArrays = context.loop.byteArrays
         fieldLists = context.loop.fieldLists
+        answerLists = context.answerLists
         self.deviceRequest = deviceRequest
         prepare()
     }
@@ -363,7 +365,7 @@ final class DeviceCall {
                 }
                 return
             }
-            complete(batch, with: route.interpret(response, for: changes, lists: context.answerLists))
+            complete(batch, with: route.interpret(response, for: changes, lists: answerLists))
         }
     }
 
