@@ -67,7 +67,7 @@ public struct ControlCenterAdapter: VendorAdapter {
            seconds - now > Double(Self.maximumDaysAhead * 86_400) {
             errors.append(FieldError(pointer: change.pointer(.effectiveAt), reason: "at most \(Self.maximumDaysAhead) days ahead"))
         }
-        if !document.contains(where: { field, _ in Self.parameterNames[field.rawValue] != nil }) {
+        if !document.containsField(where: { Self.parameterNames[$0.rawValue] != nil }) {
             errors.append(FieldError(pointer: change.pointerPrefix, reason: Self.nothingToChange))
         }
         // The document: "If you assign an IPv4 [IPv6] address value, you must also provide values
@@ -87,9 +87,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         // Read where it lies: a local `change` would be a copy, its document and id retained.
         let body = JSONWriter.writing(into: body) { json in
             json.beginObject()
-            changes[0].document.forEach { field, value in
-                if let name = Self.parameterNames[field.rawValue], let value = value.string { json.member(name, value) }
-            }
+            changes[0].document.writeStrings(to: &json) { Self.parameterNames[$0.rawValue] }
             // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
             if let effectiveAt = changes[0].document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
                 json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))

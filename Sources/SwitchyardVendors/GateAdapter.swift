@@ -59,19 +59,22 @@ public struct GateAdapter: VendorAdapter {
 
     public func request(for changes: [DeviceChange], accessToken: String?, now: Double, body: consuming [UInt8]) -> UpstreamRequest {
         assert(changes.count == 1, "batchSize is 1: the gateway sends one change per call")
-        let change = changes[0]
+        // The document and the id, not the whole change, copied out for the writer's closures: a
+        // copy of the change retained its pointer prefix too, and read in place inside the closures,
+        // the document's list was retained for every member.
+        let (document, id) = (changes[0].document, changes[0].id)
         let body = JSONWriter.writing(into: body) { json in
             json.beginObject()
             // An update names the user by its id; the gateway has checked that a document field of the
             // same kind, if any, holds the same value. Its field read once, not the id copied per member.
-            let idField = change.id?.kind.field
+            let idField = id?.kind.field
             let members = Self.members
             json.member("data", stringifying: { data in
                 data.beginObject()
                 // By index: each name passed where it lies, not copied (retained and released) per member.
                 for index in members.indices {
                     let field = members[index].field
-                    if let value = change.document.string(field) ?? (field == idField ? change.id?.value : nil) {
+                    if let value = document.string(field) ?? (field == idField ? id?.value : nil) {
                         data.member(members[index].name, value)
                     }
                 }
@@ -88,16 +91,16 @@ public struct GateAdapter: VendorAdapter {
     }
 
     public func interpret(_ response: UpstreamResponse, for changes: [DeviceChange], lists: AnswerLists?) -> VendorAnswer {
-        guard response.status == 201 else { return .each(changes) { .failed(problem(for: response, $0)) } }
-        // One change a call (`batchSize`): its record read once.
-        let record = confirmation(in: response, documents: lists?.documents, objects: lists?.objects)
-        return .each(changes) { change in
-            switch record {
-            // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
-            // apart, so an upsert is reported as API.md's default, 201.
-            case .success(let confirmed): .accepted(status: change.operation == .upsert ? 201 : 200, confirmed: confirmed)
-            case .failure(let problem): .failed(problem)
-            }
+        // One change a call (`batchSize`), its answer made without `VendorAnswer.each`: a change
+        // handed to a closure is copied for the call (Swift cannot tell the closure leaves the list
+        // alone), and this needs only its operation.
+        precondition(changes.count == 1, "batchSize is 1: an answer is for one change")
+        guard response.status == 201 else { return .all(.failed(problem(for: response, changes[0])), count: 1) }
+        switch confirmation(in: response, documents: lists?.documents, objects: lists?.objects) {
+        // Gate says 201 whether the user was changed or found by an upsert: it cannot tell the two
+        // apart, so an upsert is reported as API.md's default, 201.
+        case .success(let confirmed): return .all(.accepted(status: changes[0].operation == .upsert ? 201 : 200, confirmed: confirmed), count: 1)
+        case .failure(let problem): return .all(.failed(problem), count: 1)
         }
     }
 

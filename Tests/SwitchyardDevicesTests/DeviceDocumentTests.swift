@@ -83,6 +83,38 @@ final class DeviceDocumentTests: XCTestCase {
         }
     }
 
+    /// The walks that read fields without their values see every field in canonical order;
+    /// `isCanonical` is false for a string a field's rules would write differently (a MAC with
+    /// colons) or refuse, and `writeStrings` writes the string fields it is given names for, in order.
+    func testFieldWalksCanonicalFormAndNamedStringsSeeTheDocumentInCanonicalOrder() {
+        var document = DeviceDocument()
+        document[.simStatus] = .string("ACTIVATED")
+        document[.imei] = .string("123456789012345")
+        document[.stateActive] = .bool(true)
+        document[.iccid] = .string("8988216716970004975")
+        var fields: [DeviceField] = []
+        document.forEachField { fields.append($0) }
+        XCTAssertEqual(fields, document.fields)
+        XCTAssertEqual(fields, fields.sorted())
+        XCTAssertTrue(document.containsField { $0 == .stateActive })
+        XCTAssertFalse(document.containsField { $0.access == .writeOnly })
+        XCTAssertTrue(document.isCanonical)
+        var colons = document
+        colons[.mac] = .string("a1:b2:c3:d4:e5:f6")
+        XCTAssertFalse(colons.isCanonical, "vodlix's form is twelve upper-case hex digits")
+        colons[.mac] = .string("A1B2C3D4E5F6")
+        XCTAssertTrue(colons.isCanonical)
+        var short = document
+        short[.iccid] = .string("898821")
+        XCTAssertFalse(short.isCanonical, "an ICCID is 19 or 20 digits")
+        var writer = JSONWriter()
+        writer.beginObject()
+        document.writeStrings(to: &writer) { $0 == .iccid ? "iccid" : $0 == .simStatus ? "status" : $0 == .stateActive ? "active" : nil }
+        writer.endObject()
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self), #"{"iccid":"8988216716970004975","status":"ACTIVATED"}"#,
+                       "the boolean is no string, the IMEI has no name")
+    }
+
     /// A loop builds each request's documents in lists the last ones handed back, sometimes while
     /// something still holds one (a migration's mirrored answer): every document must hold exactly
     /// what it was given, the held ones included, whatever list it was built in; one that gave

@@ -110,13 +110,24 @@ final class CircuitBreakerTests: XCTestCase {
         XCTAssertEqual(circuit.admit(now: over + 6 * second), CircuitBreaker.Admission.go, "5 s probe timeout")
     }
 
+    /// Each loop counts into a window of its own, one bucket a second, reused when its second comes
+    /// round again; the counts of the seconds asked for are summed over the loops.
+    func testEachLoopCountsBySecondAndABucketIsReusedWhenItsSecondComesRound() {
+        let circuit = breaker({ $0.windowSeconds = 2 }, loops: 3)
+        for loop in 0..<3 { circuit.record(failed: loop == 0, loop: loop, now: 7 * second) }
+        XCTAssertTrue(circuit.counts(from: 7, through: 7) == (3, 1))
+        circuit.record(failed: false, loop: 1, now: 8 * second)
+        XCTAssertTrue(circuit.counts(from: 7, through: 8) == (4, 1))
+        circuit.record(failed: false, loop: 2, now: 9 * second)
+        XCTAssertTrue(circuit.counts(from: 7, through: 7) == (2, 1), "loop 2's bucket for second 7 now holds second 9")
+        XCTAssertTrue(circuit.counts(from: 9, through: 9) == (1, 0))
+    }
+
+    /// A bucket's counts stop at their 20 bits' largest value rather than wrapping to zero.
     func testCountsSaturateInsteadOfWrapping() {
-        let window = CircuitBreaker.Window(seconds: 1)
-        for _ in 0..<3 { window.count(failed: true, second: 7) }
-        XCTAssertEqual(window.sum(from: 7, through: 7).calls, 3)
-        XCTAssertEqual(window.sum(from: 7, through: 7).failures, 3)
-        window.count(failed: false, second: 8)
-        XCTAssertEqual(window.sum(from: 7, through: 7).calls, 0, "the bucket now holds second 8")
-        XCTAssertEqual(window.sum(from: 8, through: 8).calls, 1)
+        let circuit = breaker({ $0.windowSeconds = 1 })
+        let most = (1 << 20) - 1
+        for _ in 0..<(most + 3) { circuit.record(failed: false, loop: 0, now: 7 * second) }
+        XCTAssertTrue(circuit.counts(from: 7, through: 7) == (most, 0))
     }
 }

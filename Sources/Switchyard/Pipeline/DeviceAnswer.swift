@@ -4,11 +4,12 @@ import SwitchyardJSON
 
 /// The translate-back phase: what the vendor made of each change, as the answer API.md §2
 /// promises. One device's answer is its document (or its problem); a bulk update's is every item
-/// in request order, then the counts. A value computed from the request and the vendor's outcome,
-/// with no state and no clock.
+/// in request order, then the counts. A function of the request and the vendor's outcome, with no
+/// state and no clock.
+///
+/// The request and the outcome are handed to each function rather than kept here: kept in the
+/// value, each of their lists was retained for the answer and released after it.
 struct DeviceAnswer {
-    let deviceRequest: DeviceRequest
-    let outcome: DeviceCall.Outcome
     /// Which identifier kinds the tenant's adapter addresses, its primary one first, for a new
     /// device's `id`: the values, not the adapter, whose existential would be copied (its
     /// references retained) to be kept here.
@@ -16,11 +17,14 @@ struct DeviceAnswer {
     let addressableKinds: CaseSet<IdentifierKind>
     let requestID: RequestID
 
-    /// The answer, its JSON written into `buffer` and its header lines into `fields`, an empty list
-    /// with room for `fieldCapacity` (both taken, not shared, so writing grows them in place).
-    func response(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
+    /// The answer to `deviceRequest`, its JSON written into `buffer` and its header lines into
+    /// `fields`, an empty list with room for `fieldCapacity` (both taken, not shared, so writing
+    /// grows them in place).
+    func response(to deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome, into buffer: consuming [UInt8],
+                  fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         precondition(fields.isEmpty, "an answer's header lines start empty")
-        return deviceRequest.isBulk ? bulkResponse(into: buffer, fields: fields) : singleResponse(into: buffer, fields: fields)
+        return deviceRequest.isBulk ? bulkResponse(to: deviceRequest, outcome, into: buffer, fields: fields)
+            : singleResponse(to: deviceRequest, outcome, into: buffer, fields: fields)
     }
 
     /// Header lines a JSON answer has room for: its content type, what `GatewayRequest.finished`
@@ -29,15 +33,18 @@ struct DeviceAnswer {
 
     /// What the answer's JSON may take, for the array it is written into: a device's document, or
     /// some 128 bytes an item.
-    var expectedBytes: Int { deviceRequest.isBulk ? 128 * max(1, outcome.results.count) : 512 }
+    static func expectedBytes(_ deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome) -> Int {
+        deviceRequest.isBulk ? 128 * max(1, outcome.results.count) : 512
+    }
 
     /// The problem a single device's answer is, if it is one (a bulk answer is never one problem).
-    var problem: ProblemCode? {
+    static func problem(_ deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome) -> ProblemCode? {
         guard !deviceRequest.isBulk, case .failed(let problem) = outcome.results.first else { return nil }
         return problem.code
     }
 
-    private func singleResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
+    private func singleResponse(to deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome, into buffer: consuming [UInt8],
+                                fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         switch outcome.results[0] {
         case .accepted(let status, let confirmed):
             let body = JSONWriter.writing(into: buffer) { json in
@@ -56,7 +63,8 @@ struct DeviceAnswer {
 
     /// API.md's bulk document: results in request order, then the counts. Items of a batch the
     /// vendor answered with a count only are 202 each, and the vendor's count is what succeeded.
-    private func bulkResponse(into buffer: consuming [UInt8], fields: consuming [(name: String, value: String)]) -> HTTPResponse {
+    private func bulkResponse(to deviceRequest: DeviceRequest, _ outcome: DeviceCall.Outcome, into buffer: consuming [UInt8],
+                              fields: consuming [(name: String, value: String)]) -> HTTPResponse {
         var succeeded = outcome.countedBatches.reduce(0) { $0 + $1.succeeded }
         var failed = outcome.countedBatches.reduce(0) { $0 + $1.size - $1.succeeded }
         let body = JSONWriter.writing(into: buffer) { json in
@@ -93,11 +101,7 @@ struct DeviceAnswer {
     /// client a value the gateway itself would refuse (the value sent, if any, stays instead).
     private static func conforming(_ confirmed: DeviceDocument) -> DeviceDocument {
         // Nearly every vendor answers in canonical form: the document itself, not a copy.
-        let changes = confirmed.contains { field, value in
-            guard case .string(let text) = value else { return false }
-            return !FieldRules.isCanonical(field, text)
-        }
-        if !changes { return confirmed }
+        if confirmed.isCanonical { return confirmed }
         var checked = DeviceDocument()
         confirmed.forEach { field, value in
             guard case .string(let text) = value else {
@@ -121,9 +125,9 @@ struct DeviceAnswer {
     /// A new device's id: the first identifier the client sent, the vendor's primary kind first,
     /// else the first the vendor confirmed; its value as the answer states it (the confirmed one
     /// over the one sent).
-    private func newDeviceID(_ change: DeviceChange, _ confirmed: DeviceDocument) -> DeviceIdentifier? {
-        func answered(_ field: DeviceField) -> DeviceDocument.Value? { confirmed[field] ?? change.document[field] }
-        let kind = firstAddressableKind { change.document[$0.field] != nil } ?? firstAddressableKind { answered($0.field) != nil }
+    private func newDeviceID(_ sent: DeviceDocument, _ confirmed: DeviceDocument) -> DeviceIdentifier? {
+        func answered(_ field: DeviceField) -> DeviceDocument.Value? { confirmed[field] ?? sent[field] }
+        let kind = firstAddressableKind { sent[$0.field] != nil } ?? firstAddressableKind { answered($0.field) != nil }
         return kind.flatMap { kind in answered(kind.field)?.string.map { DeviceIdentifier(kind: kind, value: $0) } }
     }
 
@@ -139,6 +143,8 @@ struct DeviceAnswer {
     private func writeDevice(_ read: Result<DeviceChange, Problem>, confirmed: DeviceDocument, to json: inout JSONWriter) {
         guard case .success(let change) = read else { return }
         let confirmed = Self.conforming(confirmed)
-        change.document.write(to: &json, id: change.id ?? newDeviceID(change, confirmed), overlaying: confirmed)
+        // Not `change.id ?? newDeviceID(…)`: the change captured by the autoclosure was copied for it.
+        let id = if let id = change.id { id } else { newDeviceID(change.document, confirmed) }
+        change.document.write(to: &json, id: id, overlaying: confirmed)
     }
 }

@@ -490,9 +490,16 @@ extension DeviceCall: UpstreamCallObserver {
     /// An exchange's answer: its client span, the circuit and the metrics told, its slot released,
     /// and the answer delivered for what it was for.
     func upstreamCall(_ tag: Int, endedWith result: Result<UpstreamResponse, UpstreamError>) {
-        guard var exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
+        guard let exchange = tag == 0 ? exchangeInPlace.take() : moreExchanges.removeValue(forKey: tag) else {
             preconditionFailure("an upstream call ends once")
         }
+        ended(exchange, result)
+    }
+
+    /// The exchange handed over (`consuming`), its purpose, slot and changes read where they lie:
+    /// bound to a local `var`, each was copied out of it to be read (a retain each) and the
+    /// exchange destroyed after.
+    private func ended(_ exchange: consuming Exchange, _ result: Result<UpstreamResponse, UpstreamError>) {
         // Asked here, not in the call: a call without a span (most, with tracing sampled) was
         // made all the same, the request retained and released around it.
         if let span = exchange.span { request.endVendorCall(span, result) }

@@ -174,7 +174,7 @@ struct DeviceRequest {
         }
         let document = reading.document
         let storable = adapter.storableFields
-        document.forEach { field, _ in
+        document.forEachField { field in
             if !storable.contains(field) {
                 unsupported.append(FieldError(pointer: pointerPrefix + field.pointer, reason: "this tenant's vendor cannot store it"))
             }

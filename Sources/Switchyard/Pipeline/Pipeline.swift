@@ -211,43 +211,48 @@ extension Gateway {
     /// admitted requests count. `limited` goes on, on the request's loop, with the refusal or nil.
     @inline(never)
     func rateLimit(_ request: GatewayRequest) {
+        precondition(request.credential != nil, "rate limit before authentication")
+        // The tenant's own binding, found by authentication, holds its limit's slot: no lookup by name.
+        // Read where they lie for the limit kept in this process (the tenant's name and the state
+        // bound to locals were retained and released for it); only the shared store's calls keep them.
+        guard let slot = request.binding?.limit else { return limitDecided(request, .unlimited) }
+        guard let store = request.context.store else { return limitDecided(request, request.state.rateLimiter.check(slot)) }
         guard let tenant = request.tenant else { preconditionFailure("rate limit before authentication") }
         let state = request.state
-        // Taken, not lent: the request keeps the decision, which a lent one would be copied for.
-        func decided(_ decision: consuming RateLimitDecision, storeFailed: Bool = false) {
-            let (admitted, retryAfterSeconds) = (decision.admitted, decision.retryAfterSeconds)
-            request.limit = consume decision
-            request.metrics.record(.rateLimit(tenant: request.tenantRoute?.tenantLabel ?? MetricLabels.number(tenant), policy: .tenant,
-                                                      decision: storeFailed ? .storeFailure : admitted ? .admitted : .refused))
-            guard admitted else {
-                // The decision's headers, added when the answer is finished, carry the Retry-After.
-                return limited(request, refusal: Problem(.rateLimited,
-                                                         detail: "The tenant's rate limit is spent; retry after \(retryAfterSeconds ?? 1) s."))
-            }
-            limited(request, refusal: nil)
-        }
-        // The tenant's own binding, found by authentication, holds its limit's slot: no lookup by name.
-        guard let slot = request.binding?.limit else { return decided(.unlimited) }
-        guard let store = request.context.store else { return decided(state.rateLimiter.check(slot)) }
         // A single change will spend the vendor quota too: both in one round trip, the quota's
         // decision kept for the vendor phase (spent even if the change is then refused, 400 or 422).
         if let quota = request.binding?.quota?.lines, let quotaStore = request.context.quotaStore, request.route.isSingleDevice {
-            return store.check(tenant: tenant, policy: slot.lines, quota: (quotaStore, quota, quota.policy.maxWait)) { result in
+            return store.check(tenant: tenant, policy: slot.lines, quota: (quotaStore, quota, quota.policy.maxWait)) { [self] result in
                 switch result {
                 case .success(let (decision, quotaDecision)):
                     request.prepaidQuota = quotaDecision
-                    decided(decision)
+                    limitDecided(request, decision)
                 case .failure:
-                    decided(state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
+                    limitDecided(request, state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
                 }
             }
         }
-        store.check(tenant: tenant, policy: slot.lines) { result in
+        store.check(tenant: tenant, policy: slot.lines) { [self] result in
             switch result {
-            case .success(let decision): decided(decision)
-            case .failure: decided(state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
+            case .success(let decision): limitDecided(request, decision)
+            case .failure: limitDecided(request, state.decideWithoutStore(tenant, limiter: state.rateLimiter), storeFailed: true)
             }
         }
+    }
+
+    /// The tenant limit's `decision`, counted and kept, and the request on its way (`limited`) or
+    /// refused. Taken, not lent: the request keeps the decision, which a lent one would be copied for.
+    private func limitDecided(_ request: GatewayRequest, _ decision: consuming RateLimitDecision, storeFailed: Bool = false) {
+        let (admitted, retryAfterSeconds) = (decision.admitted, decision.retryAfterSeconds)
+        request.limit = consume decision
+        let tenant = request.tenantRoute?.tenantLabel ?? request.tenant.map(MetricLabels.number) ?? 0
+        request.metrics.record(.rateLimit(tenant: tenant, policy: .tenant, decision: storeFailed ? .storeFailure : admitted ? .admitted : .refused))
+        guard admitted else {
+            // The decision's headers, added when the answer is finished, carry the Retry-After.
+            return limited(request, refusal: Problem(.rateLimited,
+                                                     detail: "The tenant's rate limit is spent; retry after \(retryAfterSeconds ?? 1) s."))
+        }
+        limited(request, refusal: nil)
     }
 
     /// The tenant's adapter: what the vendor can do, the device layer's checks, the vendor's own
@@ -306,10 +311,10 @@ extension Gateway {
     @inline(never)
     func translateBack(_ request: GatewayRequest, _ translation: Translation, _ outcome: DeviceCall.Outcome) -> HTTPResponse {
         let route = translation.binding.route
-        let answer = DeviceAnswer(deviceRequest: translation.deviceRequest, outcome: outcome, primaryKind: route.primaryKind,
-                                  addressableKinds: route.addressableKinds, requestID: request.requestID)
-        request.problem = answer.problem
-        return answer.response(into: request.byteArrays.take(capacity: answer.expectedBytes),
+        let answer = DeviceAnswer(primaryKind: route.primaryKind, addressableKinds: route.addressableKinds, requestID: request.requestID)
+        request.problem = DeviceAnswer.problem(translation.deviceRequest, outcome)
+        return answer.response(to: translation.deviceRequest, outcome,
+                               into: request.byteArrays.take(capacity: DeviceAnswer.expectedBytes(translation.deviceRequest, outcome)),
                                fields: request.fieldLists.take(capacity: DeviceAnswer.fieldCapacity))
     }
 

@@ -16,7 +16,10 @@ import Synchronization
 /// Cheap on the happy path: each loop counts into a window of its own (one-second buckets that only
 /// it writes, each one atomic word), every call reads the one shared state word, which changes only
 /// on a transition, and the loops' windows are summed only when a failure is counted.
-public final class CircuitBreaker: Sendable {
+///
+/// `@unchecked Sendable` for the windows' storage, a pointer the compiler cannot check: every word
+/// in it is an `Atomic`, allocated with the breaker and freed with it.
+public final class CircuitBreaker: @unchecked Sendable {
     public enum State: Int, Sendable {
         case closed = 0, halfOpen = 1, open = 2
     }
@@ -35,7 +38,11 @@ public final class CircuitBreaker: Sendable {
     private let since = Atomic<UInt64>(0)
     /// Monotonic second from which calls count: the window starts afresh when the circuit closes.
     private let countsFrom = Atomic<UInt64>(0)
-    private let windows: [Window]
+    /// Every loop's window, one after another, in one allocation of atomic words: a loop's window
+    /// is reached through the pointer, where one object a window (and one a bucket) in an array was
+    /// retained and released around every count.
+    private let buckets: UnsafeMutablePointer<Atomic<UInt64>>
+    private let loopCount: Int
     private let transition: @Sendable (String) -> Void
 
     /// `loopCount` windows, one per event loop; `transition` is told each change of state, for the log.
@@ -44,8 +51,33 @@ public final class CircuitBreaker: Sendable {
         self.tenant = tenant
         self.settings = settings
         probeTimeout = UInt64(probeTimeoutSeconds * 1e9)
-        windows = (0..<max(1, loopCount)).map { _ in Window(seconds: settings.windowSeconds) }
+        precondition(settings.windowSeconds >= 1, "a circuit's window is at least a second")
+        self.loopCount = max(1, loopCount)
+        let count = self.loopCount * settings.windowSeconds
+        buckets = .allocate(capacity: count)
+        for index in 0..<count { (buckets + index).initialize(to: Atomic(0)) }
         self.transition = transition
+    }
+
+    deinit {
+        buckets.deinitialize(count: loopCount * settings.windowSeconds)
+        buckets.deallocate()
+    }
+
+    /// The calls and failures every loop counted in the seconds `from…through`.
+    func counts(from: UInt64, through: UInt64) -> (calls: Int, failures: Int) {
+        var calls = 0, failures = 0
+        for loop in 0..<loopCount {
+            let counted = window(loop).sum(from: from, through: through)
+            calls += counted.calls
+            failures += counted.failures
+        }
+        return (calls, failures)
+    }
+
+    /// Loop `loop`'s window.
+    private func window(_ loop: Int) -> Window {
+        Window(buckets: buckets + loop * settings.windowSeconds, seconds: settings.windowSeconds)
     }
 
     public var currentState: State { State(rawValue: state.load(ordering: .relaxed)) ?? .closed }
@@ -69,19 +101,14 @@ public final class CircuitBreaker: Sendable {
     /// A vendor call's outcome, on loop `loop`: `failed` for a transport failure, a timeout or a vendor 5xx.
     func record(failed: Bool, loop: Int, now: UInt64) {
         let second = now / 1_000_000_000
-        windows[loop % windows.count].count(failed: failed, second: second)
+        window(loop % loopCount).count(failed: failed, second: second)
         switch currentState {
         case .halfOpen:
             if failed { open(now: now, from: .halfOpen) } else { close(now: now) }
         case .closed:
             guard failed else { return }
             let from = max(countsFrom.load(ordering: .relaxed), second &- UInt64(settings.windowSeconds) &+ 1)
-            var calls = 0, failures = 0
-            for window in windows {
-                let counted = window.sum(from: from, through: second)
-                calls += counted.calls
-                failures += counted.failures
-            }
+            let (calls, failures) = counts(from: from, through: second)
             if calls >= settings.minimumCalls, Double(failures) >= settings.failureRatio * Double(calls) {
                 open(now: now, from: .closed, calls: calls, failures: failures)
             }
@@ -120,24 +147,18 @@ public final class CircuitBreaker: Sendable {
 
     /// One loop's calls of the last `seconds` seconds: a ring of one-second buckets that only that
     /// loop writes, each one word (second: 24 bits, calls and failures: 20 bits each, saturating),
-    /// so another loop summing it reads each bucket whole without a lock.
-    final class Window: Sendable {
-        private let buckets: [Bucket]
-
-        final class Bucket: Sendable {
-            let word = Atomic<UInt64>(0)
-        }
-
-        init(seconds: Int) {
-            buckets = (0..<seconds).map { _ in Bucket() }
-        }
+    /// so another loop summing it reads each bucket whole without a lock. A view of the breaker's
+    /// words, which outlive it.
+    private struct Window {
+        let buckets: UnsafeMutablePointer<Atomic<UInt64>>
+        let seconds: Int
 
         private static let countMask: UInt64 = (1 << 20) - 1
         private static let secondMask: UInt64 = (1 << 24) - 1
 
         func count(failed: Bool, second: UInt64) {
-            let bucket = buckets[Int(second % UInt64(buckets.count))]
-            var word = bucket.word.load(ordering: .relaxed)
+            let bucket = buckets + Int(second % UInt64(seconds))
+            var word = bucket.pointee.load(ordering: .relaxed)
             var calls = word >> 20 & Self.countMask
             var failures = word & Self.countMask
             if word >> 40 != second & Self.secondMask || word == 0 {
@@ -146,7 +167,7 @@ public final class CircuitBreaker: Sendable {
             calls = min(calls + 1, Self.countMask)
             if failed { failures = min(failures + 1, Self.countMask) }
             word = (second & Self.secondMask) << 40 | calls << 20 | failures
-            bucket.word.store(word, ordering: .relaxed)
+            bucket.pointee.store(word, ordering: .relaxed)
         }
 
         /// Calls and failures of the seconds `from…through`.
@@ -154,7 +175,7 @@ public final class CircuitBreaker: Sendable {
             guard from <= through else { return (0, 0) }
             var calls = 0, failures = 0
             for second in from...through {
-                let word = buckets[Int(second % UInt64(buckets.count))].word.load(ordering: .relaxed)
+                let word = buckets[Int(second % UInt64(seconds))].load(ordering: .relaxed)
                 guard word != 0, word >> 40 == second & Self.secondMask else { continue }
                 calls += Int(word >> 20 & Self.countMask)
                 failures += Int(word & Self.countMask)
