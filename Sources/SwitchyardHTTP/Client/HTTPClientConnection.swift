@@ -322,6 +322,9 @@ final class HTTPClientConnection: ChannelDelegate {
         let call = self.call.take()!
         var response = UpstreamResponse(head: head, body: body)
         response.reusedConnection = call.reusedConnection
+        // The result made here, the answer moved into it (`consume`): made in the call below, after
+        // the calls that return the connection, the answer was copied into it and destroyed.
+        let answer = Result<UpstreamResponse, UpstreamError>.success(consume response)
         completedCalls += 1
         parser.reset()
         let reusable = head.keepAlive && channel.isOpen && !channel.peerClosed && channel.inbound.isEmpty
@@ -332,7 +335,7 @@ final class HTTPClientConnection: ChannelDelegate {
             state = .finished
             channel.close()
         }
-        client.complete(call, with: .success(response))
+        client.complete(call, with: answer)
     }
 
     /// Ends the current call with `cause` and drops the connection: after any failure nothing on
