@@ -40,7 +40,8 @@ public final class CircuitBreaker: @unchecked Sendable {
     private let countsFrom = Atomic<UInt64>(0)
     /// Every loop's window, one after another, in one allocation of atomic words: a loop's window
     /// is reached through the pointer, where one object a window (and one a bucket) in an array was
-    /// retained and released around every count.
+    /// retained and released around every count. Freed by `deinit`, and read only in the breaker's
+    /// own methods, while the breaker is alive (this module ends lifetimes at their last use).
     private let buckets: UnsafeMutablePointer<Atomic<UInt64>>
     private let loopCount: Int
     private let transition: @Sendable (String) -> Void
