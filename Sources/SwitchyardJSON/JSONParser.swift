@@ -35,6 +35,8 @@ public struct JSONParser {
     /// handed over, for any other value. For reading a vendor's record straight into a device
     /// document: the tree `parse` builds (a list from the pool, a `String` per name, each member
     /// appended, all of it emptied again when the list is next taken) would be walked once and dropped.
+    /// A string value is handed over as its text where it lies (`MemberValue.string`), not made into a
+    /// `JSONValue` first: the record's reader keeps it as it needs it, and a vendor's record is strings.
     ///
     /// The top object's members are read onto the stack and handed over only once the whole text is
     /// read, so a text `parse` refuses is refused, with `parse`'s error, before `member` sees any of
@@ -42,7 +44,7 @@ public struct JSONParser {
     /// beyond ASCII, which a range of the text cannot stand for) the reading stops, and the text is
     /// read again as a tree and handed over from it.
     public static func forEachMember(of bytes: [UInt8], maxDepth: Int = defaultMaxDepth, objects: JSONObject.Pool? = nil,
-                                     _ member: (UnsafeBufferPointer<UInt8>, JSONValue) -> Void) throws(JSONParseError) -> Bool {
+                                     _ member: (UnsafeBufferPointer<UInt8>, MemberValue) -> Void) throws(JSONParseError) -> Bool {
         let lists = bytes.count <= JSONObject.pooledDocumentBytes ? objects?.lists : nil
         let handedOver = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) -> Bool in
             var parser = JSONParser(buffer, maxDepth: maxDepth, lists: lists, names: objects?.names)
@@ -64,8 +66,13 @@ public struct JSONParser {
                 while handed < level.count {
                     let (name, value) = (entries.baseAddress! + handed).move()
                     handed += 1
-                    member(UnsafeBufferPointer(rebasing: buffer[name]), value)
-                    if let objects, value.holdsValues { value.giveObjects(to: objects) }
+                    let nameBytes = UnsafeBufferPointer(rebasing: buffer[name])
+                    switch value {
+                    case .text(let text): member(nameBytes, .string(UnsafeBufferPointer(rebasing: buffer[text])))
+                    case .value(let value):
+                        handOver(nameBytes, value, to: member)
+                        if let objects, value.holdsValues { value.giveObjects(to: objects) }
+                    }
                 }
                 return true
             }
@@ -75,10 +82,29 @@ public struct JSONParser {
         let value = try parse(bytes, maxDepth: maxDepth, objects: objects)
         guard case .object(let object) = value else { return false }
         for index in object.members.indices {
-            object.members[index].name.withContiguousUTF8 { member($0, object.members[index].value) }
+            object.members[index].name.withContiguousUTF8 { handOver($0, object.members[index].value, to: member) }
         }
         if let objects { value.giveObjects(to: objects) }
         return true
+    }
+
+    /// A member's value as `forEachMember` hands it over.
+    public enum MemberValue {
+        /// A string's text (valid UTF-8, escapes decoded), where it lies: in the text read when it had no
+        /// escape. Valid only for the call it is handed to.
+        case string(UnsafeBufferPointer<UInt8>)
+        /// Any value but a string.
+        case other(JSONValue)
+    }
+
+    /// `value` handed to `member` as `forEachMember` hands a member over: a string as its text.
+    private static func handOver(_ name: UnsafeBufferPointer<UInt8>, _ value: JSONValue,
+                                 to member: (UnsafeBufferPointer<UInt8>, MemberValue) -> Void) {
+        if case .string(let text) = value {
+            text.withUTF8 { member(name, .string($0)) }
+        } else {
+            member(name, .other(value))
+        }
     }
 
     /// The most members `forEachMember` holds on the stack: a vendor's record has a dozen at most.
@@ -155,7 +181,7 @@ public struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw error("expected \":\"") }
             offset += 1
             skipWhitespace()
-            members.add(name, try parseValue(depth: depth))
+            try members.readValue(named: name, &self, depth: depth)
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): offset += 1
@@ -245,6 +271,17 @@ public struct JSONParser {
         guard let first = utf8.first, let last = utf8.last else { return 1 }
         guard isASCII else { return nil }
         return 1 << ((utf8.count &* 7 &+ Int(first) &+ Int(last) &* 3) & 63)
+    }
+
+    /// A string value of `forEachMember`'s level: its range of the text when it has no escape, else
+    /// its decoded text as a value.
+    private mutating func parseLevelString() throws(JSONParseError) -> LevelMembers.Value {
+        let text = bytes.baseAddress! + offset + 1
+        let start = offset + 1
+        return try parseString { utf8, _, _ in
+            utf8.baseAddress == text ? .text(start..<(start + utf8.count))
+                : .value(.string(CompactString(validUTF8: UnsafeRawBufferPointer(utf8))))
+        }
     }
 
     /// A string value: in place when it fits (`CompactString`), so a short one allocates nothing.
@@ -388,7 +425,8 @@ extension JSONParser {
         mutating func readName(_ parser: inout JSONParser) throws(JSONParseError) -> Name
         /// Set by `readName` for a member this cannot hold: the object's reading stops there.
         var isAbandoned: Bool { get }
-        mutating func add(_ name: consuming Name, _ value: consuming JSONValue)
+        /// Reads the value, at `parser`'s offset, of the member `name` names.
+        mutating func readValue(named name: consuming Name, _ parser: inout JSONParser, depth: Int) throws(JSONParseError)
     }
 
     private struct TreeMembers: ObjectMembers {
@@ -422,8 +460,8 @@ extension JSONParser {
 
         var isAbandoned: Bool { false }
 
-        mutating func add(_ name: consuming String, _ value: consuming JSONValue) {
-            object.append(name, value)
+        mutating func readValue(named name: consuming String, _ parser: inout JSONParser, depth: Int) throws(JSONParseError) {
+            object.append(name, try parser.parseValue(depth: depth))
         }
     }
 
@@ -431,7 +469,14 @@ extension JSONParser {
     /// `entries` (initialized up to `count`). A name that is no range of the text, or a member past
     /// `entries`' room, abandons it.
     private struct LevelMembers: ObjectMembers {
-        typealias Entry = (name: Range<Int>, value: JSONValue)
+        /// A string without escapes as its range of the text, to be handed over where it lies; any
+        /// other value read.
+        enum Value {
+            case text(Range<Int>)
+            case value(JSONValue)
+        }
+
+        typealias Entry = (name: Range<Int>, value: Value)
 
         let entries: UnsafeMutableBufferPointer<Entry>
         private(set) var count = 0
@@ -462,7 +507,12 @@ extension JSONParser {
             return range
         }
 
-        mutating func add(_ name: consuming Range<Int>, _ value: consuming JSONValue) {
+        mutating func readValue(named name: consuming Range<Int>, _ parser: inout JSONParser, depth: Int) throws(JSONParseError) {
+            let value: Value = if parser.current == UInt8(ascii: "\"") {
+                try parser.parseLevelString()
+            } else {
+                .value(try parser.parseValue(depth: depth))
+            }
             (entries.baseAddress! + count).initialize(to: (name, value))
             count += 1
         }

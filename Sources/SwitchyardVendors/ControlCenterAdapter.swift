@@ -109,7 +109,8 @@ public struct ControlCenterAdapter: VendorAdapter {
         // The member read where it lies (`JSONParser.forEachMember`), not through a tree of the answer.
         var iccid: CompactString?
         _ = try? JSONParser.forEachMember(of: response.body, objects: lists?.objects) { name, value in
-            if UnsafeRawBufferPointer(name).bytesEqual("iccid") { iccid = value.compactString }
+            guard UnsafeRawBufferPointer(name).bytesEqual("iccid") else { return }
+            iccid = if case .string(let text) = value { CompactString(validUTF8: UnsafeRawBufferPointer(text)) } else { nil }
         }
         guard let iccid else {
             return .all(.failed(ErrorCatalogue.unreadable(response, "no \"iccid\" string")), count: changes.count)

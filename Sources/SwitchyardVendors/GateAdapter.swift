@@ -1,6 +1,7 @@
 import Foundation
 import SwitchyardDevices
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardJSON
 
 /// Zequenze GATE, `POST /device_app_user_update/` (docs/VENDORS.md): one user record, found by
@@ -120,10 +121,10 @@ public struct GateAdapter: VendorAdapter {
             let field = Self.members[position].field
             guard field.access != .writeOnly else { return }
             switch value {
-            case .string(let text): confirmed[field] = .string(text)
+            case .string(let text): confirmed[field] = .string(CompactString(validUTF8: UnsafeRawBufferPointer(text)))
             // A DRF serializer writes an unset nullable field as null: not a value to confirm.
-            case .null: break
-            default: mistyped = (String(decoding: name, as: UTF8.self), value.typeName)
+            case .other(.null): break
+            case .other(let other): mistyped = (String(decoding: name, as: UTF8.self), other.typeName)
             }
         }
         guard isObject == true else {

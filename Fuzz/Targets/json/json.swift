@@ -26,7 +26,15 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(fuzzBuffer(data, size))
     var members: [(name: String, value: JSONValue)] = []
     let walked = Result { () throws(JSONParseError) in
-        try JSONParser.forEachMember(of: bytes, maxDepth: maxDepth) { members.append((String(decoding: $0, as: UTF8.self), $1)) }
+        try JSONParser.forEachMember(of: bytes, maxDepth: maxDepth) { name, value in
+            switch value {
+            case .string(let text):
+                members.append((String(decoding: name, as: UTF8.self), .string(String(decoding: text, as: UTF8.self))))
+            case .other(let other):
+                invariant(other.stringValue == nil, "forEachMember handed a string over as a value")
+                members.append((String(decoding: name, as: UTF8.self), other))
+            }
+        }
     }
     let value: JSONValue
     do {
