@@ -316,8 +316,9 @@ public struct JSONWriter {
         precondition(!isStringified, "a stringified document holds no stringified member of its own")
         key(name)
         append(byte: UInt8(ascii: "\""))
-        // The document goes on where this one stands: its bytes and what is gathered of them.
-        var document = JSONWriter(capacity: 0)
+        // The document goes on where this one stands: its bytes and what is gathered of them. Made
+        // on the empty array, not with `capacity: 0`, whose reserving made a new buffer all the same.
+        var document = JSONWriter(into: [])
         document.isStringified = true
         swap(&document.written, &written)
         (document.gathered, document.gatheredCount) = (gathered, gatheredCount)
