@@ -95,8 +95,14 @@ public struct DeviceDocument: Sendable, Equatable {
     public var isEmpty: Bool { entries.isEmpty }
     public var count: Int { entries.count }
 
-    /// The fields present, in canonical order.
-    public var fields: [DeviceField] { entries.map(\.field) }
+    /// The fields present (in canonical order when walked), as one word: a writer that asks about
+    /// many fields of a document holding a few (gate's request, nine of two or three) looks up only
+    /// those present.
+    public var fields: CaseSet<DeviceField> {
+        var fields = CaseSet<DeviceField>()
+        for index in entries.indices { fields.insert(entries[index].field) }
+        return fields
+    }
 
     /// Each field present with its value, in canonical order, without copying the document's
     /// storage into an array first (`fields`).

@@ -70,11 +70,15 @@ public struct GateAdapter: VendorAdapter {
             // same kind, if any, holds the same value. Its field read once, not the id copied per member.
             let idField = id?.kind.field
             let members = Self.members
+            // Only the fields present are looked up: nine lookups, each a walk of the document, cost more
+            // than the request's whole `data`.
+            let present = document.fields
             json.member("data", stringifying: { data in
                 data.beginObject()
                 // By index: each name passed where it lies, not copied (retained and released) per member.
                 for index in members.indices {
                     let field = members[index].field
+                    guard present.contains(field) || field == idField else { continue }
                     if let value = document.string(field) ?? (field == idField ? id?.value : nil) {
                         data.member(members[index].name, value)
                     }

@@ -65,7 +65,7 @@ final class GateAdapterTests: XCTestCase {
             guard case .accepted(200, let confirmed)? = adapter.interpret(try response(201, record), for: [change]).results.first else {
                 return XCTFail("expected 200 for \(record)")
             }
-            XCTAssertEqual(confirmed.fields, expected, record)
+            XCTAssertEqual(Array(confirmed.fields), expected, record)
             XCTAssertEqual(confirmed.string(.deviceId), "app.user", record)
             XCTAssertEqual(confirmed.string(.userClass), "gold", record)
         }
