@@ -86,9 +86,10 @@ public struct CompactString: Sendable, Hashable, CustomStringConvertible, Expres
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { target in
             if let base = utf8.baseAddress, !utf8.isEmpty { target.baseAddress!.copyMemory(from: base, byteCount: utf8.count) }
-            target[inlineCapacity] = UInt8(truncatingIfNeeded: utf8.count)
         }
-        return .inline(words.0, words.1, words.2, words.3)
+        // The count in the last byte, set in the word rather than stored as a byte: a byte stored into
+        // the words had them read back in ten pieces.
+        return .inline(words.0, words.1, words.2, words.3 | (UInt64(utf8.count) << 56).littleEndian)
     }
 
     /// Calls `body` with the text's UTF-8 bytes, where they lie (on the stack for text in place).

@@ -142,6 +142,7 @@ public struct GateAdapter: VendorAdapter {
 
     /// Where the member named by the UTF-8 `name` is in `members`, looked for from `start` on and
     /// then from the beginning.
+    @inline(__always)
     private static func position(of name: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let count = members.count
         var position = start < count ? start : 0
