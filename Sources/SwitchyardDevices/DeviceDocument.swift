@@ -105,7 +105,7 @@ public struct DeviceDocument: Sendable, Equatable {
     }
 
     /// Each field present with its value, in canonical order, without copying the document's
-    /// storage into an array first (`fields`).
+    /// storage into an array first.
     public func forEach(_ body: (DeviceField, Value) throws -> Void) rethrows {
         for index in entries.indices { try body(entries[index].field, entries[index].value) }
     }
