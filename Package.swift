@@ -87,7 +87,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // A strict JSON reader and a streaming writer: nothing of HTTP or devices.
-        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO"], swiftSettings: translating),
+        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO", "CByteScan"], swiftSettings: translating),
         // A Redis client on the event loops: RESP, pipelining, reconnection.
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         // The device domain: documents, fields, identifiers, problems, vendors and the adapter protocol.

@@ -1,3 +1,4 @@
+import CByteScan
 import SwitchyardIO
 
 /// Writes JSON straight into bytes: objects, strings with RFC 8259 escaping, numbers.
@@ -335,20 +336,11 @@ public struct JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
     }
 
-    /// Whether any byte of `utf8` needs escaping, tested eight bytes at a time (`JSONStringWord`,
-    /// `allWords`, padded with letters): nearly every string written needs none, so this scan is
-    /// most of what writing one costs.
+    /// Whether any byte of `utf8` needs escaping, tested sixteen bytes at a time where it can
+    /// (`switchyard_json_needs_escape`, SSE2): nearly every string written needs none, so this scan
+    /// is most of what writing one costs.
     public static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        !UnsafeRawBufferPointer(utf8).allWords(paddedWith: plainPadding) { !wordNeedsEscape($0) }
-    }
-
-    /// Letters, to pad a short text's word with bytes that need no escaping.
-    private static var plainPadding: UInt64 { 0x6161_6161_6161_6161 }
-
-    /// A quote, a backslash, a control character or DEL among the word's bytes (exact: a byte is
-    /// flagged wrongly only above one that matched).
-    private static func wordNeedsEscape(_ word: UInt64) -> Bool {
-        JSONStringWord.specials(word) | JSONStringWord.matching(0x7F, in: word) != 0
+        switchyard_json_needs_escape(utf8.baseAddress, utf8.count)
     }
 
     private mutating func separate() {
@@ -432,40 +424,33 @@ public struct JSONWriter {
             (!isStringified || byte(UInt8(ascii: "\\"))) && byte(UInt8(ascii: "\""))
         }
 
-        /// Copies `utf8` a word at a time, as `allWords` reads it: whole words, then the last eight
-        /// bytes again (overlapping), or for a short text its halves or its bytes; false if it does
-        /// not fit, or if `checkingEscapes` and a byte needs escaping. Every store is inside the
-        /// text's own place, so what is past it is never written.
+        /// Copies `utf8` a word at a time: whole words, then the last eight bytes again (overlapping),
+        /// or for a short text its halves or its bytes; false if it does not fit, or if
+        /// `checkingEscapes` and a byte needs escaping (tested first, a chunk at a time:
+        /// `needsEscape`). Every store is inside the text's own place, so what is past it is never
+        /// written.
         @inline(__always)
         private mutating func copy(_ utf8: UnsafeBufferPointer<UInt8>, checkingEscapes: Bool) -> Bool {
             let length = utf8.count
             guard length <= Self.capacity &- count else { return false }
             guard let source = UnsafeRawPointer(utf8.baseAddress) else { return true }
+            if checkingEscapes, JSONWriter.needsEscape(utf8) { return false }
             let target = UnsafeMutableRawPointer(base + count)
             if length >= 8 {
                 var offset = 0
                 while true {
                     let start = Swift.min(offset, length &- 8)
-                    let word = source.loadUnaligned(fromByteOffset: start, as: UInt64.self)
-                    if checkingEscapes, JSONWriter.wordNeedsEscape(word) { return false }
-                    target.storeBytes(of: word, toByteOffset: start, as: UInt64.self)
+                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: start, as: UInt64.self), toByteOffset: start, as: UInt64.self)
                     offset &+= 8
                     if offset >= length { break }
                 }
             } else if length >= 4 {
-                let front = source.loadUnaligned(as: UInt32.self)
-                let back = source.loadUnaligned(fromByteOffset: length &- 4, as: UInt32.self)
-                if checkingEscapes, JSONWriter.wordNeedsEscape(UInt64(front) | UInt64(back) &<< 32) { return false }
-                target.storeBytes(of: front, as: UInt32.self)
-                target.storeBytes(of: back, toByteOffset: length &- 4, as: UInt32.self)
+                target.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: length &- 4, as: UInt32.self), toByteOffset: length &- 4, as: UInt32.self)
             } else if length > 0 {
-                let raw = UnsafeRawBufferPointer(utf8)
-                if checkingEscapes, JSONWriter.wordNeedsEscape(raw.shortWord(paddedWith: JSONWriter.plainPadding)) {
-                    return false
-                }
-                target.storeBytes(of: raw[0], as: UInt8.self)
-                target.storeBytes(of: raw[length &>> 1], toByteOffset: length &>> 1, as: UInt8.self)
-                target.storeBytes(of: raw[length &- 1], toByteOffset: length &- 1, as: UInt8.self)
+                target.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+                target.storeBytes(of: source.load(fromByteOffset: length &>> 1, as: UInt8.self), toByteOffset: length &>> 1, as: UInt8.self)
+                target.storeBytes(of: source.load(fromByteOffset: length &- 1, as: UInt8.self), toByteOffset: length &- 1, as: UInt8.self)
             }
             count &+= length
             return true

@@ -33,10 +33,11 @@ final class JSONWriterTests: XCTestCase {
         }, #"{"time":0.25,"count":2}"#)
     }
 
-    /// The word-at-a-time scan agrees with the byte rule for every byte value at every position of
-    /// every length up to three words, and for strings that need nothing escaped.
+    /// The chunk-at-a-time scan (`switchyard_json_needs_escape`: overlapping words, sixteen-byte
+    /// chunks) agrees with the byte rule for every byte value at every position of every length up
+    /// to three chunks, and for strings that need nothing escaped.
     func testTheEscapeScanAgreesWithTheByteRule() {
-        for length in 1...24 {
+        for length in 1...48 {
             for position in 0..<length {
                 for byte in UInt8.min...UInt8.max {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)

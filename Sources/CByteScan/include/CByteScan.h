@@ -2,8 +2,10 @@
 #define SWITCHYARD_CBYTESCAN_H
 /* Byte scans on the request's way that Swift's SIMD types compile lane by lane: sixteen bytes a
    step with SSE2 where the target has it, eight a step otherwise (word tests; the control bytes'
-   is the one `JSONStringWord` uses too), then byte by byte. `static inline`, so that Swift compiles
+   is the one `JSONStringWord` uses too), then byte by byte: the head's lines and field names, and
+   whether a JSON string the writer copies needs escaping. `static inline`, so that Swift compiles
    them into the loops that call them. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -87,6 +89,68 @@ static inline size_t switchyard_name_run_end(const uint8_t *bytes, size_t count)
         if (!((folded >= 'a' && folded <= 'z') || (byte >= '0' && byte <= '9') || byte == '-')) return index;
     }
     return count;
+}
+
+/* Whether any of the eight bytes of `word` can't stand in a JSON string as it is ("Bit Twiddling Hacks":
+   hasless(word, 0x20) | haszero(word ^ each of '"', '\\' and DEL), a yes or no for the whole word). */
+static inline bool switchyard_json_word_escapes(uint64_t word) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = word ^ (ones * 0x22), backslash = word ^ (ones * 0x5C), del = word ^ (ones * 0x7F);
+    return ((((word - ones * 0x20) & ~word) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)
+             | ((del - ones) & ~del)) & highs) != 0;
+}
+
+#if defined(__SSE2__)
+/* The same for sixteen bytes: max(byte, 0x1F) == 0x1F exactly for the bytes up to 0x1F, unsigned. */
+static inline bool switchyard_json_chunk_escapes(__m128i chunk) {
+    const __m128i highestControl = _mm_set1_epi8(0x1F);
+    __m128i found = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(chunk, _mm_set1_epi8(0x5C))),
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(0x7F)),
+                     _mm_cmpeq_epi8(_mm_max_epu8(chunk, highestControl), highestControl)));
+    return _mm_movemask_epi8(found) != 0;
+}
+#endif
+
+/* Whether any byte of bytes[0 ..< count] can't stand in a JSON string as it is: a quote, a backslash,
+   a control character (below 0x20) or DEL (which the writer escapes too). A yes or no for the whole
+   text, not a position, so loads may overlap and a byte be tested twice: with SSE2, text of 8 to 15
+   bytes (most of a device document's values) is its first and last eight bytes as one sixteen-byte
+   chunk, longer text its whole chunks and then its last sixteen bytes; without, words the same way.
+   Below 8 bytes, the first and last four, or the first, middle and last byte over letters. No byte
+   outside the text is read. */
+static inline bool switchyard_json_needs_escape(const uint8_t *bytes, size_t count) {
+    if (count >= 8) {
+        uint64_t word;
+#if defined(__SSE2__)
+        if (count < 16) {
+            uint64_t last;
+            memcpy(&word, bytes, 8); /* unaligned loads */
+            memcpy(&last, bytes + count - 8, 8);
+            return switchyard_json_chunk_escapes(_mm_set_epi64x((long long)last, (long long)word));
+        }
+        for (size_t index = 0; index + 16 < count; index += 16) {
+            if (switchyard_json_chunk_escapes(_mm_loadu_si128((const __m128i *)(bytes + index)))) return true;
+        }
+        return switchyard_json_chunk_escapes(_mm_loadu_si128((const __m128i *)(bytes + count - 16)));
+#else
+        for (size_t index = 0; index + 8 < count; index += 8) {
+            memcpy(&word, bytes + index, 8);
+            if (switchyard_json_word_escapes(word)) return true;
+        }
+        memcpy(&word, bytes + count - 8, 8);
+        return switchyard_json_word_escapes(word);
+#endif
+    }
+    if (count >= 4) {
+        uint32_t first, last;
+        memcpy(&first, bytes, 4);
+        memcpy(&last, bytes + count - 4, 4);
+        return switchyard_json_word_escapes((uint64_t)first | (uint64_t)last << 32);
+    }
+    if (count == 0) return false;
+    return switchyard_json_word_escapes(0x6161616161000000ull | (uint64_t)bytes[0] | (uint64_t)bytes[count / 2] << 8
+                                        | (uint64_t)bytes[count - 1] << 16);
 }
 
 #endif
