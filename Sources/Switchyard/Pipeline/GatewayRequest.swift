@@ -34,13 +34,16 @@ final class GatewayRequest {
         /// Seconds since 1970 at arrival, read once: a token's expiry, the vendors' date rules.
         var now: Double
         /// The request's place in its trace (API.md §2, §6). Every answer needs it (the access log,
-        /// the server span), so it is read from the head here, where the head is this request's
-        /// own: read later from the stored head, the head was copied for the read.
+        /// the server span), so it is read from the head here, where the server lends it: read later
+        /// from the stored head, the head was copied for the read.
         var trace: RequestTrace
 
-        init(head: consuming HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
+        /// Everything but the head, which the request is handed with its body (`adopt`), or keeps
+        /// for a refusal of its head alone (`keep`): a copy made here, for every request, retained
+        /// both of the head's arrays and released them at its end.
+        init(head: borrowing HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
             trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
-            self.head = head
+            self.head = HTTPRequestHead()
             self.requestID = requestID
             self.client = client
             state = context.state
@@ -103,12 +106,26 @@ final class GatewayRequest {
     }
 
     /// The request for `head`: one the loop retired, begun again, when it has one nothing else
-    /// holds (`ObjectPool`), else a new one.
-    static func begin(head: consuming HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) -> GatewayRequest {
+    /// holds (`ObjectPool`), else a new one. It has no head of its own until `adopt` or `keep`.
+    static func begin(head: borrowing HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) -> GatewayRequest {
         let arrival = Arrival(head: head, requestID: requestID, client: client, context: context)
         guard let request = context.requests.take() else { return GatewayRequest(arrival: arrival, context: context) }
         request.arrival = arrival
         return request
+    }
+
+    /// The head the server handed over with the body, swapped for the request's empty one: the
+    /// answer reads it (the access log, gzip, the metrics' method), and moved rather than copied it
+    /// costs no reference counting. `retire` lets go of it, before its connection parses the next head
+    /// into the same storage.
+    func adopt(_ head: inout HTTPRequestHead) {
+        swap(&arrival.head, &head)
+    }
+
+    /// A copy of `head`, for a request refused from its head alone, whose answer is finished before
+    /// any body is read.
+    func keep(_ head: HTTPRequestHead) {
+        arrival.head = head
     }
 
     /// Done with: its answer is sent and no phase reads it again (a migrating tenant's request,

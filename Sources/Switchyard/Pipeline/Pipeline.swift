@@ -26,6 +26,7 @@ extension Gateway {
     public func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision {
         let request = GatewayRequest.begin(head: head, requestID: requestID, client: client, context: contexts[loop.index].value)
         if let refusal = route(request, head) ?? authenticate(request, head) ?? authorize(request) {
+            request.keep(head)
             let response = request.finished(refusal)
             request.retire()
             return .refuse(response)
@@ -51,8 +52,14 @@ extension Gateway {
             }
         }
         request.exchange = exchange
-        if let problem = readBody(request, http.head, http.body) { return respond(request, problem) }
-        claimIdempotencyKey(request, http.head, http.body)
+        // The head is read as the server lent it, then moved into the request, whose answer reads it.
+        if let problem = readBody(request, http.head, http.body) {
+            request.adopt(&http.head)
+            return respond(request, problem)
+        }
+        let key = IdempotencyKey.read(http.head, body: http.body)
+        request.adopt(&http.head)
+        claimIdempotencyKey(request, key)
     }
 
     /// What the key decided, at once or when the shared store answered: the phases after it are
@@ -87,7 +94,8 @@ extension Gateway {
 
     // The phases that read the head take it as the server handed it over, borrowed: the request's
     // own (`GatewayRequest.head`, a `var` of a class, which its loop begins again) would be copied
-    // at each read, both its arrays retained and released.
+    // at each read, both its arrays retained and released (twice a request, callgrind, when
+    // `readBody` and the idempotency key read it after `adopt`).
 
     /// A path that is no resource, or a method it doesn't take, needs no credential (404, 405).
     @inline(never)
@@ -160,10 +168,11 @@ extension Gateway {
 
     /// A malformed key is 400; a key answered before is replayed, one still in flight is 409, one
     /// used with another request (method, target or body) 422. Keys are the tenant's own, kept
-    /// where `idempotency.store` says; `claimed` goes on, on the request's loop.
+    /// where `idempotency.store` says; `claimed` goes on, on the request's loop. `read` is the
+    /// head's key as `IdempotencyKey.read` found it, nil when there is none.
     @inline(never)
-    func claimIdempotencyKey(_ request: GatewayRequest, _ head: HTTPRequestHead, _ body: [UInt8]) {
-        guard let read = IdempotencyKey.read(head, body: body) else { return claimed(request, .proceed) }
+    func claimIdempotencyKey(_ request: GatewayRequest, _ read: Result<IdempotencyKey, Problem>?) {
+        guard let read else { return claimed(request, .proceed) }
         guard case .success(let key) = read, let tenant = request.tenant else {
             if case .failure(let problem) = read { return claimed(request, .refuse(problem)) }
             preconditionFailure("a key is read after authentication")
