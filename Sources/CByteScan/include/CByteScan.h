@@ -118,8 +118,9 @@ static inline bool switchyard_json_chunk_escapes(__m128i chunk) {
    bytes (most of a device document's values) is its first and last eight bytes as one sixteen-byte
    chunk, longer text its whole chunks and then its last sixteen bytes; without, words the same way.
    Below 8 bytes, the first and last four, or the first, middle and last byte over letters. No byte
-   outside the text is read. */
-static inline bool switchyard_json_needs_escape(const uint8_t *bytes, size_t count) {
+   outside the text is read. Always inlined: left to itself, LLVM called it from the writer's staged
+   copy of every member (callgrind: 119 and 216 instructions a control-center and a gate request). */
+__attribute__((always_inline)) static inline bool switchyard_json_needs_escape(const uint8_t *bytes, size_t count) {
     if (count >= 8) {
         uint64_t word;
 #if defined(__SSE2__)
