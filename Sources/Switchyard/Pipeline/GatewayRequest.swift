@@ -39,8 +39,8 @@ final class GatewayRequest {
         var trace: RequestTrace
 
         /// Everything but the head, which the request is handed with its body (`adopt`), or keeps
-        /// for a refusal of its head alone (`keep`): a copy made here, for every request, retained
-        /// both of the head's arrays and released them at its end.
+        /// for a refusal of its head alone (`keep`): copied here, as it was, the head cost every
+        /// request a retain and a release of both its arrays.
         init(head: borrowing HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
             trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
             self.head = HTTPRequestHead()
