@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "SwitchyardHTTP",
                 dependencies: ["SwitchyardIO", "CByteScan", "CZlib", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
                 path: "Linked/SwitchyardHTTP", swiftSettings: instrumented),
-        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO"], path: "Linked/SwitchyardJSON",
+        .target(name: "SwitchyardJSON", dependencies: ["SwitchyardIO", "CByteScan"], path: "Linked/SwitchyardJSON",
                 swiftSettings: instrumented),
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO"], path: "Linked/SwitchyardRedis",
                 swiftSettings: instrumented),
