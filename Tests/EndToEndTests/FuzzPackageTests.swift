@@ -20,4 +20,24 @@ final class FuzzPackageTests: XCTestCase {
         XCTAssertGreaterThan(gateway.count, 4)
         XCTAssertEqual(try products("Fuzz/Package.swift").sorted(), gateway.sorted())
     }
+
+    /// Every module both manifests build depends on the same modules and products in both: a
+    /// dependency added to one only (SwitchyardJSON's on CByteScan, once) fails the fuzz build in CI,
+    /// not this one.
+    func testEveryModuleBuiltInBothHasTheSameDependencies() throws {
+        let root = TestEnvironment.repositoryRoot
+        func dependencies(_ manifest: String) throws -> [String: [String]] {
+            let text = try String(contentsOf: root.appendingPathComponent(manifest), encoding: .utf8)
+            var found: [String: [String]] = [:]
+            for target in text.matches(of: /\.target\(\s*name: "([^"]+)",\s*dependencies: \[([^\]]*)\]/) {
+                found[String(target.1)] = String(target.2).matches(of: /"([^"]+)"/).map { String($0.1) }.sorted()
+            }
+            return found
+        }
+        let gateway = try dependencies("Package.swift"), fuzz = try dependencies("Fuzz/Package.swift")
+        let shared = Set(gateway.keys).intersection(fuzz.keys)
+        XCTAssertTrue(shared.isSuperset(of: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardJSON", "SwitchyardRedis",
+                                             "SwitchyardDevices", "SwitchyardVendors", "Switchyard"]), "\(shared.sorted())")
+        for module in shared.sorted() { XCTAssertEqual(fuzz[module], gateway[module], module) }
+    }
 }
