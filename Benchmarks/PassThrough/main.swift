@@ -27,7 +27,7 @@ final class PassThrough: HTTPResponder, @unchecked Sendable {
         self.target = target
     }
 
-    func respond(to request: consuming HTTPRequest, exchange: HTTPExchange) {
+    func respond(to request: inout HTTPRequest, exchange: HTTPExchange) {
         let head = request.head
         var headers: [(name: String, value: String)] = []
         for field in head.fields {

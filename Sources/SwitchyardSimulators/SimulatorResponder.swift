@@ -15,7 +15,7 @@ final class SimulatorResponder: HTTPResponder, @unchecked Sendable {
         self.state = state
     }
 
-    func respond(to request: consuming HTTPRequest, exchange: HTTPExchange) {
+    func respond(to request: inout HTTPRequest, exchange: HTTPExchange) {
         let path = request.head.path
         if ControlAPI.isControlPath(path) {
             exchange.respond(ControlAPI.respond(to: request, state: state))

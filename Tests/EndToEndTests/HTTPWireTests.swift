@@ -93,6 +93,37 @@ final class HTTPWireTests: XCTestCase {
         }
     }
 
+    /// Requests answered at once by the responder (control-center registers no devices: 501), one
+    /// with the next request's head behind it and only part of that one's body. The server moves each
+    /// request's head and body into the request it hands the gateway and takes back storage to read
+    /// the next into: the gateway's request hands back the head it adopted before (a JSON request's)
+    /// and the body just read. Each request must be read into its own: the second's content type is
+    /// not JSON (415, where the head before it would make a 501), and the third's body is its own
+    /// two bytes, not appended to the one handed back (400, invalid JSON, when it was).
+    func testAHeadParsedWhileTheRequestBeforeItIsAnsweredKeepsItsOwnHead() throws {
+        let client = try gateway.client()
+        let post = { (id: String, type: String) in
+            "POST /devices HTTP/1.1\r\nHost: localhost\r\n\(try self.bearer)Content-Type: \(type)\r\nX-Request-Id: \(id)\r\nContent-Length: 2\r\n\r\n"
+        }
+        client.send(try post("zeroth", "application/json") + "{}")
+        XCTAssertEqual(client.readResponse(timeout: 5)?.status, 501)
+        client.send(try post("first", "application/json") + "{}" + (try post("second", "text/plain")) + "{")
+        let first = try XCTUnwrap(client.readResponse(timeout: 5))
+        XCTAssertEqual(first.status, 501, first.bodyText)
+        XCTAssertEqual(first.header("x-request-id"), "first")
+        Thread.sleep(forTimeInterval: 0.1) // the second head waits for the rest of its body
+        client.send("}")
+        let second = try XCTUnwrap(client.readResponse(timeout: 5))
+        XCTAssertEqual(second.status, 415, second.bodyText)
+        XCTAssertEqual(second.json?["code"] as? String, "unsupported_media_type")
+        XCTAssertEqual(second.json?["requestId"] as? String, "second")
+        // And the connection goes on with a third, whole this time.
+        client.send(try post("third", "application/json") + "{}")
+        let third = try XCTUnwrap(client.readResponse(timeout: 5))
+        XCTAssertEqual(third.status, 501, third.bodyText)
+        XCTAssertEqual(third.header("x-request-id"), "third")
+    }
+
     /// Requests in TLS records of their own, arriving together: the server's first read takes
     /// every record at once, and one `SSL_read` hands over one record's bytes. The connection
     /// stops reading only when its socket is empty *and* OpenSSL holds nothing more, so none of the

@@ -46,6 +46,8 @@ final class GatewayRequestReuseTests: XCTestCase {
                 request.upstreamNanos = 1
                 request.bytesIn = 10
                 request.heldKey = (context.idempotency, "acme:k1", "fingerprint")
+                var lent = first
+                request.adopt(&lent)
                 request.retire()
                 return ObjectIdentifier(request)
             }
@@ -60,12 +62,56 @@ final class GatewayRequestReuseTests: XCTestCase {
         }
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
-            "context", "metrics", "cache", "jsonObjects", "byteArrays", "fieldLists", "requests", "arrival", "route", "credential", "binding", "limit",
+            "context", "metrics", "cache", "jsonObjects", "byteArrays", "fieldLists", "requests", "arrival", "heldHead", "spareHead", "route", "credential", "binding", "limit",
             "prepaidQuota", "body", "exchange", "device", "problem", "upstreamStatus", "upstreamNanos", "bytesIn", "heldKey",
         ], "a stored property was added or renamed: reset it in `retire`, set it above and name it here")
         for (was, fresh) in zip(reused, new) {
+            guard was.label != "spareHead" else {
+                // Storage, not state: the adopted head's, for the next connection to parse into.
+                XCTAssertNotEqual(was.value, fresh.value, "the adopted head's storage is kept as the spare")
+                continue
+            }
             XCTAssertEqual(Self.withoutReadings(was.value), Self.withoutReadings(fresh.value), "\(was.label) kept what the retired request decided")
         }
+    }
+
+    /// The head a request adopts is moved in, and what the server gets back in its place is the
+    /// spare: the head the request adopted when last it was used (none, new), which the connection
+    /// parses its next head into. A head kept for a refusal is its connection's, shared: never kept
+    /// as a spare.
+    func testAnAdoptedHeadIsHandedBackAsTheSpareOfTheNextAdoption() throws {
+        let first = try Self.head("PATCH /devices/iccid:8988216716970004975", ["x-request-id: first"])
+        let refused = try Self.head("GET /nowhere", ["x-request-id: refused"])
+        let second = try Self.head("PATCH /devices/iccid:8988216716970004975", ["x-request-id: second"])
+        let handedBack = try onLoop { context in
+            // Each request held in its function only: retired, nothing else holds it.
+            func adoptAndRetire() -> ObjectIdentifier {
+                let request = GatewayRequest.begin(head: first, requestID: "first", client: nil, context: context)
+                var lent = first
+                request.adopt(&lent)
+                XCTAssertEqual(request.head.bytes, first.bytes, "the request has the head it adopted")
+                request.retire()
+                return ObjectIdentifier(request)
+            }
+            func refuseAndRetire() -> ObjectIdentifier {
+                let request = GatewayRequest.begin(head: refused, requestID: "refused", client: nil, context: context)
+                request.keep(refused)
+                XCTAssertEqual(request.head.bytes, refused.bytes)
+                request.retire()
+                return ObjectIdentifier(request)
+            }
+            let adopting = adoptAndRetire()
+            XCTAssertEqual(refuseAndRetire(), adopting, "the retired request is begun again")
+            let again = GatewayRequest.begin(head: second, requestID: "second", client: nil, context: context)
+            XCTAssertEqual(ObjectIdentifier(again), adopting)
+            XCTAssertEqual(again.head.bytes, [], "begun again, a request has no head until it adopts one")
+            var next = second
+            again.adopt(&next)
+            XCTAssertEqual(again.head.bytes, second.bytes)
+            return next.bytes
+        }
+        XCTAssertEqual(String(decoding: handedBack, as: UTF8.self), String(decoding: first.bytes, as: UTF8.self),
+                       "the spare is the head adopted before, not the one kept for the refusal")
     }
 
     /// Over the pipeline: each answered request goes back to the loop and the next head takes it,

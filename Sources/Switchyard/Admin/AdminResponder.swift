@@ -32,7 +32,7 @@ public final class AdminResponder: HTTPResponder {
         draining.store(true, ordering: .relaxed)
     }
 
-    public func respond(to request: consuming HTTPRequest, exchange: HTTPExchange) {
+    public func respond(to request: inout HTTPRequest, exchange: HTTPExchange) {
         let response: HTTPResponse
         switch (request.head.method, request.head.path) {
         case (.get, "/-/version"), (.head, "/-/version"):

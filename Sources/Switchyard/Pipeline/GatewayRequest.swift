@@ -25,7 +25,6 @@ final class GatewayRequest {
     /// What the request arrived with and under, set when it is begun.
     private struct Arrival {
         var state: GatewayState
-        var head: HTTPRequestHead
         var requestID: RequestID
         /// Who sent it (the access log's `clientAddress`).
         var client: SocketAddress?
@@ -37,13 +36,15 @@ final class GatewayRequest {
         /// the server span), so it is read from the head here, where the server lends it: read later
         /// from the stored head, the head was copied for the read.
         var trace: RequestTrace
+        /// `heldHead` is the request's own, moved in with the body (`adopt`), not a copy sharing
+        /// its connection's storage (`keep`): `retire` keeps its storage as the spare.
+        var ownsHead = false
 
         /// Everything but the head, which the request is handed with its body (`adopt`), or keeps
         /// for a refusal of its head alone (`keep`): copied here, as it was, the head cost every
         /// request a retain and a release of both its arrays.
         init(head: borrowing HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) {
             trace = RequestTrace(head: head, sampler: context.spans?.tracer.sampler, ids: context.traceIDs)
-            self.head = HTTPRequestHead()
             self.requestID = requestID
             self.client = client
             state = context.state
@@ -53,11 +54,23 @@ final class GatewayRequest {
     }
 
     private var arrival: Arrival
+    /// The request's head, from `adopt` or `keep` on; empty before, and again once retired. Beside
+    /// `arrival` rather than in it, so that a request begun again keeps the empty one it has
+    /// rather than make another (each of its arrays retained and released).
+    private var heldHead = HTTPRequestHead()
+    /// Storage for a head, handed to the connection whose head the request adopts next: the last
+    /// adopted head's, kept when the request was retired. The connection parses its next head into
+    /// it, so a head moves between a connection and a request without being copied and without
+    /// either allocating one. Its content is a past request's and is never read.
+    private var spareHead = HTTPRequestHead()
+    /// The most bytes of head storage kept as a spare: an ordinary head's, not the 16 KiB one a
+    /// client may send once and the loop's pool would then keep for each of its requests.
+    private static let maxSpareHeadBytes = 4096
     // Read in place (`_read`): a class's stored `var` is copied at every read (a head's two arrays
     // retained and released, a reference retained) unless its reader borrows it for as long as it
     // reads, as the compiler lets a `let` be. The phases read the head and the state several times each.
     var state: GatewayState { _read { yield arrival.state } }
-    var head: HTTPRequestHead { _read { yield arrival.head } }
+    var head: HTTPRequestHead { _read { yield heldHead } }
     var requestID: RequestID { _read { yield arrival.requestID } }
     var client: SocketAddress? { _read { yield arrival.client } }
     var trace: RequestTrace { _read { yield arrival.trace } }
@@ -110,34 +123,41 @@ final class GatewayRequest {
     static func begin(head: borrowing HTTPRequestHead, requestID: RequestID, client: SocketAddress?, context: GatewayLoop) -> GatewayRequest {
         let arrival = Arrival(head: head, requestID: requestID, client: client, context: context)
         guard let request = context.requests.take() else { return GatewayRequest(arrival: arrival, context: context) }
+        assert(request.heldHead.bytes.isEmpty && request.heldHead.fields.isEmpty, "a retired request holds no head")
         request.arrival = arrival
         return request
     }
 
-    /// The head the server handed over with the body, swapped for the request's empty one: the
-    /// answer reads it (the access log, gzip, the metrics' method), and moved rather than copied it
-    /// costs no reference counting. `retire` lets go of it, before its connection parses the next head
-    /// into the same storage.
+    /// The head the server lent with the body, taken in exchange for the spare: the answer reads it
+    /// (the access log, gzip, the metrics' method), and moved rather than copied it costs no
+    /// reference counting. The server parses the connection's next head into the spare.
     func adopt(_ head: inout HTTPRequestHead) {
-        swap(&arrival.head, &head)
+        swap(&heldHead, &head)
+        swap(&head, &spareHead)
+        arrival.ownsHead = true
     }
 
     /// A copy of `head`, for a request refused from its head alone, whose answer is finished before
-    /// any body is read.
+    /// any body is read. It shares its connection's storage, so `retire` lets go of it.
     func keep(_ head: HTTPRequestHead) {
-        arrival.head = head
+        heldHead = head
     }
 
     /// Done with: its answer is sent and no phase reads it again (a migrating tenant's request,
     /// which the mirror reads after the answer, is not retired). Everything the request decided is
     /// forgotten here, as a new one would start, and what it held is let go now rather than when
-    /// it is begun again: the head's storage above all, which its connection's parser writes the
-    /// next head into and would otherwise find shared and copy, the body's document, whose member
-    /// lists go back to the loop's pool, and the exchange, which holds the connection.
+    /// it is begun again: a head kept at a refusal above all, which shares its connection's storage,
+    /// where the parser writes the next head and would otherwise find it shared and copy it, the
+    /// body's document, whose member lists go back to the loop's pool, and the exchange, which
+    /// holds the connection. An adopted head's storage becomes the spare (`adopt`).
     /// `GatewayRequestReuseTests` checks that a retired request begun again is a new one's equal,
     /// stored property by stored property.
     func retire() {
-        arrival.head = HTTPRequestHead()
+        if arrival.ownsHead && heldHead.bytes.capacity <= Self.maxSpareHeadBytes {
+            swap(&spareHead, &heldHead)
+        } else {
+            heldHead = HTTPRequestHead()
+        }
         arrival.client = nil
         arrival.state = context.state
         route = .notFound

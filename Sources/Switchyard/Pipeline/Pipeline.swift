@@ -36,7 +36,7 @@ extension Gateway {
 
     // MARK: With the body
 
-    public func respond(to http: consuming HTTPRequest, exchange: HTTPExchange) {
+    public func respond(to http: inout HTTPRequest, exchange: HTTPExchange) {
         let request: GatewayRequest
         if let admitted = http.admission as? GatewayRequest {
             request = admitted
@@ -52,7 +52,8 @@ extension Gateway {
             }
         }
         request.exchange = exchange
-        // The head is read as the server lent it, then moved into the request, whose answer reads it.
+        // The head is read as the server lent it, then moved into the request, whose answer reads it,
+        // and the request's spare goes back to the server in its place.
         if let problem = readBody(request, http.head, http.body) {
             request.adopt(&http.head)
             return respond(request, problem)

@@ -13,9 +13,12 @@ public protocol HTTPResponder: AnyObject, Sendable {
     /// body is read and `respond` gets the request with what was decided here
     /// (`HTTPRequest.admission`), so nothing is decided twice. Called on the connection's loop.
     func admit(_ head: HTTPRequestHead, requestID: RequestID, client: SocketAddress?, loop: EventLoop) -> HeadDecision
-    /// The request is the responder's (`consuming`): the server made it for this call and keeps
-    /// nothing of it, so the responder holds it without a copy of its own.
-    func respond(to request: consuming HTTPRequest, exchange: HTTPExchange)
+    /// The request is lent: the server made it for this call, moving its head in rather than
+    /// copying it, and takes back the head the responder leaves in it, as the storage the
+    /// connection parses its next head into. A responder that keeps the head swaps it for one it
+    /// has done with (the gateway's request hands back the previous request's); one that reads the
+    /// request and answers leaves it. Either way, no head is copied and none allocated.
+    func respond(to request: inout HTTPRequest, exchange: HTTPExchange)
     /// The answer to a request that could not be parsed (a problem document). The connection
     /// closes after it: after a framing error nothing more on the stream can be trusted.
     func rejection(for error: HTTPParseError, requestID: RequestID) -> HTTPResponse

@@ -53,6 +53,9 @@ final class HTTPServerConnection: ChannelDelegate {
     let peer: SocketAddress?
     /// What the responder decided from the current request's head, until its body is whole.
     private var admission: AnyObject?
+    /// What the answer needs of the current request's head, noted when it is complete: the head
+    /// itself moves to the responder with the request (`dispatch`).
+    private var answering = (keepAlive: false, isHead: false)
     private var servedRequests = 0
     /// The TLS handshake finished (at once for plain sockets): a close before it is a failed one.
     private var isActive = false
@@ -244,12 +247,8 @@ final class HTTPServerConnection: ChannelDelegate {
     /// The head is complete: refuse the request from it when the responder says so, else admit
     /// its body into the pending-body budget and start the body's deadline.
     private func beginBody() {
-        // One copy, read and handed on from here: the property itself would be copied for each use
-        // that could, for all the compiler knows, reach this connection again.
-        let head = self.head
-        let requestID = requestIDs.id(given: head.firstValue(.requestID))
-        self.requestID = requestID
-        switch responder.admit(head, requestID: requestID, client: peer, loop: loop) {
+        answering = (head.keepAlive, head.method == .head)
+        switch decide(&head) {
         case .admit(let decided):
             admission = decided
         case .refuse(let refusal):
@@ -278,6 +277,16 @@ final class HTTPServerConnection: ChannelDelegate {
         sendContinueIfExpected()
     }
 
+    /// The request's id and what the responder decides from `head`, which is the connection's, lent
+    /// where it lies: `inout`, so that no one else can change it meanwhile. Handed on as the stored
+    /// `var` of a class, even through a `_read` accessor, it was copied (both arrays retained and
+    /// released) in case the call reached this connection again.
+    private func decide(_ head: inout HTTPRequestHead) -> HeadDecision {
+        let requestID = requestIDs.id(given: head.firstValue(.requestID))
+        self.requestID = requestID
+        return responder.admit(head, requestID: requestID, client: peer, loop: loop)
+    }
+
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client waits for our go-ahead before
     /// sending the body. A body over the limit was already refused with 413 by the parser.
     private func sendContinueIfExpected() {
@@ -294,9 +303,32 @@ final class HTTPServerConnection: ChannelDelegate {
         // The id first: read after the head, its getter (which may store a made id) had the head
         // copied once more to keep it across the call.
         let requestID = currentRequestID
-        responder.respond(
-            to: HTTPRequest(head: head, body: body, requestID: requestID, isTLS: channel.isTLS, client: peer, admission: admission.take()),
-            exchange: HTTPExchange(connection: self, sequence: sequence))
+        // The head and the body move into the request, and storage for the next ones comes back
+        // (`HTTPResponder.respond`): copied, their arrays were retained for the request and released
+        // when the responder let go of them, and an answer given at once found them still shared
+        // here, where the next request is read into them.
+        var request = HTTPRequest(head: HTTPRequestHead(), body: [], requestID: requestID, isTLS: channel.isTLS,
+                                  client: peer, admission: admission.take())
+        swap(&request.head, &head)
+        swap(&request.body, &body)
+        responder.respond(to: &request, exchange: HTTPExchange(connection: self, sequence: sequence))
+        guard isBetweenReads else { return }
+        swap(&head, &request.head)
+        swap(&body, &request.body)
+        // Answered at once, `finishExchange` emptied the body this one took the place of.
+        if case .inFlight = state {} else { emptyBody() }
+    }
+
+    /// Whether `head` and `body` hold nothing the connection still reads: from the request's
+    /// dispatch until the next head begins. So they are whenever `respond` returns, since a request
+    /// is dispatched only from `process()`, which an answer given at once does not enter again (the
+    /// next pipelined head is parsed by the loop already on the stack, after `respond`); checked
+    /// rather than assumed, since a head or body being read would lose its bytes to the swap.
+    private var isBetweenReads: Bool {
+        switch state {
+        case .idle, .inFlight, .closing: true
+        case .head, .body, .chunkedBody: false
+        }
     }
 
     /// The current request's id; one is made for a head that failed before it had one.
@@ -348,10 +380,10 @@ final class HTTPServerConnection: ChannelDelegate {
 
     private func answer(_ response: consuming HTTPResponse) {
         // A client that ended its side gets `connection: close` on the answer to its last request.
-        let close = response.closeConnection || !head.keepAlive || draining
+        let close = response.closeConnection || !answering.keepAlive || draining
             || (channel.peerClosed && channel.inbound.isEmpty)
         response.closeConnection = close
-        write(response, isHead: head.method == .head)
+        write(response, isHead: answering.isHead)
         finishExchange(close: close)
     }
 
@@ -392,10 +424,9 @@ final class HTTPServerConnection: ChannelDelegate {
         state = .idle
         parser.reset()
         chunked.reset()
-        // The head is reset by the parser when the next request starts: by then the answered
-        // request, which holds a copy of it, is gone, so its storage is reused; reset here it
-        // would be copied (both arrays) to keep their capacity.
-        body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
+        // The head is reset by the parser when the next request starts (it holds an earlier
+        // request's, handed back by the responder, or the empty one `dispatch` left).
+        emptyBody()
         requestID = nil
         admission = nil
         channel.setDeadline(afterSeconds: server.limits.idleTimeoutSeconds)
@@ -413,6 +444,11 @@ final class HTTPServerConnection: ChannelDelegate {
             return
         }
         parsePipelined()
+    }
+
+    /// Ready for the next body, keeping the storage of one within `retainedBodyCapacity`.
+    private func emptyBody() {
+        body.removeAll(keepingCapacity: body.capacity <= Self.retainedBodyCapacity)
     }
 
     /// Parses a request already pipelined, then reads what the socket still holds.

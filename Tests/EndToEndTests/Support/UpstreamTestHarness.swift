@@ -72,7 +72,7 @@ final class ScriptedResponder: HTTPResponder, @unchecked Sendable {
         return seen
     }
 
-    func respond(to request: consuming HTTPRequest, exchange: HTTPExchange) {
+    func respond(to request: inout HTTPRequest, exchange: HTTPExchange) {
         var headers: [String: String] = [:]
         for field in request.head.fields {
             headers[request.head.name(of: field).lowercased()] = request.head.value(of: field)

@@ -87,8 +87,8 @@ final class PipelineHarness: @unchecked Sendable {
                 answer.set(refusal)
                 answered.signal()
             case .admit(let admission):
-                let request = HTTPRequest(head: parsedHead, body: body, requestID: requestID, isTLS: true, admission: admission)
-                gateway.respond(to: request, exchange: HTTPExchange(loop: loop) { response in
+                var request = HTTPRequest(head: parsedHead, body: body, requestID: requestID, isTLS: true, admission: admission)
+                gateway.respond(to: &request, exchange: HTTPExchange(loop: loop) { response in
                     answer.set(response)
                     answered.signal()
                 })
