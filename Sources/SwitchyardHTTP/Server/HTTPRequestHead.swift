@@ -32,9 +32,10 @@ public struct HTTPField: Sendable, Equatable {
 
 /// A parsed request head: a private copy of its bytes plus offsets and the framing decisions.
 ///
-/// A connection owns one head and reuses it for every request (`RequestParser.parseHead` resets it
-/// when a new request starts), so in steady state parsing allocates nothing: `bytes` and `fields`
-/// keep their capacity. Strings are made only on demand by the accessors, for routing and logs.
+/// A connection parses every request into a head's storage it keeps (`RequestParser.parseHead` resets
+/// it when a new request starts): its own, or one its responder handed back in exchange for the head
+/// it was lent (`HTTPResponder.respond`), so in steady state parsing allocates nothing: `bytes` and
+/// `fields` keep their capacity. Strings are made only on demand by the accessors, for routing and logs.
 /// Field names are matched ASCII-case-insensitively (RFC 9110 §5.1).
 public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     /// The head section from the first byte of the request line through the final CRLF CRLF.

@@ -23,8 +23,8 @@ public enum HeadParseResult: Equatable, Sendable {
 /// head is O(length) however it is split; the `maxHeaderBytes` bound caps what a slow client can
 /// make the connection hold. A bare LF fails at once, without waiting for the rest of the line.
 ///
-/// One parser and one head serve a connection for its whole life: `reset()` the parser after each
-/// request; the head is reset by the parser when the next request starts.
+/// One parser serves a connection for its whole life, and one head's storage at a time: `reset()` the
+/// parser after each request; the head is reset by the parser when the next request starts.
 public struct RequestParser: Sendable {
     /// RFC 9112 §2.2 asks servers to ignore at least one empty line before a request line (old
     /// clients send a CRLF after a POST body); more than a few is not a client but a probe.
