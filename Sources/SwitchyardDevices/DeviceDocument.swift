@@ -119,6 +119,12 @@ public struct DeviceDocument: Sendable, Equatable {
         for index in entries.indices { try body(entries[index].field) }
     }
 
+    /// Whether `field` is present: `self[field] != nil` copies the value (and destroys the copy)
+    /// to tell.
+    public func contains(_ field: DeviceField) -> Bool {
+        containsField { $0 == field }
+    }
+
     /// Whether a field present passes `predicate`.
     public func containsField(where predicate: (DeviceField) -> Bool) -> Bool {
         for index in entries.indices where predicate(entries[index].field) { return true }
@@ -193,7 +199,7 @@ public struct DeviceDocument: Sendable, Equatable {
             }
         }
         // `id`'s field, stated in its place unless one of the documents has it.
-        var idField = id.flatMap { self[$0.kind.field] == nil && confirmed[$0.kind.field] == nil ? $0 : nil }
+        var idField = id.flatMap { !contains($0.kind.field) && !confirmed.contains($0.kind.field) ? $0 : nil }
         func member(before field: DeviceField?) {
             guard let pending = idField, field.map({ pending.kind.field < $0 }) ?? true else { return }
             member(pending.kind.field, .string(pending.value))

@@ -18,6 +18,21 @@ extension UnsafeRawBufferPointer {
         return test(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
     }
 
+    /// Whether `byte` is one of the bytes, eight at a step (`allWords`): `contains` reads one a step
+    /// through the generic sequence machinery, some five instructions a byte (a device id's path
+    /// is read for `%` and `/` on every request).
+    @inlinable
+    public func containsByte(_ byte: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let pattern = ones &* UInt64(byte)
+        // A word without `byte` has no zero byte once xored with it ("Bit Twiddling Hacks":
+        // haszero, exact for whether there is one); the padding, `byte`'s complement, is not it.
+        return !allWords(paddedWith: ~pattern) { word in
+            let xored = word ^ pattern
+            return (xored &- ones) & ~xored & (ones &<< 7) == 0
+        }
+    }
+
     /// Fewer than eight bytes as one word, every byte in it and none from past the end: from 4 bytes
     /// up, the first four and the last four (overlapping); below that, the first, middle and last
     /// byte over `padding`'s first three bytes. With the count, the word spells the bytes exactly

@@ -72,8 +72,8 @@ public struct ControlCenterAdapter: VendorAdapter {
         }
         // The document: "If you assign an IPv4 [IPv6] address value, you must also provide values
         // for the apn and pdpId parameters."
-        if document[.ipv4] != nil || document[.ipv6] != nil {
-            for field in [DeviceField.apn, .pdpId] where document[field] == nil {
+        if document.contains(.ipv4) || document.contains(.ipv6) {
+            for field in [DeviceField.apn, .pdpId] where !document.contains(field) {
                 errors.append(FieldError(pointer: change.pointer(field), reason: "required with ipv4 or ipv6"))
             }
         }
@@ -133,7 +133,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         var problem = ErrorCatalogue.problem(for: response, vendor: .controlCenter, rows: Self.errorRows,
                                              code: code, message: body?["errorMessage"]?.stringValue)
         if let code, let named = Self.namedFields[code] {
-            problem.fields = named.fields.filter { changes[0].document[$0] != nil }
+            problem.fields = named.fields.filter { changes[0].document.contains($0) }
                 .map { FieldError(pointer: changes[0].pointer($0), reason: named.reason) }
         }
         return problem

@@ -591,11 +591,20 @@ final class UpstreamClientTests: XCTestCase {
     /// few of the calls on them are retried (20 % of the calls in flight, at least 3); the rest end
     /// with their error instead of sending the vendor a second wave.
     func testRetriesAreCappedByTheBudgetWhenEveryPooledConnectionBreaks() throws {
+        // Ten PUTs arrive on the ten pooled connections and find them closed; what comes later (a
+        // retry, on a new connection) is answered once all ten are closed: a retry answered sooner
+        // would leave the budget's room to the next broken call (it counts retries in flight), which
+        // a loaded machine's staggered closes showed as five retries.
+        var closedPuts = 0
+        var heldRetries: [HTTPExchange] = []
+        func answer(_ exchange: HTTPExchange) { exchange.respond(HTTPResponse(status: 200, body: Array("PUT".utf8))) }
         let server = try server { request, exchange, index in
-            // Ten PUTs arrive on the ten pooled connections and find them closed; what comes later
-            // (a retry, on a new connection) is answered.
             if request.head.method == .put, index < 20 {
                 exchange.respondRaw([], thenClose: true)
+                closedPuts += 1
+                if closedPuts == 10 { heldRetries.forEach(answer) }
+            } else if request.head.method == .put, closedPuts < 10 {
+                heldRetries.append(exchange)
             } else {
                 exchange.respond(HTTPResponse(status: 200, body: Array(request.head.methodName.utf8)))
             }

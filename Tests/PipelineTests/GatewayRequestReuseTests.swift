@@ -62,7 +62,7 @@ final class GatewayRequestReuseTests: XCTestCase {
         }
         let (reused, new) = compared
         XCTAssertEqual(reused.map(\.label), [
-            "context", "metrics", "cache", "jsonObjects", "byteArrays", "fieldLists", "requests", "arrival", "heldHead", "spareHead", "route", "credential", "binding", "limit",
+            "context", "metrics", "cache", "jsonObjects", "byteArrays", "fieldLists", "requests", "arrival", "heldHead", "spareHead", "decidedRoute", "credential", "binding", "limit",
             "prepaidQuota", "body", "exchange", "device", "problem", "upstreamStatus", "upstreamNanos", "bytesIn", "heldKey",
         ], "a stored property was added or renamed: reset it in `retire`, set it above and name it here")
         for (was, fresh) in zip(reused, new) {

@@ -102,6 +102,22 @@ final class TraceParentTests: XCTestCase {
         XCTAssertNil(TraceParent("00-\(traceID)-\(parentID)"))
     }
 
+    /// Every byte of a made trace or span id is random: all sixteen (eight) positions take many
+    /// values, no id repeats, none is W3C's reserved all-zero one.
+    func testMadeTraceAndSpanIDsAreRandomInEveryByte() {
+        let ids = RequestIDGenerator()
+        let traces = (0..<2_000).map { _ in withUnsafeBytes(of: ids.traceID().bytes) { Array($0) } }
+        let spans = (0..<2_000).map { _ in withUnsafeBytes(of: ids.spanID().bytes) { Array($0) } }
+        for (made, width) in [(traces, 16), (spans, 8)] {
+            XCTAssertEqual(made.first?.count, width)
+            XCTAssertEqual(Set(made).count, made.count, "an id repeated")
+            XCTAssertFalse(made.contains { $0.allSatisfy { $0 == 0 } })
+            for position in 0..<width {
+                XCTAssertGreaterThan(Set(made.map { $0[position] }).count, 200, "byte \(position) of \(width)")
+            }
+        }
+    }
+
     func testTheSamplerKeepsItsRatioOfTracesStartedHere() {
         let ids = RequestIDGenerator()
         let traces = (0..<20_000).map { _ in ids.traceID() }

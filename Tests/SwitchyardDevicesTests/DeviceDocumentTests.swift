@@ -161,6 +161,7 @@ final class DeviceDocumentTests: XCTestCase {
             }
             XCTAssertEqual(Array(document.fields), model.keys.sorted(), "round \(round)")
             for (field, value) in model { XCTAssertEqual(document.string(field).map(String.init), value, "round \(round)") }
+            for field in DeviceField.allCases { XCTAssertEqual(document.contains(field), model[field] != nil, "round \(round), \(field)") }
         }
     }
 

@@ -138,6 +138,25 @@ final class JSONParserTests: XCTestCase {
         assertRefused(#"{"a" 1}"#, "expected \":\"")
     }
 
+    /// RFC 8259 §2: whitespace is space, tab, line feed and carriage return, anywhere between
+    /// tokens, in both of the parser's readings (a tree, and member by member); every other byte
+    /// up to the space, and the ones a mask off by one would take, is a character out of place.
+    func testOnlyTheFourWhitespaceBytesSeparateTokens() throws {
+        for space in [" ", "\t", "\n", "\r", " \t\r\n "] {
+            let text = space + "{" + space + #""a""# + space + ":" + space + "[" + space + "1" + space + "," + space + "true"
+                + space + "]" + space + "," + space + #""b""# + space + ":" + space + "{" + space + "}" + space + "}" + space
+            XCTAssertEqual(try parse(text), try parse(#"{"a":[1,true],"b":{}}"#), "\(Array(space.utf8))")
+            var names: [String] = []
+            XCTAssertNoThrow(try JSONParser.forEachMember(of: Array(text.utf8)) { name, _ in names.append(String(decoding: name, as: UTF8.self)) })
+            XCTAssertEqual(names, ["a", "b"])
+        }
+        for byte in Array(UInt8(0x00)...0x1F).filter({ ![0x09, 0x0A, 0x0D].contains($0) }) + [0x21, 0x29, 0x2A, 0x40, 0x60, 0x7F, 0xA0] {
+            let text: [UInt8] = Array(#"{"a":"#.utf8) + [byte] + Array("1}".utf8)
+            XCTAssertThrowsError(try JSONParser.parse(text), "byte \(byte)")
+            XCTAssertThrowsError(try JSONParser.parse([byte] + Array("1".utf8)), "byte \(byte) first")
+        }
+    }
+
     func testRefusesInvalidUTF8() {
         XCTAssertThrowsError(try JSONParser.parse([UInt8(ascii: "\""), 0xC3, 0x28, UInt8(ascii: "\"")]))
         XCTAssertThrowsError(try JSONParser.parse([UInt8(ascii: "\""), 0xED, 0xA0, 0x80, UInt8(ascii: "\"")]))

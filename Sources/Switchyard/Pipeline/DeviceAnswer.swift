@@ -118,7 +118,7 @@ struct DeviceAnswer {
     /// what a migration compares (`ChangeComparison`).
     static func answered(_ change: DeviceChange, confirmed: DeviceDocument) -> DeviceDocument {
         var document = change.document.redacted.merging(conforming(confirmed.redacted))
-        if let id = change.id, document[id.kind.field] == nil { document[id.kind.field] = .string(id.value) }
+        if let id = change.id, !document.contains(id.kind.field) { document[id.kind.field] = .string(id.value) }
         return document
     }
 
@@ -127,7 +127,7 @@ struct DeviceAnswer {
     /// over the one sent).
     private func newDeviceID(_ sent: DeviceDocument, _ confirmed: DeviceDocument) -> DeviceIdentifier? {
         func answered(_ field: DeviceField) -> DeviceDocument.Value? { confirmed[field] ?? sent[field] }
-        let kind = firstAddressableKind { sent[$0.field] != nil } ?? firstAddressableKind { answered($0.field) != nil }
+        let kind = firstAddressableKind { sent.contains($0.field) } ?? firstAddressableKind { answered($0.field) != nil }
         return kind.flatMap { kind in answered(kind.field)?.string.map { DeviceIdentifier(kind: kind, value: $0) } }
     }
 

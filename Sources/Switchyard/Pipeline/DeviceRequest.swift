@@ -188,7 +188,7 @@ struct DeviceRequest {
                                     fields: unsupported))
         }
         if let problem { return .failure(problem) }
-        if operation == .upsert, !adapter.addressableKinds.contains(where: { document[$0.field] != nil }) {
+        if operation == .upsert, !adapter.addressableKinds.contains(where: { document.contains($0.field) }) {
             let kinds = IdentifierKind.allCases.filter(adapter.addressableKinds.contains).map(\.rawValue).joined(separator: ", ")
             return .failure(Problem(.validationFailed, detail: "A device needs an identifier.",
                                     fields: [FieldError(pointer: pointerPrefix, reason: "needs one of \(kinds)")]))

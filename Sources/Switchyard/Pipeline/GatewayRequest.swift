@@ -77,8 +77,13 @@ final class GatewayRequest {
     var arrived: UInt64 { arrival.arrived }
     var now: Double { arrival.now }
 
-    /// Decided by `route`.
-    var route: Route = .notFound
+    /// Decided by `route`. Read in place, as `state` is: a stored `var` of a class is copied at
+    /// every read, and a route's device id retained and released with it (the `translate` phase).
+    var route: Route {
+        _read { yield decidedRoute }
+        _modify { yield &decidedRoute }
+    }
+    private var decidedRoute: Route = .notFound
     /// Decided by `authenticate`: who the request acts for, and where its tenant's calls go.
     var credential: Credential?
     var binding: VendorBinding?
@@ -90,7 +95,7 @@ final class GatewayRequest {
     var prepaidQuota: RateLimitDecision?
     /// Read by `readBody`: the JSON document, nil for an empty body.
     var body: JSONValue?
-    /// Where the answer goes, once the body is whole (`respond`).
+    /// Where the answer goes, once the body is whole (`respond`); taken when the answer is sent.
     var exchange: HTTPExchange?
 
     // What the access log says of the request besides the above.
@@ -160,7 +165,7 @@ final class GatewayRequest {
         }
         arrival.client = nil
         arrival.state = context.state
-        route = .notFound
+        decidedRoute = .notFound
         credential = nil
         binding = nil
         limit = nil

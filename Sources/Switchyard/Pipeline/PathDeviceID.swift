@@ -15,7 +15,7 @@ public struct PathDeviceID: Equatable, Sendable {
     public let text: CompactString?
 
     init(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.contains(UInt8(ascii: "%")) else {
+        guard bytes.containsByte(UInt8(ascii: "%")) else {
             // Not UTF-8 without escapes: repaired, as the path's text would have been.
             self.init(decoded: bytes)
             return

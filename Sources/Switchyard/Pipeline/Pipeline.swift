@@ -101,16 +101,19 @@ extension Gateway {
     /// A path that is no resource, or a method it doesn't take, needs no credential (404, 405).
     @inline(never)
     func route(_ request: GatewayRequest, _ head: HTTPRequestHead) -> Problem? {
-        request.route = head.withPath { Route(method: head.method, path: $0) }
-        switch request.route {
+        // Decided in a local and moved into the request once read: read back from the request (a
+        // class's `var`), the route was copied for the `switch`, its device id retained.
+        let route = head.withPath { Route(method: head.method, path: $0) }
+        let problem: Problem? = switch route {
         case .notFound:
-            return Problem(.notFound, detail: "No resource at this path.")
+            Problem(.notFound, detail: "No resource at this path.")
         case .methodNotAllowed(let allow):
-            return Problem(.methodNotAllowed, detail: "This resource does not take \(head.methodName).",
-                           headers: [("allow", allow)])
+            Problem(.methodNotAllowed, detail: "This resource does not take \(head.methodName).", headers: [("allow", allow)])
         case .upsertDevice, .updateDevice, .bulkUpdate:
-            return nil
+            nil
         }
+        request.route = consume route
+        return problem
     }
 
     /// The tenant comes from the credential and nowhere else (401).
@@ -350,7 +353,11 @@ extension Gateway {
     }
 
     private func send(_ response: consuming HTTPResponse, for request: GatewayRequest) {
-        guard let exchange = request.exchange else { preconditionFailure("an answer before the body was read") }
+        // Taken, not copied (a copy retained the connection, which `retire` then released): a
+        // request is answered once.
+        guard let exchange = request.exchange.take() else {
+            preconditionFailure("an answer before the body was read, or a second one")
+        }
         exchange.respond(response)
     }
 }

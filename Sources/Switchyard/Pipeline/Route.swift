@@ -53,7 +53,7 @@ public enum Route: Equatable, Sendable {
         let prefixCount = prefix.utf8CodeUnitCount
         if path.count > prefixCount, UnsafeRawBufferPointer(rebasing: path[..<prefixCount]).bytesEqual(prefix) {
             let id = UnsafeRawBufferPointer(rebasing: path[prefixCount...])
-            if !id.contains(UInt8(ascii: "/")) {
+            if !id.containsByte(UInt8(ascii: "/")) {
                 self = method == .patch ? .updateDevice(id: PathDeviceID(id)) : .methodNotAllowed(allow: "PATCH")
                 return
             }
