@@ -102,7 +102,7 @@ public struct MobileFirstPushAdapter: VendorAdapter {
               token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             return .failure(ErrorCatalogue.unreadable(response, "access_token is missing or not a token"))
         }
-        guard case .number(let text)? = object["expires_in"], let seconds = Double(text), seconds > 0 else {
+        guard case .number(let text)? = object["expires_in"], let seconds = Double(text), seconds > 0, seconds.isFinite else {
             return .failure(ErrorCatalogue.unreadable(response, "expires_in is missing or not a positive number"))
         }
         return .success(AccessToken(value: token, expiresInSeconds: seconds))

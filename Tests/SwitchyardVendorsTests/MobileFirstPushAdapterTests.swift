@@ -103,6 +103,8 @@ final class MobileFirstPushAdapterTests: XCTestCase {
             #"{"access_token": "abc", "expires_in": "3599"}"#,
             #"{"access_token": "abc", "expires_in": 0}"#,
             #"{"access_token": "abc", "expires_in": -5}"#,
+            // A number too large for a Double is infinite: a token that would never expire (found by fuzzing).
+            #"{"access_token": "abc", "expires_in": 1e999}"#,
         ] {
             let problem = try tokenProblem(200, body)
             XCTAssertEqual(problem.code, .upstreamError, body)
