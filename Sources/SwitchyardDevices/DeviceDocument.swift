@@ -176,9 +176,9 @@ public struct DeviceDocument: Sendable, Equatable {
     /// making it: the two sorted lists are walked side by side, so an answer copies no document.
     public func write(to json: inout JSONWriter, id: DeviceIdentifier?, overlaying confirmed: DeviceDocument = DeviceDocument()) {
         json.beginObject()
-        if let id { id.writeAsIDMember(to: &json) }
-        var openGroup: DeviceField.Group?
         let keys = DeviceField.encodedKeys
+        if let id { keys.writeIDMember(id, to: &json) }
+        var openGroup: DeviceField.Group?
         func member(_ field: DeviceField, _ value: Value) {
             guard field.access != .writeOnly else { return }
             let group = field.groupKind

@@ -74,6 +74,7 @@ public enum DeviceDocumentReader {
         // Members by index, each name and value read where it lies: a loop over the members copies
         // each (its name retained and released), and nearly every member is read only to be checked.
         let members = object.members
+        let names = DeviceField.names
         for index in members.indices {
             // A member's pointer is only ever needed for an error: made then, not per member.
             func pointer() -> String { pointerPrefix + "/" + escape(members[index].name) }
@@ -84,13 +85,13 @@ public enum DeviceDocumentReader {
                     let found = members[index].value.typeName
                     reading.append(.type, FieldError(pointer: pointer(), reason: "expected a string, found \(found)"))
                 }
-            } else if let group = DeviceField.Group(named: members[index].name) {
+            } else if let group = names.group(named: members[index].name) {
                 switch members[index].value {
                 case .object(let object):
                     let inner = object.members
                     for innerIndex in inner.indices {
                         func innerPointer() -> String { pointer() + "/" + escape(inner[innerIndex].name) }
-                        guard let field = DeviceField.named(inner[innerIndex].name, in: group) else {
+                        guard let field = names.field(named: inner[innerIndex].name, in: group) else {
                             reading.append(.unsupported, FieldError(pointer: innerPointer(), reason: "not a field of the device document"))
                             continue
                         }
@@ -102,7 +103,7 @@ public enum DeviceDocumentReader {
                     let found = members[index].value.typeName
                     reading.append(.type, FieldError(pointer: pointer(), reason: "expected an object, found \(found)"))
                 }
-            } else if let field = DeviceField.named(members[index].name, in: nil) {
+            } else if let field = names.field(named: members[index].name, in: nil) {
                 read(field, members[index].value, at: pointer, direction: direction, into: &reading)
             } else {
                 let reason = members[index].name == "id"

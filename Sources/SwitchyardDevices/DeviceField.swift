@@ -48,13 +48,11 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
 
         /// The group named `name`, nil when it names none.
         public init?(named name: String) {
-            guard let position = Self.table.position(of: name) else { return nil }
-            self = Group(rawValue: position)!
+            guard let group = DeviceField.names.group(named: name) else { return nil }
+            self = group
         }
 
-        private static let names = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
-        /// By raw value, so a name's position is its group's raw value.
-        private static let table = NameTable(names)
+        fileprivate static let names = ["user", "push", "sim", "custom", "platform", "app", "session", "state"]
     }
 
     /// `nil` for top-level fields, else the object holding the member. A switch, like `access` and
@@ -102,11 +100,36 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
 
     /// The field at `member` of `group` (nil group: top level).
     public static func named(_ member: String, in group: Group?) -> DeviceField? {
-        // The row read where it lies: taken out of the list, its table and fields were retained and
-        // released around every lookup.
-        let row = group.map { $0.rawValue + 1 } ?? 0
-        return membersByGroup.withUnsafeBufferPointer { rows in rows[row].table.position(of: member).map { rows[row].fields[$0] } }
+        names.field(named: member, in: group)
     }
+
+    /// The groups and the fields by name, for a reader of documents. A reader takes the table once
+    /// (`DeviceDocumentReader.read`) and looks each member up in it: a static read per member is a
+    /// lazy global's `swift_once` call each time.
+    public struct Names: Sendable {
+        /// By raw value, so a name's position is its group's raw value.
+        private let groups = NameTable(Group.names)
+        /// The fields by member name: the top level's at 0, then each group's at its raw value plus one.
+        private let membersByGroup: [(table: NameTable, fields: [DeviceField])] = ([nil] + Group.allCases.map { $0 }).map { group in
+            let fields = DeviceField.allCases.filter { $0.groupKind == group }
+            return (NameTable(fields.map(\.member)), fields)
+        }
+
+        /// The group named `name`, nil when it names none.
+        public func group(named name: String) -> Group? {
+            groups.position(of: name).map { Group(rawValue: $0)! }
+        }
+
+        /// The field at `member` of `group` (nil group: top level).
+        public func field(named member: String, in group: Group?) -> DeviceField? {
+            // The row read where it lies: taken out of the list, its table and fields were retained
+            // and released around every lookup.
+            let row = group.map { $0.rawValue + 1 } ?? 0
+            return membersByGroup.withUnsafeBufferPointer { rows in rows[row].table.position(of: member).map { rows[row].fields[$0] } }
+        }
+    }
+
+    public static let names = Names()
 
     /// Every field's member name and every group's name as a key (`"member":`), encoded once, so
     /// a writer copies it without the scan for escapes. A document's writer takes the table once
@@ -115,16 +138,24 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
     public struct EncodedKeys: Sendable {
         fileprivate let fields: JSONWriter.EncodedKeys
         fileprivate let groups: JSONWriter.EncodedKeys
+        /// `"id":"iccid:` and the like, each kind's by its `caseIndex`: what an answer's `id` member
+        /// starts with. Here rather than in a static of its own, so a document's writer takes one table.
+        fileprivate let idOpenings: JSONWriter.EncodedKeys
 
         public func writeKey(_ field: DeviceField, to json: inout JSONWriter) { json.key(field.rawValue, of: fields) }
         public func writeKey(_ group: Group, to json: inout JSONWriter) { json.key(group.rawValue, of: groups) }
         public func writeMember(_ field: DeviceField, _ value: CompactString, to json: inout JSONWriter) {
             json.member(field.rawValue, of: fields, value)
         }
+        /// `id` as the member `"id":"kind:value"`, the key and the kind one copy.
+        public func writeIDMember(_ id: DeviceIdentifier, to json: inout JSONWriter) {
+            json.member(Int(id.kind.caseIndex), of: idOpenings, finishedBy: id.value)
+        }
     }
 
-    public static let encodedKeys = EncodedKeys(fields: JSONWriter.EncodedKeys(allCases.map(\.member)),
-                                                groups: JSONWriter.EncodedKeys(Group.allCases.map(\.name)))
+    public static let encodedKeys = EncodedKeys(
+        fields: JSONWriter.EncodedKeys(allCases.map(\.member)), groups: JSONWriter.EncodedKeys(Group.allCases.map(\.name)),
+        idOpenings: JSONWriter.EncodedKeys(openingStrings: IdentifierKind.allCases.map { (key: "id", text: $0.rawValue + ":") }))
 
     private struct Descriptor {
         var member: String
@@ -147,10 +178,4 @@ public enum DeviceField: Int, CaseIterable, Sendable, Hashable, Comparable, Case
             Descriptor(member: member, pointer: field.groupKind.map { "/\($0.name)/\(member)" } ?? "/\(member)")
         }
     }()
-
-    /// The fields by member name: the top level's at 0, then each group's at its raw value plus one.
-    private static let membersByGroup: [(table: NameTable, fields: [DeviceField])] = ([nil] + Group.allCases.map { $0 }).map { group in
-        let fields = allCases.filter { $0.groupKind == group }
-        return (NameTable(fields.map(\.member)), fields)
-    }
 }

@@ -8,15 +8,10 @@ public enum IdentifierKind: String, CaseIterable, Sendable, CaseKeyed, CaseSetEl
     public var caseBit: Int { Int(caseIndex) }
 
     /// The kind spelt by `name`'s bytes (`iccid`), nil when none is.
-    static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { kinds[$0] } }
+    static func named(_ name: UnsafeRawBufferPointer) -> IdentifierKind? { table.position(of: name).map { at(caseBit: $0) } }
 
-    /// Kept: `allCases` makes its array anew at every use.
-    private static let kinds = allCases
-
-    /// `"id":"iccid:` and the like, each kind's by its `caseIndex`: what an answer's `id` member
-    /// starts with.
-    static let idOpenings = JSONWriter.EncodedKeys(openingStrings: kinds.map { (key: "id", text: $0.rawValue + ":") })
-    private static let table = NameTable(kinds.map(\.rawValue))
+    /// By position in `allCases`, which is each kind's `caseBit`.
+    private static let table = NameTable(allCases.map(\.rawValue))
 
     /// The document field holding this kind of identifier.
     public var field: DeviceField {
@@ -54,10 +49,10 @@ public struct DeviceIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// migration's device key): an answer writes it from its parts (`writeAsIDMember(to:)`).
     public var description: String { kind.rawValue + ":" + value.description }
 
-    /// Writes `kind:value` as the JSON member `id`, without making `description`: the key and the
-    /// kind are one copy (`IdentifierKind.idOpenings`).
+    /// Writes `kind:value` as the JSON member `id`, without making `description`
+    /// (`DeviceField.EncodedKeys.writeIDMember`).
     public func writeAsIDMember(to json: inout JSONWriter) {
-        json.member(Int(kind.caseIndex), of: IdentifierKind.idOpenings, finishedBy: value)
+        DeviceField.encodedKeys.writeIDMember(self, to: &json)
     }
 
     public static func == (lhs: DeviceIdentifier, rhs: DeviceIdentifier) -> Bool {

@@ -120,7 +120,9 @@ public protocol VendorAdapter: Sendable {
     var vendor: Vendor { get }
     /// The kind a bare `{id}` means; nil when the vendor has none (a bare id is then 400).
     var primaryKind: IdentifierKind? { get }
-    /// The identifier kinds the vendor can address a device by.
+    /// The identifier kinds the vendor can address a device by. Asked on every request: a stored
+    /// `let` in each adapter, as `storableFields`, since a static one is a lazy global and costs a
+    /// `swift_once` call on every read.
     var addressableKinds: CaseSet<IdentifierKind> { get }
     /// The fields a change may carry for this vendor (the mapping table's request direction).
     var storableFields: CaseSet<DeviceField> { get }

@@ -12,9 +12,8 @@ import SwitchyardJSON
 public struct ControlCenterAdapter: VendorAdapter {
     public var vendor: Vendor { .controlCenter }
     public var primaryKind: IdentifierKind? { .iccid }
-    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
-    private static let addressable: CaseSet<IdentifierKind> = [.iccid]
-    public var storableFields: CaseSet<DeviceField> { Self.storable }
+    public let addressableKinds: CaseSet<IdentifierKind> = [.iccid]
+    public let storableFields: CaseSet<DeviceField> = CaseSet(parameters.map(\.field) + [.iccid, .effectiveAt])
     public var supportsUpsert: Bool { false }
     /// The vendor has no bulk call: a bulk update is fanned out, one call per SIM.
     public var batchSize: Int { 1 }
@@ -40,12 +39,11 @@ public struct ControlCenterAdapter: VendorAdapter {
         (.simCustomer, "customer"), (.simModemId, "modemID"), (.simOverageLimitOverride, "overageLimitOverride"),
     ] + DeviceField.allCases.filter { $0.groupKind == .custom }.map { ($0, $0.member) }
 
-    private static let storable: CaseSet<DeviceField> = CaseSet(parameters.map(\.field) + [.iccid, .effectiveAt])
-
     /// `parameters` by field (`DeviceField.rawValue`), nil for a field that is none: a request
     /// walks the few fields its change has, not every parameter. `parameters` is in canonical
-    /// order, so the body's members come out in the same order either way.
-    private static let parameterNames: [String?] = {
+    /// order, so the body's members come out in the same order either way. Stored in the adapter,
+    /// as `storableFields` is: read twice a request, a static would be a `swift_once` call each.
+    private let parameterNames: [String?] = {
         var names = [String?](repeating: nil, count: DeviceField.allCases.count)
         for parameter in parameters { names[parameter.field.rawValue] = parameter.name }
         return names
@@ -67,7 +65,7 @@ public struct ControlCenterAdapter: VendorAdapter {
            seconds - now > Double(Self.maximumDaysAhead * 86_400) {
             errors.append(FieldError(pointer: change.pointer(.effectiveAt), reason: "at most \(Self.maximumDaysAhead) days ahead"))
         }
-        if !document.containsField(where: { Self.parameterNames[$0.rawValue] != nil }) {
+        if !document.containsField(where: { parameterNames[$0.rawValue] != nil }) {
             errors.append(FieldError(pointer: change.pointerPrefix, reason: Self.nothingToChange))
         }
         // The document: "If you assign an IPv4 [IPv6] address value, you must also provide values
@@ -87,7 +85,7 @@ public struct ControlCenterAdapter: VendorAdapter {
         // Read where it lies: a local `change` would be a copy, its document and id retained.
         let body = JSONWriter.writing(into: body) { json in
             json.beginObject()
-            changes[0].document.writeStrings(to: &json) { Self.parameterNames[$0.rawValue] }
+            changes[0].document.writeStrings(to: &json) { parameterNames[$0.rawValue] }
             // docs/VENDORS.md's form, in UTC; fractions of a second are dropped, as the form has none.
             if let effectiveAt = changes[0].document.string(.effectiveAt), let seconds = RFC3339.secondsSince1970(effectiveAt) {
                 json.member("effectiveDate", RFC3339.utcString(secondsSince1970: seconds))

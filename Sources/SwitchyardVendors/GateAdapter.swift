@@ -16,8 +16,8 @@ public struct GateAdapter: VendorAdapter {
     public var vendor: Vendor { .gate }
     /// Gate finds a user by whichever identifier it is given; none is the default.
     public var primaryKind: IdentifierKind? { nil }
-    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
-    public var storableFields: CaseSet<DeviceField> { Self.storable }
+    public let addressableKinds: CaseSet<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
+    public let storableFields: CaseSet<DeviceField> = CaseSet(members.map(\.field))
     public var supportsUpsert: Bool { true }
     /// Gate has no bulk call: a bulk update is fanned out, one call per user.
     public var batchSize: Int { 1 }
@@ -40,9 +40,6 @@ public struct GateAdapter: VendorAdapter {
         ("username", .userUsername), ("password", .userPassword), ("user_external_id", .userExternalId),
         ("user_class", .userClass),
     ]
-
-    static let storable = CaseSet(members.map(\.field))
-    static let addressable: CaseSet<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .deviceId]
 
     /// From the document's table and docs/VENDORS.md (404 from an older revision of the page, 429
     /// from a sibling endpoint); gate has no error codes, so rows match by status.

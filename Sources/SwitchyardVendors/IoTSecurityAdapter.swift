@@ -15,9 +15,8 @@ public struct IoTSecurityAdapter: VendorAdapter {
     public var vendor: Vendor { .iotSecurity }
     /// The vendor has no primary identifier: an item may name its device by any of several.
     public var primaryKind: IdentifierKind? { nil }
-    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
-    private static let addressable: CaseSet<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .ipv4]
-    public var storableFields: CaseSet<DeviceField> { Self.storable }
+    public let addressableKinds: CaseSet<IdentifierKind> = [.iccid, .imei, .imsi, .msisdn, .ipv4]
+    public let storableFields: CaseSet<DeviceField> = CaseSet(members.map(\.field))
     public var supportsUpsert: Bool { false }
     /// 100 items keep a request body small (a typical item with every member is under 200
     /// bytes), and the 1000-item bulk maximum takes at most 10 calls of the account's 180 a minute.
@@ -46,8 +45,6 @@ public struct IoTSecurityAdapter: VendorAdapter {
         (.iccid, "iccid"), (.imei, "imei"), (.imsi, "imsi"), (.msisdn, "msisdn"), (.ipv4, "ipAddress"),
         (.ipv6, "ipv6Address"), (.apn, "apn"), (.sessionEvent, "SessionEvtType"),
     ]
-
-    private static let storable: CaseSet<DeviceField> = CaseSet(members.map(\.field))
 
     /// The vendor documents no rule beyond the common ones: every member is optional.
     public func validate(_ change: DeviceChange, now: Double) -> Problem? { nil }

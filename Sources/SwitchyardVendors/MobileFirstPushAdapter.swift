@@ -12,9 +12,8 @@ import SwitchyardJSON
 public struct MobileFirstPushAdapter: VendorAdapter {
     public var vendor: Vendor { .mobileFirstPush }
     public var primaryKind: IdentifierKind? { .deviceId }
-    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
-    private static let addressable: CaseSet<IdentifierKind> = [.deviceId]
-    public var storableFields: CaseSet<DeviceField> { Self.storable }
+    public let addressableKinds: CaseSet<IdentifierKind> = [.deviceId]
+    public let storableFields: CaseSet<DeviceField> = CaseSet(requestMembers.map(\.field))
     /// The document's call updates an existing registration; it cannot create one.
     public var supportsUpsert: Bool { false }
     /// The push service has no bulk call: a bulk update is fanned out, one call per device.
@@ -49,8 +48,6 @@ public struct MobileFirstPushAdapter: VendorAdapter {
     static let requestMembers: [(name: String, field: DeviceField)] = [
         ("deviceId", .deviceId), ("phoneNumber", .msisdn), ("token", .pushToken), ("userId", .userId),
     ]
-
-    static let storable = CaseSet(requestMembers.map(\.field))
 
     /// The answer's members that are device fields (`createdMode` is none).
     static let responseMembers: [(name: String, field: DeviceField)] = [

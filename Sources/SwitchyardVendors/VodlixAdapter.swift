@@ -12,9 +12,8 @@ import SwitchyardJSON
 public struct VodlixAdapter: VendorAdapter {
     public var vendor: Vendor { .vodlix }
     public var primaryKind: IdentifierKind? { .mac }
-    public var addressableKinds: CaseSet<IdentifierKind> { Self.addressable }
-    private static let addressable: CaseSet<IdentifierKind> = [.mac]
-    public var storableFields: CaseSet<DeviceField> { Self.storable }
+    public let addressableKinds: CaseSet<IdentifierKind> = [.mac]
+    public let storableFields: CaseSet<DeviceField> = CaseSet(members.map(\.field))
     public var supportsUpsert: Bool { true }
     /// Vodlix has no bulk call: a bulk update is fanned out, one call per device.
     public var batchSize: Int { 1 }
@@ -33,8 +32,6 @@ public struct VodlixAdapter: VendorAdapter {
         ("mac_address", .mac), ("device_os", .platformOS), ("device_version", .platformOSVersion),
         ("device_type", .platformType), ("app_version", .appVersion), ("app_name", .appName),
     ]
-
-    static let storable = CaseSet(members.map(\.field))
 
     /// Vodlix documents one error status, 400, and singles out `device_banned` among its causes.
     public static let errorRows: [ErrorCatalogue.Row] = [

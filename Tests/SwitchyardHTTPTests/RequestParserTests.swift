@@ -127,6 +127,37 @@ final class RequestParserTests: XCTestCase {
         assertFailure("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", .invalidRequestTarget)
     }
 
+    /// The target is checked eight bytes a step on the usual line and byte by byte otherwise: both
+    /// must judge every byte alike. Every byte value at the start, middle and end of targets of
+    /// every length to past three words: a visible one is kept in the target, a space ends the
+    /// target early (a malformed line), CR and LF are the line scanner's, anything else is an
+    /// invalid target.
+    func testEveryByteOfTheTargetIsJudgedTheSameAtEveryLengthAndPosition() {
+        for count in 1...27 {
+            for position in Set([0, count / 2, count - 1]) {
+                for value in UInt8.min...UInt8.max {
+                    var target = (0..<count).map { UInt8(ascii: "a") &+ UInt8($0 % 26) }
+                    target[position] = value
+                    let request = Array("GET ".utf8) + target + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+                    let (result, head) = parse(request)
+                    switch value {
+                    case 0x21...0x7E:
+                        XCTAssertEqual(result, .complete(headLength: request.count), "\(value) at \(position) of \(count)")
+                        XCTAssertEqual(head.targetString, String(decoding: target, as: UTF8.self))
+                    case HTTPSyntax.sp:
+                        XCTAssertEqual(result, .failure(.malformedRequestLine), "space at \(position) of \(count)")
+                    case HTTPSyntax.lf:
+                        XCTAssertEqual(result, .failure(.bareLineFeed))
+                    case HTTPSyntax.cr:
+                        XCTAssertEqual(result, .failure(.bareCarriageReturn))
+                    default:
+                        XCTAssertEqual(result, .failure(.invalidRequestTarget), "\(value) at \(position) of \(count)")
+                    }
+                }
+            }
+        }
+    }
+
     func testUnsupportedVersions() {
         for version in ["HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "HTTP/3.0", "HTTP/9.9"] {
             assertFailure("GET / \(version)\r\nHost: a\r\n\r\n", .unsupportedVersion)

@@ -19,6 +19,9 @@ final class ResponseHeadTests: XCTestCase {
         XCTAssertEqual(statusLine(200), "HTTP/1.1 200 OK\r\n")
         XCTAssertEqual(statusLine(422), "HTTP/1.1 422 Unprocessable Content\r\n")
         XCTAssertEqual(statusLine(299), "HTTP/1.1 299 Status 299\r\n")
+        XCTAssertEqual(HTTPStatus.reasonPhrase(404), "Not Found")
+        XCTAssertEqual(HTTPStatus.reasonPhrase(431), "Request Header Fields Too Large")
+        XCTAssertEqual(HTTPStatus.reasonPhrase(99), "Status 99")
     }
 
     /// IMF-fixdate (RFC 9110 §5.6.7) for now, appended again and again from what was formatted.

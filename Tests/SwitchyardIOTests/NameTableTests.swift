@@ -5,13 +5,17 @@ final class NameTableTests: XCTestCase {
     /// Every name finds its position, by `String` and by bytes; a name of the same length that differs
     /// in one byte (first, middle or last), a prefix, a longer name and another case find none.
     func testEveryNameAndOnlyThoseAreFound() {
-        let names = ["sim", "app", "user", "push", "state", "custom", "session", "platform", "", "ab", "ba"]
+        // Below eight bytes, eight to sixteen and longer: each compared its own way (`bytesEqual`).
+        let names = ["sim", "app", "user", "push", "state", "custom", "session", "platform", "", "ab", "ba",
+                     "ratePlan", "accountCustom10", "overageLimitOverride", "communicationPlan", "customerCustom5"]
         let table = NameTable(names)
         for (index, name) in names.enumerated() {
             XCTAssertEqual(table.position(of: name), index, name)
             XCTAssertEqual(Array(name.utf8).withUnsafeBytes { table.position(of: $0) }, index, name)
         }
-        for absent in ["sip", "tim", "sin", "si", "sims", "SIM", "Sim", "abc", "aa", "platforms", "sessioN", "x", String(repeating: "a", count: 100)] {
+        for absent in ["sip", "tim", "sin", "si", "sims", "SIM", "Sim", "abc", "aa", "platforms", "sessioN", "x", String(repeating: "a", count: 100),
+                       "ratePlam", "RatePlan", "accountCustom1O", "accountCustom11", "overageLimitOverridE",
+                       "oVerageLimitOverride", "overageLimitOverrides", "communicationPlaM", "customerCustom4"] {
             XCTAssertNil(table.position(of: absent), absent)
         }
     }

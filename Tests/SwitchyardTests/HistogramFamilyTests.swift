@@ -9,6 +9,8 @@ final class HistogramFamilyTests: XCTestCase {
         let bounds = BucketCounts.boundsNanoseconds
         XCTAssertEqual(bounds.first, 500_000)
         XCTAssertEqual(bounds.last, 10_000_000_000)
+        // API.md §6's buckets, each exactly its decimal.
+        XCTAssertEqual(MetricFamily.durationBuckets, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
         var counts = BucketCounts()
         for nanoseconds in [0, 500_000, 500_001, 1_000_000, 9_999_999_999, 10_000_000_000, 10_000_000_001, UInt64.max / 4] {
             counts.observe(nanoseconds: UInt64(nanoseconds))

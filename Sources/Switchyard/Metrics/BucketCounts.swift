@@ -10,13 +10,20 @@
 ///
 /// Inline and fixed in size, so a tally's series never allocate for their counts.
 struct BucketCounts: Sendable {
-    /// The buckets' upper bounds in nanoseconds, `MetricFamily.durationBuckets` exactly.
-    static let boundsNanoseconds: [UInt64] = {
-        let bounds = MetricFamily.durationBuckets.map { UInt64(($0 * 1e9).rounded()) }
-        precondition(bounds.count + 1 == InlineCounts.count, "BucketCounts holds a count per bucket and one above them all")
-        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "the buckets' bounds grow")
-        return bounds
-    }()
+    /// The buckets' upper bounds in nanoseconds, in order: what `MetricFamily.durationBuckets` is
+    /// made from (which checks that they grow).
+    static var boundsNanoseconds: [UInt64] {
+        withUnsafeBytes(of: bounds) { Array($0.bindMemory(to: UInt64.self)) }
+    }
+
+    /// The bounds as a tuple of constants, which Swift lays out in the binary and the loop's
+    /// observations compare with directly: an array (or an `InlineArray`) is a lazy global, a
+    /// `swift_once` call on every read, two a request (callgrind).
+    private static let bounds: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+        500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000,
+        100_000_000, 250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000, 5_000_000_000, 10_000_000_000)
+    private static var boundCount: Int { MemoryLayout.size(ofValue: bounds) / MemoryLayout<UInt64>.size }
 
     private typealias InlineCounts = InlineArray<15, UInt64>
 
@@ -27,10 +34,13 @@ struct BucketCounts: Sendable {
     private(set) var count: UInt64 = 0
 
     mutating func observe(nanoseconds: UInt64) {
-        let bounds = Self.boundsNanoseconds
-        var bucket = 0
+        precondition(Self.boundCount + 1 == InlineCounts.count, "BucketCounts holds a count per bucket and one above them all")
         // Most durations fall in the first few buckets: a linear walk beats a binary search here.
-        while bucket < bounds.count && nanoseconds > bounds[bucket] { bucket &+= 1 }
+        let bucket = withUnsafeBytes(of: Self.bounds) { bounds in
+            var bucket = 0
+            while bucket < Self.boundCount, nanoseconds > bounds.load(fromByteOffset: bucket &* 8, as: UInt64.self) { bucket &+= 1 }
+            return bucket
+        }
         counts[bucket] &+= 1
         sumNanoseconds &+= nanoseconds
         count &+= 1
@@ -47,7 +57,7 @@ struct BucketCounts: Sendable {
     /// is `+Inf`'s).
     var cumulative: [UInt64] {
         var running: UInt64 = 0
-        return Self.boundsNanoseconds.indices.map { bucket in
+        return (0..<Self.boundCount).map { bucket in
             running &+= counts[bucket]
             return running
         }

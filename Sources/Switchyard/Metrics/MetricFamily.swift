@@ -9,8 +9,14 @@ public struct MetricFamily: Sendable, Hashable {
     public let help: String
     public let labels: [String]
 
-    /// API.md §6's buckets for every duration histogram, in seconds.
-    public static let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// API.md §6's buckets for every duration histogram, in seconds: 0.0005, 0.001, 0.0025, 0.005,
+    /// 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10. Counted in nanoseconds (`BucketCounts`), so
+    /// made from those: one list, each bound exactly its decimal.
+    public static let durationBuckets: [Double] = {
+        let bounds = BucketCounts.boundsNanoseconds
+        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "the buckets' bounds grow")
+        return bounds.map { Double($0) / 1e9 }
+    }()
 
     public static let serverRequestDuration = MetricFamily(
         name: "http_server_request_duration_seconds",

@@ -119,14 +119,17 @@ extension Gateway {
     /// The tenant comes from the credential and nowhere else (401).
     @inline(never)
     func authenticate(_ request: GatewayRequest, _ head: HTTPRequestHead) -> Problem? {
+        // The state held once for both of its uses: read through the request for each, it was
+        // retained and released around each (a call could have replaced it, for all Swift knows).
+        let state = request.state
         let authenticated = head.withFirstValue(.authorization) { value, _ in
-            request.state.authenticator.authenticate(authorization: value, now: request.now, cache: request.cache)
+            state.authenticator.authenticate(authorization: value, now: request.now, cache: request.cache)
         }
         // Taken apart, the credential moves into the request: read where it lies, it was copied
         // out and the result destroyed twice.
         switch consume authenticated {
         case .success(let credential):
-            request.binding = request.state.binding(named: credential.tenant)
+            request.binding = state.binding(named: credential.tenant)
             request.credential = consume credential
             return nil
         case .failure(let failure):
@@ -284,8 +287,9 @@ extension Gateway {
         }
         defer { request.body = body }
         let route = binding.route
-        let limits = request.state.limits
-        let migrations = request.state.migrations
+        let state = request.state
+        let limits = state.limits
+        let migrations = state.migrations
         let split = (migrations.isEmpty ? nil : migrations[route.tenant]).map { migration in
             migration.split(request.route, body: body, maxBulkDevices: limits.maxBulkDevices, now: request.now)
         }

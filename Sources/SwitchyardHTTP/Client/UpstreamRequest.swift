@@ -76,18 +76,21 @@ public struct UpstreamRequest: Sendable {
     /// caller's strings is checked once: here, or for `fixedHeaders` when the block was made.
     func validationProblem() -> String? {
         guard method.token != nil else { return "the method is not one the client can send" }
-        // One scan of the path for both of its rules.
-        var hasQuery = false
-        guard path.utf8.first == UInt8(ascii: "/"), path.allUTF8({ byte in
-            hasQuery = hasQuery || byte == UInt8(ascii: "?")
-            return HTTPSyntax.isVisible(byte)
-        }) else {
+        // Eight bytes a step: an adapter's path is a constant, checked again on every call.
+        let (pathIsVisible, hasQuery) = path.withContiguousUTF8 { bytes in
+            let bytes = UnsafeRawBufferPointer(bytes)
+            return (bytes.first == UInt8(ascii: "/") && bytes.isVisibleASCII, bytes.containsByte(UInt8(ascii: "?")))
+        }
+        guard pathIsVisible else {
             return "the path must start with / and contain only visible ASCII"
         }
         guard pathSegment == nil || !hasQuery else {
             return "a path with a query can have no segment after it"
         }
-        guard pathPrefix.isEmpty || pathPrefix.utf8.first == UInt8(ascii: "/") && pathPrefix.allUTF8({ HTTPSyntax.isVisible($0) && $0 != UInt8(ascii: "?") }) else {
+        guard pathPrefix.isEmpty || pathPrefix.withContiguousUTF8({ bytes in
+            let bytes = UnsafeRawBufferPointer(bytes)
+            return bytes.first == UInt8(ascii: "/") && bytes.isVisibleASCII && !bytes.containsByte(UInt8(ascii: "?"))
+        }) else {
             return "the path prefix must be empty or start with / and contain only visible ASCII, without a query"
         }
         return fixedHeaders.problem ?? Self.problem(with: headers)

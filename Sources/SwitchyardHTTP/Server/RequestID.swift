@@ -59,7 +59,7 @@ public struct RequestID: Sendable, CustomStringConvertible {
     static func isSane(_ value: String) -> Bool {
         let utf8 = value.utf8
         guard !utf8.isEmpty, utf8.count <= 128 else { return false }
-        return value.allUTF8 { $0 >= 0x21 && $0 <= 0x7E }
+        return value.withContiguousUTF8 { UnsafeRawBufferPointer($0).isVisibleASCII }
     }
 }
 

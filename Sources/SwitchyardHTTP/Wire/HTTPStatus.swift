@@ -3,65 +3,55 @@ import SwitchyardIO
 /// Reason phrases for the status line. HTTP/1.1 clients ignore them (RFC 9112 §4), but people
 /// reading a capture don't.
 public enum HTTPStatus {
+    /// The reason phrase of a common status (as its status line has it), "Status 299" for another.
     public static func reasonPhrase(_ status: Int) -> String {
+        guard let line = statusLine(status) else { return "Status \(status)" }
+        // `HTTP/1.1 404 ` before it, CRLF after.
+        let bytes = UnsafeRawBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount)
+        return String(decoding: bytes[13..<(bytes.count - 2)], as: UTF8.self)
+    }
+
+    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, nil for the others: one list for the
+    /// lines and their phrases. A switch of constants, which compiles to a table in the binary: a
+    /// static table built at first use was a lazy global, a `swift_once` call on every response.
+    private static func statusLine(_ status: Int) -> StaticString? {
         switch status {
-        case 100: "Continue"
-        case 200: "OK"
-        case 201: "Created"
-        case 202: "Accepted"
-        case 204: "No Content"
-        case 207: "Multi-Status"
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 406: "Not Acceptable"
-        case 408: "Request Timeout"
-        case 409: "Conflict"
-        case 413: "Content Too Large"
-        case 415: "Unsupported Media Type"
-        case 417: "Expectation Failed"
-        case 422: "Unprocessable Content"
-        case 429: "Too Many Requests"
-        case 431: "Request Header Fields Too Large"
-        case 500: "Internal Server Error"
-        case 501: "Not Implemented"
-        case 502: "Bad Gateway"
-        case 503: "Service Unavailable"
-        case 504: "Gateway Timeout"
-        case 505: "HTTP Version Not Supported"
-        default: "Status \(status)"
+        case 100: "HTTP/1.1 100 Continue\r\n"
+        case 200: "HTTP/1.1 200 OK\r\n"
+        case 201: "HTTP/1.1 201 Created\r\n"
+        case 202: "HTTP/1.1 202 Accepted\r\n"
+        case 204: "HTTP/1.1 204 No Content\r\n"
+        case 207: "HTTP/1.1 207 Multi-Status\r\n"
+        case 400: "HTTP/1.1 400 Bad Request\r\n"
+        case 401: "HTTP/1.1 401 Unauthorized\r\n"
+        case 403: "HTTP/1.1 403 Forbidden\r\n"
+        case 404: "HTTP/1.1 404 Not Found\r\n"
+        case 405: "HTTP/1.1 405 Method Not Allowed\r\n"
+        case 406: "HTTP/1.1 406 Not Acceptable\r\n"
+        case 408: "HTTP/1.1 408 Request Timeout\r\n"
+        case 409: "HTTP/1.1 409 Conflict\r\n"
+        case 413: "HTTP/1.1 413 Content Too Large\r\n"
+        case 415: "HTTP/1.1 415 Unsupported Media Type\r\n"
+        case 417: "HTTP/1.1 417 Expectation Failed\r\n"
+        case 422: "HTTP/1.1 422 Unprocessable Content\r\n"
+        case 429: "HTTP/1.1 429 Too Many Requests\r\n"
+        case 431: "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        case 500: "HTTP/1.1 500 Internal Server Error\r\n"
+        case 501: "HTTP/1.1 501 Not Implemented\r\n"
+        case 502: "HTTP/1.1 502 Bad Gateway\r\n"
+        case 503: "HTTP/1.1 503 Service Unavailable\r\n"
+        case 504: "HTTP/1.1 504 Gateway Timeout\r\n"
+        case 505: "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+        default: nil
         }
     }
 
-    /// "HTTP/1.1 404 Not Found\r\n" for the common statuses, encoded once into one array, and where
-    /// each lies in it by status − 100 (empty for the others): an index where a dictionary would
-    /// hash the status on every response, and one array read in place where a line of its own
-    /// would be retained and released for each.
-    private static let statusLines: (bytes: [UInt8], ranges: [Range<Int32>]) = {
-        var bytes: [UInt8] = []
-        var ranges = [Range<Int32>](repeating: 0..<0, count: 500)
-        for status in [100, 200, 201, 202, 204, 207, 400, 401, 403, 404, 405, 406, 408, 409, 413, 415, 417,
-                       422, 429, 431, 500, 501, 502, 503, 504, 505] {
-            let start = Int32(bytes.count)
-            bytes.append(contentsOf: "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
-            ranges[status - 100] = start..<Int32(bytes.count)
-        }
-        return (bytes, ranges)
-    }()
-
-    /// Appends the status line of `status`: a common one as encoded once, any other formatted.
+    /// Appends the status line of `status`: a common one as written above, any other formatted.
     static func appendStatusLine(_ status: Int, to buffer: ByteBuffer) {
-        if (100..<600).contains(status) {
-            let range = statusLines.ranges[status - 100]
-            if !range.isEmpty {
-                statusLines.bytes.withUnsafeBytes { lines in
-                    buffer.append(UnsafeRawBufferPointer(rebasing: lines[Int(range.lowerBound)..<Int(range.upperBound)]))
-                }
-                return
-            }
+        if let line = statusLine(status) {
+            buffer.append(line)
+        } else {
+            buffer.append("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n")
         }
-        buffer.append("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n")
     }
 }
