@@ -7,7 +7,9 @@
 # the difference of the two totals over the difference of the two request counts: what one more
 # request costs, with the per-second work left out (it is reported on its own, per second).
 # `run NAME BIN --servers nginx --profile-server nginx` (or nginx-lua) counts the same for the other
-# two servers of the translated scenario (Benchmarks/README.md, "Where the time goes").
+# two servers of the translated scenario (Benchmarks/README.md, "Where the time goes"). `by_object NAME
+# BIN [the same options]` splits the figure by the object the instructions ran in: the server's own code,
+# libcrypto, libssl, libc, and Swift's retains and releases apart.
 bench_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -30,4 +32,41 @@ run() { # name binary [run.sh options]
         per = (t2 - t1) / (r2 - r1)
         printf "%-22s %9.0f instructions/request  (%d and %d requests; %.0f instructions/s besides)\n",
             name, per, r1, r2, (t1 - r1 * per) / 3 }'
+}
+by_object() { # name binary [run.sh options]: `run`'s figure split by the object the instructions ran in
+    local name=$1 binary=$2 seconds
+    shift 2
+    for seconds in 3 9; do
+        measure "$name" "$seconds" "$binary" "$@" > "$out/$name-$seconds.counts"
+        cp "$(ls -t "$bench_dir"/.work/logs/callgrind.translated-*.out | head -1)" "$out/$name-$seconds.out"
+    done
+    python3 - "$out/$name" "$name" <<'PY'
+import re, subprocess, sys
+from collections import Counter
+stem, name = sys.argv[1], sys.argv[2]
+def by_object(seconds):
+    # Self cost per function, summed by the object named after it; Swift's retains and releases apart.
+    annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", f"{stem}-{seconds}.out"],
+                               capture_output=True, text=True, check=True).stdout
+    costs = Counter()
+    for line in annotated.splitlines():
+        match = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)", line)
+        if not match or match.group(2).startswith("PROGRAM TOTALS"):
+            continue
+        function = match.group(2)
+        obj = re.search(r"\[([^\]]*)\]\s*$", function)
+        key = obj.group(1).rsplit("/", 1)[-1] if obj else "?"
+        if re.search(r"swift_(retain|release)\b", function):
+            key = "Swift retain/release"
+        costs[key] += int(match.group(1).replace(",", ""))
+    return costs
+requests = {s: int(open(f"{stem}-{s}.counts").read().split()[0]) for s in (3, 9)}
+short, long = by_object(3), by_object(9)
+extra = requests[9] - requests[3]
+print(f"{name}: instructions per request by object ({requests[3]} and {requests[9]} requests)")
+for key in sorted(set(short) | set(long), key=lambda k: short[k] - long[k]):
+    per = (long[key] - short[key]) / extra
+    if abs(per) >= 1:
+        print(f"  {per:9.0f}  {key}")
+PY
 }
