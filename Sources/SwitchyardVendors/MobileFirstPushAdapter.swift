@@ -96,7 +96,7 @@ public struct MobileFirstPushAdapter: VendorAdapter {
         // The token becomes a header value: a byte that cannot go there is the vendor's fault, and
         // must not surface later as the gateway's own invalid request.
         guard let token = object["access_token"]?.stringValue, !token.isEmpty,
-              token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+              token.withContiguousUTF8({ UnsafeRawBufferPointer($0).isVisibleASCII }) else {
             return .failure(ErrorCatalogue.unreadable(response, "access_token is missing or not a token"))
         }
         guard case .number(let text)? = object["expires_in"], let seconds = Double(text), seconds > 0, seconds.isFinite else {

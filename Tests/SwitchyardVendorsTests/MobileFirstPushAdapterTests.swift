@@ -98,6 +98,7 @@ final class MobileFirstPushAdapterTests: XCTestCase {
             #"{"access_token": "", "expires_in": 3599}"#,
             #"{"access_token": "two words", "expires_in": 3599}"#,
             #"{"access_token": "line\r\nbreak", "expires_in": 3599}"#,
+            #"{"access_token": "t\#u{E9}ken", "expires_in": 3599}"#,
             #"{"access_token": 42, "expires_in": 3599}"#,
             #"{"access_token": "abc"}"#,
             #"{"access_token": "abc", "expires_in": "3599"}"#,

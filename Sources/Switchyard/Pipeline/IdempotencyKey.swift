@@ -20,7 +20,7 @@ struct IdempotencyKey: Equatable {
             // A structured-field string may escape `"` and `\`; a key needs neither.
             if bytes.contains(UInt8(ascii: "\"")) || bytes.contains(UInt8(ascii: "\\")) { bytes = [] }
         }
-        guard (1...255).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        guard (1...255).contains(bytes.count), bytes.withUnsafeBytes(\.isVisibleASCII) else {
             return .failure(Problem(.invalidRequest,
                                     detail: "Idempotency-Key must be 1 to 255 visible ASCII characters without spaces, bare or quoted."))
         }
