@@ -18,19 +18,40 @@ extension UnsafeRawBufferPointer {
         return test(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
     }
 
-    /// Whether `byte` is one of the bytes, eight at a step (`allWords`): `contains` reads one a step
-    /// through the generic sequence machinery, some five instructions a byte (a device id's path
-    /// is read for `%` and `/` on every request).
+    /// Whether `byte` is one of the bytes, eight at a step (`firstOffset(of:)`): `contains` reads one
+    /// a step through the generic sequence machinery, some five instructions a byte (a device id's
+    /// path is read for `%` and `/` on every request).
     @inlinable
     public func containsByte(_ byte: UInt8) -> Bool {
+        firstOffset(of: byte) != nil
+    }
+
+    /// The offset of the first `byte`, nil when there is none: eight bytes a step where eight
+    /// remain, the last word overlapping the one before it, and fewer than eight one by one. A
+    /// request's path ends at its target's first `?`, looked for on every request.
+    @inlinable
+    public func firstOffset(of byte: UInt8) -> Int? {
+        guard let base = baseAddress else { return nil }
+        guard count >= 8 else {
+            for offset in 0..<count where base.load(fromByteOffset: offset, as: UInt8.self) == byte { return offset }
+            return nil
+        }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let pattern = ones &* UInt64(byte)
-        // A word without `byte` has no zero byte once xored with it ("Bit Twiddling Hacks":
-        // haszero, exact for whether there is one); the padding, `byte`'s complement, is not it.
-        return !allWords(paddedWith: ~pattern) { word in
-            let xored = word ^ pattern
-            return (xored &- ones) & ~xored & (ones &<< 7) == 0
+        // The bytes equal to `byte` are those xored to zero; "Bit Twiddling Hacks"' haszero marks
+        // them, and can mark a byte above a marked one (a borrow), never one below: read as little-
+        // endian, the lowest mark is the first match.
+        func firstMatch(at offset: Int) -> Int? {
+            let xored = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) ^ pattern
+            let marks = (xored &- ones) & ~xored & (ones &<< 7)
+            return marks == 0 ? nil : offset &+ marks.trailingZeroBitCount &>> 3
         }
+        var offset = 0
+        while offset < count - 8 {
+            if let found = firstMatch(at: offset) { return found }
+            offset += 8
+        }
+        return firstMatch(at: count - 8)
     }
 
     /// Whether every byte is VCHAR (0x21–0x7E, visible ASCII: what a request-target and a request

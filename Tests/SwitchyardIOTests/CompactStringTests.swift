@@ -26,6 +26,27 @@ final class CompactStringTests: XCTestCase {
         }
     }
 
+    /// Text held in place is read from its bytes alone, a word at a time: taken from the middle of
+    /// bytes that are all ones on either side, at every alignment, it is the same value (words,
+    /// count, hash) as the text made on its own.
+    func testTextInPlaceIsReadFromItsOwnBytesAtEveryLengthAndAlignment() {
+        for length in 0...CompactString.inlineCapacity {
+            let text = Array((0..<length).map { UInt8(0x41 + $0) })
+            let alone = CompactString(String(decoding: text, as: UTF8.self))
+            for start in 0..<8 {
+                let surrounded = Array(repeating: 0xFF, count: start) + text + Array(repeating: 0xFF, count: 8)
+                surrounded.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    for made in [CompactString(validUTF8: bytes), CompactString(decoding: bytes)] {
+                        XCTAssertEqual(made.withUTF8 { Array($0) }, text, "\(length) at \(start)")
+                        XCTAssertEqual(made, alone, "\(length) at \(start)")
+                        XCTAssertEqual(made.hashValue, alone.hashValue, "\(length) at \(start)")
+                    }
+                }
+            }
+        }
+    }
+
     func testALiteralIsTheSameTextAsOneMadeFromAString() {
         let literal: CompactString = "8988216716970004975"
         XCTAssertEqual(literal, CompactString("8988216716970004975"))

@@ -3,10 +3,10 @@ import XCTest
 
 final class ContainsByteTests: XCTestCase {
     /// For every byte value, at every length from 0 to past three words and at unaligned starts:
-    /// found at the start, in the middle and at the end (alone, at length one), and never found among
-    /// bytes that differ from it by one bit or one unit (where a word test's borrow would show a false
-    /// match).
-    func testContainsByteAgreesWithContainsForEveryByteLengthAndPosition() {
+    /// found at the start, in the middle and at the end (alone, at length one), the first of two
+    /// found where it is, and never found among bytes that differ from it by one bit or one unit
+    /// (where a word test's borrow would show a false match, or a match too early).
+    func testContainsByteAndFirstOffsetAgreeWithABytewalkForEveryByteLengthAndPosition() {
         for target in 0...255 {
             let byte = UInt8(target)
             let others = Set([byte &+ 1, byte &- 1, byte ^ 0x80, byte ^ 0x01, byte ^ 0xFF, 0x00, 0x80, 0xFF])
@@ -19,6 +19,12 @@ final class ContainsByteTests: XCTestCase {
                         var text = filler
                         text[start + position] = byte
                         check(text, start: start, byte: byte)
+                        // A second one after it, in the same word or the next.
+                        for later in [position + 1, position + 8] where later < count {
+                            var twice = text
+                            twice[start + later] = byte
+                            check(twice, start: start, byte: byte)
+                        }
                     }
                 }
             }
@@ -26,10 +32,11 @@ final class ContainsByteTests: XCTestCase {
     }
 
     private func check(_ text: [UInt8], start: Int, byte: UInt8, line: UInt = #line) {
-        let expected = text[start...].contains(byte)
+        let expected = text[start...].firstIndex(of: byte).map { $0 - start }
         text.withUnsafeBytes { raw in
-            XCTAssertEqual(UnsafeRawBufferPointer(rebasing: raw[start...]).containsByte(byte), expected,
-                           "\(byte) in \(text[start...])", line: line)
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[start...])
+            XCTAssertEqual(bytes.containsByte(byte), expected != nil, "\(byte) in \(text[start...])", line: line)
+            XCTAssertEqual(bytes.firstOffset(of: byte), expected, "\(byte) in \(text[start...])", line: line)
         }
     }
 }

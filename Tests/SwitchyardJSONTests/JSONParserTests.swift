@@ -207,6 +207,30 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    /// Every byte value at the start, middle and end of strings up to five words long, at three
+    /// offsets in the document: the scan stops at exactly the bytes a byte-by-byte reading
+    /// stops at. A string keeps every byte from 0x20 to 0x7F but the quote and the backslash as it
+    /// is; any other byte alone (a control character, a quote or backslash out of place, a byte of
+    /// a sequence left unfinished) makes the document unreadable.
+    func testEveryByteValueIsJudgedAtEveryLengthAndOffset() {
+        for length in 1...40 {
+            for position in Set([0, length / 2, length - 1]) {
+                for lead in ["", "[", "{\"k\":"] {
+                    let close = lead.isEmpty ? "" : lead == "[" ? "]" : "}"
+                    for value in UInt8.min...UInt8.max {
+                        var text = Array(repeating: UInt8(ascii: "a"), count: position) + [value]
+                        text += Array(repeating: UInt8(ascii: "c"), count: length - position - 1)
+                        let document = Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(close.utf8)
+                        let keeps = (0x20...0x7F).contains(value) && value != UInt8(ascii: "\"") && value != UInt8(ascii: "\\")
+                        let read = try? JSONParser.parse(document)
+                        let string = read?.compactString ?? read?.arrayValue?.first?.compactString ?? read?.objectValue?["k"]?.compactString
+                        XCTAssertEqual(string?.withUTF8 { Array($0) }, keeps ? text : nil, "\(value) at \(position) of \(length) after \(lead)")
+                    }
+                }
+            }
+        }
+    }
+
     func testBoundsNesting() throws {
         XCTAssertNoThrow(try JSONParser.parse(Array((String(repeating: "[", count: 32) + String(repeating: "]", count: 32)).utf8)))
         XCTAssertThrowsError(try JSONParser.parse(Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8))) {

@@ -183,9 +183,8 @@ public struct HTTPRequestHead: Sendable, HTTPFieldSection {
     /// target's start; up to the first `?` or the end of the target.
     private func pathBounds(_ raw: UnsafeRawBufferPointer) -> (start: Int, end: Int) {
         let start = absoluteFormAuthorityEnd(raw) ?? Int(target.lowerBound)
-        var end = start
-        while end < Int(target.upperBound), raw[end] != UInt8(ascii: "?") { end += 1 }
-        return (start, end)
+        let rest = UnsafeRawBufferPointer(rebasing: raw[start..<Int(target.upperBound)])
+        return (start, start + (rest.firstOffset(of: UInt8(ascii: "?")) ?? rest.count))
     }
 
     /// For an absolute-form target (`scheme "://" authority ...`), the index just past the
