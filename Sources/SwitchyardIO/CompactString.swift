@@ -79,7 +79,9 @@ public struct CompactString: Sendable, Hashable, CustomStringConvertible, Expres
         self.init(decoding: UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// At most `inlineCapacity` bytes, in place.
+    /// At most `inlineCapacity` bytes, in place. Copied with `memcpy` (two 16-byte moves for 15 to 31
+    /// bytes): copying word by word was tried twice and cost more every time, its larger body leaving
+    /// this initializer's callers out of line (Benchmarks/RESULTS.md, the thirty-first and thirty-sixth passes).
     @inlinable
     static func inline(_ utf8: UnsafeRawBufferPointer) -> Storage {
         precondition(utf8.count <= inlineCapacity, "CompactString: \(utf8.count) bytes do not fit in place")

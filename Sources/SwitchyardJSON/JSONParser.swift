@@ -341,7 +341,9 @@ public struct JSONParser {
 
     /// Where the first byte at or after `start` that ends a plain run of a string lies (a quote, a
     /// backslash, a control character or a byte of a multi-byte UTF-8 sequence), or the end of the
-    /// input: eight bytes a step while eight remain (`JSONStringWord`), then one by one.
+    /// input: eight bytes a step while eight remain (`JSONStringWord`), then one by one. Sixteen a step
+    /// with SSE2, as the writer's escape check goes, gained nothing: a device API's strings mostly end
+    /// within their first word or two (Benchmarks/RESULTS.md, the thirty-sixth pass).
     private func plainRunEnd(from start: Int) -> Int {
         var index = start
         let raw = UnsafeRawBufferPointer(bytes)
