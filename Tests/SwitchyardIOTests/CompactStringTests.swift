@@ -26,7 +26,7 @@ final class CompactStringTests: XCTestCase {
         }
     }
 
-    /// Text held in place is read from its bytes alone, a word at a time: taken from the middle of
+    /// Text held in place is copied from its bytes alone, zero past them: taken from the middle of
     /// bytes that are all ones on either side, at every alignment, it is the same value (words,
     /// count, hash) as the text made on its own.
     func testTextInPlaceIsReadFromItsOwnBytesAtEveryLengthAndAlignment() {

@@ -171,18 +171,14 @@ final class JSONParserTests: XCTestCase {
     func testEveryByteThatEndsAPlainRunIsFoundAtEveryPosition() throws {
         for length in 0...40 {
             for position in 0..<max(length, 1) {
-                for lead in ["", "[", "{\"k\":"] {
-                    let close = lead.isEmpty ? "" : lead == "[" ? "]" : "}"
+                for lead in Self.stringPlaces {
                     func document(_ middle: [UInt8]) -> [UInt8] {
                         var text = Array(String(repeating: "a", count: position).utf8)
                         text += middle
                         text += Array(String(repeating: "b", count: max(0, length - position - 1)).utf8)
-                        return Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(close.utf8)
+                        return Self.document(quoting: text, after: lead)
                     }
-                    func compact(_ bytes: [UInt8]) throws -> CompactString? {
-                        let value = try JSONParser.parse(bytes)
-                        return value.compactString ?? value.arrayValue?.first?.compactString ?? value.objectValue?["k"]?.compactString
-                    }
+                    func compact(_ bytes: [UInt8]) throws -> CompactString? { Self.string(in: try JSONParser.parse(bytes)) }
                     func string(_ bytes: [UInt8]) throws -> String? { try compact(bytes)?.description }
                     let plain = String(repeating: "a", count: position) + "x" + String(repeating: "b", count: max(0, length - position - 1))
                     XCTAssertEqual(try string(document([UInt8(ascii: "x")])), plain)
@@ -198,7 +194,7 @@ final class JSONParserTests: XCTestCase {
                         XCTAssertTrue("\($0)".contains("not valid UTF-8"), "\($0)")
                     }
                     var unterminated = document([UInt8(ascii: "x")])
-                    unterminated.removeLast(close.utf8.count + 1)
+                    unterminated.removeLast(Self.closing(lead).utf8.count + 1)
                     XCTAssertThrowsError(try JSONParser.parse(unterminated)) {
                         XCTAssertTrue("\($0)".contains("unterminated string"), "\($0)")
                     }
@@ -215,20 +211,32 @@ final class JSONParserTests: XCTestCase {
     func testEveryByteValueIsJudgedAtEveryLengthAndOffset() {
         for length in 1...40 {
             for position in Set([0, length / 2, length - 1]) {
-                for lead in ["", "[", "{\"k\":"] {
-                    let close = lead.isEmpty ? "" : lead == "[" ? "]" : "}"
+                for lead in Self.stringPlaces {
                     for value in UInt8.min...UInt8.max {
                         var text = Array(repeating: UInt8(ascii: "a"), count: position) + [value]
                         text += Array(repeating: UInt8(ascii: "c"), count: length - position - 1)
-                        let document = Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(close.utf8)
                         let keeps = (0x20...0x7F).contains(value) && value != UInt8(ascii: "\"") && value != UInt8(ascii: "\\")
-                        let read = try? JSONParser.parse(document)
-                        let string = read?.compactString ?? read?.arrayValue?.first?.compactString ?? read?.objectValue?["k"]?.compactString
+                        let string = (try? JSONParser.parse(Self.document(quoting: text, after: lead))).flatMap(Self.string(in:))
                         XCTAssertEqual(string?.withUTF8 { Array($0) }, keeps ? text : nil, "\(value) at \(position) of \(length) after \(lead)")
                     }
                 }
             }
         }
+    }
+
+    /// Where the string tests put a string: alone, as an array's element, as an object's member `k`.
+    private static let stringPlaces = ["", "[", "{\"k\":"]
+
+    private static func closing(_ lead: String) -> String { lead.isEmpty ? "" : lead == "[" ? "]" : "}" }
+
+    /// `text`, quoted as it is, in the place `lead` opens.
+    private static func document(quoting text: [UInt8], after lead: String) -> [UInt8] {
+        Array(lead.utf8) + [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] + Array(closing(lead).utf8)
+    }
+
+    /// The string read from where `document(quoting:after:)` put it.
+    private static func string(in value: JSONValue) -> CompactString? {
+        value.compactString ?? value.arrayValue?.first?.compactString ?? value.objectValue?["k"]?.compactString
     }
 
     func testBoundsNesting() throws {
