@@ -292,6 +292,29 @@ final class HTTPWireTests: XCTestCase {
         XCTAssertLessThan(elapsed, 5)
     }
 
+    func testTheNextHeadOnAKeptAliveConnectionHasTheWholeHeaderTimeoutFromItsFirstBytes() throws {
+        let client = try gateway.client()
+        client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(client.readResponse()?.status, 404)
+        // One second of the 3 s idle timeout is left when the next head begins: from then on the
+        // 2 s header timeout governs, not what was left of the idle one.
+        Thread.sleep(forTimeInterval: 2)
+        client.send("GET /x HTTP/1.1\r\n")
+        let start = Date()
+        var closed = false
+        for _ in 0..<30 where !closed {
+            if !client.send("X") { closed = true; break }
+            closed = client.waitForClose(timeout: 0.2)
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertTrue(closed, "the dribbling client was closed")
+        XCTAssertGreaterThan(elapsed, 1.5)
+        XCTAssertLessThan(elapsed, 5)
+        let response = client.readResponse(timeout: 1)
+        XCTAssertEqual(response?.status, 408)
+        XCTAssertEqual(response?.json?["code"] as? String, "request_timeout")
+    }
+
     func testIdleKeepAliveConnectionIsClosed() throws {
         let client = try gateway.client()
         client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")

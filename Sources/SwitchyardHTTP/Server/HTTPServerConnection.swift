@@ -32,7 +32,7 @@ final class HTTPServerConnection: ChannelDelegate {
     private var head = HTTPRequestHead()
     private var body: [UInt8] = []
 
-    private enum State {
+    private enum State: Equatable {
         /// Between requests, nothing received yet.
         case idle
         /// Some of a head received.
@@ -200,12 +200,14 @@ final class HTTPServerConnection: ChannelDelegate {
             let inbound = channel.inbound
             switch state {
             case .idle, .head:
-                if case .idle = state {
-                    state = .head
-                    if servedRequests > 0 { channel.setDeadline(afterSeconds: server.limits.headerTimeoutSeconds) }
-                }
+                let begins = state == .idle
+                state = .head
                 switch parser.parseHead(inbound.readableBytes, into: &head) {
                 case .incomplete:
+                    // The header timeout runs from the head's first bytes. A head that came whole
+                    // needs none (the deadline the request arms next replaces the idle one), and
+                    // the first head's runs from the connection's start (`init`).
+                    if begins && servedRequests > 0 { channel.setDeadline(afterSeconds: server.limits.headerTimeoutSeconds) }
                     return
                 case .failure(let error):
                     reject(error)
