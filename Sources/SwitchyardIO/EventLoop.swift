@@ -48,7 +48,7 @@ public final class EventLoop: @unchecked Sendable {
         var wheelTick: UInt64 = 0
     }
 
-    private var slots: [Slot] = []
+    private var slots = SlotTable<Slot>(capacity: 64)
     private var freeSlots: [UInt32] = []
     private var wheel: TimerWheel
     private var dueTimers: [TimerWheel.Entry] = []
@@ -151,7 +151,7 @@ public final class EventLoop: @unchecked Sendable {
     @inline(__always)
     private func isLive(_ registration: Registration) -> Bool {
         let index = Int(registration.id.slot)
-        return index < slots.count && slots[index].generation == registration.id.generation
+        return slots.contains(index) && slots[index].generation == registration.id.generation
     }
 
     // MARK: Deadlines
@@ -181,7 +181,7 @@ public final class EventLoop: @unchecked Sendable {
         guard !dueTimers.isEmpty else { return }
         for entry in dueTimers {
             let index = Int(entry.id.slot)
-            guard index < slots.count, slots[index].generation == entry.id.generation,
+            guard slots.contains(index), slots[index].generation == entry.id.generation,
                   slots[index].wheelTick == entry.tick else { continue } // superseded or released
             slots[index].wheelTick = 0
             let deadline = slots[index].deadline
@@ -308,7 +308,7 @@ public final class EventLoop: @unchecked Sendable {
                 }
                 let id = RegistrationID(packed: data)
                 let index = Int(id.slot)
-                guard index < slots.count, slots[index].generation == id.generation,
+                guard slots.contains(index), slots[index].generation == id.generation,
                       let handler = slots[index].handler else { continue } // stale: fd reused
                 handler.handleEvents(EpollEvents(rawValue: switchyard_epoll_event_events(events + i)))
             }

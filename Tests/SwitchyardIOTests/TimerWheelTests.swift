@@ -66,6 +66,28 @@ final class EventLoopTimerTests: XCTestCase {
         XCTAssertEqual(fired.names, ["a"])
         XCTAssertGreaterThanOrEqual(fired.elapsed, 200_000_000, "not before its time")
     }
+
+
+    /// Timers past the loop's first 64 slots (its slot table grows twice on the way) each fire
+    /// once, the cancelled ones never.
+    func testTimersInSlotsBeyondTheFirstTableFireOnceAndCancelledOnesNever() throws {
+        let loop = try EventLoop(index: 0)
+        let thread = loop.start(name: "test-loop")
+        let fired = Counter()
+        loop.execute { loop in
+            for number in 0..<200 {
+                let timer = loop.schedule(afterSeconds: 0.1) { fired.add("\(number)", at: 1) }
+                if number % 3 == 0 { loop.cancel(timer) }
+            }
+        }
+        let expected = (0..<200).filter { $0 % 3 != 0 }.map(String.init)
+        let deadline = MonotonicClock.now() + 5_000_000_000
+        while fired.names.count < expected.count && MonotonicClock.now() < deadline { usleep(10_000) }
+        usleep(300_000)
+        loop.stop()
+        thread.join()
+        XCTAssertEqual(fired.names.sorted(), expected.sorted())
+    }
 }
 
 private final class Counter: @unchecked Sendable {
