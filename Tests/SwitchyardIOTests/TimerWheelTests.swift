@@ -67,7 +67,6 @@ final class EventLoopTimerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fired.elapsed, 200_000_000, "not before its time")
     }
 
-
     /// Timers past the loop's first 64 slots (its slot table grows twice on the way) each fire
     /// once, the cancelled ones never.
     func testTimersInSlotsBeyondTheFirstTableFireOnceAndCancelledOnesNever() throws {
