@@ -278,15 +278,10 @@ final class HTTPWireTests: XCTestCase {
         let gateway = try self.gateway
         let slow = try gateway.client()
         slow.send("GET /x HTTP/1.1\r\n")
-        let start = Date()
-        var closed = false
-        // Dribble a header byte every 200 ms; the 2 s header timeout must cut it off regardless.
-        for _ in 0..<30 where !closed {
-            if !slow.send("X") { closed = true; break }
-            closed = slow.waitForClose(timeout: 0.2)
+        // The 2 s header timeout must cut it off however steady its trickle.
+        let (closed, elapsed) = dribbleUntilClosed(slow) {
             XCTAssertEqual(gateway.curl("/x", ["-o", "/dev/null", "-w", "%{http_code}"]).output, "404")
         }
-        let elapsed = Date().timeIntervalSince(start)
         XCTAssertTrue(closed, "the dribbling client was closed")
         XCTAssertGreaterThan(elapsed, 1.5)
         XCTAssertLessThan(elapsed, 5)
@@ -300,19 +295,24 @@ final class HTTPWireTests: XCTestCase {
         // 2 s header timeout governs, not what was left of the idle one.
         Thread.sleep(forTimeInterval: 2)
         client.send("GET /x HTTP/1.1\r\n")
-        let start = Date()
-        var closed = false
-        for _ in 0..<30 where !closed {
-            if !client.send("X") { closed = true; break }
-            closed = client.waitForClose(timeout: 0.2)
-        }
-        let elapsed = Date().timeIntervalSince(start)
+        let (closed, elapsed) = dribbleUntilClosed(client)
         XCTAssertTrue(closed, "the dribbling client was closed")
         XCTAssertGreaterThan(elapsed, 1.5)
         XCTAssertLessThan(elapsed, 5)
         let response = client.readResponse(timeout: 1)
         XCTAssertEqual(response?.status, 408)
         XCTAssertEqual(response?.json?["code"] as? String, "request_timeout")
+    }
+
+    /// Sends a byte of a head every 200 ms, at most 30 times, until the gateway closes the connection,
+    /// with `step` after each byte: whether it closed, and how long after the first byte.
+    private func dribbleUntilClosed(_ client: TLSTestClient, step: () -> Void = {}) -> (closed: Bool, elapsed: TimeInterval) {
+        let start = Date()
+        for _ in 0..<30 {
+            if !client.send("X") || client.waitForClose(timeout: 0.2) { return (true, Date().timeIntervalSince(start)) }
+            step()
+        }
+        return (false, Date().timeIntervalSince(start))
     }
 
     func testIdleKeepAliveConnectionIsClosed() throws {
