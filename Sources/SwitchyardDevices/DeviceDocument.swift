@@ -89,6 +89,16 @@ public struct DeviceDocument: Sendable, Equatable {
         }
     }
 
+    /// Adds `field`, which comes after every field present: how a document read in canonical order
+    /// is built (a vendor's record read where it lies), without the setter's search for the field's
+    /// place, its check for the field being there already, or the optional value the setter takes.
+    /// The value is taken, not copied: a string on the heap is moved in without a retain.
+    public mutating func append(_ field: DeviceField, _ value: consuming Value) {
+        precondition(entries.isEmpty || entries[entries.count - 1].field < field, "fields are appended in canonical order")
+        if entries.capacity == 0 { entries.reserveCapacity(Self.expectedFields) }
+        entries.append((field, value))
+    }
+
     /// The field's value when it is a string.
     public func string(_ field: DeviceField) -> CompactString? { self[field]?.string }
 

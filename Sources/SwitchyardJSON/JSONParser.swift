@@ -110,6 +110,83 @@ public struct JSONParser {
     /// The most members `forEachMember` holds on the stack: a vendor's record has a dozen at most.
     static var levelCapacity: Int { JSONObject.indexThreshold }
 
+    /// Reads `bytes` when it is a vendor's record in the one shape its vendor writes it — an object
+    /// whose members are named by `names`, in `names`' order (any of them left out), each name and
+    /// each string plain ASCII (no escape, no character JSON must escape), each value a string or `null` — and
+    /// hands `body` where each string lies (`RecordStrings`). Any other text, valid JSON in another
+    /// shape (members in another order, an unknown or repeated name, an escape, a character beyond
+    /// ASCII, a value of another type) and invalid JSON alike, is nil, `body` not called: the caller
+    /// reads it with `forEachMember`, which tells the two apart and says why.
+    ///
+    /// A text read here is one `parse` reads to an object of the same members and values (the fuzzer
+    /// checks this on every input): names rising through `names` cannot repeat, and plain ASCII is
+    /// valid UTF-8 as it is. What it saves over `forEachMember` is everything that serves the texts
+    /// it refuses: no name looked for among the earlier ones, no value held as a `JSONValue`, no member
+    /// handed to a closure, and the caller reading the values in the order it wants them.
+    public static func withRecordStrings<Result>(of bytes: [UInt8], named names: [StaticString],
+                                                 _ body: (RecordStrings) -> Result) -> Result? {
+        bytes.withUnsafeBufferPointer { buffer in
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: names.count) { ranges in
+                ranges.initialize(repeating: RecordStrings.absent)
+                var parser = JSONParser(buffer, maxDepth: 1, lists: nil, names: nil)
+                guard parser.readRecord(named: names, into: ranges) else { return nil }
+                return body(RecordStrings(text: buffer, ranges: UnsafeBufferPointer(ranges)))
+            }
+        }
+    }
+
+    /// `withRecordStrings`' reading: true when the whole text is a record of that shape, each string's
+    /// range of the text in `ranges` at its name's place.
+    private mutating func readRecord(named names: [StaticString], into ranges: UnsafeMutableBufferPointer<Range<Int>>) -> Bool {
+        skipWhitespace()
+        guard current == UInt8(ascii: "{") else { return false }
+        offset += 1
+        skipWhitespace()
+        var next = 0
+        if current != UInt8(ascii: "}") {
+            while true {
+                guard current == UInt8(ascii: "\""), let name = plainString() else { return false }
+                // Found from the name after the last one found: one comparison each, in the vendor's order.
+                let text = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[name])
+                guard let place = names[next...].firstIndex(where: { text.bytesEqual($0) }) else { return false }
+                next = place + 1
+                skipWhitespace()
+                guard current == UInt8(ascii: ":") else { return false }
+                offset += 1
+                skipWhitespace()
+                if current == UInt8(ascii: "\"") {
+                    guard let value = plainString() else { return false }
+                    ranges[place] = value
+                } else if current == UInt8(ascii: "n"), (try? expectLiteral("null")) != nil {
+                    // Past the null: a member left out, as far as its reader can tell.
+                } else {
+                    return false
+                }
+                skipWhitespace()
+                guard current == UInt8(ascii: ",") else { break }
+                offset += 1
+                skipWhitespace()
+            }
+        }
+        guard current == UInt8(ascii: "}") else { return false }
+        offset += 1
+        skipWhitespace()
+        return offset == bytes.count
+    }
+
+    /// The text of the string whose opening quote is at `offset`, when it is plain ASCII (no escape,
+    /// no character JSON must escape), with `offset` moved past its closing quote; nil for any other.
+    /// Inlined: called for every name and value, its call and the scan's constants set up again each
+    /// time cost as much as scanning a short string.
+    @inline(__always)
+    private mutating func plainString() -> Range<Int>? {
+        let start = offset + 1
+        let end = plainRunEnd(from: start)
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        offset = end + 1
+        return start..<end
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private let lists: ArrayPool<(name: String, value: JSONValue)>?

@@ -41,6 +41,15 @@ public struct GateAdapter: VendorAdapter {
         ("user_class", .userClass),
     ]
 
+    /// `members`' names in their order, as a record in gate's shape has them (`confirmation`).
+    static let memberNames = members.map(\.name)
+
+    /// The places in `members` of the fields a record confirms (all but the write-only password),
+    /// in the document's order: the order `confirmation` adds them in.
+    static let confirmedInFieldOrder = members.indices
+        .filter { members[$0].field.access != .writeOnly }
+        .sorted { members[$0].field < members[$1].field }
+
     /// From the document's table and docs/VENDORS.md (404 from an older revision of the page, 429
     /// from a sibling endpoint); gate has no error codes, so rows match by status.
     public static let errorRows: [ErrorCatalogue.Row] = [
@@ -106,10 +115,22 @@ public struct GateAdapter: VendorAdapter {
         }
     }
 
-    /// The fields gate's 201 record confirms, read member by member straight into a document
-    /// (`JSONParser.forEachMember`), not through a tree.
+    /// The fields gate's 201 record confirms, read straight into a document, not through a tree: where
+    /// its values lie when the record is in gate's own shape (`JSONParser.withRecordStrings`), as gate
+    /// writes it; member by member otherwise (`JSONParser.forEachMember`), which also tells a record
+    /// in another order or with escapes from one that is no JSON object or has a value of the wrong type.
     private func confirmation(in response: UpstreamResponse, documents: DeviceDocument.Pool?,
                               objects: JSONObject.Pool?) -> Result<DeviceDocument, Problem> {
+        let read = JSONParser.withRecordStrings(of: response.body, named: Self.memberNames) { strings in
+            var confirmed = DeviceDocument(storageFrom: documents)
+            // In the document's order: each field appended after the last, none moved into place.
+            for place in Self.confirmedInFieldOrder {
+                guard let text = strings[place] else { continue }
+                confirmed.append(Self.members[place].field, .string(CompactString(validUTF8: UnsafeRawBufferPointer(text))))
+            }
+            return confirmed
+        }
+        if let read { return .success(read) }
         var confirmed = DeviceDocument(storageFrom: documents)
         var mistyped: (name: String, type: String)?
         // The record's members in its order, each found in `members` from where the last one was:

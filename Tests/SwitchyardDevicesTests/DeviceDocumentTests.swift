@@ -165,6 +165,26 @@ final class DeviceDocumentTests: XCTestCase {
         }
     }
 
+    /// A document built by appending fields in canonical order, in a fresh list or a handed-back one,
+    /// is the one the setter builds from the same fields in any order.
+    func testFieldsAppendedInCanonicalOrderMakeTheDocumentTheSetterMakes() {
+        var random = SystemRandomNumberGenerator()
+        let pool = DeviceDocument.pool()
+        for round in 0..<1_000 {
+            let fields = DeviceField.allCases.filter { _ in Int.random(in: 0..<6, using: &random) == 0 }
+            var appended = round % 2 == 0 ? DeviceDocument() : DeviceDocument(storageFrom: pool), set = DeviceDocument()
+            for field in fields {
+                appended.append(field, .string(CompactString(String(repeating: "a", count: 40) + "\(field)")))
+            }
+            for field in fields.shuffled(using: &random) {
+                set[field] = .string(CompactString(String(repeating: "a", count: 40) + "\(field)"))
+            }
+            XCTAssertEqual(appended, set, "round \(round)")
+            XCTAssertEqual(Array(appended.fields), fields, "round \(round)")
+            appended.give(to: pool)
+        }
+    }
+
     func testSortsErrorsByWhatTheClientMustFix() throws {
         let reading = try read(#"{"imei": 5, "color": "red", "state": {"active": true}, "iccid": null, "sim": {"status": "ON", "x": "1"}, "user": {"password": "12"}, "id": "iccid:1"}"#)
         XCTAssertEqual(reading.typeErrors, [FieldError(pointer: "/imei", reason: "expected a string, found a number")])

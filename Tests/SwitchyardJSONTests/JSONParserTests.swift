@@ -329,6 +329,58 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(pool.count, 3, "the three nested objects' lists, reused")
     }
 
+    /// The names `withRecordStrings` is given in the tests below: gate's record's, in gate's order.
+    private static let recordNames: [StaticString] = ["number", "generic_id", "imei", "imsi", "iccid", "username", "password"]
+
+    /// What `withRecordStrings` read: each name's string (nil when absent), or nil for a text it
+    /// leaves to `forEachMember`. Whatever it reads, `parse` reads too, to an object of exactly
+    /// those string members (and any `null`s).
+    private func recordStrings(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [String?]? {
+        let bytes = Array(text.utf8)
+        let read = JSONParser.withRecordStrings(of: bytes, named: Self.recordNames) { strings in
+            Self.recordNames.indices.map { strings[$0].map { String(decoding: $0, as: UTF8.self) } }
+        }
+        guard let read else { return nil }
+        guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
+            XCTFail("read a record parse does not read as an object: \(text)", file: file, line: line)
+            return read
+        }
+        let strings = object.members.filter { $0.value != .null }
+        XCTAssertEqual(strings.map(\.name), Self.recordNames.indices.filter { read[$0] != nil }.map { "\(Self.recordNames[$0])" },
+                       text, file: file, line: line)
+        XCTAssertEqual(strings.map(\.value.stringValue), read.compactMap { $0 }, text, file: file, line: line)
+        return read
+    }
+
+    /// A record in its vendor's shape is read where it lies: names in the order given (any left
+    /// out), string or null values, whitespace anywhere JSON allows it.
+    func testRecordStringsReadARecordInItsVendorsShape() throws {
+        XCTAssertEqual(recordStrings(#"{"number":"+1234567890","generic_id":"com.example.app.user123","imei":"123456789012345","imsi":"310120123456789","iccid":"12345678901234567890","username":"john_doe","password":"p"}"#),
+                       ["+1234567890", "com.example.app.user123", "123456789012345", "310120123456789", "12345678901234567890", "john_doe", "p"])
+        XCTAssertEqual(recordStrings(" \n{ \"imei\" :\t\"1\" ,\r\n\"iccid\": null, \"password\":\"\" } \n"), [nil, nil, "1", nil, nil, nil, ""])
+        XCTAssertEqual(recordStrings("{}"), [nil, nil, nil, nil, nil, nil, nil])
+        XCTAssertEqual(recordStrings(#"{"username":"a \#u{7F}~ b"}"#), [nil, nil, nil, nil, nil, "a \u{7F}~ b", nil])
+    }
+
+    /// Every other text is left to `forEachMember`, valid JSON in another shape and invalid JSON alike.
+    func testRecordStringsLeaveEveryOtherTextToForEachMember() {
+        let others = [
+            // Valid JSON in another shape: members out of order, repeated, unknown, escaped or past
+            // ASCII; values of other types; not an object.
+            #"{"imei":"1","number":"2"}"#, #"{"imei":"1","imei":"1"}"#, #"{"imei":"1","id":"2"}"#,
+            #"{"\u0069mei":"1"}"#, #"{"imei":"1\n"}"#, #"{"imei":"\u0031"}"#, #"{"username":"josé"}"#,
+            #"{"imei":1}"#, #"{"imei":true}"#, #"{"imei":["1"]}"#, #"{"imei":{}}"#, #"{"imei":nul}"#, #"[]"#, #""x""#, "null",
+            // Not JSON at all.
+            "", "{", #"{"imei":"1""#, #"{"imei":"1",}"#, #"{"imei" "1"}"#, #"{"imei":"1"} x"#, #"{"imei":"1"}}"#,
+            #"{,"imei":"1"}"#, #"{"imei":"1" "iccid":"2"}"#, #"{"imei":"#, #"{"imei":"1"#, "{\"imei\":\"a\u{01}\"}",
+            #"{"imei":nullx}"#, #"{"imei":null"#, "{\"imei\":\"1\"}\u{0B}",
+        ]
+        for text in others {
+            XCTAssertNil(recordStrings(text), text)
+            assertMembersAgree(Array(text.utf8))
+        }
+    }
+
     /// Random mutations of a valid document: the parser returns or throws, and whatever it
     /// accepts the writer writes back to something it accepts again, unchanged; `forEachMember`
     /// reads each as `parse` does.

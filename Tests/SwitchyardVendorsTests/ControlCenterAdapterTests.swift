@@ -117,6 +117,27 @@ final class ControlCenterAdapterTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { "\($0.status ?? 0) \($0.vendorCode ?? "-")" }).count, rows.count, "a row is repeated")
     }
 
+    /// The answer's iccid is read in the vendor's shape (`{"iccid": "…"}`) and in any other: after
+    /// members the vendor may add, among them, with whitespace; none that is not a string is one.
+    func testTheAnswersICCIDIsReadWhateverItsShape() throws {
+        let change = change([.simStatus: "ACTIVATED"])
+        let iccid = #""iccid": "8988216716970004975""#
+        for text in ["{\(iccid)}", #"{"status": "ok", "#  + iccid + "}", "{" + iccid + #", "status": "ok"}"#,
+                     " {\n\t\(iccid) } ", #"{"extra": [1, {"a": null}], "#  + iccid + #", "other": true}"#] {
+            guard case .accepted(200, let confirmed)? = adapter.interpret(try response(200, text: text), for: [change]).results.first else {
+                return XCTFail("expected 200 for \(text)")
+            }
+            XCTAssertEqual(confirmed.string(.iccid), "8988216716970004975", text)
+            XCTAssertEqual(Array(confirmed.fields), [.iccid], text)
+        }
+        for text in ["{}", #"{"iccid": null}"#, #"{"iccid": 8988216716970004975}"#, #"{"iccid": ["8988216716970004975"]}"#,
+                     #"{"ICCID": "8988216716970004975"}"#, #"{"iccid": "8988216716970004975""#, "[]", ""] {
+            let problem = try failure(adapter.interpret(try response(200, text: text), for: [change]))
+            XCTAssertEqual(problem.code, .upstreamError, text)
+            XCTAssertEqual(problem.detail, #"The vendor's answer could not be read: no "iccid" string."#, text)
+        }
+    }
+
     // MARK: Helpers
 
     /// The fixtures' `now`.
@@ -145,6 +166,10 @@ final class ControlCenterAdapterTests: XCTestCase {
             ("headers", .object(JSONObject(headers.map { ($0.key, JSONValue.string($0.value)) }))),
             ("json", .object(JSONObject([("errorMessage", .string("message \(code)")), ("errorCode", .string(code))]))),
         ]))
+    }
+
+    private func response(_ status: Int, text: String) throws -> UpstreamResponse {
+        try GoldenFixture.response(JSONObject([("status", .number(String(status))), ("text", .string(text))]))
     }
 
     /// The one result's problem; fails the test when the change was accepted.

@@ -76,6 +76,37 @@ final class GateAdapterTests: XCTestCase {
         }
     }
 
+    /// A record in gate's own shape (its members in `members`' order, plain strings or null), read
+    /// where its values lie, confirms what the same record read member by member does: in another
+    /// order, with an escape, or with a member gate may add.
+    func testARecordInGatesShapeConfirmsWhatItDoesInAnyOtherShape() throws {
+        let change = DeviceChange(operation: .update, id: iccid, document: document([.userClass: "gold"]))
+        let members = [
+            #""number": "+1234567890""#, #""generic_id": null"#, #""imei": "123456789012345""#, #""imsi": "310120123456789""#,
+            #""iccid": "89882167169700049750""#, #""username": "john_doe""#, #""password": "stored-secret""#,
+            #""user_external_id": "ext-1""#, #""user_class": "gold""#,
+        ]
+        let shaped = "{" + members.joined(separator: ", ") + "}"
+        XCTAssertEqual(JSONParser.withRecordStrings(of: Array(shaped.utf8), named: GateAdapter.memberNames) { _ in true }, true,
+                       "gate's shape is read where it lies")
+        var others = ["{" + members.reversed().joined(separator: ",") + "}", "{" + members.joined(separator: ",") + #", "id": 7}"#]
+        others.append(shaped.replacingOccurrences(of: #""ext-1""#, with: #""ext\u002d1""#))
+        for other in others {
+            XCTAssertNil(JSONParser.withRecordStrings(of: Array(other.utf8), named: GateAdapter.memberNames) { _ in true }, other)
+        }
+        var confirmed: [DeviceDocument] = []
+        for record in [shaped] + others {
+            guard case .accepted(200, let document)? = adapter.interpret(try response(201, text: record), for: [change]).results.first else {
+                return XCTFail("expected 200 for \(record)")
+            }
+            confirmed.append(document)
+        }
+        XCTAssertEqual(Array(confirmed[0].fields), [.iccid, .imei, .imsi, .msisdn, .userUsername, .userExternalId, .userClass])
+        XCTAssertEqual(confirmed[0].string(.userExternalId), "ext-1")
+        XCTAssertEqual(confirmed[0].string(.msisdn), "+1234567890")
+        for (index, other) in confirmed.enumerated().dropFirst() { XCTAssertEqual(other, confirmed[0], others[index - 1]) }
+    }
+
     /// A bulk item's field errors point into its place in the bulk body.
     func testFieldErrorPointersCarryTheItemPrefix() throws {
         let change = DeviceChange(operation: .update, id: iccid, document: document([.imei: "356938035643809"]),

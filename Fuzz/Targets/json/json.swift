@@ -15,12 +15,18 @@ import SwitchyardJSON
 /// And `JSONParser.forEachMember` reads every input as `parse` does: an object's members in order
 /// with the same values, nothing for any other value, the same error for a refused one and no member
 /// handed over before it.
+/// `JSONParser.withRecordStrings` reads only what `parse` reads to an object of exactly the strings
+/// (and nulls) it found, each under a name of those it was given, in their order.
 @main
 enum JSONFuzzer {
     static func main() { FuzzDriver.run(testOneInput) }
 }
 
 let maxDepth = 8
+/// Gate's record's names (the corpus holds its answers) and three a mutation reaches easily.
+let recordNames: [StaticString] = [
+    "number", "generic_id", "imei", "imsi", "iccid", "username", "password", "user_external_id", "user_class", "a", "b", "c",
+]
 
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(fuzzBuffer(data, size))
@@ -40,12 +46,15 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     do {
         value = try JSONParser.parse(bytes, maxDepth: maxDepth)
     } catch {
+        invariant(JSONParser.withRecordStrings(of: bytes, named: recordNames) { _ in true } == nil,
+                  "withRecordStrings read a text parse refuses")
         invariant(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
         invariant(walked == .failure(error), "forEachMember: \(walked), parse: \(error)")
         invariant(members.isEmpty, "forEachMember handed over members of a refused text")
         return 0
     }
     let expected = value.objectValue?.members ?? []
+    checkRecordStrings(bytes, parsed: value)
     invariant(walked == .success(value.objectValue != nil), "forEachMember: \(walked) for \(value.typeName)")
     invariant(members.map(\.name) == expected.map(\.name) && members.map(\.value) == expected.map(\.value),
               "forEachMember handed over other members than parse read")
@@ -89,4 +98,19 @@ func check(_ value: JSONValue, depth: Int) {
     case .null, .bool, .string:
         break
     }
+}
+
+/// What `withRecordStrings` read of an accepted text, if anything, is the object `parse` read: its
+/// members, nulls aside, are the strings found, under their names, in `recordNames`' order.
+func checkRecordStrings(_ bytes: [UInt8], parsed value: JSONValue) {
+    let read = JSONParser.withRecordStrings(of: bytes, named: recordNames) { strings in
+        recordNames.indices.compactMap { place in strings[place].map { ("\(recordNames[place])", String(decoding: $0, as: UTF8.self)) } }
+    }
+    guard let read else { return }
+    guard let object = value.objectValue else { return invariant(false, "withRecordStrings read a \(value.typeName)") }
+    let strings = object.members.filter { $0.value != .null }
+    invariant(strings.map(\.name) == read.map(\.0) && strings.map(\.value.stringValue) == read.map(\.1),
+              "withRecordStrings read other strings than parse")
+    invariant(object.members.allSatisfy { member in recordNames.contains { "\($0)" == member.name } },
+              "withRecordStrings read a member whose name it was not given")
 }
