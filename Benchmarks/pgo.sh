@@ -25,7 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/load"
 
-echo "pgo.sh: building with counters ($generate, log $work/generate.log)"
+echo "pgo.sh: building with counters ($generate)"
 scripts/build-release.sh --product switchyard --scratch-path "$generate" -Xswiftc -profile-generate > "$work/generate.log" 2>&1 \
     || { tail -20 "$work/generate.log" >&2; exit 1; }
 counting="$generate/release/switchyard"
